@@ -1,0 +1,204 @@
+"""Rep: a sales representative or manager, from hiring to departure."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from domain.errors import AlreadyExistsError, NotFoundError, RepDepartedError, ValidationError
+from domain.events import Command, Event
+from domain.values import (
+    RepRef, Role, require_email, require_member, require_non_negative, require_period,
+    require_positive, require_text,
+)
+
+STREAM = "Rep"
+
+
+@dataclass(frozen=True)
+class RepEvent(Event):
+    stream_type = STREAM
+
+
+@dataclass(frozen=True)
+class RepHired(RepEvent):
+    rep_id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    region: str
+    manager_id: str | None
+
+
+@dataclass(frozen=True)
+class RepMoved(RepEvent):
+    team: str
+    region: str
+    manager_id: str | None
+
+
+@dataclass(frozen=True)
+class RepQuotaSet(RepEvent):
+    period: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RepCommissionPlanSet(RepEvent):
+    """``rate`` on won revenue; ``accelerated_rate`` on revenue above quota, if tiered."""
+
+    rate: Decimal
+    accelerated_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class RepDeparted(RepEvent):
+    effective_date: date
+    successor_id: str
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    region: str
+    manager_id: str | None
+    active: bool = True
+    successor_id: str | None = None
+    quotas: dict[str, Decimal] = field(default_factory=dict)
+    commission_rate: Decimal | None = None
+    accelerated_rate: Decimal | None = None
+
+    def ref(self) -> RepRef:
+        return RepRef(self.id, self.active, self.role, self.manager_id)
+
+
+@dataclass(frozen=True)
+class HireRep(Command):
+    rep_id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    region: str
+    manager: RepRef | None = None
+
+
+@dataclass(frozen=True)
+class MoveRep(Command):
+    team: str
+    region: str
+    manager: RepRef | None = None
+
+
+@dataclass(frozen=True)
+class SetQuota(Command):
+    period: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SetCommissionPlan(Command):
+    rate: Decimal
+    accelerated_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DepartRep(Command):
+    successor: RepRef
+    effective_date: date
+
+
+def _check_manager(manager: RepRef | None) -> None:
+    if manager is None:
+        return
+    if not manager.active:
+        raise RepDepartedError(f"manager {manager.rep_id} has departed")
+    if manager.role != Role.MANAGER:
+        raise ValidationError("manager_id", f"{manager.rep_id} is not a manager")
+
+
+def _hire(state: Rep | None, c: HireRep) -> list[Event]:
+    if state is not None:
+        raise AlreadyExistsError(f"rep {c.rep_id} already exists")
+    _check_manager(c.manager)
+    return [RepHired(
+        rep_id=c.rep_id, name=require_text("name", c.name), email=require_email("email", c.email),
+        role=require_member("role", c.role, Role), team=require_text("team", c.team),
+        region=require_text("region", c.region),
+        manager_id=c.manager.rep_id if c.manager else None,
+    )]
+
+
+def _move(state: Rep, c: MoveRep) -> list[Event]:
+    _check_manager(c.manager)
+    manager_id = c.manager.rep_id if c.manager else None
+    if (c.team, c.region, manager_id) == (state.team, state.region, state.manager_id):
+        return []
+    return [RepMoved(require_text("team", c.team), require_text("region", c.region), manager_id)]
+
+
+def _set_quota(state: Rep, c: SetQuota) -> list[Event]:
+    require_period("period", c.period)
+    require_non_negative("amount", c.amount)
+    if state.quotas.get(c.period) == c.amount:
+        return []
+    return [RepQuotaSet(c.period, c.amount)]
+
+
+def _set_commission(state: Rep, c: SetCommissionPlan) -> list[Event]:
+    require_positive("rate", c.rate)
+    if c.rate >= 1:
+        raise ValidationError("rate", "is a fraction of revenue and must be below 1")
+    if c.accelerated_rate is not None and not c.rate <= c.accelerated_rate < 1:
+        raise ValidationError("accelerated_rate", "must be at least rate and below 1")
+    return [RepCommissionPlanSet(c.rate, c.accelerated_rate)]
+
+
+def _depart(state: Rep, c: DepartRep) -> list[Event]:
+    if c.successor.rep_id == state.id:
+        raise ValidationError("successor_id", "a rep cannot succeed themself")
+    if not c.successor.active:
+        raise RepDepartedError(f"successor {c.successor.rep_id} has departed")
+    return [RepDeparted(c.effective_date, c.successor.rep_id)]
+
+
+def decide(state: Rep | None, command: Command) -> list[Event]:
+    if isinstance(command, HireRep):
+        return _hire(state, command)
+    if state is None:
+        raise NotFoundError("rep not found")
+    if not state.active:
+        raise RepDepartedError(f"rep {state.id} has departed")
+    match command:
+        case MoveRep():
+            return _move(state, command)
+        case SetQuota():
+            return _set_quota(state, command)
+        case SetCommissionPlan():
+            return _set_commission(state, command)
+        case DepartRep():
+            return _depart(state, command)
+    raise TypeError(f"not a rep command: {command!r}")
+
+
+def evolve(state: Rep | None, event: Event) -> Rep:
+    if isinstance(event, RepHired):
+        return Rep(event.rep_id, event.name, event.email, event.role, event.team, event.region,
+                   event.manager_id)
+    assert state is not None, f"{type(event).__name__} before RepHired"
+    match event:
+        case RepMoved():
+            return replace(state, team=event.team, region=event.region,
+                           manager_id=event.manager_id)
+        case RepQuotaSet():
+            return replace(state, quotas={**state.quotas, event.period: event.amount})
+        case RepCommissionPlanSet():
+            return replace(state, commission_rate=event.rate,
+                           accelerated_rate=event.accelerated_rate)
+        case RepDeparted():
+            return replace(state, active=False, successor_id=event.successor_id)
+    return state

@@ -1,0 +1,1 @@
+"""Infrastructure: the event store, command handlers, flows and configuration."""

@@ -1,0 +1,129 @@
+"""The generic command handler: load, decide (pure), append — thin by design.
+
+Every event stored records who (``actor``), why (``correlation_id``: the request or flow
+it belongs to; ``causation_id``: the command or event that caused it) and when. A writer
+that loses a race gets a ``ConflictError`` when it asked for a specific version; otherwise
+the command is decided again on the fresh state (safe: the decision is pure) a few times.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from uuid import UUID, uuid4, uuid5
+
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
+
+from domain.catalog import AggregateType
+from domain.events import Command, Event
+from infra.codec import Metadata
+from infra.errors import ConflictError, IdempotencyKeyReusedError
+from infra.store import EventStore, Loaded, RecordedEvent
+
+MAX_ATTEMPTS = 8
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    actor: str | None = None
+    correlation_id: str = field(default_factory=lambda: str(uuid4()))
+    causation_id: str | None = None
+    idempotency_key: str | None = None
+    now: datetime = field(default_factory=utc_now)
+
+    def caused_by(self, event_id: str) -> "CommandContext":
+        """The context of a flow step triggered by an event: same actor and correlation."""
+        return replace(self, causation_id=event_id, idempotency_key=None)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    stream_id: UUID
+    version: int
+    position: int
+    events: tuple[Event, ...]
+    event_ids: tuple[str, ...] = ()
+    replayed: bool = False
+
+
+def event_id_for(stream_id: UUID, version: int) -> str:
+    """Stable: derived from the event's unique place in its stream."""
+    return str(uuid5(stream_id, str(version)))
+
+
+def request_hash(command: Command) -> str:
+    return hashlib.sha256(repr(command).encode()).hexdigest()[:16]
+
+
+CommandSource = Command | Callable[[Loaded], Command]
+ClaimsSource = Callable[[Sequence[Event]], Sequence[tuple[str, str]]]
+
+
+class CommandBus:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def load(self, aggregate: AggregateType, stream_id: UUID) -> Loaded:
+        return self.store.load(aggregate, stream_id)
+
+    def execute(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
+                ctx: CommandContext, expected_version: int | None = None,
+                claims: ClaimsSource | None = None) -> CommandResult:
+        attempt = self._attempt
+        if expected_version is None:
+            attempt = retry(retry=retry_if_exception_type(ConflictError),
+                            stop=stop_after_attempt(MAX_ATTEMPTS), wait=wait_random(0, 0.02),
+                            reraise=True)(self._attempt)
+        return attempt(aggregate, stream_id, command, ctx, expected_version, claims)
+
+    def _attempt(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource,
+                 ctx: CommandContext, expected_version: int | None,
+                 claims: ClaimsSource | None) -> CommandResult:
+        loaded = self.store.load(aggregate, stream_id)
+        if expected_version is not None and expected_version != loaded.version:
+            raise ConflictError(f"expected version {expected_version}, "
+                                f"but the record is at version {loaded.version}")
+        command = source(loaded) if callable(source) else source
+        replay = self._idempotent_replay(loaded, command, ctx, stream_id)
+        if replay is not None:
+            return replay
+        events = aggregate.decide(loaded.state, command)
+        if not events:
+            return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
+        records = self._records(stream_id, loaded.version, events, ctx, command)
+        position = self.store.append(records, claims(events) if claims else ())
+        return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
+                             tuple(r.meta.event_id for r in records))
+
+    def _records(self, stream_id: UUID, version: int, events: Sequence[Event],
+                 ctx: CommandContext, command: Command) -> list[RecordedEvent]:
+        occurred_at = ctx.now.astimezone(UTC).isoformat()
+        causation = ctx.causation_id or ctx.correlation_id
+        key = ctx.idempotency_key if version == 0 else None
+        fingerprint = request_hash(command) if key else None
+        return [
+            RecordedEvent(stream_id, version + i, event, Metadata(
+                event_id_for(stream_id, version + i), occurred_at, ctx.actor, ctx.correlation_id,
+                causation, key, fingerprint))
+            for i, event in enumerate(events, start=1)
+        ]
+
+    def _idempotent_replay(self, loaded: Loaded, command: Command, ctx: CommandContext,
+                           stream_id: UUID) -> CommandResult | None:
+        """A retried create with the same idempotency key answers as the first time."""
+        if ctx.idempotency_key is None or not loaded.events:
+            return None
+        first = loaded.events[0].meta
+        if first.idempotency_key != ctx.idempotency_key:
+            return None
+        if first.request_hash != request_hash(command):
+            raise IdempotencyKeyReusedError(
+                f"idempotency key {ctx.idempotency_key!r} was used for a different request")
+        creation = [r for r in loaded.events if r.meta.correlation_id == first.correlation_id]
+        return CommandResult(stream_id, creation[-1].originator_version,
+                             self.store.max_position(), tuple(r.event for r in creation),
+                             tuple(r.meta.event_id for r in creation), replayed=True)

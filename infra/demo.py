@@ -1,0 +1,256 @@
+"""A realistic, deterministic demo data set, loaded through the commands.
+
+The same seed and scale always give the same streams and events. Time is simulated:
+the story runs over the twelve months before ``end``, so read models see deals in every
+month and stage. Loading is idempotent: the first rep's id is derived from the seed, and
+a store that already holds it is left alone.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from domain.errors import DomainError
+from domain.values import Channel
+from infra.bootstrap import Sales
+from infra.commands import CommandContext
+from infra.ids import new_stream_id
+
+SCALES = {"small": (2, 400), "medium": (4, 3000), "large": (8, 20000)}  # teams, leads
+REGIONS = ("north", "south", "east", "west", "central", "coast", "alpine", "islands")
+INDUSTRIES = ("manufacturing", "software", "retail", "healthcare", "logistics", "finance")
+FIRST = ("Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jonas",
+         "Karla", "Lukas", "Mona", "Nils", "Olga", "Paul", "Rosa", "Simon", "Tina", "Uwe")
+LAST = ("Schmidt", "Meyer", "Weber", "Wagner", "Becker", "Hoffmann", "Koch", "Richter",
+        "Klein", "Wolf", "Neumann", "Braun", "Zimmermann", "Kruger", "Hartmann", "Lange")
+COMPANY = ("Nordlicht", "Alpen", "Rhein", "Elbe", "Hansa", "Berg", "Sonnen", "Kraft",
+           "Blau", "Stern", "Falken", "Eichen", "Linden", "Brunnen", "Adler", "Greif")
+KINDS = ("Werke", "Systeme", "Logistik", "Handel", "Technik", "Medizin", "Software")
+PRODUCTS = [("SKU-%03d" % i, name, Decimal(price)) for i, (name, price) in enumerate([
+    ("Sensor kit", "129.00"), ("Gateway", "849.00"), ("Control unit", "2490.00"),
+    ("Cable set", "39.90"), ("Display panel", "615.00"), ("Service pack", "1200.00"),
+    ("Battery module", "310.00"), ("Mounting frame", "84.50"), ("Software licence", "990.00"),
+    ("Training day", "1450.00"), ("Spare parts box", "220.00"), ("Calibration tool", "560.00"),
+], start=1)]
+STAGE_PATH = ("qualification", "proposal", "negotiation")
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def tick(self, rng: random.Random, max_minutes: int = 180) -> datetime:
+        self.now += timedelta(minutes=rng.randint(1, max_minutes))
+        return self.now
+
+
+@dataclass
+class Story:
+    sales: Sales
+    seed: int
+    rng: random.Random
+    clock: Clock
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    managers: dict[str, str] = field(default_factory=dict)
+    people: list[tuple[str, str, str, str]] = field(default_factory=list)
+    opportunities: list[tuple[str, str]] = field(default_factory=list)  # (id, account id)
+    won: list[tuple[str, str]] = field(default_factory=list)
+
+    def ctx(self, actor: str | None = None, key: str | None = None) -> CommandContext:
+        return CommandContext(actor=actor or "demo", now=self.clock.tick(self.rng),
+                              idempotency_key=f"demo-{self.seed}-{key}" if key else None)
+
+    def attempt(self, step: Callable[[], object]) -> object | None:
+        """Demo steps may hit real rules (for instance, stock ran out): that is part of the story."""
+        try:
+            return step()
+        except DomainError:
+            return None
+
+
+def already_loaded(sales: Sales, seed: int) -> bool:
+    first_rep = new_stream_id("Rep", f"demo-{seed}-manager-0")
+    return bool(sales.store.read_stream(first_rep))
+
+
+def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
+              end: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Loads the story; returns the number of leads captured (0 when already loaded)."""
+    if already_loaded(sales, seed):
+        return 0
+    teams, leads = SCALES[scale]
+    end = end or datetime.now(UTC)
+    rng = random.Random(seed)
+    story = Story(sales, seed, rng, Clock(end - timedelta(days=365)))
+    _hire(story, teams)
+    _stock(story)
+    minutes_per_lead = max(1, int(365 * 24 * 60 * 0.8 / leads / 6))
+    for i in range(leads):
+        _lead_life(story, i, minutes_per_lead)
+        if progress and i % 50 == 0:
+            progress(i)
+    _orders(story)
+    _departure(story)
+    sales.flows.resume()
+    return leads
+
+
+def _hire(story: Story, teams: int) -> None:
+    s, rng = story.sales, story.rng
+    for t in range(teams):
+        region = REGIONS[t]
+        name = f"{FIRST[(t * 3) % len(FIRST)]} {LAST[t % len(LAST)]}"
+        manager = s.reps.hire(story.ctx("admin", f"manager-{t}"), name=name,
+                              email=f"manager{t}@sfa.example", role="manager",
+                              team=f"team-{region}", region=region)
+        story.managers[region] = str(manager.stream_id)
+        story.teams[region] = []
+        for r in range(5):
+            person = f"{FIRST[(t * 5 + r + 7) % len(FIRST)]} {LAST[(t + r * 3) % len(LAST)]}"
+            hired = s.reps.hire(story.ctx("admin", f"rep-{t}-{r}"), name=person,
+                                email=f"rep{t}.{r}@sfa.example", role="rep", team=f"team-{region}",
+                                region=region, manager_id=str(manager.stream_id))
+            rep_id = str(hired.stream_id)
+            story.teams[region].append(rep_id)
+            year = story.clock.now.year
+            for q in range(1, 5):
+                s.reps.set_quota(story.ctx("admin"), rep_id, period=f"{year}-Q{q}",
+                                 amount=Decimal(rng.choice([60000, 80000, 100000])))
+            s.reps.set_commission_plan(story.ctx("admin"), rep_id, rate=Decimal("0.05"),
+                                       accelerated_rate=Decimal("0.08"))
+
+
+def _stock(story: Story) -> None:
+    for sku, name, price in PRODUCTS:
+        story.sales.stock.register(story.ctx("admin", f"sku-{sku}"), sku=sku, name=name,
+                                   base_price=price, reorder_level=20)
+        story.sales.stock.receive(story.ctx("admin"), sku, quantity=story.rng.randint(150, 400))
+
+
+def _new_person(story: Story, i: int) -> tuple[str, str, str, str]:
+    rng = story.rng
+    if story.people and rng.random() < 0.08:
+        person, company, email, phone = rng.choice(story.people)
+        return person, company, email.upper(), phone  # the same person again: a duplicate
+    person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    company = f"{rng.choice(COMPANY)} {rng.choice(KINDS)} GmbH"
+    email = f"{person.split()[0].lower()}.{i}@{company.split()[0].lower()}.example"
+    phone = f"+49 30 {rng.randint(1000000, 9999999)}"
+    story.people.append((person, company, email, phone))
+    return person, company, email, phone
+
+
+def _lead_life(story: Story, i: int, minutes: int) -> None:
+    s, rng = story.sales, story.rng
+    region = rng.choice(list(story.teams))
+    person, company, email, phone = _new_person(story, i)
+    captured = s.leads.capture(
+        story.ctx("web", f"lead-{i}"), person=person, company=company, email=email, phone=phone,
+        channel=rng.choice(list(Channel)).value, region=region,
+        industry=rng.choice(INDUSTRIES), company_size=rng.choice([8, 40, 120, 400, 2500]),
+        interests=tuple(rng.sample([p[1] for p in PRODUCTS], rng.randint(0, 3))))
+    lead_id = str(captured.stream_id)
+    story.clock.tick(rng, minutes)
+    for _ in range(rng.randint(0, 3)):
+        kind = rng.choice(["site_visit", "download", "seminar", "reply", "demo_request"])
+        s.leads.record_engagement(story.ctx(), lead_id, kind=kind)
+    rule = "round_robin" if i % 2 else "least_loaded"
+    owner = str(s.leads.distribute(story.ctx("system"), lead_id, rule=rule).events[0].rep_id)  # type: ignore[attr-defined]
+    s.leads.log_interaction(story.ctx(owner), lead_id, interaction_id=f"call-{i}", kind="call",
+                            notes="first call", outcome=rng.choice(["interested", "no answer"]))
+    due = story.clock.now.date() + timedelta(days=rng.randint(1, 14))
+    s.leads.schedule_follow_up(story.ctx(owner), lead_id, follow_up_id=f"fu-{i}", due=due,
+                               note="send material")
+    if rng.random() < 0.7:
+        s.leads.complete_follow_up(story.ctx(owner), lead_id, follow_up_id=f"fu-{i}",
+                                   outcome="done")
+    _qualify_or_not(story, lead_id, owner, captured.events[0].duplicate_of)  # type: ignore[attr-defined]
+
+
+def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | None) -> None:
+    s, rng = story.sales, story.rng
+    if duplicate_of or rng.random() < 0.2:
+        reason = "duplicate" if duplicate_of else rng.choice(["no budget", "no need", "student"])
+        s.leads.disqualify(story.ctx(owner), lead_id, reason=reason)
+        return
+    if rng.random() < 0.25:
+        return  # still being nurtured
+    s.leads.qualify(story.ctx(owner), lead_id)
+    if rng.random() < 0.75:
+        amount = Decimal(rng.choice([5, 8, 12, 20, 35, 60, 90])) * 1000
+        close = story.clock.now.date() + timedelta(days=rng.randint(20, 150))
+        conversion = s.conversion.convert(story.ctx(owner), lead_id, amount=amount,
+                                          expected_close=close)
+        _work_opportunity(story, conversion.opportunity_id, conversion.account_id, owner)
+
+
+def _work_opportunity(story: Story, opportunity_id: str, account_id: str, owner: str) -> None:
+    s, rng = story.sales, story.rng
+    s.accounts.grade(story.ctx(owner), account_id, grade=rng.choice(["key", "A", "B", "C"]))
+    s.opportunities.evaluate(story.ctx(owner), opportunity_id, budget=rng.randint(2, 10),
+                             need=rng.randint(2, 10), authority=rng.randint(1, 10),
+                             competition=rng.randint(0, 9))
+    for stage in STAGE_PATH[: rng.randint(0, 3)]:
+        s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage=stage)
+        if stage == "proposal":
+            lines = [(sku, rng.randint(1, 30)) for sku, _, _ in rng.sample(PRODUCTS, 2)]
+            valid = story.clock.now.date() + timedelta(days=30)
+            s.opportunities.issue_quote(story.ctx(owner), opportunity_id,
+                                        quote_id=f"Q-{opportunity_id[:8]}", lines=lines,
+                                        valid_until=valid)
+    roll = rng.random()
+    if roll < 0.3:
+        s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage="closed_won")
+        story.won.append((opportunity_id, account_id))
+    elif roll < 0.5:
+        s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage="closed_lost",
+                                     reason="price", competitor=rng.choice(["Rival AG", "Other"]))
+    else:
+        story.opportunities.append((opportunity_id, account_id))
+
+
+def _orders(story: Story) -> None:
+    s, rng = story.sales, story.rng
+    for n, (opportunity_id, account_id) in enumerate(story.won):
+        lines = [(sku, rng.randint(1, 12)) for sku, _, _ in rng.sample(PRODUCTS, rng.randint(1, 3))]
+        placed = story.attempt(lambda: s.orders.place(
+            story.ctx("demo", f"order-{n}"), account_id=account_id, lines=lines,
+            opportunity_id=opportunity_id))
+        if placed is None:
+            for sku, _ in lines:
+                s.stock.receive(story.ctx("warehouse"), sku, quantity=200)
+            continue
+        _fulfil(story, str(placed.stream_id), lines, n)  # type: ignore[attr-defined]
+
+
+def _fulfil(story: Story, order_id: str, lines: list[tuple[str, int]], n: int) -> None:
+    s, rng = story.sales, story.rng
+    if rng.random() < 0.08:
+        s.orders.cancel(story.ctx("demo"), order_id, reason="customer withdrew")
+        return
+    s.orders.confirm(story.ctx("demo"), order_id)
+    if rng.random() < 0.2:
+        return
+    s.orders.ship(story.ctx("warehouse"), order_id, shipment_id=f"S-{n}", lines=lines)
+    if rng.random() < 0.2:
+        return
+    total = s.orders.get(order_id).total
+    s.orders.invoice(story.ctx("billing"), order_id, invoice_id=f"INV-{n}", amount=total)
+    if rng.random() < 0.8:
+        s.orders.record_payment(story.ctx("billing"), order_id, amount=total, reference=f"P-{n}")
+
+
+def _departure(story: Story) -> None:
+    """The busiest rep of the first team leaves; the next one succeeds them."""
+    region = next(iter(story.teams))
+    leaving, successor = story.teams[region][0], story.teams[region][1]
+    effective = story.clock.now.date() + timedelta(days=14)
+    story.sales.departure.depart(story.ctx(story.managers[region]), leaving,
+                                 successor_id=successor, effective_date=effective)
+    for item in story.sales.directory.owned_open_items(successor)[:3]:
+        if item.kind == "opportunity":
+            story.sales.opportunities.advance_handover(story.ctx(successor), item.item_id,
+                                                       status="introduced")
+

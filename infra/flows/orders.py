@@ -1,0 +1,142 @@
+"""Order flows: placement (price, reserve every line), shipping and cancellation.
+
+Placement first checks availability without writing anything, so a plain refusal
+stores nothing. Then it records ``OrderPlaced`` and reserves each line on its stock item
+(one stock item per transaction, optimistic concurrency, so stock is never oversold).
+If another order took the stock in between, the reservations already made are released
+and the order is rejected: the refusal is then visible in the history, and stock is
+still never oversold. Reservations and releases are keyed by order id and shipments by
+shipment id, so re-running a flow repeats nothing.
+"""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from uuid import UUID
+
+from domain import order, stock_item
+from domain.errors import DomainError, InsufficientStockError, NotFoundError
+from domain.pricing import PriceRequest, PriceRules
+from infra.accounts import Accounts
+from infra.commands import CommandBus, CommandContext, CommandResult
+from infra.ids import new_stream_id, parse_id, stock_item_id
+from infra.stock import STOCK_ITEM, StockItems
+from domain.catalog import AGGREGATES
+
+ORDER = AGGREGATES[order.STREAM]
+
+
+class OrderFlows:
+    def __init__(self, bus: CommandBus, accounts: Accounts, stock: StockItems,
+                 rules: PriceRules) -> None:
+        self.bus, self.accounts, self.stock, self.rules = bus, accounts, stock, rules
+
+    def get(self, order_id: str | UUID) -> order.Order:
+        state = self.bus.load(ORDER, parse_id(str(order_id), "order_id")).state
+        if state is None:
+            raise NotFoundError(f"order {order_id} not found")
+        return state  # type: ignore[no-any-return]
+
+    def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
+              opportunity_id: str | None = None, allow_back_order: bool = False,
+              currency: str = "EUR") -> CommandResult:
+        customer = self.accounts.get(account_id)
+        items = {sku: self.stock.get(sku) for sku, _ in lines}
+        if not allow_back_order:
+            for sku, quantity in lines:
+                if quantity > items[sku].available:
+                    raise InsufficientStockError(sku, quantity, items[sku].available)
+        requests = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
+                                      customer.region, ctx.now) for sku, quantity in lines)
+        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
+        command = order.PlaceOrder(str(stream_id), account_id, requests, self.rules,
+                                   opportunity_id, currency, allow_back_order)
+        placed = self.bus.execute(ORDER, stream_id, command, ctx)
+        if placed.replayed:
+            return placed
+        reserved = self.reserve(ctx.caused_by(placed.event_ids[0]), str(stream_id))
+        return CommandResult(stream_id, reserved.version, reserved.position,
+                             placed.events + reserved.events, placed.event_ids + reserved.event_ids)
+
+    def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
+        """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""
+        stream_id = parse_id(order_id, "order_id")
+        current = self.get(order_id)
+        if current.status not in ("placed", "back_ordered"):
+            return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
+        short = self._reserve_lines(ctx, order_id, current)
+        if not short:
+            return self.bus.execute(ORDER, stream_id, order.MarkReserved(), ctx)
+        if self._allows_back_order(stream_id):
+            if current.status == "back_ordered":
+                return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
+            return self.bus.execute(ORDER, stream_id, order.MarkBackOrdered(tuple(short)), ctx)
+        self._release_all(ctx, order_id, current)
+        self.bus.execute(ORDER, stream_id, order.RejectOrder("insufficient_stock", short[0]), ctx)
+        item = self.stock.get(short[0])
+        raise InsufficientStockError(short[0], current.ordered_quantity(short[0]), item.available)
+
+    def _reserve_lines(self, ctx: CommandContext, order_id: str, current: order.Order) -> list[str]:
+        short = []
+        for line in current.lines:
+            try:
+                self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
+                                 stock_item.ReserveStock(order_id, line.quantity), ctx)
+            except InsufficientStockError:
+                short.append(line.sku)
+        return short
+
+    def _allows_back_order(self, stream_id: UUID) -> bool:
+        first = self.bus.store.read_stream(stream_id, up_to_version=1)[0].event
+        return bool(getattr(first, "allow_back_order", False))
+
+    def _release_all(self, ctx: CommandContext, order_id: str, current: order.Order) -> None:
+        for line in current.lines:
+            self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
+                             stock_item.ReleaseReservation(order_id), ctx)
+
+    def confirm(self, ctx: CommandContext, order_id: str) -> CommandResult:
+        return self.bus.execute(ORDER, parse_id(order_id, "order_id"), order.ConfirmOrder(), ctx)
+
+    def ship(self, ctx: CommandContext, order_id: str, *, shipment_id: str,
+             lines: Sequence[tuple[str, int]]) -> CommandResult:
+        shipment = tuple(order.ShipmentLine(sku, quantity) for sku, quantity in lines)
+        shipped = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
+                                   order.ShipOrder(shipment_id, shipment), ctx)
+        self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
+        return shipped
+
+    def ship_stock(self, ctx: CommandContext, order_id: str, shipment_id: str,
+                   lines: Sequence[order.ShipmentLine]) -> None:
+        for line in lines:
+            self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
+                             stock_item.ShipStock(order_id, shipment_id, line.quantity), ctx)
+
+    def cancel(self, ctx: CommandContext, order_id: str, *, reason: str) -> CommandResult:
+        cancelled = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
+                                     order.CancelOrder(reason), ctx)
+        self._release_all(ctx.caused_by(cancelled.event_ids[0]), order_id, self.get(order_id))
+        return cancelled
+
+    def invoice(self, ctx: CommandContext, order_id: str, *, invoice_id: str,
+                amount: Decimal) -> CommandResult:
+        return self.bus.execute(ORDER, parse_id(order_id, "order_id"),
+                                order.InvoiceOrder(invoice_id, amount), ctx)
+
+    def record_payment(self, ctx: CommandContext, order_id: str, *, amount: Decimal,
+                       reference: str) -> CommandResult:
+        return self.bus.execute(ORDER, parse_id(order_id, "order_id"),
+                                order.RecordPayment(amount, reference), ctx)
+
+    def resume(self, ctx: CommandContext, order_id: str) -> None:
+        """Completes whatever step of placement, shipping or cancellation was interrupted."""
+        current = self.get(order_id)
+        if current.status in ("placed", "back_ordered"):
+            try:
+                self.reserve(ctx, order_id)
+            except DomainError:
+                pass  # the refusal is now recorded on the order
+        elif current.status in ("cancelled", "rejected"):
+            self._release_all(ctx, order_id, current)
+        for recorded in self.bus.load(ORDER, parse_id(order_id)).events:
+            if isinstance(recorded.event, order.OrderShipped):
+                self.ship_stock(ctx, order_id, recorded.event.shipment_id, recorded.event.lines)

@@ -1,0 +1,117 @@
+"""Leads: capture with duplicate detection, scoring, distribution, nurturing, qualification."""
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from domain import lead
+from domain.catalog import AGGREGATES
+from domain.dedup import duplicate_keys
+from domain.distribution import DistributionRule, least_loaded, round_robin
+from domain.errors import NotFoundError, ValidationError
+from domain.events import Event
+from domain.scoring import DEFAULT_MODEL, ScoringModel
+from infra.commands import CommandBus, CommandContext, CommandResult
+from infra.directory import Directory
+from infra.ids import new_stream_id, parse_id
+from infra.reps import Reps
+from infra.store import Loaded
+
+LEAD = AGGREGATES[lead.STREAM]
+
+
+def unclaimed_keys(events: Sequence[Event], record_id: str,
+                   claimed: dict[str, str]) -> list[tuple[str, str]]:
+    """The duplicate keys of a new lead or contact that nobody holds yet."""
+    keys = [k for e in events for k in getattr(e, "duplicate_keys", ())]
+    return [(k, record_id) for k in dict.fromkeys(keys) if k not in claimed]
+
+
+class Leads:
+    def __init__(self, bus: CommandBus, reps: Reps, directory: Directory,
+                 model: ScoringModel = DEFAULT_MODEL) -> None:
+        self.bus, self.reps, self.directory, self.model = bus, reps, directory, model
+
+    def get(self, lead_id: str | UUID) -> lead.Lead:
+        state = self.bus.load(LEAD, parse_id(str(lead_id), "lead_id")).state
+        if state is None:
+            raise NotFoundError(f"lead {lead_id} not found")
+        return state  # type: ignore[no-any-return]
+
+    def capture(self, ctx: CommandContext, *, person: str, company: str, email: str,
+                channel: str, phone: str | None = None, industry: str | None = None,
+                company_size: int | None = None, region: str | None = None,
+                interests: Sequence[str] = ()) -> CommandResult:
+        """Flags a lead matching an existing lead or contact as its duplicate."""
+        stream_id = new_stream_id(lead.STREAM, ctx.idempotency_key)
+        keys = duplicate_keys(person, company, email, phone)
+        claimed: dict[str, str] = {}
+
+        def command(_: Loaded) -> lead.CaptureLead:
+            claimed.clear()
+            claimed.update(self.bus.store.find_claims(keys))
+            duplicate_of = next((claimed[k] for k in keys if k in claimed), None)
+            return lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
+                                    industry, company_size, region, tuple(interests),
+                                    duplicate_of, self.model)
+
+        return self.bus.execute(LEAD, stream_id, command, ctx,
+                                claims=lambda events: unclaimed_keys(events, str(stream_id), claimed))
+
+    def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
+                          count: int = 1) -> CommandResult:
+        command = lead.RecordEngagement(kind, count, self.model)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def assign(self, ctx: CommandContext, lead_id: str, *, rep_id: str,
+               expected_version: int | None = None) -> CommandResult:
+        command = lead.AssignLead(self.reps.ref(rep_id), DistributionRule.MANUAL)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx, expected_version)
+
+    def distribute(self, ctx: CommandContext, lead_id: str, *,
+                   rule: str = DistributionRule.ROUND_ROBIN) -> CommandResult:
+        """Assigns by rule among the active reps of the lead's territory."""
+        stream_id = parse_id(lead_id, "lead_id")
+
+        def command(loaded: Loaded) -> lead.AssignLead:
+            if loaded.state is None:
+                raise NotFoundError(f"lead {lead_id} not found")
+            region = loaded.state.profile.region
+            return lead.AssignLead(self.reps.ref(self._choose(rule, region)), rule)
+
+        return self.bus.execute(LEAD, stream_id, command, ctx)
+
+    def _choose(self, rule: str, region: str | None) -> str:
+        candidates = self.directory.active_reps_in(region) or self.directory.active_reps_in(None)
+        if rule == DistributionRule.ROUND_ROBIN:
+            turns = self.directory.state.round_robin_counts[region or ""]
+            return round_robin(candidates, turns)
+        if rule == DistributionRule.LEAST_LOADED:
+            return least_loaded(self.directory.open_lead_counts(candidates))
+        raise ValidationError("rule", f"{rule!r} is not round_robin or least_loaded")
+
+    def log_interaction(self, ctx: CommandContext, lead_id: str, *, interaction_id: str,
+                        kind: str, notes: str = "", outcome: str | None = None) -> CommandResult:
+        command = lead.LogLeadInteraction(interaction_id, kind, notes, outcome)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def schedule_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
+                           due: date, note: str = "") -> CommandResult:
+        command = lead.ScheduleLeadFollowUp(follow_up_id, due, ctx.now.date(), note)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def complete_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
+                           outcome: str | None = None) -> CommandResult:
+        command = lead.CompleteLeadFollowUp(follow_up_id, outcome)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def qualify(self, ctx: CommandContext, lead_id: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), lead.QualifyLead(), ctx)
+
+    def disqualify(self, ctx: CommandContext, lead_id: str, *, reason: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
+                                lead.DisqualifyLead(reason), ctx)
+
+    def advance_handover(self, ctx: CommandContext, lead_id: str, *, status: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
+                                lead.AdvanceLeadHandOver(status), ctx)

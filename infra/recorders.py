@@ -1,0 +1,76 @@
+"""Event recorders that also claim duplicate keys in the same transaction as the events.
+
+A lead or contact "claims" its normalised email / phone / company+person keys when it is
+first stored. The claim table has the key as its primary key, so two concurrent captures
+of the same person cannot both claim it: the loser's whole transaction (events included)
+fails with an ``IntegrityError``, its command is retried, and on the retry it sees the
+claim and is flagged as a duplicate instead of silently being created twice.
+Pass the keys as ``claimed_keys=[(key, record_id), ...]`` to ``insert_events``.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+KEYS_TABLE = "sfa_duplicate_keys"
+CREATE_KEYS_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} (key TEXT PRIMARY KEY, record_id TEXT NOT NULL)"
+)
+CREATE_NOTIFICATION_TOPIC_INDEX = (
+    "CREATE INDEX IF NOT EXISTS stored_events_topic_idx ON stored_events (topic)"
+)
+
+Claims = Sequence[tuple[str, str]]
+
+
+class SQLiteSalesRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), CREATE_KEYS_TABLE,
+                CREATE_NOTIFICATION_TOPIC_INDEX]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        claims: Claims = kwargs.get("claimed_keys") or ()
+        for key, record_id in claims:
+            c.execute(f"INSERT INTO {KEYS_TABLE} VALUES (?, ?)", (key, record_id))
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT key, record_id FROM {KEYS_TABLE} WHERE key IN ({marks})", list(keys))
+            return {row["key"]: row["record_id"] for row in c.fetchall()}
+
+
+class PostgresSalesRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
+        self.sql_create_statements.append(SQL(CREATE_NOTIFICATION_TOPIC_INDEX))  # type: ignore[arg-type]
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        claims: Claims = kwargs.get("claimed_keys") or ()
+        if claims:
+            curs.executemany(f"INSERT INTO {KEYS_TABLE} VALUES (%s, %s)", list(claims))
+
+    def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT key, record_id FROM {KEYS_TABLE} WHERE key = ANY(%s)",
+                         (list(keys),))
+            return {row["key"]: row["record_id"] for row in curs.fetchall()}

@@ -1,0 +1,74 @@
+"""Configuration from the environment (CONTRACT.md), validated at start-up."""
+
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./.sfa/sfa.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SFA_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    kafka_bootstrap: str | None = None
+    kafka_topic: str = "sfa.events"
+    pool_size: int = 5
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        scheme = urlsplit(url).scheme
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                f"SFA_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
+            )
+        if scheme == "sqlite" and not url.startswith("sqlite:///"):
+            raise ValueError("SFA_DATABASE_URL for SQLite must look like sqlite:///PATH")
+        return url
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @cached_property
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The ``eventsourcing`` library's persistence settings for this URL."""
+        if self.backend == "sqlite":
+            return _sqlite_env(self.database_url)
+        return _postgres_env(self.database_url, self.pool_size)
+
+
+def _sqlite_env(url: str) -> dict[str, str]:
+    path = url.removeprefix("sqlite:///")
+    if path != ":memory:":
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "APPLICATION_RECORDER_TOPIC": "infra.recorders:SQLiteSalesRecorder",
+    }
+
+
+def _postgres_env(url: str, pool_size: int) -> dict[str, str]:
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    host = query.get("host") or parts.hostname or "localhost"
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
+        "POSTGRES_USER": unquote(parts.username or query.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or query.get("password") or ""),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresSalesRecorder",
+    }

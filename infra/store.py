@@ -1,0 +1,143 @@
+"""The event store: one ``eventsourcing`` Application over SQLite or PostgreSQL.
+
+Events of every aggregate go into one table with one global order (``position``, the
+library's notification id). Optimistic concurrency comes from the table's primary key
+(stream id, version): a second writer of the same version fails and nothing of its
+command is stored.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    IntegrityError, JSONTranscoder, Mapper, Notification, StoredEvent,
+)
+
+from domain.catalog import AGGREGATES, EVENT_TYPES, AggregateType
+from domain.events import Event
+from infra import codec
+from infra.codec import Metadata
+from infra.errors import ConflictError
+from infra.recorders import PostgresSalesRecorder, SQLiteSalesRecorder
+from infra.settings import Settings
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A domain event in its stream, with the envelope metadata the store keeps beside it."""
+
+    originator_id: UUID
+    originator_version: int
+    event: Event
+    meta: Metadata
+
+    @property
+    def timestamp(self) -> datetime:
+        return datetime.fromisoformat(self.meta.occurred_at)
+
+
+class EventMapper(Mapper[UUID]):
+    """Maps ``RecordedEvent`` to the library's ``StoredEvent`` through ``infra.codec``."""
+
+    def __init__(self) -> None:
+        super().__init__(transcoder=JSONTranscoder())
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        return StoredEvent(domain_event.originator_id, domain_event.originator_version,
+                           domain_event.event.type_name(),
+                           codec.encode(domain_event.event, domain_event.meta))
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event, meta = codec.decode(stored_event.topic, stored_event.state)
+        return RecordedEvent(UUID(str(stored_event.originator_id)),
+                             stored_event.originator_version, event, meta)
+
+
+class SalesApplication(Application[UUID]):
+    name = "sfa"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return EventMapper()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    state: Any
+    version: int
+    events: tuple[RecordedEvent, ...]
+
+
+class EventStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = SalesApplication(env=settings.eventsourcing_env)
+        self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
+
+    @property
+    def backend(self) -> str:
+        return self.settings.backend
+
+    def close(self) -> None:
+        self.app.close()
+
+    def read_stream(self, stream_id: UUID, up_to_version: int | None = None) -> list[RecordedEvent]:
+        return list(self.app.events.get(stream_id, lte=up_to_version))  # type: ignore[arg-type]
+
+    def load(self, aggregate: AggregateType, stream_id: UUID,
+             up_to_version: int | None = None) -> Loaded:
+        events = self.read_stream(stream_id, up_to_version)
+        state = None
+        for recorded in events:
+            if recorded.event.stream_type != aggregate.name:
+                raise ConflictError(f"stream {stream_id} is a {recorded.event.stream_type}, "
+                                    f"not a {aggregate.name}")
+            state = aggregate.evolve(state, recorded.event)
+        version = events[-1].originator_version if events else 0
+        return Loaded(state, version, tuple(events))
+
+    def append(self, records: Sequence[RecordedEvent],
+               claimed_keys: Sequence[tuple[str, str]] = ()) -> int:
+        """Stores the events atomically; returns the global position of the last one."""
+        try:
+            recordings = self.app.save(*records, claimed_keys=list(claimed_keys))
+        except IntegrityError as error:
+            raise ConflictError("the record was changed by another writer; "
+                                "reload and try again") from error
+        return max(r.notification.id for r in recordings)
+
+    def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
+        return self.recorder.find_claims(keys)
+
+    def notifications(self, after: int, limit: int = 1000,
+                      topics: Sequence[str] = ()) -> Sequence[Notification]:
+        return self.recorder.select_notifications(after, limit, topics=topics,
+                                                  inclusive_of_start=False)
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def decode(self, notification: Notification) -> RecordedEvent:
+        recorded: RecordedEvent = self.app.mapper.to_domain_event(notification)
+        return recorded
+
+    def counts_by_type(self) -> dict[str, int]:
+        sql = "SELECT topic, COUNT(*) AS n FROM stored_events GROUP BY topic"
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql)
+            return {row["topic"]: row["n"] for row in cursor.fetchall()}
+
+
+def creation_event_of(aggregate: AggregateType) -> str:
+    return aggregate.event_types[0].type_name()
+
+
+def aggregate_counts(counts_by_type: dict[str, int]) -> dict[str, int]:
+    """Aggregates per type, counted by their creation events."""
+    return {name: counts_by_type.get(creation_event_of(a), 0) for name, a in AGGREGATES.items()}
+
+
+assert all(t in EVENT_TYPES for t in map(creation_event_of, AGGREGATES.values()))

@@ -1,0 +1,80 @@
+"""Test harness: every store test runs on SQLite and on a real PostgreSQL server.
+
+The server is the one ``SFA_TEST_DATABASE_URL`` names, else a throw-away PostgreSQL 16
+that ``pgserver`` starts in a temporary directory for this session. Each test gets a
+fresh database of its own.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from infra.bootstrap import Sales, bootstrap
+from infra.commands import CommandContext
+from infra.settings import Settings
+
+FIXED_NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    configured = os.environ.get("SFA_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    import pgserver
+
+    with tempfile.TemporaryDirectory(prefix="sfa-pg-") as data_dir:
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        yield server.get_uri()
+        server.cleanup()
+
+
+def _with_database(server_url: str, name: str) -> str:
+    base, _, query = server_url.partition("?")
+    base = base.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    name = f"sfa_test_{uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield _with_database(postgres_server_url, name)
+    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/sfa.db"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def sales(database_url: str) -> Iterator[Sales]:
+    app = bootstrap(Settings(database_url=database_url, pool_size=4))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def pg_sales(postgres_url: str) -> Iterator[Sales]:
+    app = bootstrap(Settings(database_url=postgres_url, pool_size=8))
+    yield app
+    app.close()
+
+
+def ctx(actor: str = "tester", **kwargs: object) -> CommandContext:
+    return CommandContext(actor=actor, now=FIXED_NOW, **kwargs)  # type: ignore[arg-type]
