@@ -8,13 +8,23 @@ from domain import activities, handover
 from domain.activities import FollowUp
 from domain.dedup import duplicate_keys
 from domain.errors import (
-    AlreadyExistsError, DomainError, LeadAlreadyConvertedError, LeadClosedError, NotFoundError,
-    RepDepartedError, ValidationError,
+    AlreadyExistsError,
+    DomainError,
+    LeadAlreadyConvertedError,
+    LeadClosedError,
+    NotFoundError,
+    RepDepartedError,
+    ValidationError,
 )
 from domain.events import Command, Event
 from domain.scoring import DEFAULT_MODEL, LeadProfile, ScoreFactor, ScoringModel, score_lead
 from domain.values import (
-    Channel, RepRef, require_email, require_member, require_positive, require_text,
+    Channel,
+    RepRef,
+    require_email,
+    require_member,
+    require_positive,
+    require_text,
 )
 
 STREAM = "Lead"

@@ -8,7 +8,11 @@ from typing import Any
 
 from domain import handover
 from domain.errors import (
-    AlreadyExistsError, NotFoundError, OpportunityClosedError, RepDepartedError, ValidationError,
+    AlreadyExistsError,
+    NotFoundError,
+    OpportunityClosedError,
+    RepDepartedError,
+    ValidationError,
 )
 from domain.evaluation import evaluate
 from domain.events import Command, Event

@@ -7,8 +7,14 @@ from decimal import Decimal
 from domain.errors import AlreadyExistsError, NotFoundError, RepDepartedError, ValidationError
 from domain.events import Command, Event
 from domain.values import (
-    RepRef, Role, require_email, require_member, require_non_negative, require_period,
-    require_positive, require_text,
+    RepRef,
+    Role,
+    require_email,
+    require_member,
+    require_non_negative,
+    require_period,
+    require_positive,
+    require_text,
 )
 
 STREAM = "Rep"

@@ -4,7 +4,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from domain.errors import (
-    AlreadyExistsError, DomainError, InsufficientStockError, NotFoundError, ValidationError,
+    AlreadyExistsError,
+    DomainError,
+    InsufficientStockError,
+    NotFoundError,
+    ValidationError,
 )
 from domain.events import Command, Event
 from domain.values import require_non_negative, require_positive, require_text

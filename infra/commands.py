@@ -12,7 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4, uuid5
 
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
+from tenacity import (
+    retry,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from domain.catalog import AggregateType
 from domain.events import Command, Event
@@ -20,7 +25,7 @@ from infra.codec import Metadata
 from infra.errors import ConflictError, IdempotencyKeyReusedError
 from infra.store import EventStore, Loaded, RecordedEvent
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30  # under heavy contention on one record; each retry re-decides on fresh state
 
 
 def utc_now() -> datetime:
@@ -55,8 +60,9 @@ def event_id_for(stream_id: UUID, version: int) -> str:
     return str(uuid5(stream_id, str(version)))
 
 
-def request_hash(command: Command) -> str:
-    return hashlib.sha256(repr(command).encode()).hexdigest()[:16]
+def request_hash(request: object) -> str:
+    """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict)."""
+    return hashlib.sha256(repr(request).encode()).hexdigest()[:16]
 
 
 CommandSource = Command | Callable[[Loaded], Command]
@@ -72,39 +78,43 @@ class CommandBus:
 
     def execute(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
                 ctx: CommandContext, expected_version: int | None = None,
-                claims: ClaimsSource | None = None) -> CommandResult:
+                claims: ClaimsSource | None = None, request: object = None) -> CommandResult:
+        """``request``: what the client asked, for idempotency; defaults to the command."""
         attempt = self._attempt
         if expected_version is None:
             attempt = retry(retry=retry_if_exception_type(ConflictError),
-                            stop=stop_after_attempt(MAX_ATTEMPTS), wait=wait_random(0, 0.02),
+                            stop=stop_after_attempt(MAX_ATTEMPTS),
+                            wait=wait_random_exponential(multiplier=0.002, max=0.1),
                             reraise=True)(self._attempt)
-        return attempt(aggregate, stream_id, command, ctx, expected_version, claims)
+        return attempt(aggregate, stream_id, command, ctx, expected_version, claims, request)
 
     def _attempt(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource,
                  ctx: CommandContext, expected_version: int | None,
-                 claims: ClaimsSource | None) -> CommandResult:
+                 claims: ClaimsSource | None, request: object) -> CommandResult:
         loaded = self.store.load(aggregate, stream_id)
         if expected_version is not None and expected_version != loaded.version:
             raise ConflictError(f"expected version {expected_version}, "
                                 f"but the record is at version {loaded.version}")
-        command = source(loaded) if callable(source) else source
-        replay = self._idempotent_replay(loaded, command, ctx, stream_id)
+        if request is None:
+            request = source if not callable(source) else None
+        replay = self._idempotent_replay(loaded, request, ctx, stream_id)
         if replay is not None:
             return replay
+        command = source(loaded) if callable(source) else source
         events = aggregate.decide(loaded.state, command)
         if not events:
             return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
-        records = self._records(stream_id, loaded.version, events, ctx, command)
+        records = self._records(stream_id, loaded.version, events, ctx, request)
         position = self.store.append(records, claims(events) if claims else ())
         return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
                              tuple(r.meta.event_id for r in records))
 
     def _records(self, stream_id: UUID, version: int, events: Sequence[Event],
-                 ctx: CommandContext, command: Command) -> list[RecordedEvent]:
+                 ctx: CommandContext, request: object) -> list[RecordedEvent]:
         occurred_at = ctx.now.astimezone(UTC).isoformat()
         causation = ctx.causation_id or ctx.correlation_id
         key = ctx.idempotency_key if version == 0 else None
-        fingerprint = request_hash(command) if key else None
+        fingerprint = request_hash(request) if key else None
         return [
             RecordedEvent(stream_id, version + i, event, Metadata(
                 event_id_for(stream_id, version + i), occurred_at, ctx.actor, ctx.correlation_id,
@@ -112,7 +122,7 @@ class CommandBus:
             for i, event in enumerate(events, start=1)
         ]
 
-    def _idempotent_replay(self, loaded: Loaded, command: Command, ctx: CommandContext,
+    def _idempotent_replay(self, loaded: Loaded, request: object, ctx: CommandContext,
                            stream_id: UUID) -> CommandResult | None:
         """A retried create with the same idempotency key answers as the first time."""
         if ctx.idempotency_key is None or not loaded.events:
@@ -120,7 +130,7 @@ class CommandBus:
         first = loaded.events[0].meta
         if first.idempotency_key != ctx.idempotency_key:
             return None
-        if first.request_hash != request_hash(command):
+        if first.request_hash != request_hash(request):
             raise IdempotencyKeyReusedError(
                 f"idempotency key {ctx.idempotency_key!r} was used for a different request")
         creation = [r for r in loaded.events if r.meta.correlation_id == first.correlation_id]

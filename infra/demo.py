@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from domain.errors import DomainError
 from domain.values import Channel
@@ -28,7 +29,7 @@ LAST = ("Schmidt", "Meyer", "Weber", "Wagner", "Becker", "Hoffmann", "Koch", "Ri
 COMPANY = ("Nordlicht", "Alpen", "Rhein", "Elbe", "Hansa", "Berg", "Sonnen", "Kraft",
            "Blau", "Stern", "Falken", "Eichen", "Linden", "Brunnen", "Adler", "Greif")
 KINDS = ("Werke", "Systeme", "Logistik", "Handel", "Technik", "Medizin", "Software")
-PRODUCTS = [("SKU-%03d" % i, name, Decimal(price)) for i, (name, price) in enumerate([
+PRODUCTS = [(f"SKU-{i:03d}", name, Decimal(price)) for i, (name, price) in enumerate([
     ("Sensor kit", "129.00"), ("Gateway", "849.00"), ("Control unit", "2490.00"),
     ("Cable set", "39.90"), ("Display panel", "615.00"), ("Service pack", "1200.00"),
     ("Battery module", "310.00"), ("Mounting frame", "84.50"), ("Software licence", "990.00"),
@@ -215,8 +216,8 @@ def _orders(story: Story) -> None:
     s, rng = story.sales, story.rng
     for n, (opportunity_id, account_id) in enumerate(story.won):
         lines = [(sku, rng.randint(1, 12)) for sku, _, _ in rng.sample(PRODUCTS, rng.randint(1, 3))]
-        placed = story.attempt(lambda: s.orders.place(
-            story.ctx("demo", f"order-{n}"), account_id=account_id, lines=lines,
+        placed = story.attempt(partial(
+            s.orders.place, story.ctx("demo", f"order-{n}"), account_id=account_id, lines=lines,
             opportunity_id=opportunity_id))
         if placed is None:
             for sku, _ in lines:

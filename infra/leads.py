@@ -50,12 +50,15 @@ class Leads:
         def command(_: Loaded) -> lead.CaptureLead:
             claimed.clear()
             claimed.update(self.bus.store.find_claims(keys))
-            duplicate_of = next((claimed[k] for k in keys if k in claimed), None)
+            others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
+            duplicate_of = others[0] if others else None
             return lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
                                     industry, company_size, region, tuple(interests),
                                     duplicate_of, self.model)
 
-        return self.bus.execute(LEAD, stream_id, command, ctx,
+        request = ("capture", person, company, email, channel, phone, industry, company_size,
+                   region, tuple(interests))
+        return self.bus.execute(LEAD, stream_id, command, ctx, request=request,
                                 claims=lambda events: unclaimed_keys(events, str(stream_id), claimed))
 
     def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,

@@ -22,9 +22,12 @@ KEYS_TABLE = "sfa_duplicate_keys"
 CREATE_KEYS_TABLE = (
     f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} (key TEXT PRIMARY KEY, record_id TEXT NOT NULL)"
 )
-CREATE_NOTIFICATION_TOPIC_INDEX = (
-    "CREATE INDEX IF NOT EXISTS stored_events_topic_idx ON stored_events (topic)"
-)
+
+
+def topic_index(events_table: str) -> str:
+    """Readers that follow a few event types (the flows, the directory) select by topic."""
+    return f"CREATE INDEX IF NOT EXISTS {events_table}_topic_idx ON {events_table} (topic)"
+
 
 Claims = Sequence[tuple[str, str]]
 
@@ -35,7 +38,7 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), CREATE_KEYS_TABLE,
-                CREATE_NOTIFICATION_TOPIC_INDEX]
+                topic_index(self.events_table_name)]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -58,7 +61,7 @@ class PostgresSalesRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
-        self.sql_create_statements.append(SQL(CREATE_NOTIFICATION_TOPIC_INDEX))  # type: ignore[arg-type]
+        self.sql_create_statements.append(SQL(topic_index(self.events_table_name)))  # type: ignore[arg-type]
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -14,7 +14,11 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
-    IntegrityError, JSONTranscoder, Mapper, Notification, StoredEvent,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    StoredEvent,
 )
 
 from domain.catalog import AGGREGATES, EVENT_TYPES, AggregateType
@@ -78,6 +82,10 @@ class EventStore:
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
 
     @property
+    def events_table(self) -> str:
+        return self.recorder.events_table_name
+
+    @property
     def backend(self) -> str:
         return self.settings.backend
 
@@ -125,7 +133,7 @@ class EventStore:
         return recorded
 
     def counts_by_type(self) -> dict[str, int]:
-        sql = "SELECT topic, COUNT(*) AS n FROM stored_events GROUP BY topic"
+        sql = f"SELECT topic, COUNT(*) AS n FROM {self.events_table} GROUP BY topic"
         with self.recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql)
             return {row["topic"]: row["n"] for row in cursor.fetchall()}

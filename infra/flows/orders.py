@@ -14,13 +14,13 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import order, stock_item
+from domain.catalog import AGGREGATES
 from domain.errors import DomainError, InsufficientStockError, NotFoundError
 from domain.pricing import PriceRequest, PriceRules
 from infra.accounts import Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
-from domain.catalog import AGGREGATES
 
 ORDER = AGGREGATES[order.STREAM]
 
@@ -50,7 +50,8 @@ class OrderFlows:
         stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
         command = order.PlaceOrder(str(stream_id), account_id, requests, self.rules,
                                    opportunity_id, currency, allow_back_order)
-        placed = self.bus.execute(ORDER, stream_id, command, ctx)
+        request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
+        placed = self.bus.execute(ORDER, stream_id, command, ctx, request=request)
         if placed.replayed:
             return placed
         reserved = self.reserve(ctx.caused_by(placed.event_ids[0]), str(stream_id))

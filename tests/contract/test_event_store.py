@@ -1,0 +1,109 @@
+"""The event store's contract, run against SQLite and a real PostgreSQL server."""
+
+from uuid import uuid4
+
+import pytest
+
+from domain import rep
+from domain.catalog import AGGREGATES
+from infra.codec import Metadata
+from infra.errors import ConflictError
+from infra.store import EventStore, RecordedEvent
+from tests.conftest import FIXED_NOW, ctx
+
+REP = AGGREGATES["Rep"]
+
+
+def _hired(rep_id: str) -> rep.RepHired:
+    return rep.RepHired(rep_id, "Ann Example", "ann@example.com", "rep", "north", "north", None)
+
+
+def _record(stream_id, version, event, actor="tester") -> RecordedEvent:
+    meta = Metadata(str(uuid4()), FIXED_NOW.isoformat(), actor, "corr-1", "cause-1")
+    return RecordedEvent(stream_id, version, event, meta)
+
+
+def test_appended_events_read_back_equal_with_metadata(sales):
+    stream_id = uuid4()
+    records = [_record(stream_id, 1, _hired(str(stream_id))),
+               _record(stream_id, 2, rep.RepMoved("south", "south", None))]
+    sales.store.append(records)
+
+    read = sales.store.read_stream(stream_id)
+
+    assert [r.event for r in read] == [r.event for r in records]
+    assert [r.meta for r in read] == [r.meta for r in records]
+    assert [r.originator_version for r in read] == [1, 2]
+
+
+def test_positions_follow_the_global_order_across_streams(sales):
+    first, second = uuid4(), uuid4()
+    p1 = sales.store.append([_record(first, 1, _hired(str(first)))])
+    p2 = sales.store.append([_record(second, 1, _hired(str(second)))])
+    p3 = sales.store.append([_record(first, 2, rep.RepMoved("x", "y", None))])
+
+    assert p1 < p2 < p3
+    notes = sales.store.notifications(after=0)
+    assert [(n.originator_id, n.originator_version) for n in notes] == [
+        (first, 1), (second, 1), (first, 2)]
+    assert sales.store.max_position() == p3
+
+
+def test_a_second_writer_of_the_same_version_conflicts_and_writes_nothing(sales):
+    stream_id = uuid4()
+    sales.store.append([_record(stream_id, 1, _hired(str(stream_id)))])
+    before = sales.store.max_position()
+
+    with pytest.raises(ConflictError):
+        sales.store.append([_record(stream_id, 2, rep.RepMoved("a", "a", None)),
+                            _record(stream_id, 1, _hired(str(stream_id)))])
+
+    assert sales.store.max_position() == before
+    assert len(sales.store.read_stream(stream_id)) == 1
+
+
+def test_notifications_filter_by_event_type(sales):
+    stream_id = uuid4()
+    sales.store.append([_record(stream_id, 1, _hired(str(stream_id))),
+                        _record(stream_id, 2, rep.RepMoved("a", "a", None)),
+                        _record(stream_id, 3, rep.RepMoved("b", "b", None))])
+
+    moved = sales.store.notifications(after=0, topics=["RepMoved"])
+
+    assert [n.originator_version for n in moved] == [2, 3]
+    assert sales.store.counts_by_type() == {"RepHired": 1, "RepMoved": 2}
+
+
+def test_claimed_duplicate_keys_are_unique_and_atomic_with_the_events(sales):
+    a, b = uuid4(), uuid4()
+    sales.store.append([_record(a, 1, _hired(str(a)))], claimed_keys=[("email:x@y.z", str(a))])
+
+    with pytest.raises(ConflictError):
+        sales.store.append([_record(b, 1, _hired(str(b)))], claimed_keys=[("email:x@y.z", str(b))])
+
+    assert sales.store.read_stream(b) == []
+    assert sales.store.find_claims(["email:x@y.z", "phone:1"]) == {"email:x@y.z": str(a)}
+
+
+def test_store_reopens_with_the_same_history(database_url):
+    from infra.settings import Settings
+
+    first = EventStore(Settings(database_url=database_url))
+    stream_id = uuid4()
+    first.append([_record(stream_id, 1, _hired(str(stream_id)))])
+    first.close()
+
+    again = EventStore(Settings(database_url=database_url))
+    assert [r.event for r in again.read_stream(stream_id)] == [_hired(str(stream_id))]
+    again.close()
+
+
+def test_commands_record_actor_correlation_and_causation(sales):
+    context = ctx(actor="rep:ann", correlation_id="req-7", causation_id="cmd-7")
+    result = sales.reps.hire(context, name="Ann", email="ann@example.com", role="manager",
+                             team="north", region="north")
+
+    meta = sales.store.read_stream(result.stream_id)[0].meta
+    assert (meta.actor, meta.correlation_id, meta.causation_id) == ("rep:ann", "req-7", "cmd-7")
+    assert meta.occurred_at == FIXED_NOW.isoformat()
+    assert meta.event_id == result.event_ids[0]

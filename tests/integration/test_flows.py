@@ -1,0 +1,197 @@
+"""Cross-aggregate flows on SQLite and PostgreSQL, including a crash between two steps."""
+
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from domain.errors import InsufficientStockError
+from infra.flows.orders import OrderFlows
+from tests.conftest import ctx
+
+
+class Crash(Exception):
+    """Stands in for the process dying between two steps of a flow."""
+
+
+def _team(sales):
+    manager = sales.reps.hire(ctx(), name="Mia Manager", email="mia@example.com",
+                              role="manager", team="north", region="north")
+    reps = [sales.reps.hire(ctx(), name=f"Rep {i}", email=f"rep{i}@example.com", role="rep",
+                            team="north", region="north", manager_id=str(manager.stream_id))
+            for i in range(2)]
+    return str(manager.stream_id), [str(r.stream_id) for r in reps]
+
+
+def _assigned_lead(sales, rep_id, email="ann@acme.io"):
+    lead = sales.leads.capture(ctx(), person="Ann Meyer", company="Acme GmbH", email=email,
+                               channel="referral", region="north", industry="software",
+                               interests=("Gateway",))
+    sales.leads.assign(ctx(), str(lead.stream_id), rep_id=rep_id)
+    return str(lead.stream_id)
+
+
+def _counts(sales):
+    return {k: v for k, v in sales.store.counts_by_type().items()
+            if k in ("AccountOpened", "ContactAdded", "OpportunityOpened")}
+
+
+def test_conversion_creates_account_contact_and_opportunity(sales):
+    _, (rep_id, _) = _team(sales)
+    lead_id = _assigned_lead(sales, rep_id)
+
+    conversion = sales.conversion.convert(ctx(), lead_id, amount=Decimal(25000))
+
+    customer = sales.accounts.get(conversion.account_id)
+    deal = sales.opportunities.get(conversion.opportunity_id)
+    assert (customer.name, customer.owner_id, customer.region) == ("Acme GmbH", rep_id, "north")
+    assert customer.contacts[conversion.contact_id].email == "ann@acme.io"
+    assert (deal.account_id, deal.owner_id, deal.amount, deal.stage) == (
+        conversion.account_id, rep_id, Decimal(25000), "prospecting")
+    assert sales.leads.get(lead_id).status == "converted"
+
+
+@pytest.mark.parametrize("crash_in", ["add_contact", "open_opportunity"])
+def test_an_interrupted_conversion_completes_on_resume_without_duplicates(
+        sales, monkeypatch, crash_in):
+    _, (rep_id, _) = _team(sales)
+    lead_id = _assigned_lead(sales, rep_id)
+    target = (sales.accounts, "add_contact") if crash_in == "add_contact" else (
+        sales.opportunities, "open")
+    monkeypatch.setattr(*target, lambda *a, **k: (_ for _ in ()).throw(Crash()))
+
+    with pytest.raises(Crash):
+        sales.conversion.convert(ctx(), lead_id)
+    monkeypatch.undo()
+    assert sales.flows.resume() == 1
+    assert sales.flows.resume() == 0  # checkpoint recorded: nothing left to do
+
+    assert _counts(sales) == {"AccountOpened": 1, "ContactAdded": 1, "OpportunityOpened": 1}
+    conversion = sales.leads.get(lead_id).conversion
+    assert sales.opportunities.get(conversion.opportunity_id).account_id == conversion.account_id
+
+
+def test_resuming_a_completed_conversion_adds_nothing(sales):
+    _, (rep_id, _) = _team(sales)
+    sales.conversion.convert(ctx(), _assigned_lead(sales, rep_id))
+    before = sales.store.max_position()
+
+    sales.flows.resume()
+
+    assert sales.store.max_position() == before
+
+
+def _stocked_account(sales, rep_id, quantity=10):
+    account = sales.accounts.open(ctx(), name="Acme", region="north", owner_id=rep_id)
+    sales.accounts.grade(ctx(), str(account.stream_id), grade="A")
+    sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("100.00"))
+    sales.stock.receive(ctx(), "S-1", quantity=quantity)
+    return str(account.stream_id)
+
+
+def test_order_lines_record_price_and_rule_and_reserve_stock(sales):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+
+    placed = sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)])
+
+    line = placed.events[0].lines[0]
+    assert (line.unit_price, line.price_rule) == (Decimal("92.00"),
+                                                  "base_price+grade_discount:A(-8%)")
+    assert sales.orders.get(str(placed.stream_id)).status == "reserved"
+    item = sales.stock.get("S-1")
+    assert (item.on_hand, item.reserved, item.available) == (10, 4, 6)
+
+
+def test_cancelling_an_order_releases_its_reservations(sales):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    placed = sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)])
+
+    sales.orders.cancel(ctx(), str(placed.stream_id), reason="customer withdrew")
+
+    assert sales.stock.get("S-1").available == 10
+    assert sales.orders.get(str(placed.stream_id)).status == "cancelled"
+
+
+def test_an_interrupted_reservation_completes_on_resume(sales, monkeypatch):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    monkeypatch.setattr(OrderFlows, "reserve", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 3)])
+    monkeypatch.undo()
+
+    sales.flows.resume()
+    sales.flows.resume()
+
+    (order_id,) = [str(n.originator_id) for n in sales.store.notifications(0, topics=["OrderPlaced"])]
+    assert sales.orders.get(order_id).status == "reserved"
+    assert sales.stock.get("S-1").reservations == {order_id: 3}
+
+
+def test_shipping_takes_stock_out_once_even_when_resumed(sales):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    order_id = str(sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)]).stream_id)
+    sales.orders.confirm(ctx(), order_id)
+
+    sales.orders.ship(ctx(), order_id, shipment_id="S-A", lines=[("S-1", 4)])
+    sales.flows.resume()
+    sales.orders.resume(ctx(), order_id)
+
+    item = sales.stock.get("S-1")
+    assert (item.on_hand, item.reserved) == (6, 0)
+    assert sales.orders.get(order_id).status == "shipped"
+
+
+def test_a_lost_race_for_stock_rejects_the_order_and_releases_its_lines(sales, monkeypatch):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id, quantity=5)
+    sales.stock.register(ctx(), sku="S-2", name="Cable", base_price=Decimal("5"))
+    sales.stock.receive(ctx(), "S-2", quantity=5)
+    real_reserve_lines = OrderFlows._reserve_lines
+
+    def competitor_first(self, context, order_id, current):
+        sales.stock.adjust(ctx(), "S-2", delta=-4, reason="damaged in a race")
+        return real_reserve_lines(self, context, order_id, current)
+
+    monkeypatch.setattr(OrderFlows, "_reserve_lines", competitor_first)
+    with pytest.raises(InsufficientStockError):
+        sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 2), ("S-2", 3)])
+
+    assert sales.stock.get("S-1").reserved == 0
+    assert sales.stock.get("S-2").reserved == 0
+    rejected = sales.store.notifications(0, topics=["OrderRejected"])
+    assert len(rejected) == 1
+
+
+def test_departure_hands_over_by_tier_with_the_right_actor(sales):
+    manager, (leaving, successor) = _team(sales)
+    deals = {}
+    account_id = sales.accounts.open(ctx(), name="Acme", region="north",
+                                     owner_id=leaving).stream_id
+    for stage in ("qualification", "proposal", "negotiation"):
+        opp = sales.opportunities.open(ctx(), account_id=str(account_id), owner_id=leaving,
+                                       name=stage, amount=Decimal(1000),
+                                       expected_close=ctx().now.date())
+        sales.opportunities.change_stage(ctx(), str(opp.stream_id), stage=stage)
+        deals[stage] = str(opp.stream_id)
+    lead_id = _assigned_lead(sales, leaving, email="lead@beta.io")
+
+    sales.departure.depart(ctx(), leaving, successor_id=successor)
+
+    handed = {r.event.to_rep_id for n in sales.store.notifications(0, topics=[
+        "OpportunityHandedOver", "AccountHandedOver", "LeadHandedOver"])
+        for r in [sales.store.decode(n)]}
+    assert handed == {successor}
+    last_events = {stage: sales.store.read_stream(UUID(opp_id))[-1].event
+                   for stage, opp_id in deals.items()}
+    tiers = {stage: (e.tier, e.actor_id) for stage, e in last_events.items()}
+    assert tiers == {"qualification": ("upper", successor), "proposal": ("middle", leaving),
+                     "negotiation": ("lower", manager)}
+    assert sales.accounts.get(str(account_id)).owner_id == successor
+    assert sales.leads.get(lead_id).owner_id == successor
+    assert sales.directory.owned_open_items(leaving) == []
+
+
