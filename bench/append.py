@@ -8,11 +8,13 @@ Runs on both backends, each in a throw-away database:
   throw-away PostgreSQL 16 started by ``pgserver`` in a temporary directory), dropped at
   the end.
 
-Workloads (each after a warm-up that is not timed):
+Workloads (each after a warm-up that is not timed; ``--repeat`` times, medians reported):
 
 * ``create``: ``sales.stock.register(...)``, one new StockItem aggregate per command.
 * ``append``: ``sales.stock.receive(ctx, sku, quantity=1)``, one more event on an existing
-  item, round-robin over ``--items`` items (each command first loads that item's stream).
+  item, round-robin over ``--items`` items registered (untimed) for each repeat; each
+  command first loads that item's whole stream, so the stream length grows from 1 event
+  to about 1 + (warm-up + n) / items during a repeat (printed).
 
 Baselines, measured in the same run, on the same backend, just before each workload:
 plain single-row ``INSERT`` + ``COMMIT`` transactions (one row each) of a ~300 byte JSON
@@ -40,11 +42,13 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +61,6 @@ from infra.bootstrap import Sales, bootstrap  # noqa: E402
 from infra.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 
-PAYLOAD_BYTES = 300
 RAW_TABLE = "bench_raw_events"
 
 
@@ -66,11 +69,21 @@ RAW_TABLE = "bench_raw_events"
 
 @dataclass
 class Row:
+    """One workload on one backend: per-repeat rates, reported as medians."""
+
     backend: str
     workload: str
-    commands_per_s: float
-    baseline_rows_per_s: float
+    commands: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def commands_per_s(self) -> float:
+        return statistics.median(self.commands)
+
+    @property
+    def baseline_rows_per_s(self) -> float:
+        return statistics.median(self.baseline)
 
     @property
     def ratio(self) -> float:
@@ -98,7 +111,7 @@ def raw_payload(stream_id: UUID, version: int) -> bytes:
     """A JSON body shaped like a stored event's (data + meta envelope), ~300 bytes."""
     body = {
         "schema_version": 1,
-        "data": {"quantity": 1, "note": ""},
+        "data": {"quantity": 1},
         "meta": {
             "event_id": str(uuid4()),
             "occurred_at": "2026-11-23T09:30:00.000000+00:00",
@@ -109,12 +122,7 @@ def raw_payload(stream_id: UUID, version: int) -> bytes:
             "request_hash": None,
         },
     }
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    pad = PAYLOAD_BYTES - len(raw)
-    if pad > 0:
-        body["data"]["note"] = "x" * pad  # type: ignore[index]
-        raw = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return raw.encode()
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def raw_rows(count: int, streams: int | None) -> list[tuple[UUID, int, bytes]]:
@@ -237,32 +245,39 @@ def payload_sizes(sales: Sales) -> dict[str, float]:
 
 def run_backend(backend: str, url: str, baseline: SQLiteBaseline | PostgresBaseline,
                 args: argparse.Namespace) -> list[Row]:
+    """Each repeat: create baseline, create, append baseline, append (fresh items)."""
     run = uuid4().hex[:8]
+    create = Row(backend, "create (stock.register)")
+    append = Row(backend, f"append (stock.receive, {args.items} items)")
+    loaded: list[int] = []
     sales = bootstrap(Settings(database_url=url))
     try:
-        rows: list[Row] = []
-        base = baseline.run(args.n, args.warmup, None)
-        cmds = bench_create(sales, args.n, args.warmup, run)
-        rows.append(Row(backend, "create (stock.register)", cmds, base))
-
-        base = baseline.run(args.n, args.warmup, args.items)
-        cmds, loaded = bench_append(sales, args.n, args.warmup, args.items, run)
-        rows.append(Row(backend, f"append (stock.receive, {args.items} items)", cmds, base, [
-            f"stream length loaded per command: min {min(loaded)}, "
-            f"mean {statistics.fmean(loaded):.1f}, max {max(loaded)} events"]))
+        for r in range(args.repeat):
+            create.baseline.append(baseline.run(args.n, args.warmup, None))
+            create.commands.append(bench_create(sales, args.n, args.warmup, f"{run}-{r}"))
+            append.baseline.append(baseline.run(args.n, args.warmup, args.items))
+            per_s, stream_lengths = bench_append(sales, args.n, args.warmup, args.items,
+                                                 f"{run}-{r}")
+            append.commands.append(per_s)
+            loaded.extend(stream_lengths)
 
         counts = sales.store.counts_by_type()
-        expected_registered = args.n + args.warmup + args.items
-        assert counts.get("StockItemRegistered") == expected_registered, counts
-        assert counts.get("StockReceived") == args.n + args.warmup, counts
+        assert counts.get("StockItemRegistered") == args.repeat * (
+            args.n + args.warmup + args.items), counts
+        assert counts.get("StockReceived") == args.repeat * (args.n + args.warmup), counts
         sizes = payload_sizes(sales)
-        rows[0].notes.append(f"stored payload: {sizes['StockItemRegistered']:.0f} bytes avg "
-                             f"(baseline {len(raw_payload(uuid4(), 1))} bytes)")
-        rows[1].notes.append(f"stored payload: {sizes['StockReceived']:.0f} bytes avg "
-                             f"(baseline {len(raw_payload(uuid4(), 1))} bytes)")
-        return rows
     finally:
         sales.close()
+
+    raw_size = len(raw_payload(uuid4(), 1))
+    append.notes.append(f"events in the stream each timed command loaded first: min "
+                        f"{min(loaded)}, mean {statistics.fmean(loaded):.1f}, max {max(loaded)}")
+    for row, topic in ((create, "StockItemRegistered"), (append, "StockReceived")):
+        row.notes.append(f"stored event payload {sizes[topic]:.0f} bytes avg, "
+                         f"baseline payload {raw_size} bytes")
+        row.notes.append("per repeat, commands/s: " + ", ".join(f"{v:,.0f}" for v in row.commands)
+                         + "; baseline rows/s: " + ", ".join(f"{v:,.0f}" for v in row.baseline))
+    return [create, append]
 
 
 def run_sqlite(args: argparse.Namespace) -> tuple[list[Row], str]:
@@ -270,7 +285,8 @@ def run_sqlite(args: argparse.Namespace) -> tuple[list[Row], str]:
         url = f"sqlite:///{tmp}/sfa.db"
         # Open the store first so its file exists in the mode the library chose.
         probe = bootstrap(Settings(database_url=url))
-        with probe.store.recorder.datastore.transaction(commit=False) as cursor:
+        with probe.store.recorder.datastore.transaction(commit=False) as store_cursor:
+            cursor: Any = store_cursor  # the library's SQLite cursor (rows are sqlite3.Row)
             cursor.execute("PRAGMA journal_mode")
             store_journal = cursor.fetchone()[0]
             cursor.execute("PRAGMA synchronous")
@@ -299,6 +315,7 @@ def postgres_server(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     if configured:
         yield configured, "configured server"
         return
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
     data_dir = tempfile.mkdtemp(prefix="sfa-bench-pg-")
@@ -359,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="untimed commands / rows before each measurement (default 100)")
     parser.add_argument("--items", type=int, default=100,
                         help="existing stock items the append workload spreads over (default 100)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measurements per figure; the table shows medians (default 3)")
     parser.add_argument("--backends", default="sqlite,postgresql",
                         help="comma-separated: sqlite, postgresql (default both)")
     parser.add_argument("--pg-url", default=None,
@@ -366,14 +385,15 @@ def main(argv: list[str] | None = None) -> int:
                              "dropped); default $SFA_BENCH_DATABASE_URL, $SFA_TEST_DATABASE_URL, "
                              "else a throw-away pgserver")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.warmup < 0 or args.items < 1:
-        parser.error("--n and --items must be positive, --warmup not negative")
+    if args.n < 1 or args.warmup < 0 or args.items < 1 or args.repeat < 1:
+        parser.error("--n, --items and --repeat must be positive, --warmup not negative")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - {"sqlite", "postgresql"}
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
 
-    print(f"sfa-core append benchmark: n={args.n}, warm-up={args.warmup}, items={args.items}; "
+    print(f"sfa-core append benchmark: n={args.n}, warm-up={args.warmup}, items={args.items}, "
+          f"repeat={args.repeat}; "
           f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
     started = time.perf_counter()
     rows: list[Row] = []
@@ -391,8 +411,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r.backend} / {r.workload}: {note}")
         print(f"  {r.backend} / {r.workload}: {1000 / r.commands_per_s:.2f} ms per command, "
               f"{1000 / r.baseline_rows_per_s:.2f} ms per baseline row")
-    print(f"\nratio = commands/s / baseline rows/s (1.00 = as fast as a bare single-row "
-          f"INSERT transaction). Total time {time.perf_counter() - started:.0f} s.")
+    print(f"\nmedians of {args.repeat} repeat(s); ratio = commands/s / baseline rows/s "
+          f"(1.00 = as fast as a bare single-row INSERT transaction). "
+          f"Total time {time.perf_counter() - started:.0f} s.")
     return 0
 
 

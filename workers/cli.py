@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
@@ -106,4 +107,21 @@ def flows_resume() -> None:
         out.print(f"Checked {ran} flows; position {sales.flows.position()}.")
 
 
+def main() -> None:
+    """Console entry: usage errors too end in one line on stderr, with exit status 2."""
+    if len(sys.argv) == 1:
+        sys.argv.append("--help")
+    try:
+        status = app(standalone_mode=False)
+    except TyperException as error:  # usage errors and aborts of the (vendored) click
+        message = getattr(error, "format_message", lambda: str(error) or "aborted")()
+        print(f"sfa: {message}".splitlines()[0], file=sys.stderr)
+        sys.exit(getattr(error, "exit_code", 1))
+    sys.exit(status if isinstance(status, int) else 0)
+
+
 assert set(AGGREGATES) == {"Rep", "Lead", "Account", "Opportunity", "Order", "StockItem"}
+
+
+if __name__ == "__main__":
+    main()

@@ -107,3 +107,29 @@ def test_commands_record_actor_correlation_and_causation(sales):
     assert (meta.actor, meta.correlation_id, meta.causation_id) == ("rep:ann", "req-7", "cmd-7")
     assert meta.occurred_at == FIXED_NOW.isoformat()
     assert meta.event_id == result.event_ids[0]
+
+
+def test_an_old_event_shape_is_read_back_as_the_new_one(sales):
+    """OpportunityOpened v1 had no currency: stored v1 bytes load as v2 with EUR."""
+    import json
+
+    from eventsourcing.persistence import StoredEvent
+
+    from domain.opportunity import OpportunityOpened
+
+    stream_id = uuid4()
+    v1 = {"opportunity_id": str(stream_id), "account_id": "acc", "owner_id": "rep",
+          "name": "Old deal", "amount": "1200.00", "expected_close": "2026-03-31",
+          "products": ["Gateway"], "stage": "prospecting", "probability": 10,
+          "source_lead_id": None}
+    meta = {"event_id": "e", "occurred_at": FIXED_NOW.isoformat(), "actor": None,
+            "correlation_id": "c", "causation_id": "c"}
+    state = json.dumps({"schema_version": 1, "data": v1, "meta": meta}).encode()
+    sales.store.recorder.insert_events([StoredEvent(stream_id, 1, "OpportunityOpened", state)])
+
+    (read,) = sales.store.read_stream(stream_id)
+
+    assert isinstance(read.event, OpportunityOpened)
+    assert read.event.currency == "EUR" and read.event.name == "Old deal"
+    deal = sales.opportunities.get(str(stream_id))
+    assert (deal.currency, str(deal.amount), deal.stage) == ("EUR", "1200.00", "prospecting")
