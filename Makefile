@@ -18,6 +18,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check domain infra workers tests bench
+	$(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest

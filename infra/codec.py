@@ -8,7 +8,6 @@ occurred_at, actor, correlation and causation ids.
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -28,9 +27,14 @@ class Metadata:
     request_hash: str | None = None
 
 
-@cache
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
 def _adapter(event_type: type[Event]) -> TypeAdapter[Any]:
-    return TypeAdapter(event_type)
+    name = event_type.type_name()
+    if name not in _ADAPTERS:
+        _ADAPTERS[name] = TypeAdapter(event_type)
+    return _ADAPTERS[name]
 
 
 def encode(event: Event, meta: Metadata) -> bytes:

@@ -9,7 +9,7 @@ command is stored.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -129,8 +129,7 @@ class EventStore:
         return self.recorder.max_notification_id() or 0
 
     def decode(self, notification: Notification) -> RecordedEvent:
-        recorded: RecordedEvent = self.app.mapper.to_domain_event(notification)
-        return recorded
+        return cast(RecordedEvent, self.app.mapper.to_domain_event(notification))
 
     def counts_by_type(self) -> dict[str, int]:
         sql = f"SELECT topic, COUNT(*) AS n FROM {self.events_table} GROUP BY topic"

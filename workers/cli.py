@@ -8,10 +8,10 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
-from typer.exceptions import TyperException
 from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from domain.catalog import AGGREGATES
 from domain.errors import DomainError
@@ -114,7 +114,8 @@ def main() -> None:
     try:
         status = app(standalone_mode=False)
     except TyperException as error:  # usage errors and aborts of the (vendored) click
-        message = getattr(error, "format_message", lambda: str(error) or "aborted")()
+        format_message = getattr(error, "format_message", None)
+        message = format_message() if format_message else (str(error) or "aborted")
         print(f"sfa: {message}".splitlines()[0], file=sys.stderr)
         sys.exit(getattr(error, "exit_code", 1))
     sys.exit(status if isinstance(status, int) else 0)

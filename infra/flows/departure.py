@@ -13,6 +13,8 @@ from datetime import date
 from uuid import UUID
 
 from domain import account, lead, opportunity, rep
+from domain.catalog import AggregateType
+from domain.events import Command
 from domain.handover import Departure, account_tier, plan_handover
 from domain.stages import tier_of
 from domain.values import Tier
@@ -52,21 +54,21 @@ class DepartureFlow:
         for item in (i for i in items if i.kind == "opportunity"):
             tier = tier_of(item.probability)
             opportunity_tiers[item.account_id or ""].append(tier)
-            command = opportunity.HandOverOpportunity(rep_id, successor,
-                                                      plan_handover(tier, departure))
-            position = max(position, self._run(OPPORTUNITY, item, command, ctx))
+            handover: Command = opportunity.HandOverOpportunity(rep_id, successor,
+                                                                plan_handover(tier, departure))
+            position = max(position, self._run(OPPORTUNITY, item, handover, ctx))
         for item in (i for i in items if i.kind == "account"):
             plan = plan_handover(account_tier(opportunity_tiers[item.item_id]), departure)
-            command = account.HandOverAccount(rep_id, successor, plan)
-            position = max(position, self._run(ACCOUNT, item, command, ctx))
+            handover = account.HandOverAccount(rep_id, successor, plan)
+            position = max(position, self._run(ACCOUNT, item, handover, ctx))
         for item in (i for i in items if i.kind == "lead"):
-            command = lead.HandOverLead(rep_id, successor, plan_handover(Tier.UPPER, departure))
-            position = max(position, self._run(LEAD, item, command, ctx))
+            handover = lead.HandOverLead(rep_id, successor, plan_handover(Tier.UPPER, departure))
+            position = max(position, self._run(LEAD, item, handover, ctx))
         return position
 
-    def _run(self, aggregate: object, item: Item, command: object, ctx: CommandContext) -> int:
-        result = self.bus.execute(aggregate, UUID(item.item_id), command, ctx)  # type: ignore[arg-type]
-        return result.position
+    def _run(self, aggregate: AggregateType, item: Item, command: Command,
+             ctx: CommandContext) -> int:
+        return self.bus.execute(aggregate, UUID(item.item_id), command, ctx).position
 
     def _effective_date(self, rep_id: str) -> date:
         for recorded in self.bus.load(REP, UUID(rep_id)).events:

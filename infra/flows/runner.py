@@ -22,8 +22,7 @@ class FlowRunner:
                  departure: DepartureFlow) -> None:
         self.store, self.conversion, self.orders, self.departure = (
             store, conversion, orders, departure)
-        self.tracking = store.app.factory.tracking_recorder()
-        self.tracking.create_table()
+        self.tracking = store.app.factory.tracking_recorder()  # creates its table if missing
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(TRACKING_NAME) or 0
