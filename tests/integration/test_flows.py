@@ -6,6 +6,7 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InsufficientStockError
+from infra.flows.departure import DepartureFlow
 from infra.flows.orders import OrderFlows
 from tests.conftest import ctx
 
@@ -195,3 +196,27 @@ def test_departure_hands_over_by_tier_with_the_right_actor(sales):
     assert sales.directory.owned_open_items(leaving) == []
 
 
+
+
+def test_an_interrupted_departure_hands_over_the_rest_on_resume(sales, monkeypatch):
+    _, (leaving, successor) = _team(sales)
+    lead_ids = [_assigned_lead(sales, leaving, email=f"l{i}@beta.io") for i in range(3)]
+    real_run = DepartureFlow._run
+    calls = []
+
+    def crash_after_first(self, aggregate, item, command, context):
+        if calls:
+            raise Crash()
+        calls.append(item.item_id)
+        return real_run(self, aggregate, item, command, context)
+
+    monkeypatch.setattr(DepartureFlow, "_run", crash_after_first)
+    with pytest.raises(Crash):
+        sales.departure.depart(ctx(), leaving, successor_id=successor)
+    monkeypatch.undo()
+    assert sum(sales.leads.get(i).owner_id == successor for i in lead_ids) == 1
+
+    sales.flows.resume()
+
+    assert [sales.leads.get(i).owner_id for i in lead_ids] == [successor] * 3
+    assert len(sales.store.notifications(0, topics=["LeadHandedOver"])) == 3
