@@ -13,8 +13,8 @@ Workloads (each after a warm-up that is not timed; ``--repeat`` times, medians r
 * ``create``: ``sales.stock.register(...)``, one new StockItem aggregate per command.
 * ``append``: ``sales.stock.receive(ctx, sku, quantity=1)``, one more event on an existing
   item, round-robin over ``--items`` items registered (untimed) for each repeat; each
-  command first loads that item's whole stream, so the stream length grows from 1 event
-  to about 1 + (warm-up + n) / items during a repeat (printed).
+  command first loads that item's whole stream, which grows during a repeat from about
+  1 + warm-up / items to 1 + (warm-up + n) / items events (printed).
 
 Baselines, measured in the same run, on the same backend, just before each workload:
 plain single-row ``INSERT`` + ``COMMIT`` transactions (one row each) of a ~300 byte JSON
@@ -376,8 +376,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="untimed commands / rows before each measurement (default 100)")
     parser.add_argument("--items", type=int, default=100,
                         help="existing stock items the append workload spreads over (default 100)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="measurements per figure; the table shows medians (default 3)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="measurements per figure; the table shows medians (default 5)")
     parser.add_argument("--backends", default="sqlite,postgresql",
                         help="comma-separated: sqlite, postgresql (default both)")
     parser.add_argument("--pg-url", default=None,

@@ -11,7 +11,7 @@ import unicodedata
 _COMPANY_SUFFIXES = re.compile(
     r"\b(gmbh|ag|inc|incorporated|ltd|limited|llc|plc|sa|sas|srl|bv|nv|co|corp|corporation)\b\.?"
 )
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # any script's letters and digits are kept
 
 
 def _fold(text: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from domain.errors import ValidationError
 
-WEIGHTS = {"budget": 0.3, "need": 0.3, "authority": 0.2, "competition": 0.2}
+WEIGHTS = {"budget": 3, "need": 3, "authority": 2, "competition": 2}  # tenths; sum 10
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ def evaluate(budget: int, need: int, authority: int, competition: int) -> Evalua
         if not 0 <= value <= 10:
             raise ValidationError(name, "must be between 0 and 10")
     favourable = dict(scores, competition=10 - competition)
-    weighted = sum(WEIGHTS[name] * value for name, value in favourable.items())  # 0..10
-    win_probability = round(5 + weighted * 9)  # 5 %..95 %: never certain either way
-    priority = "high" if weighted >= 7 else "medium" if weighted >= 4 else "low"
+    # Integer arithmetic in tenths: thresholds hold exactly (no 3.999... from floats).
+    tenths = sum(WEIGHTS[name] * value for name, value in favourable.items())  # 0..100
+    win_probability = 5 + (tenths * 9 + 5) // 10  # 5 %..95 %, halves rounded up
+    priority = "high" if tenths >= 70 else "medium" if tenths >= 40 else "low"
     return Evaluation(budget, need, authority, competition, priority, win_probability)

@@ -327,6 +327,8 @@ def decide(state: Lead | None, command: Command) -> list[Event]:
     if state is None:
         raise NotFoundError("lead not found")
     if isinstance(command, AdvanceLeadHandOver):
+        # Deliberately allowed on a closed lead: a hand-over must not stay pending forever
+        # because the lead was converted meanwhile.
         return [LeadHandOverAdvanced(handover.next_status(state.handover_status, command.status))]
     if state.status == "converted":
         raise LeadAlreadyConvertedError(f"lead {state.id} is converted and accepts no changes")

@@ -294,7 +294,7 @@ def decide(state: Opportunity | None, command: Command) -> list[Event]:
         return _open(state, command)
     if state is None:
         raise NotFoundError("opportunity not found")
-    if isinstance(command, AdvanceOpportunityHandOver):
+    if isinstance(command, AdvanceOpportunityHandOver):  # allowed when closed: see lead.decide
         status = handover.next_status(state.handover_status, command.status)
         return [OpportunityHandOverAdvanced(status)]
     if not state.open:

@@ -90,8 +90,10 @@ class Order:
     account_id: str
     lines: tuple[PricedLine, ...]
     total: Decimal
+    allow_back_order: bool = False
     status: str = "placed"
     shipped: tuple[tuple[str, int], ...] = ()
+    shipment_ids: frozenset[str] = frozenset()
     invoiced: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
 
@@ -179,16 +181,18 @@ def _require_status(state: Order, *allowed: str) -> None:
 
 
 def _ship(state: Order, c: ShipOrder) -> list[Event]:
+    if c.shipment_id in state.shipment_ids:
+        return []  # this shipment is already recorded: re-running the shipping flow adds nothing
     _require_status(state, "confirmed", "partially_shipped")
     if not c.lines:
         raise ValidationError("lines", "a shipment needs at least one line")
+    after = state
     for i, line in enumerate(c.lines):
         require_positive(f"lines[{i}].quantity", line.quantity)
-        left = state.ordered_quantity(line.sku) - state.shipped_quantity(line.sku)
+        left = after.ordered_quantity(line.sku) - after.shipped_quantity(line.sku)
         if line.quantity > left:
             raise ValidationError(f"lines[{i}].quantity", f"only {left} of {line.sku} left to ship")
-    shipped_after = state.shipped + tuple((line.sku, line.quantity) for line in c.lines)
-    after = replace(state, shipped=shipped_after)
+        after = replace(after, shipped=after.shipped + ((line.sku, line.quantity),))
     complete = all(after.shipped_quantity(line.sku) == line.quantity for line in state.lines)
     return [OrderShipped(c.shipment_id, c.lines, complete)]
 
@@ -216,6 +220,8 @@ def _decide_existing(state: Order, command: Command) -> list[Event]:
             return [OrderReserved()]
         case MarkBackOrdered():
             _require_status(state, "placed")
+            if not state.allow_back_order:
+                raise InvalidTransitionError(f"order {state.id} was placed without back-ordering")
             return [OrderBackOrdered(command.skus)]
         case RejectOrder():
             _require_status(state, "placed")
@@ -249,7 +255,8 @@ def _status_after_payment(state: Order, amount: Decimal) -> str:
 
 def evolve(state: Order | None, event: Event) -> Order:  # noqa: C901
     if isinstance(event, OrderPlaced):
-        return Order(event.order_id, event.account_id, event.lines, event.total)
+        return Order(event.order_id, event.account_id, event.lines, event.total,
+                     event.allow_back_order)
     assert state is not None, f"{type(event).__name__} before OrderPlaced"
     match event:
         case OrderReserved():
@@ -263,7 +270,8 @@ def evolve(state: Order | None, event: Event) -> Order:  # noqa: C901
         case OrderShipped():
             shipped = state.shipped + tuple((line.sku, line.quantity) for line in event.lines)
             status = "shipped" if event.complete else "partially_shipped"
-            return replace(state, shipped=shipped, status=status)
+            return replace(state, shipped=shipped, status=status,
+                           shipment_ids=state.shipment_ids | {event.shipment_id})
         case OrderInvoiced():
             return replace(state, invoiced=state.invoiced + event.amount, status="invoiced")
         case OrderPaid():

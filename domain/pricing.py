@@ -87,7 +87,7 @@ def resolve_price(request: PriceRequest, rules: PriceRules) -> ResolvedPrice:
     list_price, list_rule = _list_price(request, rules)
     discounts = _discounts(request, rules)
     if not discounts:
-        return ResolvedPrice(list_price, list_price, list_rule)
+        return ResolvedPrice(list_price, list_price.quantize(CENT, ROUND_HALF_UP), list_rule)
     best_pct, best_rule = max(discounts, key=lambda d: d[0])  # max keeps the first on ties
     unit = (list_price * (100 - best_pct) / 100).quantize(CENT, ROUND_HALF_UP)
     return ResolvedPrice(list_price, unit, f"{list_rule}+{best_rule}(-{best_pct}%)")

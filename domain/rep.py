@@ -142,9 +142,10 @@ def _hire(state: Rep | None, c: HireRep) -> list[Event]:
 def _move(state: Rep, c: MoveRep) -> list[Event]:
     _check_manager(c.manager)
     manager_id = c.manager.rep_id if c.manager else None
-    if (c.team, c.region, manager_id) == (state.team, state.region, state.manager_id):
+    team, region = require_text("team", c.team), require_text("region", c.region)
+    if (team, region, manager_id) == (state.team, state.region, state.manager_id):
         return []
-    return [RepMoved(require_text("team", c.team), require_text("region", c.region), manager_id)]
+    return [RepMoved(team, region, manager_id)]
 
 
 def _set_quota(state: Rep, c: SetQuota) -> list[Event]:

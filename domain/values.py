@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -99,8 +98,3 @@ def require_member(field: str, value: str, allowed: type[StrEnum]) -> str:
     except ValueError:
         names = ", ".join(m.value for m in allowed)
         raise ValidationError(field, f"{value!r} is not one of {names}") from None
-
-
-def require_not_before(field: str, value: date, earliest: date) -> None:
-    if value < earliest:
-        raise ValidationError(field, f"{value.isoformat()} is before {earliest.isoformat()}")

@@ -67,7 +67,7 @@ class OrderFlows:
         short = self._reserve_lines(ctx, order_id, current)
         if not short:
             return self.bus.execute(ORDER, stream_id, order.MarkReserved(), ctx)
-        if self._allows_back_order(stream_id):
+        if current.allow_back_order:
             if current.status == "back_ordered":
                 return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
             return self.bus.execute(ORDER, stream_id, order.MarkBackOrdered(tuple(short)), ctx)
@@ -85,10 +85,6 @@ class OrderFlows:
             except InsufficientStockError:
                 short.append(line.sku)
         return short
-
-    def _allows_back_order(self, stream_id: UUID) -> bool:
-        first = self.bus.store.read_stream(stream_id, up_to_version=1)[0].event
-        return bool(getattr(first, "allow_back_order", False))
 
     def _release_all(self, ctx: CommandContext, order_id: str, current: order.Order) -> None:
         for line in current.lines:

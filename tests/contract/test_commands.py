@@ -6,7 +6,10 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import (
-    InsufficientStockError, LeadAlreadyConvertedError, RepDepartedError, ValidationError,
+    InsufficientStockError,
+    LeadAlreadyConvertedError,
+    RepDepartedError,
+    ValidationError,
 )
 from infra.errors import ConflictError, IdempotencyKeyReusedError
 from tests.conftest import ctx

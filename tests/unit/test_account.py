@@ -6,15 +6,37 @@ import pytest
 
 from domain import account
 from domain.account import (
-    AccountClassified, AccountFollowUpCompleted, AccountFollowUpScheduled, AccountGraded,
-    AccountHandedOver, AccountHandOverAdvanced, AccountInteractionLogged, AccountOpened,
-    AccountOwnerChanged, AddContact, AdvanceAccountHandOver, ChangeAccountOwner, ChangeContact,
-    ClassifyAccount, CompleteAccountFollowUp, Contact, ContactAdded, ContactChanged,
-    ContactRemoved, GradeAccount, HandOverAccount, LogAccountInteraction, OpenAccount,
-    RemoveContact, ScheduleAccountFollowUp,
+    AccountClassified,
+    AccountFollowUpCompleted,
+    AccountFollowUpScheduled,
+    AccountGraded,
+    AccountHandedOver,
+    AccountHandOverAdvanced,
+    AccountInteractionLogged,
+    AccountOpened,
+    AccountOwnerChanged,
+    AddContact,
+    AdvanceAccountHandOver,
+    ChangeAccountOwner,
+    ChangeContact,
+    ClassifyAccount,
+    CompleteAccountFollowUp,
+    Contact,
+    ContactAdded,
+    ContactChanged,
+    ContactRemoved,
+    GradeAccount,
+    HandOverAccount,
+    LogAccountInteraction,
+    OpenAccount,
+    RemoveContact,
+    ScheduleAccountFollowUp,
 )
 from domain.errors import (
-    AlreadyExistsError, InvalidTransitionError, NotFoundError, RepDepartedError,
+    AlreadyExistsError,
+    InvalidTransitionError,
+    NotFoundError,
+    RepDepartedError,
 )
 from domain.handover import HandOverPlan
 from domain.stock_item import ReceiveStock
@@ -108,7 +130,8 @@ def test_add_contact_with_an_invalid_value_names_the_field(changes: dict, field:
 
 
 def test_change_contact_records_the_new_data_and_keys() -> None:
-    command = ChangeContact("con-1", "Anna Weber", "anna.weber@acme.example", None, "cfo", ("phone",))
+    command = ChangeContact("con-1", "Anna Weber", "anna.weber@acme.example", None, "cfo",
+                            ("phone",))
     assert when(account, acme(), command) == [ContactChanged(
         "con-1", "Anna Weber", "anna.weber@acme.example", None, "cfo", ("phone",),
         ("email:anna.weber@acme.example", "name:acme|anna weber"),
@@ -167,7 +190,8 @@ def test_grade_account_with_an_unknown_grade_is_refused() -> None:
 # --- LogAccountInteraction -------------------------------------------------------------------
 
 def test_log_account_interaction_with_a_contact() -> None:
-    events = when(account, acme(), LogAccountInteraction("int-1", "visit", "site tour", "ok", "con-1"))
+    command = LogAccountInteraction("int-1", "visit", "site tour", "ok", "con-1")
+    events = when(account, acme(), command)
     assert events == [AccountInteractionLogged("int-1", "visit", "site tour", "ok", "con-1")]
 
 
@@ -230,7 +254,8 @@ def test_complete_an_account_follow_up_twice_is_refused() -> None:
 # --- ChangeAccountOwner ----------------------------------------------------------------------
 
 def test_change_account_owner_records_the_previous_owner() -> None:
-    assert when(account, acme(), ChangeAccountOwner(REP_2)) == [AccountOwnerChanged("rep-2", "rep-1")]
+    events = when(account, acme(), ChangeAccountOwner(REP_2))
+    assert events == [AccountOwnerChanged("rep-2", "rep-1")]
 
 
 def test_change_account_owner_to_the_current_owner_records_nothing() -> None:

@@ -1,5 +1,6 @@
 """Lead: capture, scoring, assignment, nurturing, qualification, conversion and hand-over."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -7,16 +8,40 @@ import pytest
 
 from domain import lead
 from domain.errors import (
-    AlreadyExistsError, DomainError, InvalidTransitionError, LeadAlreadyConvertedError,
-    LeadClosedError, NotFoundError, RepDepartedError,
+    AlreadyExistsError,
+    DomainError,
+    InvalidTransitionError,
+    LeadAlreadyConvertedError,
+    LeadClosedError,
+    NotFoundError,
+    RepDepartedError,
 )
+from domain.events import Command, Event
 from domain.handover import HandOverPlan
 from domain.lead import (
-    AdvanceLeadHandOver, AssignLead, CaptureLead, CompleteLeadFollowUp, ConvertLead,
-    DisqualifyLead, HandOverLead, LeadAssigned, LeadCaptured, LeadConverted, LeadDisqualified,
-    LeadEngagementRecorded, LeadFollowUpCompleted, LeadFollowUpScheduled, LeadHandedOver,
-    LeadHandOverAdvanced, LeadInteractionLogged, LeadQualified, LeadScored, LogLeadInteraction,
-    QualifyLead, RecordEngagement, ScheduleLeadFollowUp,
+    AdvanceLeadHandOver,
+    AssignLead,
+    CaptureLead,
+    CompleteLeadFollowUp,
+    ConvertLead,
+    DisqualifyLead,
+    HandOverLead,
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadDisqualified,
+    LeadEngagementRecorded,
+    LeadFollowUpCompleted,
+    LeadFollowUpScheduled,
+    LeadHandedOver,
+    LeadHandOverAdvanced,
+    LeadInteractionLogged,
+    LeadQualified,
+    LeadScored,
+    LogLeadInteraction,
+    QualifyLead,
+    RecordEngagement,
+    ScheduleLeadFollowUp,
 )
 from domain.scoring import ScoreFactor
 from domain.stock_item import ReceiveStock
@@ -79,8 +104,8 @@ def test_capture_lead_records_contact_data_duplicate_keys_and_initial_score() ->
 
 
 def test_capture_lead_records_the_duplicate_it_matches() -> None:
-    captured, _ = when(lead, None, capture(duplicate_of="lead-0"))
-    assert captured.duplicate_of == "lead-0"
+    events = when(lead, None, capture(duplicate_of="lead-0"))
+    assert events == [replace(CAPTURED, duplicate_of="lead-0"), SCORED]
 
 
 def test_capture_lead_with_minimal_data_scores_only_the_channel() -> None:
@@ -296,14 +321,14 @@ CHANGES = [
 
 
 @pytest.mark.parametrize("command", CHANGES, ids=lambda c: type(c).__name__)
-def test_a_converted_lead_accepts_no_changes(command: object) -> None:
+def test_a_converted_lead_accepts_no_changes(command: Command) -> None:
     state = given(lead, CAPTURED, ASSIGNED, CONVERTED)
     error = rejected(lead, state, command, LeadAlreadyConvertedError)
     assert error.code == "lead_already_converted"
 
 
 @pytest.mark.parametrize("command", CHANGES, ids=lambda c: type(c).__name__)
-def test_a_disqualified_lead_accepts_no_changes(command: object) -> None:
+def test_a_disqualified_lead_accepts_no_changes(command: Command) -> None:
     state = given(lead, CAPTURED, ASSIGNED, LeadDisqualified("no budget"))
     error = rejected(lead, state, command, LeadClosedError)
     assert error.code == "lead_closed"
@@ -409,7 +434,7 @@ def test_evolve_hand_over_moves_the_owner_and_tracks_its_status() -> None:
      (CONVERTED, "converted", True)],
     ids=["qualified", "disqualified", "converted"],
 )
-def test_evolve_status_after_qualification(event: object, status: str, closed: bool) -> None:
+def test_evolve_status_after_qualification(event: Event, status: str, closed: bool) -> None:
     state = given(lead, CAPTURED, ASSIGNED, event)
     assert (state.status, state.closed) == (status, closed)
 

@@ -1,5 +1,6 @@
 """Opportunity: opening, evaluation, stages, amount and date, quotes, owner and hand-over."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -8,16 +9,35 @@ import pytest
 
 from domain import opportunity
 from domain.errors import (
-    AlreadyExistsError, InvalidTransitionError, NotFoundError, OpportunityClosedError,
+    AlreadyExistsError,
+    InvalidTransitionError,
+    NotFoundError,
+    OpportunityClosedError,
     RepDepartedError,
 )
+from domain.events import Command, Event
 from domain.handover import HandOverPlan
 from domain.opportunity import (
-    AdvanceOpportunityHandOver, ChangeAmount, ChangeCloseDate, ChangeOpportunityOwner,
-    ChangeStage, EvaluateOpportunity, HandOverOpportunity, IssueQuote, OpenOpportunity,
-    OpportunityAmountChanged, OpportunityCloseDateChanged, OpportunityEvaluated,
-    OpportunityHandedOver, OpportunityHandOverAdvanced, OpportunityLost, OpportunityOpened,
-    OpportunityOwnerChanged, OpportunityQuoteIssued, OpportunityStageChanged, OpportunityWon,
+    AdvanceOpportunityHandOver,
+    ChangeAmount,
+    ChangeCloseDate,
+    ChangeOpportunityOwner,
+    ChangeStage,
+    EvaluateOpportunity,
+    HandOverOpportunity,
+    IssueQuote,
+    OpenOpportunity,
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityEvaluated,
+    OpportunityHandedOver,
+    OpportunityHandOverAdvanced,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityQuoteIssued,
+    OpportunityStageChanged,
+    OpportunityWon,
 )
 from domain.pricing import PricedLine, PriceRequest, PriceRules
 from domain.stages import DEFAULT_PROBABILITIES, Stage
@@ -48,7 +68,7 @@ def open_opportunity(**changes: object) -> OpenOpportunity:
     return OpenOpportunity(**{**fields, **changes})  # type: ignore[arg-type]
 
 
-def acme_deal(*more: object) -> opportunity.Opportunity:
+def acme_deal(*more: Event) -> opportunity.Opportunity:
     return given(opportunity, OPENED, *more)
 
 
@@ -59,13 +79,13 @@ def test_open_opportunity_starts_in_prospecting_at_its_default_probability() -> 
 
 
 def test_open_opportunity_normalises_the_currency_code() -> None:
-    opened, = when(opportunity, None, open_opportunity(currency="usd", name=" Acme CRM roll-out "))
-    assert (opened.currency, opened.name) == ("USD", "Acme CRM roll-out")
+    command = open_opportunity(currency="usd", name=" Acme CRM roll-out ")
+    assert when(opportunity, None, command) == [replace(OPENED, currency="USD")]
 
 
 def test_open_opportunity_uses_the_configured_probability_table() -> None:
-    opened, = when(opportunity, None, open_opportunity(probabilities=OPTIMISTIC))
-    assert (opened.stage, opened.probability) == ("prospecting", 20)
+    events = when(opportunity, None, open_opportunity(probabilities=OPTIMISTIC))
+    assert events == [replace(OPENED, probability=20)]
 
 
 def test_open_opportunity_twice_is_refused() -> None:
@@ -100,9 +120,10 @@ def test_evaluate_opportunity_records_scores_priority_and_win_probability() -> N
 
 @pytest.mark.parametrize(
     ("command", "field"),
-    [(EvaluateOpportunity(11, 5, 5, 5), "budget"), (EvaluateOpportunity(5, 5, 5, -1), "competition")],
+    [(EvaluateOpportunity(11, 5, 5, 5), "budget"),
+     (EvaluateOpportunity(5, 5, 5, -1), "competition")],
 )
-def test_evaluate_opportunity_out_of_range_names_the_score(command: object, field: str) -> None:
+def test_evaluate_opportunity_out_of_range_names_the_score(command: Command, field: str) -> None:
     invalid(opportunity, acme_deal(), command, field)
 
 
@@ -159,11 +180,12 @@ def test_a_closed_opportunity_accepts_no_stage_change(closed: str, target: str) 
 @pytest.mark.parametrize(
     "command",
     [EvaluateOpportunity(5, 5, 5, 5), ChangeAmount(Decimal(1)), ChangeCloseDate(date(2026, 7, 1)),
-     IssueQuote("q-1", (PriceRequest("SKU-1", Decimal(1), 1, None, None, AT),), PriceRules(), CLOSE),
+     IssueQuote("q-1", (PriceRequest("SKU-1", Decimal(1), 1, None, None, AT),), PriceRules(),
+                CLOSE),
      ChangeOpportunityOwner(REP_2), HandOverOpportunity("rep-1", REP_2, PLAN)],
     ids=lambda c: type(c).__name__,
 )
-def test_a_closed_opportunity_accepts_no_other_change(command: object) -> None:
+def test_a_closed_opportunity_accepts_no_other_change(command: Command) -> None:
     state = acme_deal(OpportunityStageChanged("prospecting", "closed_won", 100))
     rejected(opportunity, state, command, OpportunityClosedError)
 
@@ -207,7 +229,8 @@ def test_issue_quote_prices_every_line_and_records_the_rule() -> None:
         "q-1",
         (PricedLine("SKU-1", 10, Decimal("100.00"), Decimal("92.00"),
                     "base_price+grade_discount:A(-8%)", Decimal("920.00")),
-         PricedLine("SKU-2", 1, Decimal("19.99"), Decimal("19.99"), "base_price", Decimal("19.99"))),
+         PricedLine("SKU-2", 1, Decimal("19.99"), Decimal("19.99"), "base_price",
+                    Decimal("19.99"))),
         Decimal("939.99"),
         date(2026, 3, 31),
     )]

@@ -7,12 +7,31 @@ import pytest
 
 from domain import order
 from domain.errors import (
-    AlreadyExistsError, InvalidTransitionError, NotFoundError, ValidationError,
+    AlreadyExistsError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
 )
 from domain.order import (
-    CancelOrder, ConfirmOrder, InvoiceOrder, MarkBackOrdered, MarkReserved, OrderBackOrdered,
-    OrderCancelled, OrderConfirmed, OrderInvoiced, OrderPaid, OrderPlaced, OrderRejected,
-    OrderReserved, OrderShipped, PlaceOrder, RecordPayment, RejectOrder, ShipmentLine, ShipOrder,
+    CancelOrder,
+    ConfirmOrder,
+    InvoiceOrder,
+    MarkBackOrdered,
+    MarkReserved,
+    OrderBackOrdered,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderInvoiced,
+    OrderPaid,
+    OrderPlaced,
+    OrderRejected,
+    OrderReserved,
+    OrderShipped,
+    PlaceOrder,
+    RecordPayment,
+    RejectOrder,
+    ShipmentLine,
+    ShipOrder,
 )
 from domain.pricing import PricedLine, PriceRequest, PriceRules
 from domain.stock_item import ReceiveStock
@@ -294,7 +313,8 @@ def test_evolve_each_history_ends_in_its_status(status: str) -> None:
 
 def test_evolve_a_placed_order_keeps_its_priced_lines() -> None:
     state = an_order("placed")
-    assert (state.id, state.account_id, state.lines, state.total) == ("ord-1", "acc-1", LINES, TOTAL)
+    assert (state.id, state.account_id, state.lines, state.total) == (
+        "ord-1", "acc-1", LINES, TOTAL)
     assert (state.ordered_quantity("SKU-1"), state.shipped_quantity("SKU-1")) == (10, 0)
 
 

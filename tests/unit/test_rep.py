@@ -7,9 +7,18 @@ import pytest
 
 from domain import rep
 from domain.errors import AlreadyExistsError, NotFoundError, RepDepartedError
+from domain.events import Command
 from domain.rep import (
-    DepartRep, HireRep, MoveRep, RepCommissionPlanSet, RepDeparted, RepHired, RepMoved,
-    RepQuotaSet, SetCommissionPlan, SetQuota,
+    DepartRep,
+    HireRep,
+    MoveRep,
+    RepCommissionPlanSet,
+    RepDeparted,
+    RepHired,
+    RepMoved,
+    RepQuotaSet,
+    SetCommissionPlan,
+    SetQuota,
 )
 from domain.stock_item import ReceiveStock
 from domain.values import RepRef
@@ -95,7 +104,9 @@ def test_move_rep_under_someone_who_is_not_a_manager_is_refused() -> None:
     invalid(rep, given(rep, HIRED), MoveRep("Team Süd", "south", SUCCESSOR), "manager_id")
 
 
-@pytest.mark.parametrize(("team", "region", "field"), [(" ", "south", "team"), ("Süd", "", "region")])
+@pytest.mark.parametrize(
+    ("team", "region", "field"), [(" ", "south", "team"), ("Süd", "", "region")]
+)
 def test_move_rep_with_an_empty_value_names_the_field(team: str, region: str, field: str) -> None:
     invalid(rep, given(rep, HIRED), MoveRep(team, region, MANAGER), field)
 
@@ -181,7 +192,7 @@ def test_depart_rep_succeeding_themself_is_refused() -> None:
     ],
     ids=lambda c: type(c).__name__,
 )
-def test_a_departed_rep_accepts_no_changes(command: object) -> None:
+def test_a_departed_rep_accepts_no_changes(command: Command) -> None:
     error = rejected(rep, given(rep, HIRED, DEPARTED), command, RepDepartedError)
     assert error.code == "rep_departed"
 
@@ -212,5 +223,6 @@ def test_evolve_folds_the_rep_history_into_its_state() -> None:
 
 def test_evolve_a_new_hire_is_active_with_no_quota() -> None:
     state = given(rep, HIRED)
-    assert (state.id, state.name, state.role, state.active) == ("rep-1", "Anna Schmidt", "rep", True)
+    assert (state.id, state.name, state.role, state.active) == (
+        "rep-1", "Anna Schmidt", "rep", True)
     assert (state.quotas, state.commission_rate, state.successor_id) == ({}, None, None)

@@ -7,15 +7,27 @@ from types import MappingProxyType
 
 import pytest
 
+from domain.activities import FollowUp, overdue
 from domain.dedup import duplicate_keys, normalise_email, normalise_name, normalise_phone
 from domain.distribution import least_loaded, round_robin
 from domain.errors import DomainError, InvalidTransitionError, ValidationError
 from domain.evaluation import Evaluation, evaluate
 from domain.handover import (
-    Departure, HandOverPlan, HandOverStatus, account_tier, next_status, plan_handover,
+    Departure,
+    HandOverPlan,
+    HandOverStatus,
+    account_tier,
+    next_status,
+    plan_handover,
 )
 from domain.pricing import (
-    PricedLine, PriceRequest, PriceRules, Promotion, ResolvedPrice, price_lines, resolve_price,
+    PricedLine,
+    PriceRequest,
+    PriceRules,
+    Promotion,
+    ResolvedPrice,
+    price_lines,
+    resolve_price,
 )
 from domain.scoring import LeadProfile, ScoreFactor, ScoringModel, score_lead
 from domain.stages import DEFAULT_PROBABILITIES, Stage, is_open, probability_of, tier_of
@@ -391,3 +403,15 @@ def test_distribution_without_candidates_is_refused(pick: object) -> None:
     with pytest.raises(DomainError) as caught:
         pick()  # type: ignore[operator]
     assert (type(caught.value), caught.value.code) == (DomainError, "rule_violation")
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+def test_overdue_follow_ups_are_the_open_ones_due_before_today() -> None:
+    follow_ups = {
+        "late": FollowUp("late", date(2026, 3, 1), "call back"),
+        "done": FollowUp("done", date(2026, 2, 1), "sent", done=True),
+        "today": FollowUp("today", date(2026, 3, 2), ""),
+        "later": FollowUp("later", date(2026, 3, 9), ""),
+    }
+    assert overdue(follow_ups, date(2026, 3, 2)) == [follow_ups["late"]]

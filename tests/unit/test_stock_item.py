@@ -9,11 +9,23 @@ import pytest
 
 from domain import stock_item
 from domain.errors import AlreadyExistsError, DomainError, InsufficientStockError, NotFoundError
+from domain.events import Event
 from domain.rep import SetQuota
 from domain.stock_item import (
-    AdjustStock, ChangePrice, ReceiveStock, RegisterStockItem, ReleaseReservation, ReserveStock,
-    ShipStock, StockAdjusted, StockItemRegistered, StockPriceChanged, StockReceived,
-    StockReservationReleased, StockReserved, StockShipped,
+    AdjustStock,
+    ChangePrice,
+    ReceiveStock,
+    RegisterStockItem,
+    ReleaseReservation,
+    ReserveStock,
+    ShipStock,
+    StockAdjusted,
+    StockItemRegistered,
+    StockPriceChanged,
+    StockReceived,
+    StockReservationReleased,
+    StockReserved,
+    StockShipped,
 )
 from tests.unit.given import given, invalid, rejected, when
 
@@ -22,7 +34,7 @@ RECEIVED = StockReceived(10)
 RESERVED_FOR_ORD_1 = StockReserved("ord-1", 6)
 
 
-def widget(*more: object) -> stock_item.StockItem:
+def widget(*more: Event) -> stock_item.StockItem:
     """10 on hand unless ``more`` says otherwise."""
     return given(stock_item, REGISTERED, RECEIVED, *more)
 
