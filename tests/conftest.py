@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from infra.bootstrap import Sales, bootstrap
+from infra.read_models import ReadModels
 from infra.commands import CommandContext
 from infra.settings import Settings
 
@@ -78,3 +79,17 @@ def pg_sales(postgres_url: str) -> Iterator[Sales]:
 
 def ctx(actor: str = "tester", **kwargs: object) -> CommandContext:
     return CommandContext(actor=actor, now=FIXED_NOW, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def read_models(database_url: str, sales: Sales) -> Iterator[ReadModels]:
+    """All read models over the same database as ``sales``; call ``catch_up()`` to project."""
+
+    models = ReadModels(Settings(database_url=database_url))
+    yield models
+    models.close()
+
+
+def at(day: int, hour: int = 9) -> CommandContext:
+    """A command context on a given day of November 2026 (the injected clock)."""
+    return CommandContext(actor="tester", now=datetime(2026, 11, day, hour, tzinfo=UTC))

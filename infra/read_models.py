@@ -1,0 +1,206 @@
+"""Keeping read models current, building new generations, and reporting their state.
+
+``ReadModels.follow`` is the live loop of ``sfa project`` / ``sfa serve``: it keeps every
+active generation at the head of the log and, in a thread of its own, builds the first
+generation of a new read model (or a new version of a changed one) and swaps it in when it
+has caught up. ``rebuild`` builds a new generation of chosen models from the first event
+while the current ones keep serving, then swaps.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.event_reader import EventReader
+from infra.projector import ProjectorGroup
+from infra.readstore import Generation, ReadStore
+from infra.settings import Settings
+from infra.sqldb import Database
+from projections.base import Projection
+from projections.catalog import ALL
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (position, head)
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    generation: int
+    version: int
+    status: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    events_per_second: float | None
+    last_error: str | None
+
+
+class Waiter:
+    """Sleeps until new events may exist: LISTEN/NOTIFY on PostgreSQL, short polls on SQLite."""
+
+    def __init__(self, db: Database, channel: str = "sfa_events") -> None:
+        self.db = db
+        self.conn = db.connect() if db.backend == "postgresql" else None
+        if self.conn is not None:
+            self.conn.execute(f"LISTEN {channel}")
+
+    def wait(self, timeout: float) -> None:
+        if self.conn is None:
+            time.sleep(min(timeout, 0.01))
+            return
+        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+            break
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+class ReadModels:
+    def __init__(self, settings: Settings, projections: Sequence[Projection] = ALL,
+                 batch_size: int = 1000) -> None:
+        self.db = Database(settings)
+        self.store = ReadStore(self.db)
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+        self.conn = self.db.connect()
+        self.store.ensure_registry(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- building -------------------------------------------------------------------------
+    def _building(self, conn: Any, projection: Projection, fresh: bool) -> Generation:
+        """The generation to build: an unfinished one of this version, else a new one."""
+        if not fresh:
+            for g in reversed(self.store.generations(conn, projection.name)):
+                if g.status == "building" and g.version == projection.version:
+                    return g
+        return self.store.create_generation(conn, projection)
+
+    def rebuild(self, names: Sequence[str], progress: Progress | None = None,
+                fresh: bool = True) -> dict[str, int]:
+        """Builds new generations from the first event, then swaps each in; returns positions."""
+        conn = self.db.connect()
+        try:
+            group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
+            for name in names:
+                group.add(self.projections[name], self._building(conn, self.projections[name], fresh))
+            self._catch_up(group, progress)
+            return self._activate_caught_up(conn, group)
+        finally:
+            conn.close()
+
+    def _catch_up(self, group: ProjectorGroup, progress: Progress | None) -> None:
+        reader = EventReader(self.db)
+        while group.running and group.step():
+            if progress:
+                progress(min(m.position for m in group.running), reader.head(group.conn))
+
+    def _activate_caught_up(self, conn: Any, group: ProjectorGroup) -> dict[str, int]:
+        done = {}
+        for member in group.running:
+            self.store.activate(conn, member.projection, member.generation)
+            self.store.drop_retired(conn, member.projection)
+            done[member.projection.name] = member.position
+        failed = [f"{m.projection.name}: {m.error}" for m in group.members if m.error]
+        if failed:
+            raise RuntimeError("; ".join(failed))
+        return done
+
+    def needs_build(self) -> list[str]:
+        """Read models with no active generation, or whose code is a newer version."""
+        needed = []
+        for name, projection in self.projections.items():
+            active = self.store.active(self.conn, name)
+            if active is None or active.version < projection.version:
+                needed.append(name)
+        return needed
+
+    # --- following ------------------------------------------------------------------------
+    def follow(self, stop: threading.Event, idle_timeout: float = 0.5) -> None:
+        """Keeps active models at the head until ``stop`` is set; builds what is missing."""
+        builder = self._start_builder(stop)
+        waiter = Waiter(self.db)
+        group: ProjectorGroup | None = None
+        seen: list[tuple[str, int]] = []
+        try:
+            while not stop.is_set():
+                current = self._active_generations()
+                if group is None or current != seen:
+                    group, seen = self._live_group(current), current
+                if group.step() == 0:
+                    waiter.wait(idle_timeout)
+        finally:
+            waiter.close()
+            if builder:
+                builder.join()
+
+    def catch_up(self) -> None:
+        """Builds what is missing, then brings every active model to the head (for tests/CLI)."""
+        missing = self.needs_build()
+        if missing:
+            self.rebuild(missing, fresh=False)
+        group = self._live_group(self._active_generations())
+        group.run_until_caught_up()
+
+    def _active_generations(self) -> list[tuple[str, int]]:
+        found = []
+        for name in self.projections:
+            active = self.store.active(self.conn, name)
+            if active is not None:
+                found.append((name, active.generation))
+        return found
+
+    def _live_group(self, active: list[tuple[str, int]]) -> ProjectorGroup:
+        group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size)
+        for name, number in active:
+            generation = next(g for g in self.store.generations(self.conn, name)
+                              if g.generation == number)
+            group.add(self.projections[name], generation)
+        return group
+
+    def _start_builder(self, stop: threading.Event) -> threading.Thread | None:
+        missing = self.needs_build()
+        if not missing:
+            return None
+
+        def build() -> None:
+            try:
+                self.rebuild(missing, fresh=False)
+            except Exception:  # noqa: BLE001 — reported in the registry and the log
+                log.exception("building read models %s failed", missing)
+
+        thread = threading.Thread(target=build, name="read-model-builder", daemon=True)
+        thread.start()
+        return thread
+
+    # --- reporting ------------------------------------------------------------------------
+    def status(self) -> list[ProjectionStatus]:
+        reader = EventReader(self.db)
+        head = reader.head(self.conn)
+        found = []
+        for name in self.projections:
+            for g in self.store.generations(self.conn, name):
+                found.append(self._status_of(g, head, reader))
+        return found
+
+    def _status_of(self, g: Generation, head: int, reader: EventReader) -> ProjectionStatus:
+        lag_events = reader.count_after(self.conn, g.position) if g.position < head else 0
+        oldest = reader.first_after(self.conn, g.position) if lag_events else None
+        lag_seconds = (datetime.now(UTC) - oldest.occurred_at).total_seconds() if oldest else 0.0
+        failing = g.error_position is not None and g.error_position > g.position
+        return ProjectionStatus(g.name, g.generation, g.version,
+                                "failed" if failing else g.status, g.position, head,
+                                lag_events, max(lag_seconds, 0.0), g.events_per_second,
+                                g.last_error if failing else None)
+
+    def position_of(self, name: str) -> int:
+        active = self.store.active(self.conn, name)
+        return active.position if active else 0

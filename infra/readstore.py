@@ -1,0 +1,167 @@
+"""Where read models live: physical tables per generation, views, and the registry.
+
+Each read model is built in *generations*. Generation N of table ``funnel_opportunities``
+is the physical table ``funnel_opportunities__g<N>``; queries read the view
+``funnel_opportunities``, which points at the active generation. A rebuild fills a new
+generation from the first event while the active one keeps serving, then re-points the
+views and the registry in one transaction, so a query sees either the old complete model
+or the new complete model, never a half-built one.
+
+``sfa_projections`` records, per (name, generation): version, status
+(building | active | failed | retired), position, rate and the last error.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.sqldb import Database
+from projections.base import Key, Projection, Row, Table
+
+REGISTRY = "sfa_projections"
+CREATE_REGISTRY = f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
+    name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,
+    status TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, events_per_second REAL,
+    last_error TEXT, error_position BIGINT, updated_at TEXT,
+    PRIMARY KEY (name, generation))"""
+
+
+@dataclass(frozen=True)
+class Generation:
+    name: str
+    generation: int
+    version: int
+    status: str
+    position: int
+    events_per_second: float | None = None
+    last_error: str | None = None
+    error_position: int | None = None
+    updated_at: str | None = None
+
+
+def physical(table: Table, generation: int) -> str:
+    return f"{table.name}__g{generation}"
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class ReadStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_registry(self, conn: Any) -> None:
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(CREATE_REGISTRY)
+
+    def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
+        statement = f"SELECT * FROM {REGISTRY}"
+        params: tuple[Any, ...] = ()
+        if name is not None:
+            statement, params = statement + " WHERE name = ?", (name,)
+        cursor = conn.execute(self.db.sql(statement + " ORDER BY name, generation"), params)
+        names = [d[0] for d in cursor.description]
+        return [Generation(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def active(self, conn: Any, name: str) -> Generation | None:
+        return next((g for g in self.generations(conn, name) if g.status == "active"), None)
+
+    def create_generation(self, conn: Any, projection: Projection) -> Generation:
+        """A new, empty generation with its own tables, in status ``building``."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(f"SELECT MAX(generation) FROM {REGISTRY} WHERE name = ?"),
+                           (projection.name,))
+            number = (cursor.fetchone()[0] or 0) + 1
+            for table in projection.tables:
+                self._create_table(cursor, table, number)
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {REGISTRY} (name, generation, version, status, position, updated_at)"
+                " VALUES (?, ?, ?, 'building', 0, ?)"),
+                (projection.name, number, projection.version, now_text()))
+        return Generation(projection.name, number, projection.version, "building", 0)
+
+    def _create_table(self, cursor: Any, table: Table, generation: int) -> None:
+        name = physical(table, generation)
+        columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
+        for i, index in enumerate(table.indexes):
+            cursor.execute(f"CREATE INDEX {name}_i{i} ON {name} ({', '.join(index)})")
+
+    def activate(self, conn: Any, projection: Projection, generation: int) -> None:
+        """Points the views at ``generation`` and retires the previous one, atomically."""
+        with self.db.transaction(conn) as cursor:
+            for table in projection.tables:
+                cursor.execute(f"DROP VIEW IF EXISTS {table.name}")
+                cursor.execute(f"CREATE VIEW {table.name} AS "
+                               f"SELECT * FROM {physical(table, generation)}")
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = 'retired', updated_at = ? "
+                "WHERE name = ? AND status = 'active'"), (now_text(), projection.name))
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = 'active', updated_at = ? "
+                "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
+
+    def drop_retired(self, conn: Any, projection: Projection) -> None:
+        for generation in self.generations(conn, projection.name):
+            if generation.status != "retired":
+                continue
+            with self.db.transaction(conn) as cursor:
+                for table in projection.tables:
+                    cursor.execute(f"DROP TABLE IF EXISTS {physical(table, generation.generation)}")
+                cursor.execute(self.db.sql(f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?"),
+                               (projection.name, generation.generation))
+
+    def load_row(self, conn: Any, table: Table, generation: int, key: Key) -> Row | None:
+        where = " AND ".join(f"{c} = ?" for c in table.key)
+        columns = ", ".join(table.column_names)
+        statement = self.db.sql(f"SELECT {columns} FROM {physical(table, generation)} WHERE {where}")
+        params = [self.db.to_db(self._kind(table, c), v) for c, v in zip(table.key, key, strict=True)]
+        found = conn.execute(statement, params).fetchone()
+        if found is None:
+            return None
+        return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
+
+    def write_rows(self, cursor: Any, table: Table, generation: int, upserts: list[Row],
+                   deletes: list[Key]) -> None:
+        name = physical(table, generation)
+        if deletes:
+            where = " AND ".join(f"{c} = ?" for c in table.key)
+            cursor.executemany(self.db.sql(f"DELETE FROM {name} WHERE {where}"),
+                               [[self.db.to_db(self._kind(table, c), v)
+                                 for c, v in zip(table.key, key, strict=True)] for key in deletes])
+        if upserts:
+            cursor.executemany(self._upsert_sql(table, name), [
+                [self.db.to_db(c.type, row.get(c.name)) for c in table.columns] for row in upserts])
+
+    def _upsert_sql(self, table: Table, name: str) -> str:
+        columns = table.column_names
+        marks = ", ".join("?" * len(columns))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        return self.db.sql(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks}) "
+                           f"ON CONFLICT ({', '.join(table.key)}) {conflict}")
+
+    @staticmethod
+    def _kind(table: Table, column: str) -> str:
+        return next(c.type for c in table.columns if c.name == column)
+
+    def advance(self, cursor: Any, name: str, generation: int, expected: int, position: int,
+                rate: float | None) -> bool:
+        """Moves the position, only if nobody else moved it: exactly once with two runners."""
+        cursor.execute(self.db.sql(
+            f"UPDATE {REGISTRY} SET position = ?, "
+            "events_per_second = COALESCE(?, events_per_second), updated_at = ? "
+            "WHERE name = ? AND generation = ? AND position = ?"),
+            (position, rate, now_text(), name, generation, expected))
+        return bool(cursor.rowcount == 1)
+
+    def record_failure(self, conn: Any, name: str, generation: int, position: int,
+                       error: str) -> None:
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = CASE WHEN status = 'active' THEN 'active' "
+                "ELSE 'failed' END, last_error = ?, error_position = ?, updated_at = ? "
+                "WHERE name = ? AND generation = ?"),
+                (error, position, now_text(), name, generation))

@@ -1,0 +1,113 @@
+"""Plain DB-API connections to the configured database, for read models and fast readers.
+
+The event store itself goes through the ``eventsourcing`` library; read models, the
+projectors and bulk readers use these connections, with the small differences between
+SQLite and PostgreSQL (placeholders, column types, value conversions) kept here.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from infra.settings import Settings
+
+SQL_TYPES = {
+    "sqlite": {"text": "TEXT", "int": "INTEGER", "bigint": "INTEGER", "numeric": "NUMERIC",
+               "real": "REAL", "bool": "INTEGER", "date": "TEXT", "timestamp": "TEXT",
+               "json": "TEXT"},
+    "postgresql": {"text": "TEXT", "int": "INTEGER", "bigint": "BIGINT", "numeric": "NUMERIC",
+                   "real": "DOUBLE PRECISION", "bool": "BOOLEAN", "date": "DATE",
+                   "timestamp": "TIMESTAMPTZ", "json": "JSONB"},
+}
+
+
+class Database:
+    """Connections and dialect of one database (``SFA_DATABASE_URL``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.backend = settings.backend
+        self.placeholder = "?" if self.backend == "sqlite" else "%s"
+        self.events_table = "stored_events" if self.backend == "sqlite" else "sfa_events"
+        self.position_column = "rowid" if self.backend == "sqlite" else "notification_id"
+
+    def connect(self) -> Any:
+        if self.backend == "sqlite":
+            path = self.settings.database_url.removeprefix("sqlite:///")
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+        url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
+        return psycopg.connect(url, autocommit=True)
+
+    @contextmanager
+    def transaction(self, conn: Any) -> Iterator[Any]:
+        """One transaction; yields a cursor. SQLite takes the write lock at the start."""
+        if self.backend == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn.cursor()
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        else:
+            with conn.transaction(), conn.cursor() as cursor:
+                yield cursor
+
+    def sql(self, statement: str) -> str:
+        """Statements are written with ``?``; PostgreSQL gets ``%s``."""
+        return statement if self.backend == "sqlite" else statement.replace("?", "%s")
+
+    def column_type(self, kind: str) -> str:
+        return SQL_TYPES[self.backend][kind]
+
+    def to_db(self, kind: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "json":
+            return json.dumps(value, default=str) if self.backend == "sqlite" else Jsonb(value)
+        if self.backend == "sqlite":
+            if kind == "numeric":
+                return str(value)
+            if kind in ("date", "timestamp"):
+                return value.isoformat()
+            if kind == "bool":
+                return int(value)
+        return value
+
+    def from_db(self, kind: str, value: Any) -> Any:
+        if value is None or self.backend != "sqlite":
+            return value
+        if kind == "numeric":
+            return Decimal(str(value))
+        if kind == "date":
+            return date.fromisoformat(value)
+        if kind == "timestamp":
+            return datetime.fromisoformat(value)
+        if kind == "bool":
+            return bool(value)
+        if kind == "json":
+            return json.loads(value)
+        return value
+
+    def table_exists(self, conn: Any, name: str) -> bool:
+        if self.backend == "sqlite":
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        else:
+            found = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]
+        return bool(found)
+
+
+def rows_as_dicts(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in rows]

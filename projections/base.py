@@ -1,0 +1,93 @@
+"""What a read model is made of: its tables, the event types it reads, and ``apply``.
+
+A projection never touches a database. ``apply`` reads and writes rows through ``Rows``,
+which the projector backs with an in-memory cache of the model's tables: a batch of events
+is applied in memory and the changed rows are written in bulk, in the same transaction as
+the model's new position. Row values are Python values: str, int, bool, Decimal, date,
+datetime, and dict/list for ``json`` columns.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, ClassVar, Protocol
+
+Key = tuple[Any, ...]
+Row = dict[str, Any]
+COLUMN_TYPES = ("text", "int", "bigint", "numeric", "real", "bool", "date", "timestamp", "json")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = "text"
+
+    def __post_init__(self) -> None:
+        assert self.type in COLUMN_TYPES, f"{self.name}: unknown column type {self.type}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """``name`` is what queries read (a view over the active generation's physical table)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def key_of(self, row: Mapping[str, Any]) -> Key:
+        return tuple(row[c] for c in self.key)
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """A stored event as read models see it: its place in the global order and its JSON."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    data: dict[str, Any]
+    meta: dict[str, Any]
+
+    @property
+    def occurred_at(self) -> datetime:
+        return datetime.fromisoformat(self.meta["occurred_at"])
+
+
+class Rows(Protocol):
+    def get(self, table: str, key: Key) -> Row | None: ...
+
+    def put(self, table: str, row: Row) -> None: ...
+
+    def delete(self, table: str, key: Key) -> None: ...
+
+
+class Projection:
+    """Subclasses set the class attributes and implement ``apply``.
+
+    Bump ``version`` whenever the tables or the logic change: the projector then builds the
+    new version from the first event beside the old one, and swaps it in when it caught up.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    tables: ClassVar[tuple[Table, ...]]
+    topics: ClassVar[tuple[str, ...]]  # the event types it reads
+
+    def apply(self, event: EventRecord, rows: Rows) -> None:
+        raise NotImplementedError
+
+
+def money(value: str | int | Decimal | None) -> Decimal:
+    return Decimal(value) if value is not None else Decimal(0)
+
+
+def day(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
