@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from infra.bootstrap import Sales, bootstrap
-from infra.read_models import ReadModels
 from infra.commands import CommandContext
+from infra.read_models import ReadModels
 from infra.settings import Settings
 
 FIXED_NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
