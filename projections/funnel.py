@@ -71,7 +71,7 @@ class FunnelProjection(Projection):
     def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         d = e.data
         amount = money(d["amount"])
-        rows.put(OPPORTUNITIES.name, {
+        deal = {
             "opportunity_id": e.stream_id, "account_id": d["account_id"],
             "owner_id": d["owner_id"], "name": d["name"], "stage": d["stage"],
             "probability": d["probability"], "amount": amount,
@@ -80,8 +80,9 @@ class FunnelProjection(Projection):
             "products": list(d["products"]), "opened_at": e.occurred_at,
             "stage_entered_at": e.occurred_at, "closed_at": None, "won": None,
             "lost_reason": None, "cycle_days": None, "furthest": -1,
-        })
-        self._reach(rows, deal=rows.get(OPPORTUNITIES.name, (e.stream_id,)), stage=d["stage"])
+        }
+        rows.put(OPPORTUNITIES.name, deal)
+        self._reach(rows, deal, d["stage"])
 
     def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         deal = self._deal(rows, e)
