@@ -64,11 +64,11 @@ class Waiter:
 
 class ReadModels:
     def __init__(self, settings: Settings, projections: Sequence[Projection] = ALL,
-                 batch_size: int = 1000) -> None:
+                 batch_size: int | None = None) -> None:
         self.db = Database(settings)
         self.store = ReadStore(self.db)
         self.projections = {p.name: p for p in projections}
-        self.batch_size = batch_size
+        self.batch_size = batch_size or settings.projection_batch
         self.conn = self.db.connect()
         self.store.ensure_registry(self.conn)
 
@@ -85,8 +85,12 @@ class ReadModels:
         return self.store.create_generation(conn, projection)
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None,
-                fresh: bool = True) -> dict[str, int]:
-        """Builds new generations from the first event, then swaps each in; returns positions."""
+                fresh: bool = False) -> dict[str, int]:
+        """Builds new generations from the first event, then swaps each in; returns positions.
+
+        An unfinished generation of the same version (a rebuild that was killed) is resumed
+        from its position unless ``fresh``.
+        """
         conn = self.db.connect()
         try:
             group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
@@ -146,7 +150,7 @@ class ReadModels:
         """Builds what is missing, then brings every active model to the head (for tests/CLI)."""
         missing = self.needs_build()
         if missing:
-            self.rebuild(missing, fresh=False)
+            self.rebuild(missing)
         group = self._live_group(self._active_generations())
         group.run_until_caught_up()
 
@@ -173,7 +177,7 @@ class ReadModels:
 
         def build() -> None:
             try:
-                self.rebuild(missing, fresh=False)
+                self.rebuild(missing)
             except Exception:  # noqa: BLE001 — reported in the registry and the log
                 log.exception("building read models %s failed", missing)
 
@@ -186,9 +190,13 @@ class ReadModels:
         reader = EventReader(self.db)
         head = reader.head(self.conn)
         found = []
-        for name in self.projections:
-            for g in self.store.generations(self.conn, name):
+        for name, projection in self.projections.items():
+            generations = self.store.generations(self.conn, name)
+            for g in generations:
                 found.append(self._status_of(g, head, reader))
+            if not generations:
+                never = Generation(name, 0, projection.version, "not built", 0)
+                found.append(self._status_of(never, head, reader))
         return found
 
     def _status_of(self, g: Generation, head: int, reader: EventReader) -> ProjectionStatus:

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = None
     kafka_topic: str = "sfa.events"
     pool_size: int = 5
+    projection_batch: int = 1000  # events per read-model transaction
 
     @field_validator("database_url")
     @classmethod

@@ -1,9 +1,11 @@
 """The ``sfa`` command line (typer). Exit 0 on success; otherwise a one-line reason on stderr."""
 
+import json
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -17,13 +19,18 @@ from domain.catalog import AGGREGATES
 from domain.errors import DomainError
 from infra.bootstrap import Sales, bootstrap
 from infra.demo import SCALES, load_demo
+from infra.read_models import ReadModels
 from infra.settings import Settings
 from infra.store import aggregate_counts
+from projections.catalog import BY_NAME
+from workers import projector
 
 app = typer.Typer(help="sfa-core: an event-sourced Sales Force Automation core.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 flows_app = typer.Typer(help="Cross-aggregate flows.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
+projections_app = typer.Typer(help="Read models: status and rebuilds.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 out = Console()
 T = TypeVar("T")
 
@@ -105,6 +112,104 @@ def flows_resume() -> None:
     with opened() as sales:
         ran = sales.flows.resume()
         out.print(f"Checked {ran} flows; position {sales.flows.position()}.")
+
+
+def settings_or_fail() -> Settings:
+    try:
+        return Settings()
+    except SettingsError as error:
+        fail(f"invalid configuration: {error.errors()[0]['msg']}")
+        raise  # unreachable: fail() exits
+
+
+@app.command()
+def project(
+    once: Annotated[bool, typer.Option(help="Catch up once, then exit.")] = False,
+) -> None:
+    """Run the projectors alone (no API): follow the log until interrupted."""
+    settings = settings_or_fail()
+    if once:
+        models = ReadModels(settings)
+        try:
+            models.catch_up()
+            out.print(f"Read models at position {max(models.position_of(n) for n in BY_NAME)}.")
+        finally:
+            models.close()
+        return
+    projector.run(settings)
+
+
+@projections_app.command("status")
+def projections_status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Each read model: generation, status, position, lag (events, seconds), rate, last error."""
+    models = ReadModels(settings_or_fail())
+    try:
+        rows = models.status()
+    finally:
+        models.close()
+    if as_json:
+        for row in rows:
+            print(json.dumps(asdict(row)))
+        return
+    table = Table(title="read models")
+    for column in ("name", "gen", "status", "position", "lag (events)", "lag (s)", "events/s",
+                   "last error"):
+        table.add_column(column)
+    for r in rows:
+        rate = f"{r.events_per_second:,.0f}" if r.events_per_second else "-"
+        table.add_row(r.name, str(r.generation), r.status, f"{r.position}/{r.head}",
+                      str(r.lag_events), f"{r.lag_seconds:.1f}", rate, r.last_error or "")
+    out.print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="Read model to rebuild.")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Rebuild every read model.")] = False,
+    restart: Annotated[bool, typer.Option(help="Do not resume an unfinished rebuild.")] = False,
+) -> None:
+    """Rebuild from the first event while the current model keeps serving, then swap."""
+    if (name is None) == (not all_models):
+        fail("name one read model or pass --all")
+    names = list(BY_NAME) if all_models else [name or ""]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        fail(f"unknown read model {unknown[0]!r} (known: {', '.join(BY_NAME)})")
+    models = ReadModels(settings_or_fail())
+    try:
+        with rebuild_progress(names) as tick:
+            done = models.rebuild(names, progress=tick, fresh=restart)
+    except RuntimeError as error:
+        fail(f"rebuild stopped: {error}")
+    finally:
+        models.close()
+    for model, position in done.items():
+        out.print(f"{model}: rebuilt up to position {position} and swapped in.")
+
+
+@contextmanager
+def rebuild_progress(names: list[str]) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rate]} events/s"), TimeRemainingColumn())
+    started = time.monotonic()
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"rebuilding {', '.join(names)}", total=None, rate="-")
+
+        def tick(position: int, head: int) -> None:
+            rate = position / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
+
+        yield tick
 
 
 def main() -> None:

@@ -1,0 +1,162 @@
+"""Rep performance: who wins what, against which quota, and what it earns them.
+
+Every count is kept per rep and per calendar month (UTC) of the event, so the query can
+answer for any month, quarter or fiscal year (= calendar year) by adding months up.
+
+Tables
+- ``performance_reps``: rep -> name, team, region, manager, active (false once departed),
+  and the current commission plan: ``commission_rate`` on won revenue and
+  ``accelerated_rate`` on won revenue above quota (null: not tiered; both null: no plan).
+- ``performance_quotas``: (rep, period) -> quota ``amount``; ``period`` exactly as set:
+  ``2026-11`` (month), ``2026-Q4`` (quarter) or ``FY2026`` (fiscal year).
+- ``performance_wins``: one row per won opportunity: the rep credited (the deal's owner when
+  it was won), amount and currency, ``won_at`` (when it was won) and ``won_month``
+  (``YYYY-MM`` of ``won_at``).
+- ``performance_counts``: (rep, month ``YYYY-MM``) -> ``new_customers`` (accounts opened
+  with the rep as owner), ``activities`` (interactions logged on a lead or account the rep
+  owned at that moment: the record's owner gets the credit, not the event's actor, who may
+  be an assistant, a manager or a system), ``leads_assigned`` (assignments to the rep, by
+  rule or by hand; a hand-over on departure is not counted) and ``leads_converted`` (leads
+  converted while the rep owned them).
+- ``performance_owners``: lead, account or opportunity id -> its ``kind`` and current
+  ``owner_id`` (who gets the win, the conversion or the activity).
+"""
+
+from datetime import UTC
+
+from projections.base import Column, EventRecord, Projection, Rows, Table, money
+
+REPS = Table("performance_reps", (
+    Column("rep_id"), Column("name"), Column("team"), Column("region"), Column("manager_id"),
+    Column("active", "bool"), Column("commission_rate", "numeric"),
+    Column("accelerated_rate", "numeric"),
+), key=("rep_id",), indexes=(("team",),))
+QUOTAS = Table("performance_quotas", (Column("rep_id"), Column("period"),
+                                      Column("amount", "numeric")), key=("rep_id", "period"))
+WINS = Table("performance_wins", (
+    Column("opportunity_id"), Column("rep_id"), Column("amount", "numeric"), Column("currency"),
+    Column("won_at", "timestamp"), Column("won_month"),
+), key=("opportunity_id",), indexes=(("won_month",),))
+COUNTS = Table("performance_counts", (
+    Column("rep_id"), Column("month"), Column("new_customers", "int"),
+    Column("activities", "int"), Column("leads_assigned", "int"),
+    Column("leads_converted", "int"),
+), key=("rep_id", "month"), indexes=(("month",),))
+OWNERS = Table("performance_owners", (Column("record_id"), Column("kind"), Column("owner_id")),
+               key=("record_id",))
+COUNTERS = ("new_customers", "activities", "leads_assigned", "leads_converted")
+
+
+def month_of(e: EventRecord) -> str:
+    return e.occurred_at.astimezone(UTC).strftime("%Y-%m")
+
+
+class PerformanceProjection(Projection):
+    name = "performance"
+    version = 1
+    tables = (REPS, QUOTAS, WINS, COUNTS, OWNERS)
+    topics = ("RepHired", "RepMoved", "RepDeparted", "RepQuotaSet", "RepCommissionPlanSet",
+              "OpportunityOpened", "OpportunityOwnerChanged", "OpportunityHandedOver",
+              "OpportunityWon", "AccountOpened", "AccountOwnerChanged", "AccountHandedOver",
+              "AccountInteractionLogged", "LeadAssigned", "LeadHandedOver", "LeadConverted",
+              "LeadInteractionLogged")
+
+    def apply(self, event: EventRecord, rows: Rows) -> None:
+        handler = getattr(self, f"_on_{event.type}")
+        handler(event, rows)
+
+    # --- reps -----------------------------------------------------------------------------
+    def _on_RepHired(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        d = e.data
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": d["name"], "team": d["team"],
+                             "region": d["region"], "manager_id": d["manager_id"],
+                             "active": True, "commission_rate": None, "accelerated_rate": None})
+
+    def _on_RepMoved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._update_rep(rows, e, team=e.data["team"], region=e.data["region"],
+                         manager_id=e.data["manager_id"])
+
+    def _on_RepDeparted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._update_rep(rows, e, active=False)
+
+    def _on_RepCommissionPlanSet(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        accelerated = e.data["accelerated_rate"]
+        self._update_rep(rows, e, commission_rate=money(e.data["rate"]),
+                         accelerated_rate=money(accelerated) if accelerated is not None else None)
+
+    def _on_RepQuotaSet(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": e.data["period"],
+                               "amount": money(e.data["amount"])})
+
+    @staticmethod
+    def _update_rep(rows: Rows, e: EventRecord, **changes: object) -> None:
+        rep = rows.get(REPS.name, (e.stream_id,))
+        if rep is None:
+            raise LookupError(f"rep {e.stream_id} was never hired")
+        rep.update(changes)
+        rows.put(REPS.name, rep)
+
+    # --- opportunities --------------------------------------------------------------------
+    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "opportunity", e.data["owner_id"])
+
+    def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "opportunity", e.data["owner_id"])
+
+    def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "opportunity", e.data["to_rep_id"])
+
+    def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        rows.put(WINS.name, {
+            "opportunity_id": e.stream_id, "rep_id": self._owner(rows, e.stream_id),
+            "amount": money(e.data["amount"]), "currency": e.data["currency"],
+            "won_at": e.occurred_at, "won_month": month_of(e)})
+
+    # --- accounts -------------------------------------------------------------------------
+    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "account", e.data["owner_id"])
+        self._count(rows, e.data["owner_id"], e, "new_customers")
+
+    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "account", e.data["owner_id"])
+
+    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "account", e.data["to_rep_id"])
+
+    def _on_AccountInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._count(rows, self._owner(rows, e.stream_id), e, "activities")
+
+    # --- leads ----------------------------------------------------------------------------
+    def _on_LeadAssigned(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "lead", e.data["rep_id"])
+        self._count(rows, e.data["rep_id"], e, "leads_assigned")
+
+    def _on_LeadHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._own(rows, e.stream_id, "lead", e.data["to_rep_id"])
+
+    def _on_LeadConverted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._count(rows, self._owner(rows, e.stream_id), e, "leads_converted")
+
+    def _on_LeadInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        self._count(rows, self._owner(rows, e.stream_id), e, "activities")
+
+    # --- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _own(rows: Rows, record_id: str, kind: str, owner_id: str) -> None:
+        rows.put(OWNERS.name, {"record_id": record_id, "kind": kind, "owner_id": owner_id})
+
+    @staticmethod
+    def _owner(rows: Rows, record_id: str) -> str | None:
+        """The current owner; None for a lead nobody was assigned yet."""
+        found = rows.get(OWNERS.name, (record_id,))
+        return found["owner_id"] if found else None
+
+    @staticmethod
+    def _count(rows: Rows, rep_id: str | None, e: EventRecord, counter: str) -> None:
+        if rep_id is None:
+            return  # an interaction on an unassigned lead is nobody's activity
+        month = month_of(e)
+        entry = rows.get(COUNTS.name, (rep_id, month)) or {
+            "rep_id": rep_id, "month": month, **{c: 0 for c in COUNTERS}}
+        entry[counter] += 1
+        rows.put(COUNTS.name, entry)
