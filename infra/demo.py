@@ -250,8 +250,10 @@ def _departure(story: Story) -> None:
     effective = story.clock.now.date() + timedelta(days=14)
     story.sales.departure.depart(story.ctx(story.managers[region]), leaving,
                                  successor_id=successor, effective_date=effective)
-    for item in story.sales.directory.owned_open_items(successor)[:3]:
-        if item.kind == "opportunity":
-            story.sales.opportunities.advance_handover(story.ctx(successor), item.item_id,
-                                                       status="introduced")
+    handed_over = [i for i in story.sales.directory.owned_open_items(successor)
+                   if i.kind == "opportunity"
+                   and story.sales.opportunities.get(i.item_id).handover_status == "pending"]
+    for item in handed_over[:3]:
+        story.sales.opportunities.advance_handover(story.ctx(successor), item.item_id,
+                                                   status="introduced")
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from domain.catalog import EVENT_TYPES, upcast
 from infra.sqldb import Database
 from projections.base import EventRecord
 
@@ -52,7 +53,11 @@ class EventReader:
 def _record(row: Sequence[Any]) -> EventRecord:
     position, stream_id, version, topic, state = row
     body = json.loads(state)
-    return EventRecord(position, _uuid_text(stream_id), version, topic, body["data"], body["meta"])
+    data = body["data"]
+    event_type = EVENT_TYPES.get(topic)
+    if event_type is not None and body.get("schema_version", 1) < event_type.schema_version:
+        data = upcast(event_type, data, body.get("schema_version", 1))  # old shapes read as new
+    return EventRecord(position, _uuid_text(stream_id), version, topic, data, body["meta"])
 
 
 def _uuid_text(stream_id: Any) -> str:

@@ -24,6 +24,11 @@ def stock_item_id(sku: str) -> UUID:
     return uuid5(NAMESPACE, f"sku:{sku.strip()}")
 
 
+def canonical_id(value: str | UUID, field: str = "id") -> str:
+    """The one spelling of an id that events record: lower-case, hyphenated."""
+    return str(parse_id(str(value), field))
+
+
 def parse_id(value: str, field: str = "id") -> UUID:
     from domain.errors import ValidationError
 

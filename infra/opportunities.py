@@ -12,7 +12,7 @@ from domain.pricing import PriceRequest, PriceRules
 from domain.stages import DEFAULT_PROBABILITIES, Stage
 from infra.accounts import Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
-from infra.ids import new_stream_id, parse_id
+from infra.ids import canonical_id, new_stream_id, parse_id
 from infra.reps import Reps
 from infra.stock import StockItems
 
@@ -36,6 +36,7 @@ class Opportunities:
              amount: Decimal, expected_close: date, currency: str = "EUR",
              products: Sequence[str] = (), source_lead_id: str | None = None,
              opportunity_id: UUID | None = None) -> CommandResult:
+        account_id = canonical_id(account_id, "account_id")
         self.accounts.get(account_id)
         stream_id = opportunity_id or new_stream_id(opportunity.STREAM, ctx.idempotency_key)
         command = opportunity.OpenOpportunity(

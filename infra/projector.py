@@ -163,12 +163,18 @@ class ProjectorGroup:
             m.cache.committed()
 
     def reload(self) -> None:
-        """Forget the caches and take positions from the registry (another runner moved)."""
+        """Forget the caches and take positions from the registry (another runner moved).
+        A member whose generation was retired and dropped meanwhile leaves the group."""
+        registry = {(g.name, g.generation): g for g in self.store.generations(self.conn)}
+        kept = []
         for m in self.members:
-            generation = next(g for g in self.store.generations(self.conn, m.projection.name)
-                              if g.generation == m.generation)
+            generation = registry.get((m.projection.name, m.generation))
+            if generation is None or generation.status == "retired":
+                continue
             m.position = generation.position
             m.cache = RowCache(self.store, self.conn, m.projection.tables, m.generation, False)
+            kept.append(m)
+        self.members = kept
 
     def run_until_caught_up(self) -> None:
         while self.step():

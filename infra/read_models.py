@@ -111,12 +111,19 @@ class ReadModels:
         done = {}
         for member in group.running:
             self.store.activate(conn, member.projection, member.generation)
-            self.store.drop_retired(conn, member.projection)
+            self._drop_retired(conn, member.projection)
             done[member.projection.name] = member.position
         failed = [f"{m.projection.name}: {m.error}" for m in group.members if m.error]
         if failed:
             raise RuntimeError("; ".join(failed))
         return done
+
+    def _drop_retired(self, conn: Any, projection: Projection) -> None:
+        """Best effort: a reader still on a retired table may hold it; it is dropped next time."""
+        try:
+            self.store.drop_retired(conn, projection)
+        except Exception as error:  # noqa: BLE001
+            log.info("retired tables of %s kept for now: %s", projection.name, error)
 
     def needs_build(self) -> list[str]:
         """Read models with no active generation, or whose code is a newer version."""
@@ -139,12 +146,23 @@ class ReadModels:
                 current = self._active_generations()
                 if group is None or current != seen:
                     group, seen = self._live_group(current), current
-                if group.step() == 0:
+                if self._step_or_resync(group) == 0:
                     waiter.wait(idle_timeout)
         finally:
             waiter.close()
             if builder:
                 builder.join()
+
+    def _step_or_resync(self, group: ProjectorGroup) -> int:
+        """A rebuild may swap and drop a generation between our check and our batch: the
+        batch then fails as a whole (nothing is written) and the next round follows the new one.
+        """
+        try:
+            return group.step()
+        except Exception as error:  # noqa: BLE001 — logged, and the loop re-reads the registry
+            log.warning("read-model batch failed, re-reading the registry: %s", error)
+            group.reload()
+            return 0
 
     def catch_up(self) -> None:
         """Builds what is missing, then brings every active model to the head (for tests/CLI)."""

@@ -31,7 +31,7 @@ flows_app = typer.Typer(help="Cross-aggregate flows.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 projections_app = typer.Typer(help="Read models: status and rebuilds.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)
 T = TypeVar("T")
 
 

@@ -15,7 +15,7 @@ from domain import account, lead
 from domain.errors import ValidationError
 from infra.accounts import ACCOUNT, Accounts
 from infra.commands import CommandBus, CommandContext
-from infra.ids import derived_id, parse_id
+from infra.ids import canonical_id, derived_id, parse_id
 from infra.leads import LEAD, Leads
 from infra.opportunities import Opportunities
 
@@ -42,6 +42,7 @@ class ConversionFlow:
                 expected_close: date | None = None) -> Conversion:
         stream_id = parse_id(lead_id, "lead_id")
         if account_id is not None:
+            account_id = canonical_id(account_id, "account_id")
             self.accounts.get(account_id)  # joining an account that must exist
         source = self.leads.get(lead_id)
         target = UUID(account_id) if account_id else derived_id(stream_id, "account")

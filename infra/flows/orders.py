@@ -19,7 +19,7 @@ from domain.errors import DomainError, InsufficientStockError, NotFoundError
 from domain.pricing import PriceRequest, PriceRules
 from infra.accounts import Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
-from infra.ids import new_stream_id, parse_id, stock_item_id
+from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
 
 ORDER = AGGREGATES[order.STREAM]
@@ -39,6 +39,8 @@ class OrderFlows:
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
               currency: str = "EUR") -> CommandResult:
+        account_id = canonical_id(account_id, "account_id")
+        opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
         customer = self.accounts.get(account_id)
         items = {sku: self.stock.get(sku) for sku, _ in lines}
         if not allow_back_order:
@@ -61,6 +63,7 @@ class OrderFlows:
     def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
         """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""
         stream_id = parse_id(order_id, "order_id")
+        order_id = str(stream_id)
         current = self.get(order_id)
         if current.status not in ("placed", "back_ordered"):
             return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
@@ -96,6 +99,7 @@ class OrderFlows:
 
     def ship(self, ctx: CommandContext, order_id: str, *, shipment_id: str,
              lines: Sequence[tuple[str, int]]) -> CommandResult:
+        order_id = canonical_id(order_id, "order_id")
         shipment = tuple(order.ShipmentLine(sku, quantity) for sku, quantity in lines)
         shipped = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
                                    order.ShipOrder(shipment_id, shipment), ctx)
@@ -109,6 +113,7 @@ class OrderFlows:
                              stock_item.ShipStock(order_id, shipment_id, line.quantity), ctx)
 
     def cancel(self, ctx: CommandContext, order_id: str, *, reason: str) -> CommandResult:
+        order_id = canonical_id(order_id, "order_id")
         cancelled = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
                                      order.CancelOrder(reason), ctx)
         self._release_all(ctx.caused_by(cancelled.event_ids[0]), order_id, self.get(order_id))

@@ -1,0 +1,189 @@
+"""Activities: follow-ups due and overdue per rep, interactions logged, and what each channel brings.
+
+Tables
+- ``activities_records``: every lead and account -> ``record_kind`` lead | account, its current
+  ``owner_id`` (None for a lead not assigned yet; hand-overs and owner changes move it),
+  ``channel`` the lead came from (None for accounts), ``still_open`` (False once a lead is
+  converted or disqualified: it accepts no changes, so its open follow-ups can never be done).
+- ``activities_follow_ups``: one row per follow-up (key: record, follow-up id) -> ``due``,
+  ``note``, ``scheduled_at``, ``scheduled_by`` (the actor), ``done``, ``completed_at``,
+  ``outcome``. Its owner is the record's *current* owner, so queries join on the record.
+- ``activities_interactions``: append-only log keyed by ``event_position`` -> record,
+  ``interaction_id``, ``kind`` (call, email, meeting, visit), ``outcome``, ``contact_id``
+  (accounts), ``actor`` (who logged it: the event's actor), ``owner_id`` (the record's owner
+  then), ``logged_at``.
+- ``activities_channels``: per lead channel -> ``leads`` captured, of which ``duplicates``
+  flagged, ``qualified``, ``converted``, ``won_deals`` (won opportunities opened from its leads)
+  and ``won_revenue`` (their won amounts, in the deals' currency). Costs are configuration, so
+  cost per lead and per won deal are computed at query time.
+- ``activities_deals``: opportunity -> ``source_lead_id`` and its ``channel`` (only deals opened
+  from a lead), so a win can be credited to the channel.
+"""
+
+from typing import Any
+
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, day, money
+
+RECORDS = Table("activities_records", (
+    Column("record_id"), Column("record_kind"), Column("owner_id"), Column("channel"),
+    Column("still_open", "bool"),
+), key=("record_id",), indexes=(("owner_id",),))
+
+FOLLOW_UPS = Table("activities_follow_ups", (
+    Column("record_id"), Column("follow_up_id"), Column("record_kind"), Column("due", "date"),
+    Column("note"), Column("scheduled_at", "timestamp"), Column("scheduled_by"),
+    Column("done", "bool"), Column("completed_at", "timestamp"), Column("outcome"),
+), key=("record_id", "follow_up_id"), indexes=(("due",),))
+
+INTERACTIONS = Table("activities_interactions", (
+    Column("event_position", "bigint"), Column("record_kind"), Column("record_id"),
+    Column("interaction_id"), Column("kind"), Column("outcome"), Column("contact_id"),
+    Column("actor"), Column("owner_id"), Column("logged_at", "timestamp"),
+), key=("event_position",), indexes=(("record_id",), ("actor",)))
+
+CHANNELS = Table("activities_channels", (
+    Column("channel"), Column("leads", "int"), Column("duplicates", "int"),
+    Column("qualified", "int"), Column("converted", "int"), Column("won_deals", "int"),
+    Column("won_revenue", "numeric"),
+), key=("channel",))
+
+DEALS = Table("activities_deals", (
+    Column("opportunity_id"), Column("source_lead_id"), Column("channel"),
+), key=("opportunity_id",))
+
+
+class ActivitiesProjection(Projection):
+    name = "activities"
+    version = 1
+    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, DEALS)
+    topics = (
+        "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadQualified", "LeadDisqualified",
+        "LeadConverted", "LeadInteractionLogged", "LeadFollowUpScheduled", "LeadFollowUpCompleted",
+        "AccountOpened", "AccountOwnerChanged", "AccountHandedOver", "AccountInteractionLogged",
+        "AccountFollowUpScheduled", "AccountFollowUpCompleted",
+        "OpportunityOpened", "OpportunityWon",
+    )
+
+    def apply(self, event: EventRecord, rows: Rows) -> None:
+        handler = getattr(self, f"_on_{event.type}")
+        handler(event, rows)
+
+    # --- records and their owners ---------------------------------------------------------
+    def _on_LeadCaptured(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        channel = e.data["channel"]
+        rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "lead", "owner_id": None,
+                                "channel": channel, "still_open": True})
+        _count(rows, channel, "leads")
+        if e.data["duplicate_of"] is not None:
+            _count(rows, channel, "duplicates")
+
+    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "account",
+                                "owner_id": e.data["owner_id"], "channel": None,
+                                "still_open": True})
+
+    def _on_LeadAssigned(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _change(rows, e, owner_id=e.data["rep_id"])
+
+    def _on_LeadHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _change(rows, e, owner_id=e.data["to_rep_id"])
+
+    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _change(rows, e, owner_id=e.data["owner_id"])
+
+    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _change(rows, e, owner_id=e.data["to_rep_id"])
+
+    # --- lead outcomes, counted per channel -----------------------------------------------
+    def _on_LeadQualified(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _count(rows, _record(rows, e)["channel"], "qualified")
+
+    def _on_LeadDisqualified(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _change(rows, e, still_open=False)
+
+    def _on_LeadConverted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        lead = _change(rows, e, still_open=False)
+        _count(rows, lead["channel"], "converted")
+
+    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        lead_id = e.data.get("source_lead_id")
+        lead = rows.get(RECORDS.name, (lead_id,)) if lead_id else None
+        if lead is not None:
+            rows.put(DEALS.name, {"opportunity_id": e.stream_id, "source_lead_id": lead_id,
+                                  "channel": lead["channel"]})
+
+    def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        deal = rows.get(DEALS.name, (e.stream_id,))
+        if deal is not None:
+            _count(rows, deal["channel"], "won_deals", revenue=money(e.data["amount"]))
+
+    # --- interactions and follow-ups ------------------------------------------------------
+    def _on_LeadInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _interaction(rows, e)
+
+    def _on_AccountInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _interaction(rows, e)
+
+    def _on_LeadFollowUpScheduled(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _scheduled(rows, e)
+
+    def _on_AccountFollowUpScheduled(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _scheduled(rows, e)
+
+    def _on_LeadFollowUpCompleted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _completed(rows, e)
+
+    def _on_AccountFollowUpCompleted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+        _completed(rows, e)
+
+
+def _record(rows: Rows, e: EventRecord) -> Row:
+    record = rows.get(RECORDS.name, (e.stream_id,))
+    if record is None:
+        raise LookupError(f"{e.type} for {e.stream_id}, which was never captured or opened")
+    return record
+
+
+def _change(rows: Rows, e: EventRecord, **changes: Any) -> Row:
+    record = _record(rows, e)
+    record.update(changes)
+    rows.put(RECORDS.name, record)
+    return record
+
+
+def _count(rows: Rows, channel: str, column: str, revenue: Any = None) -> None:
+    entry = rows.get(CHANNELS.name, (channel,)) or {
+        "channel": channel, "leads": 0, "duplicates": 0, "qualified": 0, "converted": 0,
+        "won_deals": 0, "won_revenue": money(0)}
+    entry[column] += 1
+    if revenue is not None:
+        entry["won_revenue"] += revenue
+    rows.put(CHANNELS.name, entry)
+
+
+def _interaction(rows: Rows, e: EventRecord) -> None:
+    record, d = _record(rows, e), e.data
+    rows.put(INTERACTIONS.name, {
+        "event_position": e.position, "record_kind": record["record_kind"],
+        "record_id": e.stream_id, "interaction_id": d["interaction_id"], "kind": d["kind"],
+        "outcome": d["outcome"], "contact_id": d.get("contact_id"), "actor": e.meta.get("actor"),
+        "owner_id": record["owner_id"], "logged_at": e.occurred_at,
+    })
+
+
+def _scheduled(rows: Rows, e: EventRecord) -> None:
+    record, d = _record(rows, e), e.data
+    rows.put(FOLLOW_UPS.name, {
+        "record_id": e.stream_id, "follow_up_id": d["follow_up_id"],
+        "record_kind": record["record_kind"], "due": day(d["due"]), "note": d["note"],
+        "scheduled_at": e.occurred_at, "scheduled_by": e.meta.get("actor"), "done": False,
+        "completed_at": None, "outcome": None,
+    })
+
+
+def _completed(rows: Rows, e: EventRecord) -> None:
+    follow_up = rows.get(FOLLOW_UPS.name, (e.stream_id, e.data["follow_up_id"]))
+    if follow_up is None:
+        raise LookupError(f"{e.type}: no follow-up {e.data['follow_up_id']} on {e.stream_id}")
+    follow_up.update(done=True, completed_at=e.occurred_at, outcome=e.data["outcome"])
+    rows.put(FOLLOW_UPS.name, follow_up)
