@@ -3,9 +3,11 @@
 Follows with "greater than the last position" because positions can have permanent gaps.
 """
 
-import json
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
+
+import orjson
 
 from domain.catalog import EVENT_TYPES, upcast
 from infra.sqldb import Database
@@ -16,7 +18,8 @@ class EventReader:
     def __init__(self, db: Database) -> None:
         self.db = db
         table, pos = db.events_table, db.position_column
-        self._select = (f"SELECT {pos}, originator_id, originator_version, topic, state "
+        stream = "originator_id" if db.backend == "sqlite" else "originator_id::text"
+        self._select = (f"SELECT {pos}, {stream}, originator_version, topic, state "
                         f"FROM {table} WHERE {pos} > ? ")
         self._order = f"ORDER BY {pos} LIMIT ?"
 
@@ -36,6 +39,37 @@ class EventReader:
         return self.db.sql(self._select + "AND topic = ANY(?) " + self._order), [
             after, list(topics), limit]
 
+    def by_streams(self, conn: Any, stream_ids: Sequence[str]) -> list[EventRecord]:
+        """Every event of the given streams (through the primary key), in global order."""
+        if not stream_ids:
+            return []
+        columns = f"{self.db.position_column}, originator_id, originator_version, topic, state"
+        if self.db.backend == "sqlite":
+            ids = [UUID(s).hex for s in stream_ids]
+            marks = ",".join("?" * len(ids))
+            statement = f"SELECT {columns} FROM {self.db.events_table} WHERE originator_id IN ({marks})"
+            rows = conn.execute(statement, ids).fetchall()
+        else:
+            statement = (f"SELECT {columns} FROM {self.db.events_table} "
+                         "WHERE originator_id = ANY(%s::uuid[])")
+            rows = conn.execute(statement, ([str(s) for s in stream_ids],)).fetchall()
+        return sorted((_record(row) for row in rows), key=lambda e: e.position)
+
+    def by_positions(self, conn: Any, positions: Sequence[int]) -> list[EventRecord]:
+        if not positions:
+            return []
+        columns = f"{self.db.position_column}, originator_id, originator_version, topic, state"
+        if self.db.backend == "sqlite":
+            marks = ",".join("?" * len(positions))
+            statement = (f"SELECT {columns} FROM {self.db.events_table} "
+                         f"WHERE rowid IN ({marks})")
+            rows = conn.execute(statement, list(positions)).fetchall()
+        else:
+            statement = (f"SELECT {columns} FROM {self.db.events_table} "
+                         "WHERE notification_id = ANY(%s)")
+            rows = conn.execute(statement, (list(positions),)).fetchall()
+        return sorted((_record(row) for row in rows), key=lambda e: e.position)
+
     def head(self, conn: Any) -> int:
         row = conn.execute(f"SELECT MAX({self.db.position_column}) FROM {self.db.events_table}")
         return int(row.fetchone()[0] or 0)
@@ -52,7 +86,7 @@ class EventReader:
 
 def _record(row: Sequence[Any]) -> EventRecord:
     position, stream_id, version, topic, state = row
-    body = json.loads(state)
+    body = orjson.loads(state)
     data = body["data"]
     event_type = EVENT_TYPES.get(topic)
     if event_type is not None and body.get("schema_version", 1) < event_type.schema_version:

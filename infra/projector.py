@@ -9,9 +9,12 @@ An event a member cannot apply stops that member (the error names position, type
 stream) and leaves the others running.
 """
 
+from __future__ import annotations
+
 import logging
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,8 @@ class RowCache:
         self.tables = {t.name: t for t in tables}
         self.rows: dict[str, dict[Key, Any]] = {name: {} for name in self.tables}
         self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
+        # With a complete cache we know which keys are stored: new ones need no delete first.
+        self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
 
     def get(self, table: str, key: Key) -> Row | None:
         cached = self.rows[table].get(key, MISSING)
@@ -59,20 +64,85 @@ class RowCache:
         self.rows[table][key] = None
         self.dirty[table].add(key)
 
-    def flush(self, cursor: Any) -> int:
-        written = 0
+    def take_changes(self) -> list[Changes]:
+        """The batch's changed rows (rows are never mutated after ``put``, so they can be
+        written by another thread while the next batch is applied)."""
+        changes = []
         for name, keys in self.dirty.items():
             if not keys:
                 continue
-            upserts = [self.rows[name][k] for k in keys if self.rows[name][k] is not None]
-            deletes = [k for k in keys if self.rows[name][k] is None]
-            self.store.write_rows(cursor, self.tables[name], self.generation, upserts, deletes)
-            written += len(keys)
-        return written
-
-    def committed(self) -> None:
-        for keys in self.dirty.values():
+            rows, stored = self.rows[name], self.stored[name]
+            deletes = [k for k in keys if rows[k] is None]
+            if self.complete:
+                deletes = [k for k in deletes if k in stored]
+                new = [rows[k] for k in keys if rows[k] is not None and k not in stored]
+                upserts = [rows[k] for k in keys if rows[k] is not None and k in stored]
+                stored.update(k for k in keys if rows[k] is not None)
+                stored.difference_update(k for k in keys if rows[k] is None)
+            else:
+                new, upserts = [], [rows[k] for k in keys if rows[k] is not None]
+            changes.append(Changes(self.tables[name], self.generation, upserts, deletes, new))
             keys.clear()
+        return changes
+
+
+@dataclass(frozen=True)
+class Changes:
+    table: Table
+    generation: int
+    upserts: list[Row]
+    deletes: list[Key]
+    new_rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Advance:
+    name: str
+    generation: int
+    expected: int
+    position: int
+
+
+class BatchWriter:
+    """Commits batches on a connection and thread of its own, one at a time and in order,
+    so the database works on batch N while the projector applies batch N+1. Each batch is
+    one transaction: every member's rows and new position, or nothing."""
+
+    def __init__(self, db: Database, store: ReadStore) -> None:
+        self.db, self.store = db, store
+        self.conn = db.connect()
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="read-model-writer")
+        self.pending: Future[None] | None = None
+
+    def submit(self, changes: list[Changes], advances: list[Advance], rate: float | None) -> None:
+        self.wait()
+        self.pending = self.pool.submit(self._write, changes, advances, rate)
+
+    def wait(self) -> None:
+        """Blocks until the batch in flight is stored; re-raises its error."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _write(self, changes: list[Changes], advances: list[Advance], rate: float | None) -> None:
+        with self.db.transaction(self.conn) as cursor:
+            for c in changes:
+                self.store.write_rows(cursor, c.table, c.generation, c.upserts, c.deletes,
+                                      c.new_rows)
+            for a in advances:
+                if not self.store.advance(cursor, a.name, a.generation, a.expected, a.position,
+                                          rate):
+                    raise PositionMovedError(a.name)
+
+    def close(self) -> None:
+        """Stops; a batch still in flight is awaited, and if it failed, nothing of it is stored."""
+        try:
+            self.wait()
+        except Exception as error:  # noqa: BLE001 — e.g. its generation was swapped out
+            log.info("a pending read-model batch was not stored: %s", error)
+        finally:
+            self.pool.shutdown()
+            self.conn.close()
 
 
 @dataclass
@@ -99,12 +169,18 @@ class ProjectorGroup:
         self.db, self.store, self.conn, self.batch_size = db, store, conn, batch_size
         self.reader = EventReader(db)
         self.members: list[Member] = []
+        self.writer = BatchWriter(db, store)
+        self._by_topic: dict[str, list[Member]] | None = None
+
+    def close(self) -> None:
+        self.writer.close()
 
     def add(self, projection: Projection, generation: Generation) -> Member:
         complete = generation.position == 0 and generation.status == "building"
         cache = RowCache(self.store, self.conn, projection.tables, generation.generation, complete)
         member = Member(projection, generation.generation, generation.position, cache)
         self.members.append(member)
+        self._by_topic = None
         return member
 
     @property
@@ -115,7 +191,8 @@ class ProjectorGroup:
         return sorted(set().union(*(m.topics for m in self.running)))
 
     def step(self) -> int:
-        """One batch; returns how many events it read (0 when every member is at the head)."""
+        """One batch; returns how many events it read (0 when every member is at the head).
+        The batch is committed in the background: ``flush()`` waits for it."""
         members = self.running
         if not members:
             return 0
@@ -126,45 +203,62 @@ class ProjectorGroup:
         # A short page holds every event of our types up to ``head``: skip the others too.
         end = events[-1].position if len(events) == self.batch_size else max(head, start)
         if end == start:
+            self.flush()
             return 0
-        for member in members:
-            self._apply(member, events)
+        self._apply(events)
         self._commit([m for m in members if m.error is None], end,
                      len(events), time.perf_counter() - started)
         return max(len(events), 1)
 
-    def _apply(self, member: Member, events: list[EventRecord]) -> None:
+    def _members_by_topic(self) -> dict[str, list[Member]]:
+        if self._by_topic is None:
+            self._by_topic = {}
+            for m in self.members:
+                for topic in m.topics:
+                    self._by_topic.setdefault(topic, []).append(m)
+        return self._by_topic
+
+    def _apply(self, events: list[EventRecord]) -> None:
+        by_topic = self._members_by_topic()
         for event in events:
-            if event.position <= member.position or event.type not in member.topics:
-                continue
-            try:
-                member.projection.apply(event, member.cache)
-            except Exception as error:  # noqa: BLE001 — any failure stops only this member
-                member.error = describe_failure(event, error)
-                log.error("projection %s stopped at %s", member.projection.name, member.error)
-                self.store.record_failure(self.conn, member.projection.name, member.generation,
-                                          event.position, member.error)
-                return
+            for member in by_topic.get(event.type, ()):
+                if member.error is None and event.position > member.position:
+                    self._apply_one(member, event)
+
+    def _apply_one(self, member: Member, event: EventRecord) -> None:
+        try:
+            member.projection.apply(event, member.cache)
+        except Exception as error:  # noqa: BLE001 — any failure stops only this member
+            member.error = describe_failure(event, error)
+            log.error("projection %s stopped at %s", member.projection.name, member.error)
+            self.flush()
+            self.store.record_failure(self.conn, member.projection.name, member.generation,
+                                      event.position, member.error)
 
     def _commit(self, members: list[Member], end: int, count: int, seconds: float) -> None:
         rate = count / seconds if count and seconds > 0 else None
+        changes = [c for m in members for c in m.cache.take_changes()]
+        advances = [Advance(m.projection.name, m.generation, m.position, end) for m in members]
         try:
-            with self.db.transaction(self.conn) as cursor:
-                for m in members:
-                    m.cache.flush(cursor)
-                    if not self.store.advance(cursor, m.projection.name, m.generation,
-                                              m.position, end, rate):
-                        raise PositionMovedError(m.projection.name)
+            self.writer.submit(changes, advances, rate)
         except PositionMovedError:
-            self.reload()
+            self.reload()  # the previous batch was refused: redo from the stored positions
             return
         for m in members:
             m.position, m.rate = end, rate
-            m.cache.committed()
+
+    def flush(self) -> None:
+        """Waits until every applied batch is stored (or refused: then reload)."""
+        try:
+            self.writer.wait()
+        except PositionMovedError:
+            self.reload()
 
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).
         A member whose generation was retired and dropped meanwhile leaves the group."""
+        self.writer.pending = None  # a refused or failed batch: nothing of it was stored
+        self._by_topic = None
         registry = {(g.name, g.generation): g for g in self.store.generations(self.conn)}
         kept = []
         for m in self.members:
@@ -179,3 +273,4 @@ class ProjectorGroup:
     def run_until_caught_up(self) -> None:
         while self.step():
             pass
+        self.flush()

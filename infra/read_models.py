@@ -7,10 +7,14 @@ has caught up. ``rebuild`` builds a new generation of chosen models from the fir
 while the current ones keep serving, then swaps.
 """
 
+import ctypes
 import logging
+import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +25,7 @@ from infra.readstore import Generation, ReadStore
 from infra.settings import Settings
 from infra.sqldb import Database
 from projections.base import Projection
-from projections.catalog import ALL
+from projections.catalog import ALL, BY_NAME
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position, head)
@@ -85,38 +89,74 @@ class ReadModels:
         return self.store.create_generation(conn, projection)
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None,
-                fresh: bool = False) -> dict[str, int]:
+                fresh: bool = False, workers: int = 1) -> dict[str, int]:
         """Builds new generations from the first event, then swaps each in; returns positions.
 
         An unfinished generation of the same version (a rebuild that was killed) is resumed
-        from its position unless ``fresh``.
+        from its position unless ``fresh``. With ``workers`` > 1 the models are shared out
+        over that many processes (each reads the log for its own models), so a rebuild of
+        all models uses every core; the swaps happen here once every part has caught up.
         """
+        generations = {n: self._building(self.conn, self.projections[n], fresh) for n in names}
+        parts = partition(names, self.projections, workers)
+        if len(parts) > 1 and all(n in BY_NAME for n in names):
+            errors = self._build_in_processes(parts, generations, progress)
+        else:
+            errors = self._build_here(generations, progress)
+        done = {}
+        for name, generation in generations.items():
+            if name not in errors:
+                self.store.activate(self.conn, self.projections[name], generation.generation)
+                self._drop_retired(self.conn, self.projections[name])
+                done[name] = self._position(name, generation.generation)
+        if errors:
+            raise RuntimeError("; ".join(f"{n}: {e}" for n, e in errors.items()))
+        return done
+
+    def _position(self, name: str, generation: int) -> int:
+        return next(g.position for g in self.store.generations(self.conn, name)
+                    if g.generation == generation)
+
+    def _build_here(self, generations: dict[str, Generation],
+                    progress: Progress | None) -> dict[str, str]:
+        """Catches the given generations up to the head; returns errors by model."""
         conn = self.db.connect()
+        group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
         try:
-            group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
-            for name in names:
-                group.add(self.projections[name], self._building(conn, self.projections[name], fresh))
-            self._catch_up(group, progress)
-            return self._activate_caught_up(conn, group)
+            for name, generation in generations.items():
+                group.add(self.projections[name], generation)
+            reader = EventReader(self.db)
+            while group.running and group.step():
+                if progress:
+                    progress(min(m.position for m in group.running), reader.head(conn))
+            group.flush()
+            return {m.projection.name: m.error for m in group.members if m.error}
         finally:
+            group.close()
             conn.close()
 
-    def _catch_up(self, group: ProjectorGroup, progress: Progress | None) -> None:
-        reader = EventReader(self.db)
-        while group.running and group.step():
-            if progress:
-                progress(min(m.position for m in group.running), reader.head(group.conn))
-
-    def _activate_caught_up(self, conn: Any, group: ProjectorGroup) -> dict[str, int]:
-        done = {}
-        for member in group.running:
-            self.store.activate(conn, member.projection, member.generation)
-            self._drop_retired(conn, member.projection)
-            done[member.projection.name] = member.position
-        failed = [f"{m.projection.name}: {m.error}" for m in group.members if m.error]
-        if failed:
-            raise RuntimeError("; ".join(failed))
-        return done
+    def _build_in_processes(self, parts: list[list[str]], generations: dict[str, Generation],
+                            progress: Progress | None) -> dict[str, str]:
+        # fork: the worker starts at once, so a parent killed at any moment takes it along
+        # (die_with_parent). Forked workers leave by os._exit and never touch our connection.
+        context = multiprocessing.get_context("fork")
+        settings = self.db.settings.model_dump()
+        with ProcessPoolExecutor(len(parts), mp_context=context,
+                                 initializer=die_with_parent) as pool:
+            futures = [pool.submit(build_part, settings, self.batch_size,
+                                   {n: generations[n].generation for n in part})
+                       for part in parts]
+            reader = EventReader(self.db)
+            while not all(f.done() for f in futures):
+                if progress:
+                    building = [g.position for g in self.store.generations(self.conn)
+                                if g.status == "building" and g.name in generations]
+                    progress(min(building, default=0), reader.head(self.conn))
+                time.sleep(0.2)
+            errors: dict[str, str] = {}
+            for future in futures:
+                errors.update(future.result())
+            return errors
 
     def _drop_retired(self, conn: Any, projection: Projection) -> None:
         """Best effort: a reader still on a retired table may hold it; it is dropped next time."""
@@ -145,11 +185,15 @@ class ReadModels:
             while not stop.is_set():
                 current = self._active_generations()
                 if group is None or current != seen:
+                    if group is not None:
+                        group.close()
                     group, seen = self._live_group(current), current
                 if self._step_or_resync(group) == 0:
                     waiter.wait(idle_timeout)
         finally:
             waiter.close()
+            if group is not None:
+                group.close()
             if builder:
                 builder.join()
 
@@ -170,7 +214,10 @@ class ReadModels:
         if missing:
             self.rebuild(missing)
         group = self._live_group(self._active_generations())
-        group.run_until_caught_up()
+        try:
+            group.run_until_caught_up()
+        finally:
+            group.close()
 
     def _active_generations(self) -> list[tuple[str, int]]:
         found = []
@@ -230,3 +277,35 @@ class ReadModels:
     def position_of(self, name: str) -> int:
         active = self.store.active(self.conn, name)
         return active.position if active else 0
+
+
+def partition(names: Sequence[str], projections: dict[str, Projection],
+              workers: int) -> list[list[str]]:
+    """Shares models out over ``workers`` parts, heaviest first onto the lightest part."""
+    parts: list[list[str]] = [[] for _ in range(max(1, min(workers, len(names))))]
+    loads = [0] * len(parts)
+    for name in sorted(names, key=lambda n: -projections[n].cost):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(name)
+        loads[lightest] += projections[name].cost
+    return parts
+
+
+def build_part(settings: dict[str, Any], batch_size: int,
+               generations: dict[str, int]) -> dict[str, str]:
+    """In a worker process: catch the given generations up; returns errors by model."""
+    models = ReadModels(Settings(**settings), [BY_NAME[n] for n in generations], batch_size)
+    try:
+        found = {g.name: g for g in models.store.generations(models.conn)
+                 if g.generation == generations.get(g.name)}
+        return models._build_here(found, None)
+    finally:
+        models.close()
+
+
+def die_with_parent() -> None:
+    """Linux: a worker is killed with its parent, so a killed rebuild leaves no orphans."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass

@@ -19,6 +19,7 @@ from infra.sqldb import Database
 from projections.base import Key, Projection, Row, Table
 
 REGISTRY = "sfa_projections"
+COPY_THRESHOLD = 20  # rows per table and batch above which PostgreSQL gets them by COPY
 CREATE_REGISTRY = f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
     name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,
     status TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, events_per_second REAL,
@@ -86,11 +87,19 @@ class ReadStore:
         columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
+
+    @staticmethod
+    def _create_indexes(cursor: Any, table: Table, generation: int) -> None:
+        """Secondary indexes come when a generation goes live: building is faster without."""
+        name = physical(table, generation)
         for i, index in enumerate(table.indexes):
-            cursor.execute(f"CREATE INDEX {name}_i{i} ON {name} ({', '.join(index)})")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})")
 
     def activate(self, conn: Any, projection: Projection, generation: int) -> None:
         """Points the views at ``generation`` and retires the previous one, atomically."""
+        with self.db.transaction(conn) as cursor:
+            for table in projection.tables:
+                self._create_indexes(cursor, table, generation)
         with self.db.transaction(conn) as cursor:
             for table in projection.tables:
                 cursor.execute(f"DROP VIEW IF EXISTS {table.name}")
@@ -124,23 +133,57 @@ class ReadStore:
         return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
 
     def write_rows(self, cursor: Any, table: Table, generation: int, upserts: list[Row],
-                   deletes: list[Key]) -> None:
+                   deletes: list[Key], new_rows: list[Row] | None = None) -> None:
+        """Stores a batch of one table: ``upserts`` may exist already, ``new_rows`` do not."""
         name = physical(table, generation)
+        new_rows = new_rows or []
+        if self.db.backend == "postgresql" and len(upserts) + len(new_rows) >= COPY_THRESHOLD:
+            self._delete_many(cursor, table, name, deletes + [table.key_of(r) for r in upserts])
+            self._copy(cursor, table, name, self._values(table, upserts + new_rows))
+            return
         if deletes:
             where = " AND ".join(f"{c} = ?" for c in table.key)
             cursor.executemany(self.db.sql(f"DELETE FROM {name} WHERE {where}"),
                                [[self.db.to_db(self._kind(table, c), v)
                                  for c, v in zip(table.key, key, strict=True)] for key in deletes])
-        if upserts:
-            cursor.executemany(self._upsert_sql(table, name), [
-                [self.db.to_db(c.type, row.get(c.name)) for c in table.columns] for row in upserts])
+        if upserts or new_rows:
+            cursor.executemany(self._upsert_sql(table, name, "VALUES (" + ", ".join(
+                "?" * len(table.columns)) + ")"), self._values(table, upserts + new_rows))
 
-    def _upsert_sql(self, table: Table, name: str) -> str:
+    def _delete_many(self, cursor: Any, table: Table, name: str, keys: list[Key]) -> None:
+        """One statement for many keys (PostgreSQL): join the table with the unnested keys."""
+        if not keys:
+            return
+        arrays = [[key[i] for key in keys] for i in range(len(table.key))]
+        casts = ", ".join(f"%s::{self.db.column_type(self._kind(table, c))}[]" for c in table.key)
+        names = ", ".join(table.key)
+        match = " AND ".join(f"t.{c} = d.{c}" for c in table.key)
+        cursor.execute(f"DELETE FROM {name} t USING unnest({casts}) AS d({names}) WHERE {match}",
+                       arrays)
+
+    def _copy(self, cursor: Any, table: Table, name: str, values: list[list[Any]]) -> None:
+        with cursor.copy(f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+
+    def _values(self, table: Table, rows: list[Row]) -> list[list[Any]]:
+        """Row dicts as value lists; only the columns whose type needs it are converted."""
         columns = table.column_names
-        marks = ", ".join("?" * len(columns))
+        converters = [(i, c.type) for i, c in enumerate(table.columns)
+                      if self.db.needs_conversion(c.type)]
+        values = []
+        for row in rows:
+            value = [row.get(c) for c in columns]
+            for i, kind in converters:
+                value[i] = self.db.to_db(kind, value[i])
+            values.append(value)
+        return values
+
+    def _upsert_sql(self, table: Table, name: str, source: str) -> str:
+        columns = table.column_names
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        return self.db.sql(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks}) "
+        return self.db.sql(f"INSERT INTO {name} ({', '.join(columns)}) {source} "
                            f"ON CONFLICT ({', '.join(table.key)}) {conflict}")
 
     @staticmethod

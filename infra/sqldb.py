@@ -71,6 +71,10 @@ class Database:
     def column_type(self, kind: str) -> str:
         return SQL_TYPES[self.backend][kind]
 
+    def needs_conversion(self, kind: str) -> bool:
+        return kind == "json" or (self.backend == "sqlite" and kind in (
+            "numeric", "date", "timestamp", "bool"))
+
     def to_db(self, kind: str, value: Any) -> Any:
         if value is None:
             return None

@@ -55,6 +55,7 @@ DEALS = Table("activities_deals", (
 class ActivitiesProjection(Projection):
     name = "activities"
     version = 1
+    cost = 3
     tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, DEALS)
     topics = (
         "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadQualified", "LeadDisqualified",

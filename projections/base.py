@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol
 
 Key = tuple[Any, ...]
@@ -38,7 +39,14 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
-        return tuple(row[c] for c in self.key)
+        return self._key_getter(row)  # type: ignore[no-any-return]
+
+    @cached_property
+    def _key_getter(self) -> Any:
+        if len(self.key) == 1:
+            single = self.key[0]
+            return lambda row: (row[single],)
+        return itemgetter(*self.key)
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -78,6 +86,7 @@ class Projection:
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
+    cost: ClassVar[int] = 1  # relative rebuild work, to share models out over processes
     tables: ClassVar[tuple[Table, ...]]
     topics: ClassVar[tuple[str, ...]]  # the event types it reads
 

@@ -43,6 +43,7 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 class FunnelProjection(Projection):
     name = "funnel"
     version = 1
+    cost = 2
     tables = (OPPORTUNITIES, STAGE_REACHED, REPS, ACCOUNTS)
     topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
               "OpportunityCloseDateChanged", "OpportunityOwnerChanged", "OpportunityHandedOver",

@@ -40,6 +40,7 @@ OWNERSHIP = Table("handover_ownership", (
 class HandOverProjection(Projection):
     name = "handover"
     version = 1
+    cost = 2
     tables = (REPS, ITEMS, OWNERSHIP)
     topics = (
         "RepHired", "RepMoved", "RepDeparted",

@@ -54,6 +54,7 @@ def month_of(e: EventRecord) -> str:
 class PerformanceProjection(Projection):
     name = "performance"
     version = 1
+    cost = 2
     tables = (REPS, QUOTAS, WINS, COUNTS, OWNERS)
     topics = ("RepHired", "RepMoved", "RepDeparted", "RepQuotaSet", "RepCommissionPlanSet",
               "OpportunityOpened", "OpportunityOwnerChanged", "OpportunityHandedOver",

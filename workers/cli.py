@@ -169,6 +169,7 @@ def projections_rebuild(
     name: Annotated[str | None, typer.Argument(help="Read model to rebuild.")] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Rebuild every read model.")] = False,
     restart: Annotated[bool, typer.Option(help="Do not resume an unfinished rebuild.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Processes to share the models over.")] = 2,
 ) -> None:
     """Rebuild from the first event while the current model keeps serving, then swap."""
     if (name is None) == (not all_models):
@@ -180,7 +181,7 @@ def projections_rebuild(
     models = ReadModels(settings_or_fail())
     try:
         with rebuild_progress(names) as tick:
-            done = models.rebuild(names, progress=tick, fresh=restart)
+            done = models.rebuild(names, progress=tick, fresh=restart, workers=workers)
     except RuntimeError as error:
         fail(f"rebuild stopped: {error}")
     finally:

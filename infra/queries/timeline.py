@@ -22,13 +22,12 @@ from domain.events import Event
 from domain.lead import Lead
 from domain.opportunity import Opportunity
 from domain.order import Order
+from infra.event_reader import EventReader
 from infra.ids import parse_id
-from infra.sqldb import Database, rows_as_dicts
+from infra.sqldb import Database
+from projections.base import EventRecord
 
-SELECT = ("SELECT e.event_position, e.stream_type, e.stream_id, e.version, e.event_type, "
-          "e.event_id, e.occurred_at, e.actor, e.correlation_id, e.causation_id, e.data "
-          "FROM timeline_events e JOIN timeline_links l ON l.link_id = e.link_id "
-          "WHERE l.account_id = ? ORDER BY e.event_position")
+LINKS = "SELECT link_id, kind FROM timeline_links WHERE account_id = ?"
 FOLDED = ("Account", "Lead", "Opportunity", "Order")
 
 
@@ -68,21 +67,37 @@ class TimelineQueries:
         self.db, self.conn = db, conn
 
     def timeline(self, account_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
-        """Every event that touched the account, in global order (up to ``as_of``)."""
-        cursor = self.conn.execute(self.db.sql(SELECT), [str(parse_id(account_id, "account_id"))])
-        events = [self._event(row) for row in rows_as_dicts(cursor, cursor.fetchall())]
+        """Every event that touched the account, in global order (up to ``as_of``), read from
+        the event store through the links of the read model."""
+        links = self.conn.execute(self.db.sql(LINKS),
+                                  [str(parse_id(account_id, "account_id"))]).fetchall()
+        streams = [link_id for link_id, _ in links]
+        orders = [link_id for link_id, kind in links if kind == "order"]
+        reader = EventReader(self.db)
+        records = reader.by_streams(self.conn, streams) + reader.by_positions(
+            self.conn, self._stock_moves(orders))
+        events = [self._event(r) for r in sorted(records, key=lambda r: r.position)]
         if as_of is None:
             return [self._public(e) for e in events]
         limit = _utc(as_of)
         return [self._public(e) for e in events if e["occurred_at"] <= limit]
 
-    def _event(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {"position": int(row["event_position"]), "event_id": row["event_id"],
-                "stream_type": row["stream_type"], "stream_id": row["stream_id"],
-                "version": int(row["version"]), "type": row["event_type"],
-                "occurred_at": _utc(self.db.from_db("timestamp", row["occurred_at"])),
-                "actor": row["actor"], "correlation_id": row["correlation_id"],
-                "causation_id": row["causation_id"], "data": self.db.from_db("json", row["data"])}
+    def _stock_moves(self, orders: list[str]) -> list[int]:
+        if not orders:
+            return []
+        marks = ",".join("?" * len(orders))
+        statement = self.db.sql("SELECT event_position FROM timeline_stock_moves "
+                                f"WHERE order_id IN ({marks})")
+        return [int(p) for (p,) in self.conn.execute(statement, orders).fetchall()]
+
+    @staticmethod
+    def _event(r: EventRecord) -> dict[str, Any]:
+        meta = r.meta
+        return {"position": r.position, "event_id": meta.get("event_id"),
+                "stream_type": EVENT_TYPES[r.type].stream_type, "stream_id": r.stream_id,
+                "version": r.version, "type": r.type, "occurred_at": _utc(r.occurred_at),
+                "actor": meta.get("actor"), "correlation_id": meta.get("correlation_id"),
+                "causation_id": meta.get("causation_id"), "data": r.data}
 
     @staticmethod
     def _public(event: dict[str, Any]) -> dict[str, Any]:
