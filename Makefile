@@ -13,7 +13,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/sfa demo
+	$(VENV)/bin/sfa project --once
 	$(VENV)/bin/sfa info
+	$(VENV)/bin/sfa projections status
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
