@@ -125,15 +125,16 @@ class CommandBus:
     def _idempotent_replay(self, loaded: Loaded, request: object, ctx: CommandContext,
                            stream_id: UUID) -> CommandResult | None:
         """A retried create with the same idempotency key answers as the first time."""
-        if ctx.idempotency_key is None or not loaded.events:
+        if ctx.idempotency_key is None or loaded.first is None:
             return None
-        first = loaded.events[0].meta
+        first = loaded.first.meta
         if first.idempotency_key != ctx.idempotency_key:
             return None
         if first.request_hash != request_hash(request):
             raise IdempotencyKeyReusedError(
                 f"idempotency key {ctx.idempotency_key!r} was used for a different request")
-        creation = [r for r in loaded.events if r.meta.correlation_id == first.correlation_id]
+        creation = [r for r in self.store.read_stream(stream_id)
+                    if r.meta.correlation_id == first.correlation_id]
         return CommandResult(stream_id, creation[-1].originator_version,
                              self.store.max_position(), tuple(r.event for r in creation),
                              tuple(r.meta.event_id for r in creation), replayed=True)

@@ -6,6 +6,8 @@ library's notification id). Optimistic concurrency comes from the table's primar
 command is stored.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,9 +72,39 @@ class SalesApplication(Application[UUID]):
 
 @dataclass(frozen=True)
 class Loaded:
+    """An aggregate's state at ``version``; ``first`` is its creation event (for idempotency)."""
+
     state: Any
     version: int
-    events: tuple[RecordedEvent, ...]
+    first: RecordedEvent | None
+
+
+class StateCache:
+    """Recently loaded states by stream: a load then reads only the events after the cached
+    version. Safe because stored events never change: a cached state is always a true
+    prefix, and a newer event written elsewhere is found by the catch-up read."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.entries: OrderedDict[UUID, tuple[str, Loaded]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, aggregate: str, stream_id: UUID) -> Loaded | None:
+        with self.lock:
+            entry = self.entries.get(stream_id)
+            if entry is None or entry[0] != aggregate:
+                return None
+            self.entries.move_to_end(stream_id)
+            return entry[1]
+
+    def put(self, aggregate: str, stream_id: UUID, loaded: Loaded) -> None:
+        with self.lock:
+            current = self.entries.get(stream_id)
+            if current is None or current[1].version <= loaded.version:
+                self.entries[stream_id] = (aggregate, loaded)
+                self.entries.move_to_end(stream_id)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 class EventStore:
@@ -80,6 +112,7 @@ class EventStore:
         self.settings = settings
         self.app = SalesApplication(env=settings.eventsourcing_env)
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
+        self.cache = StateCache()
 
     @property
     def events_table(self) -> str:
@@ -97,15 +130,30 @@ class EventStore:
 
     def load(self, aggregate: AggregateType, stream_id: UUID,
              up_to_version: int | None = None) -> Loaded:
-        events = self.read_stream(stream_id, up_to_version)
-        state = None
+        """The aggregate's state, now or as of a version; current states come from the cache
+        plus the events stored since."""
+        if up_to_version is not None:
+            return self._fold(aggregate, stream_id, Loaded(None, 0, None),
+                              self.read_stream(stream_id, up_to_version))
+        start = self.cache.get(aggregate.name, stream_id) or Loaded(None, 0, None)
+        newer = cast(list[RecordedEvent], list(self.app.events.get(stream_id, gt=start.version or None)))
+        loaded = self._fold(aggregate, stream_id, start, newer)
+        if loaded.version:
+            self.cache.put(aggregate.name, stream_id, loaded)
+        return loaded
+
+    @staticmethod
+    def _fold(aggregate: AggregateType, stream_id: UUID, start: Loaded,
+              events: list[RecordedEvent]) -> Loaded:
+        state, first = start.state, start.first
         for recorded in events:
             if recorded.event.stream_type != aggregate.name:
                 raise ConflictError(f"stream {stream_id} is a {recorded.event.stream_type}, "
                                     f"not a {aggregate.name}")
             state = aggregate.evolve(state, recorded.event)
-        version = events[-1].originator_version if events else 0
-        return Loaded(state, version, tuple(events))
+            first = first or recorded
+        version = events[-1].originator_version if events else start.version
+        return Loaded(state, version, first)
 
     def append(self, records: Sequence[RecordedEvent],
                claimed_keys: Sequence[tuple[str, str]] = ()) -> int:

@@ -76,7 +76,7 @@ class ConversionFlow:
 
     def _ensure_contact(self, ctx: CommandContext, source: lead.Lead,
                         c: lead.LeadConverted) -> None:
-        history = self.bus.load(ACCOUNT, UUID(c.account_id)).events
+        history = self.bus.store.read_stream(UUID(c.account_id))
         if any(isinstance(r.event, account.ContactAdded) and r.event.contact_id == c.contact_id
                for r in history):
             return  # added before (perhaps removed since): never add it twice

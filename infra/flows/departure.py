@@ -71,7 +71,7 @@ class DepartureFlow:
         return self.bus.execute(aggregate, UUID(item.item_id), command, ctx).position
 
     def _effective_date(self, rep_id: str) -> date:
-        for recorded in self.bus.load(REP, UUID(rep_id)).events:
+        for recorded in self.bus.store.read_stream(UUID(rep_id)):
             if isinstance(recorded.event, rep.RepDeparted):
                 return recorded.event.effective_date
         raise AssertionError(f"rep {rep_id} has no departure")

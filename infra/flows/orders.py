@@ -139,6 +139,6 @@ class OrderFlows:
                 pass  # the refusal is now recorded on the order
         elif current.status in ("cancelled", "rejected"):
             self._release_all(ctx, order_id, current)
-        for recorded in self.bus.load(ORDER, parse_id(order_id)).events:
+        for recorded in self.bus.store.read_stream(parse_id(order_id)):
             if isinstance(recorded.event, order.OrderShipped):
                 self.ship_stock(ctx, order_id, recorded.event.shipment_id, recorded.event.lines)
