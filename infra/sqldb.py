@@ -7,6 +7,7 @@ SQLite and PostgreSQL (placeholders, column types, value conversions) kept here.
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from infra.settings import Settings
 
@@ -37,6 +39,32 @@ class Database:
         self.placeholder = "?" if self.backend == "sqlite" else "%s"
         self.events_table = "stored_events" if self.backend == "sqlite" else "sfa_events"
         self.position_column = "rowid" if self.backend == "sqlite" else "notification_id"
+        self._local = threading.local()
+        self._pool: ConnectionPool | None = None
+        self._pool_lock = threading.Lock()
+
+    @contextmanager
+    def reader(self) -> Iterator[Any]:
+        """A connection for a short read (or a small write) from any thread: pooled on
+        PostgreSQL, one per thread on SQLite."""
+        if self.backend == "sqlite":
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = self.connect()
+            yield conn
+            return
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
+                    self._pool = ConnectionPool(url, min_size=1, max_size=self.settings.pool_size,
+                                                kwargs={"autocommit": True}, open=True)
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
 
     def connect(self) -> Any:
         if self.backend == "sqlite":
