@@ -1,0 +1,1 @@
+"""The HTTP API: it only translates HTTP into commands and queries."""

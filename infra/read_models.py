@@ -215,16 +215,25 @@ class ReadModels:
             group.reload()
             return 0
 
-    def catch_up(self) -> None:
-        """Builds what is missing, then brings every active model to the head (for tests/CLI)."""
+    def catch_up(self) -> dict[str, str]:
+        """Builds what is missing, then brings every active model to the head (for tests and
+        ``sfa project --once``). Returns the models stopped by an event they cannot apply."""
+        errors: dict[str, str] = {}
         missing = self.needs_build()
         if missing:
-            self.rebuild(missing)
+            try:
+                self.rebuild(missing)
+            except RuntimeError as error:
+                log.error("%s", error)
+                errors.update({s.name: s.last_error or "" for s in self.status()
+                               if s.name in missing and s.status == "failed"})
         group = self._live_group(self._active_generations())
         try:
             group.run_until_caught_up()
         finally:
             group.close()
+        errors.update({m.projection.name: m.error for m in group.members if m.error})
+        return errors
 
     def _active_generations(self) -> list[tuple[str, int]]:
         found = []

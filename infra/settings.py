@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     kafka_topic: str = "sfa.events"
     pool_size: int = 5
     projection_batch: int = 1000  # events per read-model transaction
+    run_projectors: bool = True  # the API process also follows the log (embedded default)
 
     @field_validator("database_url")
     @classmethod

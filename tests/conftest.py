@@ -13,6 +13,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from infra.bootstrap import Sales, bootstrap
 from infra.commands import CommandContext
@@ -93,3 +94,28 @@ def read_models(database_url: str, sales: Sales) -> Iterator[ReadModels]:
 def at(day: int, hour: int = 9) -> CommandContext:
     """A command context on a given day of November 2026 (the injected clock)."""
     return CommandContext(actor="tester", now=datetime(2026, 11, day, hour, tzinfo=UTC))
+
+
+class Api:
+    """An HTTP client on the app (projectors running), with tokens per role."""
+
+    def __init__(self, client: "TestClient", sales: Sales) -> None:
+        self.client, self.sales = client, sales
+        self.tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
+
+    def token(self, role: str, rep_id: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.create(role, rep_id)}"}
+
+    def events(self) -> int:
+        return self.sales.store.max_position()
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
+    with TestClient(app) as client:
+        yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]

@@ -1,6 +1,8 @@
 """The ``sfa`` command line (typer). Exit 0 on success; otherwise a one-line reason on stderr."""
 
 import json
+import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +23,9 @@ from infra.bootstrap import Sales, bootstrap
 from infra.demo import SCALES, load_demo
 from infra.read_models import ReadModels
 from infra.settings import Settings
+from infra.sqldb import Database
 from infra.store import aggregate_counts
+from infra.tokens import TokenStore
 from projections.catalog import BY_NAME
 from workers import projector
 
@@ -31,6 +35,79 @@ flows_app = typer.Typer(help="Cross-aggregate flows.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 projections_app = typer.Typer(help="Read models: status and rebuilds.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+class TokenRole(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+    INTEGRATOR = "integrator"
+    ADMIN = "admin"
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[TokenRole, typer.Option(help="rep | manager | auditor | integrator | admin")],
+    rep: Annotated[str | None, typer.Option(help="Rep id (required for rep and manager)")] = None,
+    label: Annotated[str | None, typer.Option(help="A note to recognise the token by")] = None,
+) -> None:
+    """Print a new bearer token (only its hash is stored)."""
+    store = TokenStore(Database(settings_or_fail()))
+    try:
+        if rep is not None:
+            with opened() as sales:
+                rep = sales.reps.get(rep).id  # must exist; canonical spelling
+        print(store.create(role.value, rep, label))
+    except DomainError as error:
+        fail(f"{error.code}: {error.detail}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The id part: sfa_<id>_...")]) -> None:
+    """Revoke a token: it stops working at once."""
+    try:
+        TokenStore(Database(settings_or_fail())).revoke(token_id)
+    except DomainError as error:
+        fail(f"{error.code}: {error.detail}")
+    out.print(f"Token {token_id} revoked.")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Tokens by id, role, rep and state (never the secrets)."""
+    table = Table(title="tokens")
+    for column in ("id", "role", "rep", "label", "created", "revoked"):
+        table.add_column(column)
+    for t in TokenStore(Database(settings_or_fail())).list():
+        table.add_row(t["token_id"], t["role"], t["rep_id"] or "", t["label"] or "",
+                      t["created_at"][:19], (t["revoked_at"] or "")[:19])
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
+) -> None:
+    """Run the API and the projectors (one projector process beside the API workers)."""
+    settings = settings_or_fail()
+    import uvicorn
+
+    follower = None
+    if workers > 1:
+        follower = multiprocessing.get_context("spawn").Process(
+            target=projector.run, args=(settings,), name="sfa-projectors", daemon=True)
+        follower.start()
+        os.environ["SFA_RUN_PROJECTORS"] = "false"
+    try:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info")
+    finally:
+        if follower is not None:
+            follower.terminate()
 out = Console(width=None if sys.stdout.isatty() else 160)
 T = TypeVar("T")
 
@@ -131,10 +208,13 @@ def project(
     if once:
         models = ReadModels(settings)
         try:
-            models.catch_up()
+            stopped = models.catch_up()
             out.print(f"Read models at position {max(models.position_of(n) for n in BY_NAME)}.")
         finally:
             models.close()
+        if stopped:
+            name, error = next(iter(stopped.items()))
+            fail(f"read model {name} stopped at {error}")
         return
     projector.run(settings)
 

@@ -1,0 +1,72 @@
+"""Who may do and see what: the one place that decides, for commands and queries alike.
+
+- rep: only records they own (leads, accounts, opportunities, and orders of their accounts);
+- manager: the records of their team (owners in the same team), and their own;
+- auditor: reads everything, writes nothing;
+- integrator: read-only queries (and the stream);
+- admin: everything.
+A record the caller may not see answers 404, exactly like an unknown one.
+"""
+
+from api.errors import ApiError, forbidden, not_found
+from infra.directory import Directory
+from infra.tokens import Principal
+
+WRITERS = ("rep", "manager", "admin")
+READ_ALL = ("auditor", "integrator", "admin")
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise forbidden(f"the {principal.role} role may not do this")
+
+
+def require_writer(principal: Principal) -> None:
+    require_role(principal, *WRITERS)
+
+
+def team_of(directory: Directory, rep_id: str | None) -> str | None:
+    if rep_id is None:
+        return None
+    entry = directory.catch_up().reps.get(rep_id)
+    return entry.team if entry else None
+
+
+def can_see_owner(principal: Principal, directory: Directory, owner_id: str | None) -> bool:
+    """Whether the caller may see a record owned by ``owner_id`` (None: unassigned)."""
+    if principal.role in READ_ALL:
+        return True
+    if principal.role == "rep":
+        return owner_id is not None and owner_id == principal.rep_id
+    if principal.role == "manager":
+        if owner_id is None or owner_id == principal.rep_id:
+            return True  # unassigned leads are for managers to distribute
+        mine = team_of(directory, principal.rep_id)
+        return mine is not None and team_of(directory, owner_id) == mine
+    return False
+
+
+def check_visible(principal: Principal, directory: Directory, owner_id: str | None,
+                  what: str) -> None:
+    if not can_see_owner(principal, directory, owner_id):
+        raise not_found(what)
+
+
+def check_may_act(principal: Principal, directory: Directory, owner_id: str | None,
+                  what: str) -> None:
+    """Writers act on records they can see; others get 403 (if they can see it) or 404."""
+    check_visible(principal, directory, owner_id, what)
+    require_writer(principal)
+
+
+def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, str | None]:
+    """Filters a query must apply for this caller: (rep_id, team)."""
+    if principal.role == "rep":
+        return principal.rep_id, None
+    if principal.role == "manager":
+        return None, team_of(directory, principal.rep_id)
+    return None, None
+
+
+__all__ = ["ApiError", "check_may_act", "check_visible", "rep_scope", "require_role",
+           "require_writer", "can_see_owner"]

@@ -1,0 +1,68 @@
+"""The app factory: ``uvicorn --factory api.app:create_app`` or ``sfa serve``."""
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors, metrics
+from api.deps import Services
+from api.idempotency import IdempotencyMiddleware
+from api.routers import ALL_ROUTERS
+from infra.bootstrap import bootstrap
+from infra.read_models import ReadModels
+from infra.settings import Settings
+from infra.sqldb import Database
+from infra.tokens import TokenStore
+
+log = logging.getLogger(__name__)
+DESCRIPTION = """sfa-core: commands and queries of an event-sourced Sales Force Automation core.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `sfa tokens create`).
+Every command answer carries `position`; pass it as `min_position` to a query to read your
+own writes. `If-Match: <version>` makes a command conditional on the record's version;
+`Idempotency-Key` makes a retried POST return the first answer and write nothing new.
+"""
+
+
+def create_app(settings: Settings | None = None, run_projectors: bool | None = None) -> FastAPI:
+    settings = settings or Settings()
+    follow = settings.run_projectors if run_projectors is None else run_projectors
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        app.state.services = Services(bootstrap(settings), db, TokenStore(db))
+        stop, follower = threading.Event(), None
+        if follow:
+            follower = threading.Thread(target=_follow, args=(settings, stop),
+                                        name="projectors", daemon=True)
+            follower.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if follower is not None:
+                follower.join(timeout=10)
+            app.state.services.sales.close()
+            db.close()
+
+    app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    metrics.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+    for router in ALL_ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _follow(settings: Settings, stop: threading.Event) -> None:
+    models = ReadModels(settings)
+    try:
+        models.follow(stop)
+    except Exception:  # noqa: BLE001 — the API keeps serving; /healthz reports the projectors
+        log.exception("projectors stopped")
+    finally:
+        models.close()

@@ -1,0 +1,114 @@
+"""Request dependencies: the caller, the command context, and read-your-writes waits."""
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import uuid4
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError, unauthorized
+from infra.bootstrap import Sales
+from infra.commands import CommandContext
+from infra.readstore import REGISTRY
+from infra.sqldb import Database
+from infra.tokens import Principal, TokenStore
+
+MIN_POSITION_WAIT_SECONDS = 5.0
+bearer = HTTPBearer(auto_error=False, description="A token from `sfa tokens create`")
+
+
+@dataclass
+class Services:
+    sales: Sales
+    db: Database
+    tokens: TokenStore
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def principal(services: ServicesDep,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+              ) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorized()
+    found = services.tokens.verify(credentials.credentials)
+    if found is None:
+        raise unauthorized("unknown or revoked token")
+    return found
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def command_context(
+    request: Request, caller: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    x_correlation_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> CommandContext:
+    """Every event records the token's subject as actor; the request id is the causation."""
+    request_id = str(uuid4())
+    request.state.request_id = request_id
+    key = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
+    return CommandContext(actor=caller.subject, correlation_id=x_correlation_id or request_id,
+                          causation_id=request_id, idempotency_key=key)
+
+
+ContextDep = Annotated[CommandContext, Depends(command_context)]
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the version the client last saw."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ApiError(422, "invalid_input", f"If-Match: not a version number: {if_match!r}")
+    return int(text)
+
+
+ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
+
+
+def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
+    """The lowest position among the active read models (0 before any is built)."""
+    with db.reader() as conn:
+        rows = conn.execute(f"SELECT name, position FROM {REGISTRY} WHERE status = 'active'"
+                            ).fetchall()
+    positions = [p for name, p in rows if not names or name in names]
+    return min(positions) if positions else 0
+
+
+def wait_for(services: ServicesDep,
+             min_position: Annotated[int | None, Query(
+                 ge=0, description="Answer only once the read models reached this position "
+                                   "(a command answer's `position`): read your writes")] = None,
+             ) -> None:
+    if min_position is None:
+        return
+    deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
+    while read_models_at(services.db) < min_position:
+        if time.monotonic() > deadline:
+            raise ApiError(503, "not_caught_up",
+                           f"read models have not reached position {min_position} yet",
+                           {"Retry-After": "1"})
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+WaitDep = Annotated[None, Depends(wait_for)]
+
+
+def page(limit: Annotated[int, Query(ge=1, le=500)] = 100,
+         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    return {"limit": limit, "offset": offset}
+
+
+PageDep = Annotated[dict[str, Any], Depends(page)]

@@ -1,0 +1,80 @@
+"""Errors to HTTP, in one place: 401, 403, 404, 409 {code, detail}, 422 naming the fields."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from domain.errors import DomainError, NotFoundError, ValidationError
+
+
+class ErrorBody(BaseModel):
+    code: str
+    detail: str
+    fields: list[str] = []
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def unauthorized(detail: str = "a valid bearer token is required") -> ApiError:
+    return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(detail: str) -> ApiError:
+    return ApiError(403, "forbidden", detail)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found")
+
+
+def body(code: str, detail: str, fields: list[str] | None = None) -> dict[str, Any]:
+    return {"code": code, "detail": detail, "fields": fields or []}
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [(_field_of(tuple(e["loc"])), e["msg"]) for e in error.errors()]
+    detail = "; ".join(f"{field}: {message}" for field, message in problems)
+    return JSONResponse(body("invalid_input", detail, [f for f, _ in problems]), status_code=422)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    if isinstance(error, ValidationError):
+        return JSONResponse(body(error.code, error.detail, [error.field]), status_code=422)
+    if isinstance(error, NotFoundError):
+        return JSONResponse(body("not_found", error.detail), status_code=404)
+    return JSONResponse(body(error.code, error.detail), status_code=409)
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse(body(error.code, error.detail), status_code=error.status,
+                        headers=error.headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(ApiError, _api_error)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No token, or an unknown or revoked one"},
+    403: {"model": ErrorBody, "description": "The caller's role may not do this at all"},
+    404: {"model": ErrorBody, "description": "Unknown id, or not visible to the caller"},
+    409: {"model": ErrorBody, "description": "Conflict or business-rule violation (see code)"},
+    422: {"model": ErrorBody, "description": "Invalid input; fields names each invalid field"},
+}

@@ -1,0 +1,85 @@
+"""``Idempotency-Key`` on any POST: a retry returns the first answer and writes nothing new."""
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.idempotency import IdempotencyStore
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.store: IdempotencyStore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or [])
+        key = headers.get(b"idempotency-key")
+        if scope["type"] != "http" or scope["method"] != "POST" or not key:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        auth = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()[:32]
+        scope_key = f"{auth}:{scope['path']}:{key.decode(errors='replace')}"
+        store = self._store(scope)
+        outcome, stored = await run_in_threadpool(store.claim, scope_key,
+                                                  hashlib.sha256(body).hexdigest())
+        if outcome == "done":
+            await _send_json(send, stored[0], stored[1])
+        elif outcome == "mismatch":
+            await _send_json(send, 409, {"code": "idempotency_key_reused", "fields": [],
+                                         "detail": "this Idempotency-Key was used for another request"})
+        elif outcome == "pending":
+            await _send_json(send, 409, {"code": "request_in_progress", "fields": [],
+                                         "detail": "a request with this Idempotency-Key is running"})
+        else:
+            await self._first_time(scope, body, send, store, scope_key)
+
+    def _store(self, scope: Scope) -> IdempotencyStore:
+        if self.store is None:
+            self.store = IdempotencyStore(scope["app"].state.services.db)
+        return self.store
+
+    async def _first_time(self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore,
+                          scope_key: str) -> None:
+        captured: dict[str, Any] = {"status": 500, "chunks": []}
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                captured["chunks"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay, capture)
+        finally:
+            status = captured["status"]
+            if 200 <= status < 300:
+                payload = json.loads(b"".join(captured["chunks"]) or b"null")
+                await run_in_threadpool(store.complete, scope_key, status, payload)
+            else:
+                await run_in_threadpool(store.release, scope_key)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _send_json(send: Send, status: int, payload: Any) -> None:
+    data = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"idempotent-replayed", b"true" if status < 300 else b"false")]})
+    await send({"type": "http.response.body", "body": data})

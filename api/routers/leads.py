@@ -1,0 +1,269 @@
+"""Leads: capture (duplicates flagged), scoring input, distribution, nurturing, conversion."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import uuid4
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.access import check_may_act, check_visible, require_role, require_writer
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, not_found
+from api.schemas import Position, Versioned
+from domain.values import Channel
+from infra.ids import parse_id
+from infra.leads import LEAD
+
+router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
+LeadId = Annotated[str, Path(description="Lead id (UUID)")]
+ChannelName = Literal["web_form", "social", "event", "referral", "purchased_list",
+                      "inbound_call", "partner"]
+assert set(ChannelName.__args__) == {c.value for c in Channel}  # type: ignore[attr-defined]
+
+
+class LeadCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "person": "Clara Weber", "company": "Nordlicht Werke GmbH",
+        "email": "clara.weber@nordlicht.example", "phone": "+49 30 1234567",
+        "channel": "web_form", "region": "north", "industry": "manufacturing",
+        "company_size": 250, "interests": ["Gateway"]}]})
+    person: str = Field(min_length=1, max_length=200)
+    company: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(default=None, max_length=40)
+    channel: ChannelName
+    region: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    company_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    interests: list[str] = Field(default=[], max_length=20)
+
+
+class LeadCaptured(BaseModel):
+    id: str
+    duplicate_of: str | None = Field(description="The lead or contact this one duplicates")
+    score: int
+    position: int
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"rep_id": "2d9f8ae8-372c-48df-95e7-008663e3c030"}]})
+    rep_id: str
+
+
+class Distribution(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rule": "round_robin"}]})
+    rule: Literal["round_robin", "least_loaded"] = "round_robin"
+
+
+class Engagement(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "seminar", "count": 1}]})
+    kind: Literal["site_visit", "download", "seminar", "reply", "demo_request"]
+    count: int = Field(default=1, ge=1, le=1000)
+
+
+class Interaction(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "call", "notes": "Interested in a pilot", "outcome": "meeting booked"}]})
+    kind: Literal["call", "email", "meeting", "visit"]
+    notes: str = Field(default="", max_length=10_000)
+    outcome: str | None = Field(default=None, max_length=500)
+    interaction_id: str | None = Field(default=None, max_length=100)
+
+
+class FollowUp(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"due": "2026-12-01",
+                                                                "note": "Send the offer"}]})
+    due: date
+    note: str = Field(default="", max_length=2000)
+    follow_up_id: str | None = Field(default=None, max_length=100)
+
+
+class FollowUpDone(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"outcome": "sent"}]})
+    outcome: str | None = Field(default=None, max_length=500)
+
+
+class Disqualification(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "no budget"}]})
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ConversionBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+    account_id: str | None = Field(default=None, description="Join this existing account")
+    opportunity_name: str | None = Field(default=None, max_length=200)
+    amount: Decimal = Field(default=Decimal("10000"), gt=0, max_digits=14, decimal_places=2)
+    expected_close: date | None = None
+
+
+class Converted(BaseModel):
+    account_id: str
+    opportunity_id: str
+    contact_id: str
+    position: int
+
+
+class HandOverStep(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "introduced"}]})
+    status: Literal["introduced", "completed"]
+
+
+class LeadPublic(BaseModel):
+    id: str
+    person: str
+    company: str
+    email: str
+    phone: str | None
+    channel: str
+    region: str | None
+    status: str
+    owner_id: str | None
+    score: int
+    duplicate_of: str | None
+    handover_status: str | None
+    version: int
+
+
+def _owner(services: ServicesDep, lead_id: str) -> str | None:
+    loaded = services.sales.bus.load(LEAD, parse_id(lead_id, "lead_id"))
+    if loaded.state is None:
+        raise not_found(f"lead {lead_id}")
+    owner: str | None = loaded.state.owner_id
+    return owner
+
+
+def _may_act(caller: PrincipalDep, services: ServicesDep, lead_id: str) -> None:
+    check_may_act(caller, services.sales.directory, _owner(services, lead_id), f"lead {lead_id}")
+
+
+@router.post("", status_code=201)
+def capture(body: LeadCreate, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> LeadCaptured:
+    """Capture a lead. A match on normalised email, phone, or company + person with an
+    existing lead or contact is stored with `duplicate_of` set. A rep's lead is theirs."""
+    require_writer(caller)
+    result = services.sales.leads.capture(
+        ctx, person=body.person, company=body.company, email=str(body.email),
+        phone=body.phone, channel=body.channel, region=body.region, industry=body.industry,
+        company_size=body.company_size, interests=body.interests)
+    position = result.position
+    if caller.role == "rep" and caller.rep_id and not result.replayed:
+        position = services.sales.leads.assign(ctx, str(result.stream_id),
+                                               rep_id=caller.rep_id).position
+    captured, scored = result.events[0], result.events[1]
+    return LeadCaptured(id=str(result.stream_id), duplicate_of=captured.duplicate_of,  # type: ignore[attr-defined]
+                        score=scored.score, position=position)  # type: ignore[attr-defined]
+
+
+@router.get("/{lead_id}")
+def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> LeadPublic:
+    loaded = services.sales.bus.load(LEAD, parse_id(lead_id, "lead_id"))
+    lead = loaded.state
+    if lead is None:
+        raise not_found(f"lead {lead_id}")
+    check_visible(caller, services.sales.directory, lead.owner_id, f"lead {lead_id}")
+    return LeadPublic(id=lead.id, person=lead.person, company=lead.company, email=lead.email,
+                      phone=lead.phone, channel=lead.profile.channel, region=lead.profile.region,
+                      status=lead.status, owner_id=lead.owner_id, score=lead.score,
+                      duplicate_of=lead.duplicate_of, handover_status=lead.handover_status,
+                      version=loaded.version)
+
+
+@router.post("/{lead_id}/assign")
+def assign(lead_id: LeadId, body: Assignment, caller: PrincipalDep, ctx: ContextDep,
+           services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Assign (or re-assign) by hand (managers and admins)."""
+    require_role(caller, "manager", "admin")
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.assign(ctx, lead_id, rep_id=body.rep_id,
+                                         expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/distribute")
+def distribute(lead_id: LeadId, body: Distribution, caller: PrincipalDep, ctx: ContextDep,
+               services: ServicesDep) -> Versioned:
+    """Assign by rule: round robin within the lead's territory, or least loaded."""
+    require_role(caller, "manager", "admin")
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.distribute(ctx, lead_id, rule=body.rule)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/engagement")
+def record_engagement(lead_id: LeadId, body: Engagement, caller: PrincipalDep, ctx: ContextDep,
+                      services: ServicesDep) -> Versioned:
+    """Record buying intent (site visits, seminars, replies ...); the lead is scored again."""
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.record_engagement(ctx, lead_id, kind=body.kind,
+                                                    count=body.count)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/interactions")
+def log_interaction(lead_id: LeadId, body: Interaction, caller: PrincipalDep, ctx: ContextDep,
+                    services: ServicesDep) -> Versioned:
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.log_interaction(
+        ctx, lead_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
+        notes=body.notes, outcome=body.outcome)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/follow-ups")
+def schedule_follow_up(lead_id: LeadId, body: FollowUp, caller: PrincipalDep, ctx: ContextDep,
+                       services: ServicesDep) -> Versioned:
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.schedule_follow_up(
+        ctx, lead_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
+        note=body.note)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/follow-ups/{follow_up_id}/complete")
+def complete_follow_up(lead_id: LeadId, follow_up_id: str, body: FollowUpDone,
+                       caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.complete_follow_up(ctx, lead_id, follow_up_id=follow_up_id,
+                                                     outcome=body.outcome)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/qualify")
+def qualify(lead_id: LeadId, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> Versioned:
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.qualify(ctx, lead_id)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/disqualify")
+def disqualify(lead_id: LeadId, body: Disqualification, caller: PrincipalDep, ctx: ContextDep,
+               services: ServicesDep) -> Versioned:
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.disqualify(ctx, lead_id, reason=body.reason)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{lead_id}/convert", status_code=201)
+def convert(lead_id: LeadId, body: ConversionBody, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> Converted:
+    """Convert into a new (or an existing) account with a contact, and open an opportunity."""
+    _may_act(caller, services, lead_id)
+    done = services.sales.conversion.convert(
+        ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
+        amount=body.amount, expected_close=body.expected_close)
+    return Converted(account_id=done.account_id, opportunity_id=done.opportunity_id,
+                     contact_id=done.contact_id, position=done.position)
+
+
+@router.post("/{lead_id}/handover")
+def advance_handover(lead_id: LeadId, body: HandOverStep, caller: PrincipalDep,
+                     ctx: ContextDep, services: ServicesDep) -> Position:
+    """Move the lead's hand-over on: pending -> introduced -> completed."""
+    _may_act(caller, services, lead_id)
+    result = services.sales.leads.advance_handover(ctx, lead_id, status=body.status)
+    return Position(position=result.position)

@@ -1,0 +1,150 @@
+"""Reps: hiring, moves, quotas, commission plans, departure (with hand-over)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.access import require_role
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, not_found
+from api.schemas import Created, Versioned
+from infra.ids import parse_id
+from infra.reps import REP
+
+router = APIRouter(prefix="/v1/reps", tags=["reps"], responses=ERROR_RESPONSES)
+RepId = Annotated[str, Path(description="Rep id (UUID)")]
+
+
+class RepCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Anna Schmidt", "email": "anna@example.com", "role": "rep", "team": "north",
+        "region": "north", "manager_id": None}]})
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: Literal["rep", "manager"]
+    team: str = Field(min_length=1, max_length=100)
+    region: str = Field(min_length=1, max_length=100)
+    manager_id: str | None = None
+
+
+class RepMove(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "team": "south", "region": "south", "manager_id": None}]})
+    team: str = Field(min_length=1, max_length=100)
+    region: str = Field(min_length=1, max_length=100)
+    manager_id: str | None = None
+
+
+class QuotaSet(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"period": "2026-Q4",
+                                                                "amount": "120000"}]})
+    period: str = Field(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4})$",
+                        description="YYYY-MM, YYYY-Qn or FYYYYY")
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+
+class CommissionPlanSet(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "0.05",
+                                                                "accelerated_rate": "0.08"}]})
+    rate: Decimal = Field(gt=0, lt=1, max_digits=6, decimal_places=4)
+    accelerated_rate: Decimal | None = Field(default=None, gt=0, lt=1, max_digits=6,
+                                             decimal_places=4)
+
+
+class Departure(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "successor_id": "7e5f77e3-654b-4f9e-a475-ee703eed295d", "effective_date": "2026-12-31"}]})
+    successor_id: str
+    effective_date: date | None = None
+
+
+class RepPublic(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: str
+    team: str
+    region: str
+    manager_id: str | None
+    active: bool
+    successor_id: str | None
+    version: int
+
+
+@router.post("", status_code=201)
+def hire(body: RepCreate, caller: PrincipalDep, ctx: ContextDep,
+         services: ServicesDep) -> Created:
+    """Hire a rep or manager (admin only)."""
+    require_role(caller, "admin")
+    result = services.sales.reps.hire(ctx, name=body.name, email=str(body.email),
+                                      role=body.role, team=body.team, region=body.region,
+                                      manager_id=body.manager_id)
+    return Created(id=str(result.stream_id), position=result.position)
+
+
+def _check_rep_visible(caller: PrincipalDep, services: ServicesDep, rep_id: str) -> None:
+    rep = services.sales.reps.get(rep_id)
+    if caller.role == "rep" and caller.rep_id != rep.id:
+        raise not_found(f"rep {rep_id}")
+    if caller.role == "manager" and rep.id != caller.rep_id and rep.manager_id != caller.rep_id:
+        raise not_found(f"rep {rep_id}")
+
+
+@router.get("/{rep_id}")
+def get_rep(rep_id: RepId, caller: PrincipalDep, services: ServicesDep) -> RepPublic:
+    """A rep as the command side knows them now (reps see themselves, managers their team)."""
+    _check_rep_visible(caller, services, rep_id)
+    loaded = services.sales.bus.load(REP, parse_id(rep_id, "rep_id"))
+    rep = loaded.state
+    return RepPublic(id=rep.id, name=rep.name, email=rep.email, role=rep.role, team=rep.team,
+                     region=rep.region, manager_id=rep.manager_id, active=rep.active,
+                     successor_id=rep.successor_id, version=loaded.version)
+
+
+@router.post("/{rep_id}/move")
+def move(rep_id: RepId, body: RepMove, caller: PrincipalDep, ctx: ContextDep,
+         services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Move a rep to another team or territory (admin)."""
+    require_role(caller, "admin")
+    result = services.sales.reps.move(ctx, rep_id, team=body.team, region=body.region,
+                                      manager_id=body.manager_id, expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{rep_id}/quotas")
+def set_quota(rep_id: RepId, body: QuotaSet, caller: PrincipalDep, ctx: ContextDep,
+              services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Set a rep's quota for a month, quarter or fiscal year (admin, or the rep's manager)."""
+    require_role(caller, "admin", "manager")
+    _check_rep_visible(caller, services, rep_id)
+    result = services.sales.reps.set_quota(ctx, rep_id, period=body.period, amount=body.amount,
+                                           expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{rep_id}/commission-plan")
+def set_commission_plan(rep_id: RepId, body: CommissionPlanSet, caller: PrincipalDep,
+                        ctx: ContextDep, services: ServicesDep,
+                        expected: ExpectedVersionDep) -> Versioned:
+    """Set the commission plan: a rate on won revenue, optionally higher above quota (admin)."""
+    require_role(caller, "admin")
+    result = services.sales.reps.set_commission_plan(
+        ctx, rep_id, rate=body.rate, accelerated_rate=body.accelerated_rate,
+        expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{rep_id}/departure")
+def depart(rep_id: RepId, body: Departure, caller: PrincipalDep, ctx: ContextDep,
+           services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Record a departure: every open item goes to the successor by the hand-over policy
+    (admin, or the rep's manager)."""
+    require_role(caller, "admin", "manager")
+    _check_rep_visible(caller, services, rep_id)
+    result = services.sales.departure.depart(ctx, rep_id, successor_id=body.successor_id,
+                                             effective_date=body.effective_date,
+                                             expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
