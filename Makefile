@@ -12,10 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/sfa demo
-	$(VENV)/bin/sfa project --once
-	$(VENV)/bin/sfa info
-	$(VENV)/bin/sfa projections status
+	$(VENV)/bin/sfa serve --demo
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports

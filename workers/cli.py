@@ -91,11 +91,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
+    with_demo: Annotated[bool, typer.Option(
+        "--demo", help="Load the demo data first (if not loaded) and print an admin token.")] = False,
 ) -> None:
     """Run the API and the projectors (one projector process beside the API workers)."""
     settings = settings_or_fail()
     import uvicorn
 
+    if with_demo:
+        _prepare_demo(settings, host, port)
     follower = None
     if workers > 1:
         follower = multiprocessing.get_context("spawn").Process(
@@ -291,6 +295,19 @@ def rebuild_progress(names: list[str]) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
 
         yield tick
+
+
+def _prepare_demo(settings: Settings, host: str, port: int) -> None:
+    with opened() as sales:
+        if load_demo(sales) == 0:
+            out.print("Demo data already loaded.")
+        else:
+            out.print(f"Demo data loaded: {sales.store.max_position()} events.")
+    token = TokenStore(Database(settings)).create("admin", label="demo")
+    out.print(f"\n  API docs:  http://{host}:{port}/docs   (Authorize with the token below)\n"
+              f"  Token:     {token}\n"
+              f"  Try:       curl -H 'Authorization: Bearer {token}' "
+              f"http://{host}:{port}/v1/funnel\n")
 
 
 def main() -> None:
