@@ -93,6 +93,10 @@ def wait_for(services: ServicesDep,
              ) -> None:
     if min_position is None:
         return
+    head = services.sales.store.max_position()
+    if min_position > head:
+        raise ApiError(422, "invalid_input",
+                       f"min_position: {min_position} is beyond the last stored event ({head})")
     deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
     while read_models_at(services.db) < min_position:
         if time.monotonic() > deadline:

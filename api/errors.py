@@ -61,7 +61,8 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return JSONResponse(body(error.code, error.detail), status_code=error.status,
+    fields = [error.detail.split(":", 1)[0]] if error.status == 422 else []
+    return JSONResponse(body(error.code, error.detail, fields), status_code=error.status,
                         headers=error.headers)
 
 
@@ -77,4 +78,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown id, or not visible to the caller"},
     409: {"model": ErrorBody, "description": "Conflict or business-rule violation (see code)"},
     422: {"model": ErrorBody, "description": "Invalid input; fields names each invalid field"},
+}
+QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    503: {"model": ErrorBody, "description": "Read models not at min_position in time; "
+                                             "retry after the Retry-After header's seconds"},
 }
