@@ -23,6 +23,7 @@ from domain.catalog import AggregateType
 from domain.events import Command, Event
 from infra.codec import Metadata
 from infra.errors import ConflictError, IdempotencyKeyReusedError
+from infra.group_commit import GroupCommitter
 from infra.store import EventStore, Loaded, RecordedEvent
 
 MAX_ATTEMPTS = 30  # under heavy contention on one record; each retry re-decides on fresh state
@@ -72,6 +73,7 @@ ClaimsSource = Callable[[Sequence[Event]], Sequence[tuple[str, str]]]
 class CommandBus:
     def __init__(self, store: EventStore) -> None:
         self.store = store
+        self.committer = GroupCommitter(store)
 
     def load(self, aggregate: AggregateType, stream_id: UUID) -> Loaded:
         return self.store.load(aggregate, stream_id)
@@ -105,7 +107,7 @@ class CommandBus:
         if not events:
             return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
         records = self._records(stream_id, loaded.version, events, ctx, request)
-        position = self.store.append(records, claims(events) if claims else ())
+        position = self.committer.append(records, claims(events) if claims else ())
         return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
                              tuple(r.meta.event_id for r in records))
 

@@ -182,7 +182,7 @@ class ReadModels:
         return needed
 
     # --- following ------------------------------------------------------------------------
-    def follow(self, stop: threading.Event, idle_timeout: float = 0.5) -> None:
+    def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> None:
         """Keeps active models at the head until ``stop`` is set; builds what is missing."""
         builder = self._start_builder(stop)
         waiter = Waiter(self.db)

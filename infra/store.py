@@ -165,6 +165,22 @@ class EventStore:
                                 "reload and try again") from error
         return max(r.notification.id for r in recordings)
 
+    def append_groups(self, groups: Sequence[tuple[Sequence[RecordedEvent],
+                                                   Sequence[tuple[str, str]]]]) -> list[int]:
+        """Stores several commands' events in one transaction; the last position of each."""
+        records = [r for group, _ in groups for r in group]
+        claims = [c for _, group_claims in groups for c in group_claims]
+        try:
+            recordings = self.app.save(*records, claimed_keys=claims)
+        except IntegrityError as error:
+            raise ConflictError("the record was changed by another writer; "
+                                "reload and try again") from error
+        positions, start = [], 0
+        for group, _ in groups:
+            start += len(group)
+            positions.append(recordings[start - 1].notification.id)
+        return positions
+
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         return self.recorder.find_claims(keys)
 

@@ -1,0 +1,57 @@
+"""Group commit on both backends: shared transactions, and only a race's loser fails."""
+
+from concurrent.futures import ThreadPoolExecutor
+from uuid import uuid4
+
+import pytest
+
+from infra.errors import ConflictError
+from infra.group_commit import GroupCommitter, _Pending
+from tests.contract.test_event_store import _hired, _record
+
+
+def test_a_batch_with_one_loser_stores_the_others_and_fails_only_the_loser(sales):
+    taken, a, b = uuid4(), uuid4(), uuid4()
+    sales.store.append([_record(taken, 1, _hired(str(taken)))])
+    batch = [_Pending([_record(a, 1, _hired(str(a)))], ()),
+             _Pending([_record(taken, 1, _hired(str(taken)))], ()),
+             _Pending([_record(b, 1, _hired(str(b)))], ())]
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    assert [p.done for p in batch] == [True, True, True]
+    assert isinstance(batch[1].error, ConflictError)
+    assert batch[0].error is None and batch[2].error is None
+    assert batch[0].position < batch[2].position
+    assert [len(sales.store.read_stream(s)) for s in (a, taken, b)] == [1, 1, 1]
+
+
+def test_a_shared_transaction_answers_each_append_its_own_position(sales):
+    streams = [uuid4() for _ in range(3)]
+    batch = [_Pending([_record(s, 1, _hired(str(s)))], ()) for s in streams]
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
+    assert [p.position for p in batch] == [stored[s] for s in streams]
+
+
+def test_many_threads_append_everything_exactly_once(sales):
+    committer = GroupCommitter(sales.store)
+    streams = [uuid4() for _ in range(40)]
+
+    with ThreadPoolExecutor(8) as pool:
+        positions = list(pool.map(
+            lambda s: committer.append([_record(s, 1, _hired(str(s)))]), streams))
+
+    assert len(set(positions)) == 40
+    stored = {n.originator_id: n.id for n in sales.store.notifications(0, limit=100)}
+    assert [stored[s] for s in streams] == positions
+
+
+def test_an_error_reaches_the_appending_thread(sales):
+    stream = uuid4()
+    committer = GroupCommitter(sales.store)
+    committer.append([_record(stream, 1, _hired(str(stream)))])
+    with pytest.raises(ConflictError):
+        committer.append([_record(stream, 1, _hired(str(stream)))])
