@@ -201,7 +201,9 @@ class ProjectorGroup:
         head = self.reader.head(self.conn)  # read first: every event up to it is visible below
         events = self.reader.read(self.conn, start, self.batch_size, self.topics())
         # A short page holds every event of our types up to ``head``: skip the others too.
-        end = events[-1].position if len(events) == self.batch_size else max(head, start)
+        # (It may also hold events committed after we read ``head``: never end before them.)
+        last = events[-1].position if events else start
+        end = last if len(events) == self.batch_size else max(head, start, last)
         if end == start:
             self.flush()
             return 0
@@ -257,7 +259,10 @@ class ProjectorGroup:
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).
         A member whose generation was retired and dropped meanwhile leaves the group."""
-        self.writer.pending = None  # a refused or failed batch: nothing of it was stored
+        try:
+            self.writer.wait()  # a batch still in flight may yet commit: know before reloading
+        except Exception as error:  # noqa: BLE001 — refused or failed: nothing of it was stored
+            log.info("read-model batch not stored: %s", error)
         self._by_topic = None
         registry = {(g.name, g.generation): g for g in self.store.generations(self.conn)}
         kept = []

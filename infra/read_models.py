@@ -108,12 +108,27 @@ class ReadModels:
         done = {}
         for name, generation in generations.items():
             if name not in errors:
-                self.store.activate(self.conn, self.projections[name], generation.generation)
-                self._drop_retired(self.conn, self.projections[name])
-                done[name] = self._position(name, generation.generation)
+                if self._swap_in(name, generation.generation):
+                    done[name] = self._position(name, generation.generation)
+                else:
+                    errors[name] = "could not catch up with the model serving now"
         if errors:
             raise RuntimeError("; ".join(f"{n}: {e}" for n, e in errors.items()))
         return done
+
+    def _swap_in(self, name: str, number: int, attempts: int = 50) -> bool:
+        """Swaps the new generation in once it is not behind the serving one, catching up
+        the events that arrived meanwhile between attempts."""
+        projection = self.projections[name]
+        for _ in range(attempts):
+            if self.store.activate(self.conn, projection, number):
+                self._drop_retired(self.conn, projection)
+                return True
+            current = next(g for g in self.store.generations(self.conn, name)
+                           if g.generation == number)
+            if self._build_here({name: current}, None):
+                return False
+        return False
 
     def _position(self, name: str, generation: int) -> int:
         return next(g.position for g in self.store.generations(self.conn, name)

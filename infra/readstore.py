@@ -95,12 +95,22 @@ class ReadStore:
         for i, index in enumerate(table.indexes):
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})")
 
-    def activate(self, conn: Any, projection: Projection, generation: int) -> None:
-        """Points the views at ``generation`` and retires the previous one, atomically."""
+    def activate(self, conn: Any, projection: Projection, generation: int) -> bool:
+        """Points the views at ``generation`` and retires the previous one, atomically — but
+        only if the new generation is not behind the one serving now (a query must never
+        see the model step back). Returns False (and changes nothing) if it is behind."""
         with self.db.transaction(conn) as cursor:
             for table in projection.tables:
                 self._create_indexes(cursor, table, generation)
         with self.db.transaction(conn) as cursor:
+            lock = "" if self.db.backend == "sqlite" else " FOR UPDATE"
+            cursor.execute(self.db.sql(
+                f"SELECT generation, status, position FROM {REGISTRY} WHERE name = ?{lock}"),
+                (projection.name,))
+            rows = {g: (status, position) for g, status, position in cursor.fetchall()}
+            serving = [p for status, p in rows.values() if status == "active"]
+            if serving and rows[generation][1] < max(serving):
+                return False
             for table in projection.tables:
                 cursor.execute(f"DROP VIEW IF EXISTS {table.name}")
                 cursor.execute(f"CREATE VIEW {table.name} AS "
@@ -111,6 +121,7 @@ class ReadStore:
             cursor.execute(self.db.sql(
                 f"UPDATE {REGISTRY} SET status = 'active', updated_at = ? "
                 "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
+        return True
 
     def drop_retired(self, conn: Any, projection: Projection) -> None:
         for generation in self.generations(conn, projection.name):

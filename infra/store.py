@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.catalog import AGGREGATES, EVENT_TYPES, AggregateType
+from domain.errors import NotFoundError
 from domain.events import Event
 from infra import codec
 from infra.codec import Metadata
@@ -147,9 +148,8 @@ class EventStore:
               events: list[RecordedEvent]) -> Loaded:
         state, first = start.state, start.first
         for recorded in events:
-            if recorded.event.stream_type != aggregate.name:
-                raise ConflictError(f"stream {stream_id} is a {recorded.event.stream_type}, "
-                                    f"not a {aggregate.name}")
+            if recorded.event.stream_type != aggregate.name:  # an id of another kind of record
+                raise NotFoundError(f"{aggregate.name} {stream_id} not found")
             state = aggregate.evolve(state, recorded.event)
             first = first or recorded
         version = events[-1].originator_version if events else start.version

@@ -8,6 +8,9 @@ Tables
 - ``funnel_stage_reached``: per stage of the path prospecting -> ... -> closed_won, how many
   deals reached it or went past it (a deal that skips a stage still passed it), so
   stage-to-stage conversion reached(next) / reached(stage) is never above 1.
+- ``funnel_totals``: per stage, owner and region (the account's, '' when unknown): number of
+  deals, amount and weighted amount — kept up to date with every change, so the summary a
+  manager asks for reads a few hundred rows, not every deal.
 - ``funnel_reps``: rep -> name, team, region (queries join on the owner's current team).
 - ``funnel_accounts``: account -> name, region (a deal's region is its account's).
 """
@@ -24,8 +27,13 @@ OPPORTUNITIES = Table("funnel_opportunities", (
     Column("products", "json"), Column("opened_at", "timestamp"),
     Column("stage_entered_at", "timestamp"), Column("closed_at", "timestamp"),
     Column("won", "bool"), Column("lost_reason"), Column("cycle_days", "int"),
-    Column("furthest", "int"),
+    Column("furthest", "int"), Column("region"),
 ), key=("opportunity_id",), indexes=(("owner_id",), ("stage",), ("account_id",)))
+
+TOTALS = Table("funnel_totals", (
+    Column("stage"), Column("owner_id"), Column("region"), Column("deals", "int"),
+    Column("amount", "numeric"), Column("weighted_amount", "numeric"),
+), key=("stage", "owner_id", "region"))
 
 STAGE_REACHED = Table("funnel_stage_reached", (Column("stage"), Column("reached", "int")),
                       key=("stage",))
@@ -42,9 +50,9 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 
 class FunnelProjection(Projection):
     name = "funnel"
-    version = 1
+    version = 2
     cost = 2
-    tables = (OPPORTUNITIES, STAGE_REACHED, REPS, ACCOUNTS)
+    tables = (OPPORTUNITIES, STAGE_REACHED, TOTALS, REPS, ACCOUNTS)
     topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
               "OpportunityCloseDateChanged", "OpportunityOwnerChanged", "OpportunityHandedOver",
               "OpportunityLost", "RepHired", "RepMoved", "AccountOpened")
@@ -81,15 +89,19 @@ class FunnelProjection(Projection):
             "products": list(d["products"]), "opened_at": e.occurred_at,
             "stage_entered_at": e.occurred_at, "closed_at": None, "won": None,
             "lost_reason": None, "cycle_days": None, "furthest": -1,
+            "region": self._region(rows, d["account_id"]),
         }
+        self._count(rows, deal, +1)
         rows.put(OPPORTUNITIES.name, deal)
         self._reach(rows, deal, d["stage"])
 
     def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         deal = self._deal(rows, e)
         stage, probability = e.data["to_stage"], e.data["probability"]
+        self._count(rows, deal, -1)
         deal.update(stage=stage, probability=probability, stage_entered_at=e.occurred_at,
                     weighted_amount=weighted(deal["amount"], probability))
+        self._count(rows, deal, +1)
         self._reach(rows, deal, stage)
         if Stage(stage) in CLOSED_STAGES:
             deal.update(closed_at=e.occurred_at, won=stage == Stage.CLOSED_WON,
@@ -99,7 +111,9 @@ class FunnelProjection(Projection):
     def _on_OpportunityAmountChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         deal = self._deal(rows, e)
         amount = money(e.data["amount"])
+        self._count(rows, deal, -1)
         deal.update(amount=amount, weighted_amount=weighted(amount, deal["probability"]))
+        self._count(rows, deal, +1)
         rows.put(OPPORTUNITIES.name, deal)
 
     def _on_OpportunityCloseDateChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
@@ -108,19 +122,41 @@ class FunnelProjection(Projection):
         rows.put(OPPORTUNITIES.name, deal)
 
     def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        deal = self._deal(rows, e)
-        deal["owner_id"] = e.data["owner_id"]
-        rows.put(OPPORTUNITIES.name, deal)
+        self._change_owner(rows, self._deal(rows, e), e.data["owner_id"])
 
     def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        deal = self._deal(rows, e)
-        deal["owner_id"] = e.data["to_rep_id"]
-        rows.put(OPPORTUNITIES.name, deal)
+        self._change_owner(rows, self._deal(rows, e), e.data["to_rep_id"])
 
     def _on_OpportunityLost(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         deal = self._deal(rows, e)
         deal["lost_reason"] = e.data["reason"]
         rows.put(OPPORTUNITIES.name, deal)
+
+    def _change_owner(self, rows: Rows, deal: dict, owner_id: str) -> None:  # type: ignore[type-arg]
+        self._count(rows, deal, -1)
+        deal["owner_id"] = owner_id
+        self._count(rows, deal, +1)
+        rows.put(OPPORTUNITIES.name, deal)
+
+    @staticmethod
+    def _region(rows: Rows, account_id: str) -> str:
+        account = rows.get(ACCOUNTS.name, (account_id,))
+        return str(account["region"]) if account else ""
+
+    @staticmethod
+    def _count(rows: Rows, deal: dict, sign: int) -> None:  # type: ignore[type-arg]
+        """Adds (+1) or takes back (-1) the deal's share of its stage/owner/region total."""
+        key = (deal["stage"], deal["owner_id"], deal["region"])
+        total = rows.get(TOTALS.name, key) or {
+            "stage": key[0], "owner_id": key[1], "region": key[2], "deals": 0,
+            "amount": Decimal(0), "weighted_amount": Decimal(0)}
+        total["deals"] += sign
+        total["amount"] += sign * deal["amount"]
+        total["weighted_amount"] += sign * deal["weighted_amount"]
+        if total["deals"] == 0:
+            rows.delete(TOTALS.name, key)
+        else:
+            rows.put(TOTALS.name, total)
 
     @staticmethod
     def _deal(rows: Rows, e: EventRecord) -> dict:  # type: ignore[type-arg]

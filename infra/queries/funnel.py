@@ -44,10 +44,15 @@ class FunnelQueries:
         return rows_as_dicts(cursor, cursor.fetchall())
 
     def summary(self, f: Filters = Filters()) -> list[dict[str, Any]]:
-        """Every stage, in funnel order, with count, amount and weighted amount."""
-        found = {r["stage"]: r for r in self._select(
-            "o.stage AS stage, COUNT(*) AS count, SUM(o.amount) AS amount, "
-            "SUM(o.weighted_amount) AS weighted_amount", f, " GROUP BY o.stage")}
+        """Every stage, in funnel order, with count, amount and weighted amount (from the
+        running totals per stage, owner and region, not from every deal)."""
+        where, params = self._where(f)
+        statement = ("SELECT o.stage AS stage, SUM(o.deals) AS count, SUM(o.amount) AS amount, "
+                     "SUM(o.weighted_amount) AS weighted_amount FROM funnel_totals o "
+                     "LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id" + where.replace(
+                         "a.region", "o.region") + " GROUP BY o.stage")
+        cursor = self.conn.execute(self.db.sql(statement), params)
+        found = {r["stage"]: r for r in rows_as_dicts(cursor, cursor.fetchall())}
         return [{"stage": s, "count": int(found.get(s, {}).get("count") or 0),
                  "amount": _money(found.get(s, {}).get("amount")),
                  "weighted_amount": _money(found.get(s, {}).get("weighted_amount"))}

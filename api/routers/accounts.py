@@ -1,0 +1,279 @@
+"""Accounts: customers, their contacts, classification, grade, activities, owner, hand-over."""
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.access import can_see_owner, check_may_act, check_visible, require_role, require_writer
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, forbidden, not_found
+from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
+from api.schemas import Created, Versioned
+from domain.account import Account
+from infra.accounts import ACCOUNT
+from infra.errors import ConflictError
+from infra.ids import parse_id
+from infra.tokens import Principal
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
+AccountId = Annotated[str, Path(description="Account id (UUID)")]
+ContactId = Annotated[str, Path(description="Contact id, as answered when it was added")]
+EXAMPLE_REP = "2d9f8ae8-372c-48df-95e7-008663e3c030"
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Nordlicht Werke GmbH", "industry": "manufacturing", "region": "north",
+        "owner_id": EXAMPLE_REP, "size": 250}]})
+    name: str = Field(min_length=1, max_length=200)
+    industry: str | None = Field(default=None, max_length=100)
+    region: str = Field(min_length=1, max_length=100)
+    owner_id: UUID = Field(description="The owning rep: a rep may only name themself, "
+                                       "a manager a rep of their team")
+    size: int | None = Field(default=None, ge=1, le=10_000_000, description="Employees")
+
+
+class ContactChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Clara Weber", "email": "clara.weber@nordlicht.example",
+        "phone": "+49 30 1234567", "role": "Head of Purchasing", "preferences": ["email"]}]})
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(default=None, max_length=40)
+    role: str | None = Field(default=None, max_length=100)
+    preferences: list[str] = Field(default=[], max_length=20)
+
+
+class ContactCreate(ContactChange):
+    contact_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                   description="Chosen by the client; a new one if omitted")
+
+
+class ContactAdded(Created):
+    version: int
+
+
+class Classification(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"segment": "mid-market",
+                                                                "potential": "high"}]})
+    segment: str = Field(min_length=1, max_length=100)
+    potential: Literal["high", "medium", "low"]
+
+
+class Grading(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grade": "A"}]})
+    grade: Literal["key", "A", "B", "C"]
+
+
+class AccountInteraction(Interaction):
+    contact_id: str | None = Field(default=None, max_length=100,
+                                   description="The contact spoken to, if any")
+
+
+class OwnerChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"owner_id": EXAMPLE_REP}]})
+    owner_id: UUID
+
+
+class ContactPublic(BaseModel):
+    contact_id: str
+    name: str
+    email: str
+    phone: str | None
+    role: str | None
+    preferences: list[str]
+
+
+class FollowUpPublic(BaseModel):
+    follow_up_id: str
+    due: date
+    note: str
+    done: bool
+
+
+class AccountPublic(BaseModel):
+    id: str
+    name: str
+    industry: str | None
+    size: int | None
+    region: str
+    owner_id: str
+    segment: str | None
+    potential: str | None
+    grade: str | None
+    contacts: list[ContactPublic]
+    follow_ups: list[FollowUpPublic]
+    handover_status: str | None
+    version: int
+
+
+def check_may_own(caller: Principal, services: ServicesDep, owner_id: str) -> None:
+    """Who may make ``owner_id`` an owner: a rep themself, a manager their team, admin anyone."""
+    require_writer(caller)
+    if owner_id not in services.sales.directory.catch_up().reps:
+        raise not_found(f"rep {owner_id}")
+    if not can_see_owner(caller, services.sales.directory, owner_id):
+        raise forbidden(f"the caller may not make rep {owner_id} an owner")
+
+
+def load_account(services: ServicesDep, account_id: str) -> tuple[Account, int]:
+    try:
+        loaded = services.sales.bus.load(ACCOUNT, parse_id(account_id, "account_id"))
+    except ConflictError:  # the id names another kind of record
+        raise not_found(f"account {account_id}") from None
+    if loaded.state is None:
+        raise not_found(f"account {account_id}")
+    return loaded.state, loaded.version
+
+
+def check_account_visible(caller: Principal, services: ServicesDep, account_id: str) -> Account:
+    account = load_account(services, account_id)[0]
+    check_visible(caller, services.sales.directory, account.owner_id, f"account {account_id}")
+    return account
+
+
+def _may_act(caller: PrincipalDep, services: ServicesDep, account_id: str) -> None:
+    owner = load_account(services, account_id)[0].owner_id
+    check_may_act(caller, services.sales.directory, owner, f"account {account_id}")
+
+
+@router.post("", status_code=201)
+def open_account(body: AccountCreate, caller: PrincipalDep, ctx: ContextDep,
+                 services: ServicesDep) -> Created:
+    """Open an account. A rep opens accounts for themself, a manager for their team."""
+    check_may_own(caller, services, str(body.owner_id))
+    result = services.sales.accounts.open(ctx, name=body.name, region=body.region,
+                                          owner_id=str(body.owner_id), industry=body.industry,
+                                          size=body.size)
+    return Created(id=str(result.stream_id), position=result.position)
+
+
+@router.get("/{account_id}")
+def get_account(account_id: AccountId, caller: PrincipalDep, services: ServicesDep) -> AccountPublic:
+    """The account as the command side knows it now (visible to its owner and their manager)."""
+    account, version = load_account(services, account_id)
+    check_visible(caller, services.sales.directory, account.owner_id, f"account {account_id}")
+    contacts = [ContactPublic(contact_id=c.contact_id, name=c.name, email=c.email, phone=c.phone,
+                              role=c.role, preferences=list(c.preferences))
+                for c in account.contacts.values()]
+    follow_ups = [FollowUpPublic(follow_up_id=f.follow_up_id, due=f.due, note=f.note, done=f.done)
+                  for f in account.follow_ups.values()]
+    return AccountPublic(id=account.id, name=account.name, industry=account.industry,
+                         size=account.size, region=account.region, owner_id=account.owner_id,
+                         segment=account.segment, potential=account.potential,
+                         grade=account.grade, contacts=contacts, follow_ups=follow_ups,
+                         handover_status=account.handover_status, version=version)
+
+
+@router.post("/{account_id}/contacts", status_code=201)
+def add_contact(account_id: AccountId, body: ContactCreate, caller: PrincipalDep,
+                ctx: ContextDep, services: ServicesDep) -> ContactAdded:
+    """Add a contact person; answers its `id` (the `contact_id`)."""
+    _may_act(caller, services, account_id)
+    contact_id = body.contact_id or str(uuid4())
+    result = services.sales.accounts.add_contact(
+        ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
+        phone=body.phone, role=body.role, preferences=body.preferences)
+    return ContactAdded(id=contact_id, position=result.position, version=result.version)
+
+
+@router.put("/{account_id}/contacts/{contact_id}")
+def change_contact(account_id: AccountId, contact_id: ContactId, body: ContactChange,
+                   caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
+    """Replace a contact's details."""
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.change_contact(
+        ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
+        phone=body.phone, role=body.role, preferences=body.preferences)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.delete("/{account_id}/contacts/{contact_id}")
+def remove_contact(account_id: AccountId, contact_id: ContactId, caller: PrincipalDep,
+                   ctx: ContextDep, services: ServicesDep) -> Versioned:
+    """Remove a contact (its history stays in the account's events)."""
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.remove_contact(ctx, account_id, contact_id=contact_id)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/contacts/{contact_id}/remove")
+def remove_contact_by_post(account_id: AccountId, contact_id: ContactId, caller: PrincipalDep,
+                           ctx: ContextDep, services: ServicesDep) -> Versioned:
+    """The same as `DELETE .../contacts/{contact_id}`, for clients that only POST."""
+    return remove_contact(account_id, contact_id, caller, ctx, services)
+
+
+@router.post("/{account_id}/classification")
+def classify(account_id: AccountId, body: Classification, caller: PrincipalDep, ctx: ContextDep,
+             services: ServicesDep) -> Versioned:
+    """Set the market segment and the potential (high, medium, low)."""
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.classify(ctx, account_id, segment=body.segment,
+                                              potential=body.potential)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/grade")
+def grade(account_id: AccountId, body: Grading, caller: PrincipalDep, ctx: ContextDep,
+          services: ServicesDep) -> Versioned:
+    """Grade the customer (key, A, B, C); the grade drives price discounts."""
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.grade(ctx, account_id, grade=body.grade)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/interactions")
+def log_interaction(account_id: AccountId, body: AccountInteraction, caller: PrincipalDep,
+                    ctx: ContextDep, services: ServicesDep) -> Versioned:
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.log_interaction(
+        ctx, account_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
+        notes=body.notes, outcome=body.outcome, contact_id=body.contact_id)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/follow-ups")
+def schedule_follow_up(account_id: AccountId, body: FollowUp, caller: PrincipalDep,
+                       ctx: ContextDep, services: ServicesDep) -> Versioned:
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.schedule_follow_up(
+        ctx, account_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
+        note=body.note)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/follow-ups/{follow_up_id}/complete")
+def complete_follow_up(account_id: AccountId, follow_up_id: str, body: FollowUpDone,
+                       caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.complete_follow_up(
+        ctx, account_id, follow_up_id=follow_up_id, outcome=body.outcome)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/owner")
+def change_owner(account_id: AccountId, body: OwnerChange, caller: PrincipalDep,
+                 ctx: ContextDep, services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Give the account to another rep (managers within their team, and admins)."""
+    _may_act(caller, services, account_id)
+    require_role(caller, "manager", "admin")
+    check_may_own(caller, services, str(body.owner_id))
+    result = services.sales.accounts.change_owner(ctx, account_id, owner_id=str(body.owner_id),
+                                                  expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{account_id}/handover")
+def advance_handover(account_id: AccountId, body: HandOverStep, caller: PrincipalDep,
+                     ctx: ContextDep, services: ServicesDep) -> Versioned:
+    """Move the account's hand-over on: pending -> introduced -> completed."""
+    _may_act(caller, services, account_id)
+    result = services.sales.accounts.advance_handover(ctx, account_id, status=body.status)
+    return Versioned(position=result.position, version=result.version)
+
+
+__all__ = ["check_account_visible", "check_may_own", "load_account", "router"]

@@ -1,0 +1,120 @@
+"""Forecast and performance queries: weighted pipeline beside won and projected revenue per
+period, and each rep's results against quota."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.errors import QUERY_RESPONSES
+from api.routers.reading import AsOfDay, PageInfo, paged, scope_for, utc
+from infra.queries.forecasts import ForecastQueries
+from infra.queries.performance import PerformanceQueries
+
+router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
+RepFilter = Annotated[str | None, Query(max_length=100, description="The deals' owner")]
+TeamFilter = Annotated[str | None, Query(max_length=100, description="The owner's team")]
+
+
+class ForecastPeriod(BaseModel):
+    period: str = Field(description="2026-11, 2026-Q4 or FY2026")
+    pipeline_weighted: Decimal = Field(description="Open deals closing then, amount x probability")
+    historical: Decimal | None = Field(description="Won revenue (past months) and its trend "
+                                                   "projection (later); null if not projectable")
+    won: Decimal
+    quota: Decimal | None = Field(description="Null unless filtered by rep or team")
+
+
+class Backtest(BaseModel):
+    months: int
+    baseline: str
+    method_mae: Decimal | None
+    naive_mae: Decimal | None
+    method_mape: float | None
+    naive_mape: float | None
+
+
+class NextQuarter(BaseModel):
+    period: str
+    projected: Decimal | None
+
+
+class FiscalYear(BaseModel):
+    period: str
+    won: Decimal | None
+    projected: Decimal | None
+    total: Decimal | None
+
+
+class Forecast(BaseModel):
+    period: str
+    as_of: date
+    method: str
+    periods: list[ForecastPeriod]
+    backtest: Backtest
+    next_quarter: NextQuarter
+    fiscal_year: FiscalYear
+    quota: Decimal | None
+
+
+class RepPerformance(BaseModel):
+    rep_id: str
+    name: str
+    team: str
+    region: str
+    active: bool
+    period: str
+    won_revenue: Decimal
+    wins: int
+    quota: Decimal | None
+    attainment: Decimal | None = Field(description="won_revenue / quota")
+    commission: Decimal | None
+    new_customers: int
+    activities: int
+    leads_assigned: int
+    leads_converted: int
+    conversion_rate: Decimal | None = Field(description="leads_converted / leads_assigned")
+
+
+class Performance(PageInfo):
+    period: str
+    items: list[RepPerformance] = Field(description="One per rep, by name")
+
+
+@router.get("/forecast")
+def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+             period: Literal["month", "quarter", "year"] = "month",
+             rep_id: RepFilter = None, team: TeamFilter = None,
+             region: Annotated[str | None, Query(max_length=100)] = None,
+             product: Annotated[str | None, Query(max_length=100, description="A SKU")] = None,
+             as_of: AsOfDay = None,
+             ) -> Forecast:
+    """Per period: weighted pipeline, historical revenue (won, then a linear-trend
+    projection), won so far and quota; with the method's backtest against a naive baseline.
+    A rep's `rep_id` is always themselves; a manager's `team` always their own."""
+    scope = scope_for(caller, services.sales.directory, rep_id, team)
+    with services.db.reader() as conn:
+        answer = ForecastQueries(services.db, conn).forecast(
+            period, rep_id=scope.rep_id, team=scope.team, region=region, product=product,
+            as_of=as_of or utc(None).date())
+    return Forecast(**answer)
+
+
+@router.get("/performance")
+def performance(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+                period: Annotated[str, Query(
+                    max_length=10, description="A month 2026-11, quarter 2026-Q4 or year FY2026",
+                    examples=["2026-Q4"])],
+                team: TeamFilter = None, rep_id: RepFilter = None) -> Performance:
+    """Each rep's won revenue against quota, commission, new customers, activities and
+    lead conversion in the period. A rep sees only themselves; a manager their team."""
+    scope = scope_for(caller, services.sales.directory, rep_id, team)
+    with services.db.reader() as conn:
+        found = PerformanceQueries(services.db, conn).performance(period, scope.team)
+    if scope.rep_id is not None:
+        found = [r for r in found if r["rep_id"] == scope.rep_id]
+    return Performance(period=period, items=[RepPerformance(**r) for r in paged(found, page)],
+                       total=len(found), **page)

@@ -1,0 +1,80 @@
+"""Hand-over queries: what a departing rep handed over, to whom, who must act and by when."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from api.access import can_see_owner
+from api.deps import PrincipalDep, ServicesDep, WaitDep
+from api.errors import QUERY_RESPONSES, not_found
+from infra.ids import canonical_id
+from infra.queries.handover import HandOverQueries
+from infra.tokens import Principal
+
+router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
+RepId = Annotated[str, Path(description="The departing rep's id (UUID)")]
+
+
+class HandOverItem(BaseModel):
+    kind: str = Field(description="lead, account or opportunity")
+    id: str
+    tier: str = Field(description="upper, middle or lower")
+    action: str
+    actor_id: str | None = Field(description="Who must act: lower the manager, middle the "
+                                             "departing rep, upper the successor")
+    successor_id: str
+    status: str = Field(description="pending, introduced or completed")
+    due: date | None
+
+
+class Unassigned(BaseModel):
+    kind: str
+    id: str
+
+
+class HandOvers(BaseModel):
+    rep_id: str
+    departed: bool
+    successor_id: str | None
+    manager_id: str | None = Field(description="The rep's manager at departure")
+    effective_date: date | None
+    items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper")
+    unassigned: list[Unassigned] = Field(
+        description="Open items the departed rep still owns: an error to resolve")
+    summary: dict[str, int] = Field(description="Items per status")
+
+
+def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
+                   departure: dict[str, Any] | None) -> None:
+    """Auditors, integrators, admins; the rep; their team's manager; the successor and the
+    manager named at departure. Anyone else: 404, as for an unknown rep."""
+    directory = services.sales.directory
+    if rep_id not in directory.catch_up().reps:
+        raise not_found(f"rep {rep_id}")
+    if can_see_owner(caller, directory, rep_id):
+        return
+    named = (departure or {}).get("successor_id"), (departure or {}).get("manager_id")
+    if caller.rep_id is None or caller.rep_id not in named:
+        raise not_found(f"rep {rep_id}")
+
+
+@router.get("/{rep_id}")
+def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
+              _: WaitDep) -> HandOvers:
+    """Every item the rep handed over on departure (empty while the rep has not departed),
+    and any open item left unassigned."""
+    rep_id = canonical_id(rep_id, "rep_id")
+    with services.db.reader() as conn:
+        queries = HandOverQueries(services.db, conn)
+        departure = queries.departure(rep_id)
+        _check_visible(caller, services, rep_id, departure)
+        items, left = queries.items_for(rep_id), queries.unassigned_for(rep_id)
+        summary = queries.summary(rep_id)
+    return HandOvers(rep_id=rep_id, departed=departure is not None,
+                     successor_id=(departure or {}).get("successor_id"),
+                     manager_id=(departure or {}).get("manager_id"),
+                     effective_date=(departure or {}).get("effective_date"),
+                     items=[HandOverItem(**i) for i in items],
+                     unassigned=[Unassigned(**u) for u in left], summary=summary)

@@ -1,0 +1,104 @@
+"""Inventory queries: a SKU's stock level, the SKUs to reorder, and a SKU's movements.
+
+Stock belongs to no customer, so every authenticated role may read it.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.errors import QUERY_RESPONSES, not_found
+from api.routers.reading import PageInfo, paged
+from infra.queries.inventory import LEVEL_COLUMNS, InventoryQueries
+from projections.inventory import LEVELS
+
+router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
+Sku = Annotated[str, Path(max_length=100, description="The stock item's SKU")]
+
+
+class StockLevel(BaseModel):
+    sku: str
+    name: str | None
+    base_price: Decimal | None
+    on_hand: int
+    reserved: int
+    available: int = Field(description="on_hand - reserved")
+    reorder_level: int
+    below_reorder: bool = Field(description="available < reorder_level")
+
+
+class StockLevels(PageInfo):
+    items: list[StockLevel] = Field(description="By SKU")
+
+
+class Movement(BaseModel):
+    event_position: int
+    kind: str
+    order_id: str | None
+    shipment_id: str | None
+    on_hand_delta: int | None
+    reserved_delta: int | None
+    on_hand_after: int | None
+    reserved_after: int | None
+    reason: str | None
+    base_price: Decimal | None
+    previous_price: Decimal | None
+    occurred_at: datetime | None
+    actor: str | None
+
+
+class Movements(BaseModel):
+    sku: str
+    limit: int
+    offset: int
+    items: list[Movement] = Field(description="Newest first")
+
+
+def _level(row: dict[str, Any]) -> StockLevel:
+    return StockLevel(**{k: row[k] for k in StockLevel.model_fields})
+
+
+def _all_levels(queries: InventoryQueries) -> list[dict[str, Any]]:
+    # InventoryQueries has no "every SKU" query yet; the same view, every row, by SKU.
+    return queries._select(LEVELS, f"SELECT {LEVEL_COLUMNS} FROM inventory_levels ORDER BY sku",
+                           [])
+
+
+@router.get("")
+def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+                below_reorder: Annotated[bool, Query(
+                    description="Only the SKUs whose available stock is below reorder level")
+                ] = False) -> StockLevels:
+    """Every SKU's stock level (or only those to reorder), by SKU."""
+    with services.db.reader() as conn:
+        queries = InventoryQueries(services.db, conn)
+        found = queries.below_reorder() if below_reorder else _all_levels(queries)
+    return StockLevels(items=[_level(r) for r in paged(found, page)], total=len(found), **page)
+
+
+@router.get("/{sku}")
+def level(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
+    """On hand, reserved (held by orders) and available stock of one SKU."""
+    with services.db.reader() as conn:
+        found = InventoryQueries(services.db, conn).level(sku)
+    if found is None:
+        raise not_found(f"stock item {sku}")
+    return _level(found)
+
+
+@router.get("/{sku}/movements")
+def movements(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+              page: PageDep) -> Movements:
+    """The SKU's stock events (receipts, reservations, releases, shipments, adjustments,
+    price changes), newest first."""
+    with services.db.reader() as conn:
+        queries = InventoryQueries(services.db, conn)
+        if queries.level(sku) is None:
+            raise not_found(f"stock item {sku}")
+        found = queries.movements(sku, limit=page["limit"] + page["offset"])
+    items = [Movement(**{k: r[k] for k in Movement.model_fields}) for r in paged(found, page)]
+    return Movements(sku=sku, items=items, **page)

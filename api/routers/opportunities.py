@@ -1,0 +1,273 @@
+"""Opportunities: opening, evaluation, stages, amount, close date, quotes, owner, hand-over."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.access import check_may_act, check_visible, require_role, require_writer
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, not_found
+from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
+from api.routers.leads import HandOverStep
+from api.schemas import Created, Versioned
+from domain.opportunity import Opportunity
+from domain.pricing import CENT
+from domain.stages import Stage
+from infra.errors import ConflictError
+from infra.ids import parse_id
+from infra.opportunities import OPPORTUNITY
+from infra.tokens import Principal
+
+router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
+                   responses=ERROR_RESPONSES)
+OpportunityId = Annotated[str, Path(description="Opportunity id (UUID)")]
+StageName = Literal["prospecting", "qualification", "proposal", "negotiation", "closed_won",
+                    "closed_lost"]
+assert set(StageName.__args__) == {s.value for s in Stage}  # type: ignore[attr-defined]
+Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Score = Annotated[int, Field(ge=0, le=10)]
+
+
+class OpportunityCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "account_id": "0b6f3f0e-6c1a-4c43-9a57-1f4f7c2b9e11", "owner_id": EXAMPLE_REP,
+        "name": "Gateway roll-out 2027", "amount": "48000.00", "expected_close": "2027-03-31",
+        "currency": "EUR", "products": ["Gateway"]}]})
+    account_id: UUID = Field(description="An account visible to the caller")
+    owner_id: UUID = Field(description="A rep may only name themself, a manager a rep of "
+                                       "their team")
+    name: str = Field(min_length=1, max_length=200)
+    amount: Money
+    expected_close: date
+    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$", description="ISO 4217")
+    products: list[str] = Field(default=[], max_length=50)
+
+
+class StageChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"stage": "proposal"},
+        {"stage": "closed_lost", "reason": "price", "competitor": "Südwind AG"}]})
+    stage: StageName
+    reason: str | None = Field(default=None, max_length=500, description="closed_lost only")
+    competitor: str | None = Field(default=None, max_length=200, description="closed_lost only")
+
+
+class StageChanged(Versioned):
+    stage: str
+    probability: int = Field(description="Win probability in percent after the change")
+
+
+class EvaluationBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget": 8, "need": 7, "authority": 6, "competition": 3}]})
+    budget: Score
+    need: Score
+    authority: Score
+    competition: Score = Field(description="10 = a strong incumbent (counts against the deal)")
+
+
+class Evaluated(Versioned):
+    priority: str
+    win_probability: int
+
+
+class AmountChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "52000.00"}]})
+    amount: Money
+
+
+class CloseDateChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"expected_close": "2027-04-30"}]})
+    expected_close: date
+
+
+class QuoteLine(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+class QuoteCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "lines": [{"sku": "GW-100", "quantity": 12}], "valid_until": "2027-01-31"}]})
+    quote_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="Chosen by the client; a new one if omitted")
+    lines: list[QuoteLine] = Field(min_length=1, max_length=100)
+    valid_until: date
+
+
+class PricedLinePublic(BaseModel):
+    sku: str
+    quantity: int
+    list_price: Decimal
+    unit_price: Decimal
+    price_rule: str = Field(description="The rule that produced the unit price")
+    line_total: Decimal
+
+
+class QuoteIssued(Created):
+    lines: list[PricedLinePublic]
+    total: Decimal
+    version: int
+
+
+class QuotePublic(BaseModel):
+    quote_id: str
+    total: Decimal
+
+
+class OpportunityPublic(BaseModel):
+    id: str
+    account_id: str
+    owner_id: str
+    name: str
+    amount: Decimal
+    currency: str
+    expected_close: date
+    stage: str
+    probability: int
+    open: bool
+    products: list[str]
+    quotes: list[QuotePublic]
+    handover_status: str | None
+    version: int
+
+
+def _load(services: ServicesDep, opportunity_id: str) -> tuple[Opportunity, int]:
+    try:
+        loaded = services.sales.bus.load(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"))
+    except ConflictError:  # the id names another kind of record
+        raise not_found(f"opportunity {opportunity_id}") from None
+    if loaded.state is None:
+        raise not_found(f"opportunity {opportunity_id}")
+    return loaded.state, loaded.version
+
+
+def _may_act(caller: Principal, services: ServicesDep, opportunity_id: str) -> None:
+    owner = _load(services, opportunity_id)[0].owner_id
+    check_may_act(caller, services.sales.directory, owner, f"opportunity {opportunity_id}")
+
+
+def _money(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT)
+
+
+@router.post("", status_code=201)
+def open_opportunity(body: OpportunityCreate, caller: PrincipalDep, ctx: ContextDep,
+                     services: ServicesDep) -> Created:
+    """Open an opportunity on a visible account; it starts in prospecting (10 %)."""
+    require_writer(caller)
+    check_account_visible(caller, services, str(body.account_id))
+    check_may_own(caller, services, str(body.owner_id))
+    result = services.sales.opportunities.open(
+        ctx, account_id=str(body.account_id), owner_id=str(body.owner_id), name=body.name,
+        amount=body.amount, expected_close=body.expected_close, currency=body.currency,
+        products=body.products)
+    return Created(id=str(result.stream_id), position=result.position)
+
+
+@router.get("/{opportunity_id}")
+def get_opportunity(opportunity_id: OpportunityId, caller: PrincipalDep,
+                    services: ServicesDep) -> OpportunityPublic:
+    """The opportunity as the command side knows it now (its owner and their manager)."""
+    opp, version = _load(services, opportunity_id)
+    check_visible(caller, services.sales.directory, opp.owner_id, f"opportunity {opportunity_id}")
+    quotes = [QuotePublic(quote_id=q, total=_money(t)) for q, t in opp.quotes.items()]
+    return OpportunityPublic(
+        id=opp.id, account_id=opp.account_id, owner_id=opp.owner_id, name=opp.name,
+        amount=_money(opp.amount), currency=opp.currency, expected_close=opp.expected_close,
+        stage=opp.stage.value, probability=opp.probability, open=opp.open,
+        products=list(opp.products), quotes=quotes, handover_status=opp.handover_status,
+        version=version)
+
+
+@router.post("/{opportunity_id}/stage")
+def change_stage(opportunity_id: OpportunityId, body: StageChange, caller: PrincipalDep,
+                 ctx: ContextDep, services: ServicesDep,
+                 expected: ExpectedVersionDep) -> StageChanged:
+    """Move to a stage; closed_won / closed_lost close the deal (409 `opportunity_closed`
+    afterwards). With `If-Match`, a stale version is 409 `version_conflict`."""
+    _may_act(caller, services, opportunity_id)
+    result = services.sales.opportunities.change_stage(
+        ctx, opportunity_id, stage=body.stage, reason=body.reason, competitor=body.competitor,
+        expected_version=expected)
+    probability = services.sales.opportunities.probabilities[Stage(body.stage)]
+    return StageChanged(position=result.position, version=result.version, stage=body.stage,
+                        probability=probability)
+
+
+@router.post("/{opportunity_id}/evaluation")
+def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, caller: PrincipalDep,
+             ctx: ContextDep, services: ServicesDep) -> Evaluated:
+    """Score budget, need, authority and competition (0..10): a priority and a win estimate."""
+    _may_act(caller, services, opportunity_id)
+    result = services.sales.opportunities.evaluate(
+        ctx, opportunity_id, budget=body.budget, need=body.need, authority=body.authority,
+        competition=body.competition)
+    evaluated = result.events[0]
+    return Evaluated(position=result.position, version=result.version,
+                     priority=evaluated.priority,  # type: ignore[attr-defined]
+                     win_probability=evaluated.win_probability)  # type: ignore[attr-defined]
+
+
+@router.post("/{opportunity_id}/amount")
+def change_amount(opportunity_id: OpportunityId, body: AmountChange, caller: PrincipalDep,
+                  ctx: ContextDep, services: ServicesDep,
+                  expected: ExpectedVersionDep) -> Versioned:
+    _may_act(caller, services, opportunity_id)
+    result = services.sales.opportunities.change_amount(ctx, opportunity_id, amount=body.amount,
+                                                        expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{opportunity_id}/close-date")
+def change_close_date(opportunity_id: OpportunityId, body: CloseDateChange,
+                      caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
+    _may_act(caller, services, opportunity_id)
+    result = services.sales.opportunities.change_close_date(
+        ctx, opportunity_id, expected_close=body.expected_close)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{opportunity_id}/quotes", status_code=201)
+def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate, caller: PrincipalDep,
+                ctx: ContextDep, services: ServicesDep) -> QuoteIssued:
+    """Price the lines by the customer's grade, region, volume and promotions, and record
+    the quote with the rule behind each price."""
+    _may_act(caller, services, opportunity_id)
+    quote_id = body.quote_id or str(uuid4())
+    result = services.sales.opportunities.issue_quote(
+        ctx, opportunity_id, quote_id=quote_id, lines=[(ln.sku, ln.quantity) for ln in body.lines],
+        valid_until=body.valid_until)
+    issued = result.events[0]
+    lines = [PricedLinePublic(sku=ln.sku, quantity=ln.quantity, list_price=_money(ln.list_price),
+                              unit_price=_money(ln.unit_price), price_rule=ln.price_rule,
+                              line_total=_money(ln.line_total))
+             for ln in issued.lines]  # type: ignore[attr-defined]
+    return QuoteIssued(id=quote_id, lines=lines, total=_money(issued.total),  # type: ignore[attr-defined]
+                       position=result.position, version=result.version)
+
+
+@router.post("/{opportunity_id}/owner")
+def change_owner(opportunity_id: OpportunityId, body: OwnerChange, caller: PrincipalDep,
+                 ctx: ContextDep, services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Give the opportunity to another rep (managers within their team, and admins)."""
+    _may_act(caller, services, opportunity_id)
+    require_role(caller, "manager", "admin")
+    check_may_own(caller, services, str(body.owner_id))
+    result = services.sales.opportunities.change_owner(
+        ctx, opportunity_id, owner_id=str(body.owner_id), expected_version=expected)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{opportunity_id}/handover")
+def advance_handover(opportunity_id: OpportunityId, body: HandOverStep, caller: PrincipalDep,
+                     ctx: ContextDep, services: ServicesDep) -> Versioned:
+    """Move the opportunity's hand-over on: pending -> introduced -> completed."""
+    _may_act(caller, services, opportunity_id)
+    result = services.sales.opportunities.advance_handover(ctx, opportunity_id,
+                                                           status=body.status)
+    return Versioned(position=result.position, version=result.version)

@@ -1,0 +1,227 @@
+"""Orders: placement (priced, stock reserved), confirmation, shipments, invoices, payments,
+cancellation. An order is visible to whoever may see its account (reps: their accounts)."""
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.access import check_may_act, check_visible, require_writer
+from api.deps import ContextDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, not_found
+from api.schemas import Position, Versioned
+from domain.order import Order
+from domain.pricing import CENT
+from infra.flows.orders import ORDER
+from infra.ids import parse_id
+from infra.store import Loaded
+from infra.tokens import Principal
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERROR_RESPONSES)
+OrderId = Annotated[str, Path(description="Order id (UUID)")]
+Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
+EXAMPLE_ACCOUNT = "0b7d5bd4-3f8e-4c61-9a3c-2f1f6e0d6a11"
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: Quantity
+
+
+class OrderCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "account_id": EXAMPLE_ACCOUNT, "lines": [{"sku": "GW-200", "quantity": 2}],
+        "opportunity_id": None, "allow_back_order": False}]})
+    account_id: str
+    lines: list[LineIn] = Field(min_length=1, max_length=200, description="Each SKU once")
+    opportunity_id: str | None = None
+    allow_back_order: bool = Field(default=False, description="Keep the order as back-ordered "
+                                   "instead of refusing it when stock is short")
+
+
+class PricedLineOut(BaseModel):
+    sku: str
+    quantity: int
+    list_price: Decimal
+    unit_price: Decimal
+    price_rule: str = Field(description="The rule that produced unit_price, e.g. "
+                                        "`base_price+grade_discount:A(-8%)`")
+    line_total: Decimal
+
+
+class OrderPlaced(Position):
+    id: str
+    lines: list[PricedLineOut]
+    total: Decimal
+    status: str = Field(description="reserved, or back_ordered when allowed and stock is short")
+    version: int
+
+
+class ShippedQuantity(BaseModel):
+    sku: str
+    quantity: int
+
+
+class OrderPublic(BaseModel):
+    id: str
+    account_id: str
+    lines: list[PricedLineOut]
+    total: Decimal
+    status: str
+    allow_back_order: bool
+    shipped: list[ShippedQuantity] = Field(description="Quantities shipped so far, per SKU")
+    invoiced: Decimal
+    paid: Decimal
+    version: int
+
+
+class Shipment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "shipment_id": "SHP-1001", "lines": [{"sku": "GW-200", "quantity": 2}]}]})
+    shipment_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                    description="Your reference; a repeat records nothing new")
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+
+class Invoice(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"invoice_id": "INV-2026-0042",
+                                                                "amount": "2208.00"}]})
+    invoice_id: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    amount: Money
+
+
+class Payment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "2208.00",
+                                                                "reference": "BANK-7781"}]})
+    amount: Money
+    reference: str = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class Cancellation(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "customer withdrew"}]})
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT)
+
+
+def _lines(order: Order) -> list[PricedLineOut]:
+    return [PricedLineOut(sku=x.sku, quantity=x.quantity, list_price=_money(x.list_price),
+                          unit_price=_money(x.unit_price), price_rule=x.price_rule,
+                          line_total=_money(x.line_total)) for x in order.lines]
+
+
+def _shipped(order: Order) -> list[ShippedQuantity]:
+    totals: dict[str, int] = {}
+    for sku, quantity in order.shipped:
+        totals[sku] = totals.get(sku, 0) + quantity
+    return [ShippedQuantity(sku=sku, quantity=quantity) for sku, quantity in totals.items()]
+
+
+def _visible_order(caller: Principal, services: ServicesDep, order_id: str,
+                   act: bool = False) -> Loaded:
+    """The order, if the caller may see its account (and, with ``act``, write); else 404/403."""
+    loaded = services.sales.bus.load(ORDER, parse_id(order_id, "order_id"))
+    if loaded.state is None:
+        raise not_found(f"order {order_id}")
+    owner = services.sales.accounts.get(loaded.state.account_id).owner_id
+    check = check_may_act if act else check_visible
+    check(caller, services.sales.directory, owner, f"order {order_id}")
+    return loaded
+
+
+def _after_flow(services: ServicesDep, version: int) -> Versioned:
+    """Shipping and cancelling end with steps on stock items after the order's own event, and
+    the flow answers the order's result: the store's head covers those later events too."""
+    return Versioned(position=services.sales.store.max_position(), version=version)
+
+
+@router.post("", status_code=201)
+def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
+          services: ServicesDep) -> OrderPlaced:
+    """Place an order for an account the caller may see: each line is priced (base or regional
+    price, the best of grade discount, volume break and promotion) and its stock reserved.
+    Stock that cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed);
+    nothing is written, except when a parallel order took the stock after the check: then the
+    refusal is recorded as a rejected order."""
+    require_writer(caller)
+    owner = services.sales.accounts.get(body.account_id).owner_id
+    check_visible(caller, services.sales.directory, owner, f"account {body.account_id}")
+    result = services.sales.orders.place(
+        ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
+        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order)
+    loaded = services.sales.bus.load(ORDER, result.stream_id)
+    order: Order = loaded.state
+    return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
+                       status=order.status, version=loaded.version, position=result.position)
+
+
+@router.get("/{order_id}")
+def get_order(order_id: OrderId, caller: PrincipalDep, services: ServicesDep) -> OrderPublic:
+    """The order as the command side knows it now."""
+    loaded = _visible_order(caller, services, order_id)
+    order: Order = loaded.state
+    return OrderPublic(id=order.id, account_id=order.account_id, lines=_lines(order),
+                       total=_money(order.total), status=order.status,
+                       allow_back_order=order.allow_back_order, shipped=_shipped(order),
+                       invoiced=_money(order.invoiced), paid=_money(order.paid),
+                       version=loaded.version)
+
+
+@router.post("/{order_id}/confirm")
+def confirm(order_id: OrderId, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> Versioned:
+    """Confirm a reserved order (otherwise 409 `invalid_transition`)."""
+    _visible_order(caller, services, order_id, act=True)
+    result = services.sales.orders.confirm(ctx, order_id)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{order_id}/shipments")
+def ship(order_id: OrderId, body: Shipment, caller: PrincipalDep, ctx: ContextDep,
+         services: ServicesDep) -> Versioned:
+    """Ship some or all of a confirmed order; the stock leaves on hand and its reservation.
+    A repeated `shipment_id` records nothing new (it completes an interrupted shipment)."""
+    loaded = _visible_order(caller, services, order_id, act=True)
+    shipment_id = body.shipment_id or str(uuid4())
+    if shipment_id in loaded.state.shipment_ids:
+        # OrderFlows.ship fails on a repeat (no order event to chain the stock step to)
+        services.sales.orders.resume(ctx, order_id)
+        return _after_flow(services, loaded.version)
+    result = services.sales.orders.ship(ctx, order_id, shipment_id=shipment_id,
+                                        lines=[(x.sku, x.quantity) for x in body.lines])
+    return _after_flow(services, result.version)
+
+
+@router.post("/{order_id}/invoices")
+def invoice(order_id: OrderId, body: Invoice, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> Versioned:
+    """Invoice a shipped order; invoices together may not exceed its total."""
+    _visible_order(caller, services, order_id, act=True)
+    result = services.sales.orders.invoice(ctx, order_id, invoice_id=body.invoice_id,
+                                           amount=body.amount)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{order_id}/payments")
+def record_payment(order_id: OrderId, body: Payment, caller: PrincipalDep, ctx: ContextDep,
+                   services: ServicesDep) -> Versioned:
+    """Record a payment on an invoiced order; paid in full, the order is `paid`."""
+    _visible_order(caller, services, order_id, act=True)
+    result = services.sales.orders.record_payment(ctx, order_id, amount=body.amount,
+                                                  reference=body.reference)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{order_id}/cancel")
+def cancel(order_id: OrderId, body: Cancellation, caller: PrincipalDep, ctx: ContextDep,
+           services: ServicesDep) -> Versioned:
+    """Cancel an order not yet shipped; its reservations are released."""
+    _visible_order(caller, services, order_id, act=True)
+    result = services.sales.orders.cancel(ctx, order_id, reason=body.reason)
+    return _after_flow(services, result.version)

@@ -1,0 +1,77 @@
+"""Shared by the query routers: the filters a caller's role forces, row visibility, pages.
+
+The rule itself lives in ``api.access`` (``rep_scope``, ``can_see_owner``); this module only
+applies it to the filters a query takes and to the rows it answers.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+from api.access import READ_ALL, can_see_owner, rep_scope
+from infra.directory import Directory
+from infra.tokens import Principal
+
+T = TypeVar("T")
+# Calendar arithmetic (months before, quarters after) needs room on either side.
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
+AsOfInstant = Annotated[datetime | None, Query(
+    ge=EARLIEST, le=LATEST, description="The clock to use (ISO 8601; naive is UTC); default now")]
+AsOfDay = Annotated[date | None, Query(
+    ge=EARLIEST.date(), le=LATEST.date(), description="The day to use; default today")]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rep and team filters a query runs with."""
+
+    rep_id: str | None = None
+    team: str | None = None
+
+
+def scope_for(caller: Principal, directory: Directory, rep_id: str | None = None,
+              team: str | None = None) -> Scope:
+    """What the caller asked for, narrowed by their role: a rep's ``rep_id`` is always
+    themselves, a manager's ``team`` always their own; the read-everything roles get what
+    they asked for."""
+    if caller.role in READ_ALL:
+        return Scope(rep_id, team)
+    own_rep, own_team = rep_scope(caller, directory)
+    if caller.role == "manager" and own_team is not None:
+        return Scope(rep_id, own_team)
+    # a rep; or a manager whose team is unknown, who then sees only their own records
+    return Scope(own_rep or caller.rep_id or "", team)
+
+
+def is_scoped(caller: Principal) -> bool:
+    """Whether the caller sees only part of the records (rep, manager)."""
+    return caller.role not in READ_ALL
+
+
+def visible(caller: Principal, directory: Directory, rows: Iterable[dict[str, Any]],
+            owner_key: str = "owner_id") -> list[dict[str, Any]]:
+    """The rows whose owner the caller may see (all of them for the read-everything roles)."""
+    if not is_scoped(caller):
+        return list(rows)
+    return [r for r in rows if can_see_owner(caller, directory, r[owner_key])]
+
+
+def paged(items: Sequence[T], page: dict[str, Any]) -> list[T]:
+    return list(items[page["offset"]:page["offset"] + page["limit"]])
+
+
+def utc(value: datetime | None) -> datetime:
+    """The instant given (a naive one taken as UTC), or now."""
+    if value is None:
+        return datetime.now(UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PageInfo(BaseModel):
+    total: int = Field(description="How many items there are in all (before limit/offset)")
+    limit: int
+    offset: int

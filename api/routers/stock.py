@@ -1,0 +1,128 @@
+"""Stock items: registration, receipts, count corrections, price changes and the item's state.
+
+Reservations and shipments are not commands of their own: orders make them (api/routers/orders).
+"""
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.access import require_role
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.errors import ERROR_RESPONSES, not_found
+from api.schemas import Position, Versioned
+from domain.pricing import CENT
+from infra.ids import stock_item_id
+from infra.stock import STOCK_ITEM
+
+router = APIRouter(prefix="/v1/stock-items", tags=["stock"], responses=ERROR_RESPONSES)
+Sku = Annotated[str, Path(min_length=1, max_length=64, description="The item's SKU")]
+Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+STOCK_KEEPERS = ("manager", "admin")  # who runs the stock; everyone signed in may read it
+
+
+class StockItemCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "sku": "GW-200", "name": "Gateway 200", "base_price": "1200.00", "reorder_level": 10,
+        "specification": "Industrial IoT gateway, 4 ports"}]})
+    sku: str = Field(min_length=1, max_length=64, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    base_price: Money
+    reorder_level: int = Field(default=0, ge=0, le=10_000_000)
+    specification: str = Field(default="", max_length=10_000)
+
+
+class StockItemCreated(Position):
+    sku: str
+
+
+class Receipt(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 50}]})
+    quantity: int = Field(gt=0, le=10_000_000)
+
+
+class Adjustment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"delta": -2,
+                                                                "reason": "damaged in storage"}]})
+    delta: int = Field(ge=-10_000_000, le=10_000_000, description="Count correction; not zero")
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+class PriceChange(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"base_price": "1250.00"}]})
+    base_price: Money
+
+
+class StockItemPublic(BaseModel):
+    sku: str
+    name: str
+    base_price: Decimal = Field(description="Money as a string with two decimals")
+    reorder_level: int
+    on_hand: int
+    reserved: int
+    available: int = Field(description="on_hand - reserved")
+    version: int
+
+
+def _require_known(services: ServicesDep, sku: str) -> None:
+    services.sales.stock.get(sku)  # NotFoundError -> 404
+
+
+@router.post("", status_code=201)
+def register(body: StockItemCreate, caller: PrincipalDep, ctx: ContextDep,
+             services: ServicesDep) -> StockItemCreated:
+    """Register a stock item (managers and admins). Its SKU names it: a second item with the
+    same SKU is refused with 409 `already_exists`."""
+    require_role(caller, *STOCK_KEEPERS)
+    result = services.sales.stock.register(
+        ctx, sku=body.sku, name=body.name, base_price=body.base_price,
+        reorder_level=body.reorder_level, specification=body.specification)
+    registered = result.events[0]
+    return StockItemCreated(sku=registered.sku, position=result.position)  # type: ignore[attr-defined]
+
+
+@router.get("/{sku}")
+def get_stock_item(sku: Sku, caller: PrincipalDep, services: ServicesDep) -> StockItemPublic:
+    """The item as the command side knows it now (every role may read stock)."""
+    loaded = services.sales.bus.load(STOCK_ITEM, stock_item_id(sku))
+    item = loaded.state
+    if item is None:
+        raise not_found(f"stock item {sku}")
+    return StockItemPublic(sku=item.sku, name=item.name, base_price=item.base_price.quantize(CENT),
+                           reorder_level=item.reorder_level, on_hand=item.on_hand,
+                           reserved=item.reserved, available=item.available,
+                           version=loaded.version)
+
+
+@router.post("/{sku}/receipts")
+def receive(sku: Sku, body: Receipt, caller: PrincipalDep, ctx: ContextDep,
+            services: ServicesDep) -> Versioned:
+    """Goods arrived: on hand (and available) grow by `quantity`."""
+    require_role(caller, *STOCK_KEEPERS)
+    _require_known(services, sku)
+    result = services.sales.stock.receive(ctx, sku, quantity=body.quantity)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{sku}/adjustments")
+def adjust(sku: Sku, body: Adjustment, caller: PrincipalDep, ctx: ContextDep,
+           services: ServicesDep) -> Versioned:
+    """Correct the count (stocktaking, damage). On hand may not fall below what is reserved:
+    409 `insufficient_stock`."""
+    require_role(caller, *STOCK_KEEPERS)
+    _require_known(services, sku)
+    result = services.sales.stock.adjust(ctx, sku, delta=body.delta, reason=body.reason)
+    return Versioned(position=result.position, version=result.version)
+
+
+@router.post("/{sku}/price")
+def change_price(sku: Sku, body: PriceChange, caller: PrincipalDep, ctx: ContextDep,
+                 services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+    """Change the base price of later orders (placed orders keep theirs). Honours If-Match."""
+    require_role(caller, *STOCK_KEEPERS)
+    _require_known(services, sku)
+    result = services.sales.stock.change_price(ctx, sku, base_price=body.base_price,
+                                               expected_version=expected)
+    return Versioned(position=result.position, version=result.version)

@@ -1,0 +1,57 @@
+"""Customer timeline: an account's events in global order, and its state as of any instant."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from api.access import check_visible
+from api.deps import PrincipalDep, ServicesDep, WaitDep
+from api.errors import QUERY_RESPONSES
+from api.routers.reading import AsOfInstant
+from infra.queries.timeline import TimelineQueries
+
+router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
+AccountId = Annotated[str, Path(description="Account id (UUID)")]
+
+
+class TimelineEvent(BaseModel):
+    position: int
+    event_id: str | None
+    stream_type: str
+    stream_id: str
+    version: int
+    type: str
+    occurred_at: str = Field(description="RFC 3339, UTC")
+    actor: str | None
+    correlation_id: str | None
+    causation_id: str | None
+    data: dict[str, Any]
+
+
+class TimelineState(BaseModel):
+    as_of: str | None
+    position: int | None = Field(description="The last event folded in")
+    account: dict[str, Any] | None
+    leads: list[dict[str, Any]]
+    opportunities: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+
+
+class Timeline(BaseModel):
+    events: list[TimelineEvent] = Field(description="In global order")
+    state: TimelineState = Field(description="The customer as of `as_of`, rebuilt from events")
+
+
+@router.get("/{account_id}/timeline")
+def timeline(account_id: AccountId, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+             as_of: AsOfInstant = None) -> Timeline:
+    """Every event of the account, of the leads that became it, its opportunities and orders
+    (and their stock movements), and the state they add up to, as of `as_of` (default: now).
+    Visible to whoever may see the account (its owner, the owner's manager, auditors,
+    integrators, admins); 404 else."""
+    owner = services.sales.accounts.get(account_id).owner_id
+    check_visible(caller, services.sales.directory, owner, f"account {account_id}")
+    with services.db.reader() as conn:
+        found = TimelineQueries(services.db, conn).history(account_id, as_of)
+    return Timeline(**found)
