@@ -59,6 +59,15 @@ def check_may_act(principal: Principal, directory: Directory, owner_id: str | No
     require_writer(principal)
 
 
+def check_may_advance_handover(principal: Principal, directory: Directory, owner_id: str | None,
+                               actor_id: str | None, what: str) -> None:
+    """Whoever must act on a hand-over may record its steps — in the middle tier that is the
+    departing rep, who no longer owns the record."""
+    if actor_id is not None and principal.rep_id == actor_id and principal.role in WRITERS:
+        return
+    check_may_act(principal, directory, owner_id, what)
+
+
 def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, str | None]:
     """Filters a query must apply for this caller: (rep_id, team)."""
     if principal.role == "rep":
@@ -68,5 +77,5 @@ def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, s
     return None, None
 
 
-__all__ = ["ApiError", "check_may_act", "check_visible", "rep_scope", "require_role",
-           "require_writer", "can_see_owner"]
+__all__ = ["ApiError", "can_see_owner", "check_may_act", "check_may_advance_handover",
+           "check_visible", "rep_scope", "require_role", "require_writer"]

@@ -14,6 +14,7 @@ from infra.commands import CommandContext
 from infra.readstore import REGISTRY
 from infra.sqldb import Database
 from infra.tokens import Principal, TokenStore
+from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0
 bearer = HTTPBearer(auto_error=False, description="A token from `sfa tokens create`")
@@ -82,8 +83,8 @@ def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
     with db.reader() as conn:
         rows = conn.execute(f"SELECT name, position FROM {REGISTRY} WHERE status = 'active'"
                             ).fetchall()
-    positions = [p for name, p in rows if not names or name in names]
-    return min(positions) if positions else 0
+    active = dict(rows)
+    return min(active.get(name, 0) for name in (names or tuple(BY_NAME)))  # not built yet: 0
 
 
 def wait_for(services: ServicesDep,

@@ -1,7 +1,9 @@
 """Errors to HTTP, in one place: 401, 403, 404, 409 {code, detail}, 422 naming the fields."""
 
+import sqlite3
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -66,7 +68,23 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
                         headers=error.headers)
 
 
+async def _model_not_built(request: Request, error: Exception) -> JSONResponse:
+    """A read model's tables do not exist before its first build (a fresh start)."""
+    if not _is_missing_table(error):
+        raise error
+    return JSONResponse(body("not_ready", "read models are still being built; retry shortly"),
+                        status_code=503, headers={"Retry-After": "1"})
+
+
+def _is_missing_table(error: Exception) -> bool:
+    text = str(error)
+    return isinstance(error, psycopg.errors.UndefinedTable) or (
+        isinstance(error, sqlite3.OperationalError) and "no such table" in text)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(psycopg.errors.UndefinedTable, _model_not_built)
+    app.add_exception_handler(sqlite3.OperationalError, _model_not_built)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)

@@ -135,6 +135,7 @@ class Account:
     grade: str | None = None
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     handover_status: str | None = None
+    handover_actor_id: str | None = None  # who must act on the hand-over in progress
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,8 @@ def evolve(state: Account | None, event: Event) -> Account:  # noqa: C901
         case AccountOwnerChanged():
             return replace(state, owner_id=event.owner_id)
         case AccountHandedOver():
-            return replace(state, owner_id=event.to_rep_id, handover_status="pending")
+            return replace(state, owner_id=event.to_rep_id, handover_status="pending",
+                           handover_actor_id=event.actor_id)
         case AccountHandOverAdvanced():
             return replace(state, handover_status=event.status)
     return state

@@ -145,6 +145,7 @@ class Lead:
     engagement: dict[str, int] = field(default_factory=dict)
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     handover_status: str | None = None
+    handover_actor_id: str | None = None  # who must act on the hand-over in progress
     conversion: LeadConverted | None = None
 
     @property
@@ -371,7 +372,8 @@ def evolve(state: Lead | None, event: Event) -> Lead:
         case LeadConverted():
             return replace(state, status="converted", conversion=event)
         case LeadHandedOver():
-            return replace(state, owner_id=event.to_rep_id, handover_status="pending")
+            return replace(state, owner_id=event.to_rep_id, handover_status="pending",
+                           handover_actor_id=event.actor_id)
         case LeadHandOverAdvanced():
             return replace(state, handover_status=event.status)
     return state

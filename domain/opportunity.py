@@ -135,6 +135,7 @@ class Opportunity:
     products: tuple[str, ...] = ()
     quotes: dict[str, Decimal] = field(default_factory=dict)
     handover_status: str | None = None
+    handover_actor_id: str | None = None  # who must act on the hand-over in progress
 
     @property
     def open(self) -> bool:
@@ -320,7 +321,8 @@ def evolve(state: Opportunity | None, event: Event) -> Opportunity:  # noqa: C90
         case OpportunityOwnerChanged():
             return replace(state, owner_id=event.owner_id)
         case OpportunityHandedOver():
-            return replace(state, owner_id=event.to_rep_id, handover_status="pending")
+            return replace(state, owner_id=event.to_rep_id, handover_status="pending",
+                           handover_actor_id=event.actor_id)
         case OpportunityHandOverAdvanced():
             return replace(state, handover_status=event.status)
     return state

@@ -53,8 +53,14 @@ class ReadStore:
         self.db = db
 
     def ensure_registry(self, conn: Any) -> None:
-        with self.db.transaction(conn) as cursor:
-            cursor.execute(CREATE_REGISTRY)
+        """Creates the registry once; two processes starting at once may race to create it
+        (PostgreSQL's IF NOT EXISTS is not safe against that), and the loser finds it made."""
+        try:
+            with self.db.transaction(conn) as cursor:
+                cursor.execute(CREATE_REGISTRY)
+        except Exception:
+            if not self.db.table_exists(conn, REGISTRY):
+                raise
 
     def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
         statement = f"SELECT * FROM {REGISTRY}"

@@ -7,7 +7,14 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from api.access import can_see_owner, check_may_act, check_visible, require_role, require_writer
+from api.access import (
+    can_see_owner,
+    check_may_act,
+    check_may_advance_handover,
+    check_visible,
+    require_role,
+    require_writer,
+)
 from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, forbidden, not_found
 from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
@@ -270,8 +277,11 @@ def change_owner(account_id: AccountId, body: OwnerChange, caller: PrincipalDep,
 @router.post("/{account_id}/handover")
 def advance_handover(account_id: AccountId, body: HandOverStep, caller: PrincipalDep,
                      ctx: ContextDep, services: ServicesDep) -> Versioned:
-    """Move the account's hand-over on: pending -> introduced -> completed."""
-    _may_act(caller, services, account_id)
+    """Move the account's hand-over on: pending -> introduced -> completed (the owner, or
+    whoever the hand-over names to act)."""
+    state = services.sales.accounts.get(account_id)
+    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+                               state.handover_actor_id, f"account {account_id}")
     result = services.sales.accounts.advance_handover(ctx, account_id, status=body.status)
     return Versioned(position=result.position, version=result.version)
 

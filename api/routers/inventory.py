@@ -4,7 +4,6 @@ Stock belongs to no customer, so every authenticated role may read it.
 """
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -12,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
-from api.routers.reading import PageInfo, paged
+from api.routers.reading import Money, PageInfo, paged
 from infra.queries.inventory import LEVEL_COLUMNS, InventoryQueries
 from projections.inventory import LEVELS
 
@@ -23,7 +22,7 @@ Sku = Annotated[str, Path(max_length=100, description="The stock item's SKU")]
 class StockLevel(BaseModel):
     sku: str
     name: str | None
-    base_price: Decimal | None
+    base_price: Money | None
     on_hand: int
     reserved: int
     available: int = Field(description="on_hand - reserved")
@@ -45,8 +44,8 @@ class Movement(BaseModel):
     on_hand_after: int | None
     reserved_after: int | None
     reason: str | None
-    base_price: Decimal | None
-    previous_price: Decimal | None
+    base_price: Money | None
+    previous_price: Money | None
     occurred_at: datetime | None
     actor: str | None
 

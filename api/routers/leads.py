@@ -8,7 +8,7 @@ from uuid import uuid4
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from api.access import check_may_act, check_visible, require_role, require_writer
+from api.access import check_may_act, check_may_advance_handover, check_visible, require_role, require_writer
 from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
@@ -263,7 +263,10 @@ def convert(lead_id: LeadId, body: ConversionBody, caller: PrincipalDep, ctx: Co
 @router.post("/{lead_id}/handover")
 def advance_handover(lead_id: LeadId, body: HandOverStep, caller: PrincipalDep,
                      ctx: ContextDep, services: ServicesDep) -> Position:
-    """Move the lead's hand-over on: pending -> introduced -> completed."""
-    _may_act(caller, services, lead_id)
+    """Move the lead's hand-over on: pending -> introduced -> completed (the owner, or
+    whoever the hand-over names to act)."""
+    state = services.sales.leads.get(lead_id)
+    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+                               state.handover_actor_id, f"lead {lead_id}")
     result = services.sales.leads.advance_handover(ctx, lead_id, status=body.status)
     return Position(position=result.position)

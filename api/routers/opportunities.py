@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.access import check_may_act, check_visible, require_role, require_writer
+from api.access import check_may_act, check_may_advance_handover, check_visible, require_role, require_writer
 from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
@@ -266,8 +266,11 @@ def change_owner(opportunity_id: OpportunityId, body: OwnerChange, caller: Princ
 @router.post("/{opportunity_id}/handover")
 def advance_handover(opportunity_id: OpportunityId, body: HandOverStep, caller: PrincipalDep,
                      ctx: ContextDep, services: ServicesDep) -> Versioned:
-    """Move the opportunity's hand-over on: pending -> introduced -> completed."""
-    _may_act(caller, services, opportunity_id)
+    """Move the opportunity's hand-over on: pending -> introduced -> completed (the owner, or
+    whoever the hand-over names to act)."""
+    state = services.sales.opportunities.get(opportunity_id)
+    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+                               state.handover_actor_id, f"opportunity {opportunity_id}")
     result = services.sales.opportunities.advance_handover(ctx, opportunity_id,
                                                            status=body.status)
     return Versioned(position=result.position, version=result.version)

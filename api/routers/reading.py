@@ -7,16 +7,19 @@ applies it to the filters a query takes and to the rows it answers.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.access import READ_ALL, can_see_owner, rep_scope
 from infra.directory import Directory
 from infra.tokens import Principal
 
 T = TypeVar("T")
+# Money as a string with two decimals, whatever scale the view stored it with.
+Money = Annotated[Decimal, AfterValidator(lambda v: v.quantize(Decimal("0.01")))]
 # Calendar arithmetic (months before, quarters after) needs room on either side.
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
 AsOfInstant = Annotated[datetime | None, Query(

@@ -20,8 +20,8 @@ from projections.catalog import ALL
 from tests.conftest import Api, at
 
 
-@pytest.fixture
-def qapi(database_url: str) -> Iterator[Api]:
+@pytest.fixture(name="qapi")
+def qapi_fixture(database_url: str) -> Iterator[Api]:
     """Like the ``api`` fixture, with the query routers included (once)."""
     app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
     if not any(getattr(route, "path", None) == "/v1/funnel" for route in app.routes):

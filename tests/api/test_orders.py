@@ -2,6 +2,7 @@
 the account's owner, that refused or invalid commands write nothing, and no overselling under
 parallel orders."""
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,16 @@ def api(database_url: str) -> Iterator[Api]:
         if router not in ALL_ROUTERS:
             app.include_router(router)
     with TestClient(app) as client:
+        _models_built(client)
         yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
+
+
+def _models_built(client: TestClient, seconds: float = 30) -> None:
+    """Waits until the read models built at start-up are active: writing while they are being
+    built can stall SQLite for its 30 s lock timeout (see the report on infra/read_models.py)."""
+    deadline = time.monotonic() + seconds
+    while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @dataclass

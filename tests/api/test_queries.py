@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 import api.deps
-from tests.api.query_world import build_world, get, qapi, status  # noqa: F401
+from tests.api.query_world import build_world, get, qapi_fixture, status  # noqa: F401
 from tests.conftest import Api, at
 
 STAGES = ["prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"]

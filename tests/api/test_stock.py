@@ -1,6 +1,7 @@
 """HTTP: stock items — registration, receipts, adjustments, price changes and the item's state;
 each error code, and that refused or invalid commands write nothing."""
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +26,16 @@ def api(database_url: str) -> Iterator[Api]:
     if stock.router not in ALL_ROUTERS:
         app.include_router(stock.router)
     with TestClient(app) as client:
+        _models_built(client)
         yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
+
+
+def _models_built(client: TestClient, seconds: float = 30) -> None:
+    """Waits until the read models built at start-up are active: writing while they are being
+    built can stall SQLite for its 30 s lock timeout (see the report on infra/read_models.py)."""
+    deadline = time.monotonic() + seconds
+    while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _as(api: Api, role: str) -> dict[str, str]:
