@@ -272,10 +272,17 @@ class ReadModels:
             return None
 
         def build() -> None:
+            # A connection of its own: the follower thread uses ``self.conn`` meanwhile, and a
+            # connection shared by two threads interleaves their transactions (on SQLite the
+            # other writer then waits out the lock timeout).
+            builder = ReadModels(self.db.settings, list(self.projections.values()),
+                                 self.batch_size)
             try:
-                self.rebuild(missing)
+                builder.rebuild(missing)
             except Exception:  # noqa: BLE001 — reported in the registry and the log
                 log.exception("building read models %s failed", missing)
+            finally:
+                builder.close()
 
         thread = threading.Thread(target=build, name="read-model-builder", daemon=True)
         thread.start()

@@ -11,8 +11,10 @@ from api.app import create_app
 from api.routers import ALL_ROUTERS, stock
 from domain.stock_item import ReserveStock
 from infra.ids import stock_item_id
+from infra.readstore import REGISTRY
 from infra.settings import Settings
 from infra.stock import STOCK_ITEM
+from projections.catalog import BY_NAME
 from tests.conftest import Api, ctx
 
 ITEM = {"sku": "GW-200", "name": "Gateway 200", "base_price": "1200.00", "reorder_level": 10,
@@ -32,9 +34,17 @@ def api(database_url: str) -> Iterator[Api]:
 
 def _models_built(client: TestClient, seconds: float = 30) -> None:
     """Waits until the read models built at start-up are active: writing while they are being
-    built can stall SQLite for its 30 s lock timeout (see the report on infra/read_models.py)."""
-    deadline = time.monotonic() + seconds
-    while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+    built can stall SQLite for its 30 s lock timeout (reported: infra/read_models.py shares one
+    connection between the builder and the follower thread)."""
+    db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
+    while time.monotonic() < deadline:
+        try:
+            with db.reader() as conn:
+                rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
+                if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
+                    return
+        except Exception:  # noqa: BLE001 — the registry may not exist yet
+            pass
         time.sleep(0.02)
 
 
@@ -167,8 +177,10 @@ def test_no_or_a_bad_token_is_401_and_writes_nothing(api: Api):
         assert api.client.get("/v1/stock-items/GW-200", headers=headers).status_code == 401
         assert api.client.post("/v1/stock-items", json={**ITEM, "sku": "X"},
                                headers=headers).status_code == 401
-        assert api.client.post("/v1/stock-items/GW-200/receipts", json={"quantity": 1},
-                               headers=headers).status_code == 401
+        for path, body in [("receipts", {"quantity": 1}), ("price", {"base_price": "1.00"}),
+                           ("adjustments", {"delta": 1, "reason": "count"})]:
+            answer = api.client.post(f"/v1/stock-items/GW-200/{path}", json=body, headers=headers)
+            assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized"), path
 
     assert api.events() == before
 
