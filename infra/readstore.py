@@ -55,6 +55,8 @@ class ReadStore:
     def ensure_registry(self, conn: Any) -> None:
         """Creates the registry once; two processes starting at once may race to create it
         (PostgreSQL's IF NOT EXISTS is not safe against that), and the loser finds it made."""
+        if self.db.table_exists(conn, REGISTRY):
+            return  # the usual case: no write transaction just to look
         try:
             with self.db.transaction(conn) as cursor:
                 cursor.execute(CREATE_REGISTRY)

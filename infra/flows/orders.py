@@ -103,6 +103,9 @@ class OrderFlows:
         shipment = tuple(order.ShipmentLine(sku, quantity) for sku, quantity in lines)
         shipped = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
                                    order.ShipOrder(shipment_id, shipment), ctx)
+        if not shipped.event_ids:  # this shipment was recorded before: finish its stock step
+            self.resume(ctx, order_id)
+            return shipped
         self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
         return shipped
 

@@ -220,3 +220,18 @@ def test_an_interrupted_departure_hands_over_the_rest_on_resume(sales, monkeypat
 
     assert [sales.leads.get(i).owner_id for i in lead_ids] == [successor] * 3
     assert len(sales.store.notifications(0, topics=["LeadHandedOver"])) == 3
+
+
+def test_shipping_the_same_shipment_again_writes_nothing(sales):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    order_id = str(sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)]).stream_id)
+    sales.orders.confirm(ctx(), order_id)
+    sales.orders.ship(ctx(), order_id, shipment_id="S-A", lines=[("S-1", 2)])
+    before = sales.store.max_position()
+
+    again = sales.orders.ship(ctx(), order_id, shipment_id="S-A", lines=[("S-1", 2)])
+
+    assert again.events == () and sales.store.max_position() == before
+    assert (sales.stock.get("S-1").on_hand, sales.orders.get(order_id).status) == (
+        8, "partially_shipped")
