@@ -7,6 +7,7 @@ fresh database of its own.
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -118,4 +119,23 @@ def api(database_url: str) -> Iterator[Api]:
 
     app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
     with TestClient(app) as client:
+        models_built(client)
         yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
+
+
+def models_built(client: TestClient, seconds: float = 30) -> None:
+    """Waits until the read models the app builds at start-up are active, so a test's
+    queries never meet a model that is still being built."""
+    from infra.readstore import REGISTRY
+    from projections.catalog import BY_NAME
+
+    db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
+    while time.monotonic() < deadline:
+        try:
+            with db.reader() as conn:
+                rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
+                if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
+                    return
+        except Exception:  # noqa: BLE001 — the registry may not exist yet
+            pass
+        time.sleep(0.02)

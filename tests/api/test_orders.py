@@ -2,51 +2,15 @@
 the account's owner, that refused or invalid commands write nothing, and no overselling under
 parallel orders."""
 
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.routers import ALL_ROUTERS, orders, stock
-from infra.readstore import REGISTRY
-from infra.settings import Settings
-from projections.catalog import BY_NAME
 from tests.conftest import Api, ctx
 
 GATEWAY, CABLE = "GW-200", "CB-10"
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    """The shared ``api`` fixture, with this module's routers (orders, stock) included."""
-    app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
-    for router in (stock.router, orders.router):
-        if router not in ALL_ROUTERS:
-            app.include_router(router)
-    with TestClient(app) as client:
-        _models_built(client)
-        yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
-
-
-def _models_built(client: TestClient, seconds: float = 30) -> None:
-    """Waits until the read models built at start-up are active: writing while they are being
-    built can stall SQLite for its 30 s lock timeout (reported: infra/read_models.py shares one
-    connection between the builder and the follower thread)."""
-    db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
-    while time.monotonic() < deadline:
-        try:
-            with db.reader() as conn:
-                rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
-                if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
-                    return
-        except Exception:  # noqa: BLE001 — the registry may not exist yet
-            pass
-        time.sleep(0.02)
 
 
 @dataclass

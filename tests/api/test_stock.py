@@ -1,51 +1,15 @@
 """HTTP: stock items — registration, receipts, adjustments, price changes and the item's state;
 each error code, and that refused or invalid commands write nothing."""
 
-import time
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.routers import ALL_ROUTERS, stock
 from domain.stock_item import ReserveStock
 from infra.ids import stock_item_id
-from infra.readstore import REGISTRY
-from infra.settings import Settings
 from infra.stock import STOCK_ITEM
-from projections.catalog import BY_NAME
 from tests.conftest import Api, ctx
 
 ITEM = {"sku": "GW-200", "name": "Gateway 200", "base_price": "1200.00", "reorder_level": 10,
         "specification": "4 ports"}
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    """The shared ``api`` fixture, with this module's router included."""
-    app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
-    if stock.router not in ALL_ROUTERS:
-        app.include_router(stock.router)
-    with TestClient(app) as client:
-        _models_built(client)
-        yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
-
-
-def _models_built(client: TestClient, seconds: float = 30) -> None:
-    """Waits until the read models built at start-up are active: writing while they are being
-    built can stall SQLite for its 30 s lock timeout (reported: infra/read_models.py shares one
-    connection between the builder and the follower thread)."""
-    db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
-    while time.monotonic() < deadline:
-        try:
-            with db.reader() as conn:
-                rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
-                if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
-                    return
-        except Exception:  # noqa: BLE001 — the registry may not exist yet
-            pass
-        time.sleep(0.02)
 
 
 def _as(api: Api, role: str) -> dict[str, str]:
