@@ -20,6 +20,7 @@ from tenacity import (
 )
 
 from domain.catalog import AggregateType
+from domain.errors import DomainError
 from domain.events import Command, Event
 from infra.codec import Metadata
 from infra.errors import ConflictError, IdempotencyKeyReusedError
@@ -93,10 +94,33 @@ class CommandBus:
     def _attempt(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource,
                  ctx: CommandContext, expected_version: int | None,
                  claims: ClaimsSource | None, request: object) -> CommandResult:
+        """First on the state this process last saw (no read), then, if that was stale or
+        the answer may depend on staleness, on the store's current state."""
+        cached = self.store.cached(aggregate, stream_id)
+        if expected_version is None or expected_version == cached.version:
+            try:
+                result = self._decide(aggregate, stream_id, cached, source, ctx, expected_version,
+                                      claims, request)
+                if result is not None and result.events:
+                    return result
+            except ConflictError:
+                if expected_version is not None:
+                    raise  # the record moved past the version the client saw
+            except DomainError:
+                pass  # perhaps refused on a stale state: decide again on the current one
         loaded = self.store.load(aggregate, stream_id)
         if expected_version is not None and expected_version != loaded.version:
             raise ConflictError(f"expected version {expected_version}, "
                                 f"but the record is at version {loaded.version}")
+        result = self._decide(aggregate, stream_id, loaded, source, ctx, expected_version,
+                              claims, request)
+        if result is None:  # nothing to do on the current state
+            return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
+        return result
+
+    def _decide(self, aggregate: AggregateType, stream_id: UUID, loaded: Loaded,
+                source: CommandSource, ctx: CommandContext, expected_version: int | None,
+                claims: ClaimsSource | None, request: object) -> CommandResult | None:
         if request is None:
             request = source if not callable(source) else None
         replay = self._idempotent_replay(loaded, request, ctx, stream_id)
@@ -105,9 +129,10 @@ class CommandBus:
         command = source(loaded) if callable(source) else source
         events = aggregate.decide(loaded.state, command)
         if not events:
-            return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
+            return None
         records = self._records(stream_id, loaded.version, events, ctx, request)
         position = self.committer.append(records, claims(events) if claims else ())
+        self.store.remember(aggregate, stream_id, loaded, records)
         return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
                              tuple(r.meta.event_id for r in records))
 

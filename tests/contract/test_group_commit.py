@@ -55,3 +55,51 @@ def test_an_error_reaches_the_appending_thread(sales):
     committer.append([_record(stream, 1, _hired(str(stream)))])
     with pytest.raises(ConflictError):
         committer.append([_record(stream, 1, _hired(str(stream)))])
+
+
+def test_two_appends_of_one_batch_at_the_same_version_fail_the_later_without_a_trip(sales):
+    stream, other = uuid4(), uuid4()
+    batch = [_Pending([_record(stream, 1, _hired(str(stream)))], ()),
+             _Pending([_record(other, 1, _hired(str(other)))], ()),
+             _Pending([_record(stream, 1, _hired(str(stream)))], ())]
+    before = sales.store.max_position()
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    assert batch[0].error is None and batch[1].error is None
+    assert isinstance(batch[2].error, ConflictError)
+    assert sales.store.max_position() == before + 2
+    assert [len(sales.store.read_stream(s)) for s in (stream, other)] == [1, 1]
+
+
+def test_two_appends_of_one_batch_claiming_one_key_fail_the_later(sales):
+    a, b = uuid4(), uuid4()
+    batch = [_Pending([_record(a, 1, _hired(str(a)))], [("email:x@y.z", str(a))]),
+             _Pending([_record(b, 1, _hired(str(b)))], [("email:x@y.z", str(b))])]
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    assert batch[0].error is None and isinstance(batch[1].error, ConflictError)
+    assert sales.store.find_claims(["email:x@y.z"]) == {"email:x@y.z": str(a)}
+
+
+def test_a_failed_write_answers_every_appending_thread(sales, monkeypatch):
+    def store_down(groups):
+        raise OSError("connection lost")
+
+    monkeypatch.setattr(sales.store, "insert_groups", store_down)
+    streams = [uuid4() for _ in range(6)]
+    committer = GroupCommitter(sales.store)
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(lambda s: _outcome(
+            lambda: committer.append([_record(s, 1, _hired(str(s)))])), streams))
+
+    assert [type(o).__name__ for o in outcomes] == ["OSError"] * 6
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as error:  # noqa: BLE001
+        return error
