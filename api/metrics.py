@@ -1,12 +1,13 @@
 """``/metrics`` (Prometheus text): requests and latencies, commands by type, projector state."""
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.read_models import ReadModels
 
@@ -36,6 +37,39 @@ class ProjectorCollector(Collector):
         yield lag
 
 
+class MeasureRequests:
+    """Counts and times every request by route template (a pure ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` costs a task and a stream copy per request)."""
+
+    def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram,
+                 commands: Counter) -> None:
+        self.app, self.requests, self.latency, self.commands = app, requests, latency, commands
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            self._record(scope, status[0], time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+        if method == "POST" and status < 300:
+            self.commands.labels(route).inc()
+
+
 def install(app: FastAPI) -> None:
     registry = CollectorRegistry()
     requests = Counter("sfa_http_requests_total", "HTTP requests", ["method", "route", "status"],
@@ -46,17 +80,7 @@ def install(app: FastAPI) -> None:
                        registry=registry)
     registry.register(ProjectorCollector(app))
 
-    @app.middleware("http")
-    async def measure(request: Request,
-                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests.labels(request.method, route, str(response.status_code)).inc()
-        latency.labels(request.method, route).observe(time.perf_counter() - started)
-        if request.method == "POST" and response.status_code < 300:
-            commands.labels(route).inc()
-        return response
+    app.add_middleware(MeasureRequests, requests=requests, latency=latency, commands=commands)
 
     @app.get("/metrics", include_in_schema=True, tags=["operations"],
              response_class=Response, responses={200: {"content": {"text/plain": {}}}})

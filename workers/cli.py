@@ -93,6 +93,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
     with_demo: Annotated[bool, typer.Option(
         "--demo", help="Load the demo data first (if not loaded) and print an admin token.")] = False,
+    access_log: Annotated[bool, typer.Option(
+        help="Log every request (uvicorn's access log); /metrics counts them either way.")] = False,
 ) -> None:
     """Run the API and the projectors (one projector process beside the API workers)."""
     settings = settings_or_fail()
@@ -108,7 +110,7 @@ def serve(
         os.environ["SFA_RUN_PROJECTORS"] = "false"
     try:
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info")
+                    log_level="info", access_log=access_log)
     finally:
         if follower is not None:
             follower.terminate()

@@ -1,0 +1,318 @@
+"""HTTP API speed on PostgreSQL: a mixed command workload and the funnel query, each beside
+a raw baseline measured in the same run.
+
+1. **Commands.** ``sfa serve --workers 2`` (the API workers plus the projector process, as a
+   user runs it) on a fresh PostgreSQL database with reps, accounts, 200 stock items and
+   opportunities set up. ``--clients`` (32) keep-alive connections each send, in turn:
+   capture a lead, advance one of their opportunities to its next stage, place an order of
+   one line (three commands in the store: the order placed, stock reserved, the order
+   reserved). Reported: successful commands/s and latency percentiles.
+2. **Baseline, same run:** ``bench/api_baseline.py`` under uvicorn with 2 workers: a
+   FastAPI endpoint that validates a lead-shaped body and does one INSERT per request
+   through an async psycopg pool, driven by the same client code at the same concurrency.
+3. **Funnel query.** A store with ``--opportunities`` (100,000) opportunities (bulk-loaded
+   events of the domain, projected by the server at start-up); one client asks
+   ``GET /v1/funnel`` again and again (company-wide, by team, and as a rep); beside the
+   baseline's plain ``GET /items/{id}`` (one SELECT by key and a JSON decode).
+
+Usage (repository root, venv active)::
+
+    python bench/api.py
+    python bench/api.py --seconds 10 --opportunities 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import orjson  # noqa: E402
+import psycopg  # noqa: E402
+
+from bench import http_load  # noqa: E402
+from bench.append import postgres_server, with_database  # noqa: E402
+from bench.dataset import PROBABILITY, Writer, _id, _insert  # noqa: E402
+from domain import account, opportunity, rep  # noqa: E402
+from infra.bootstrap import Sales, bootstrap  # noqa: E402
+from infra.commands import CommandContext  # noqa: E402
+from infra.settings import Settings  # noqa: E402
+from infra.sqldb import Database  # noqa: E402
+from infra.tokens import TokenStore  # noqa: E402
+
+CYCLE = ("qualification", "proposal", "negotiation", "proposal")
+SKUS = 200
+OPPORTUNITIES_PER_CLIENT = 10
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(argv: list[str], env: dict[str, str], port: int, ready_path: str,
+           timeout: float = 600) -> Iterator[None]:
+    """Starts a server process and waits until ``ready_path`` answers 200."""
+    log = open(f"/tmp/sfa-bench-api-{port}.log", "w")  # noqa: SIM115 — closed below
+    process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=REPO_ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(port, ready_path):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start; see {log.name}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+def _answers(port: int, path: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def fresh_database(server_url: str) -> str:
+    name = f"sfa_bench_{uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return with_database(server_url, name)
+
+
+# --- the command workload -------------------------------------------------------------------
+
+def ctx() -> CommandContext:
+    return CommandContext(actor="bench", now=datetime.now(UTC))
+
+
+def set_up_world(sales: Sales, clients: int) -> dict[str, list]:
+    manager = str(sales.reps.hire(ctx(), name="Mia Manager", email="mia@bench.example",
+                                  role="manager", team="north", region="north").stream_id)
+    reps = [str(sales.reps.hire(ctx(), name=f"Rep {r}", email=f"rep{r}@bench.example", role="rep",
+                                team="north", region="north", manager_id=manager).stream_id)
+            for r in range(8)]
+    accounts = [str(sales.accounts.open(ctx(), name=f"Customer {c}", region="north",
+                                        owner_id=reps[c % len(reps)]).stream_id)
+                for c in range(clients)]
+    skus = [f"SKU-{s:04d}" for s in range(SKUS)]
+    for sku in skus:
+        sales.stock.register(ctx(), sku=sku, name=f"Item {sku}", base_price=Decimal("19.90"))
+        sales.stock.receive(ctx(), sku, quantity=1_000_000_000)
+    deals = [[str(sales.opportunities.open(
+        ctx(), account_id=accounts[c], owner_id=reps[c % len(reps)], name=f"Deal {c}-{d}",
+        amount=Decimal(10_000), expected_close=date(2027, 3, 31)).stream_id)
+        for d in range(OPPORTUNITIES_PER_CLIENT)] for c in range(clients)]
+    return {"accounts": accounts, "skus": skus, "deals": deals}
+
+
+def lead_body(client: int, k: int, run: str) -> bytes:
+    return orjson.dumps({"person": f"Person {client}-{k}", "company": f"Company {run} {client}-{k}",
+                         "email": f"p{client}.{k}.{run}@bench.example", "channel": "web_form",
+                         "region": "north"})
+
+
+def command_scenario(world: dict[str, list], run: str) -> http_load.Scenario:
+    rng = random.Random(7)
+
+    def next_request(client: int, k: int) -> http_load.Request:
+        step = k % 3
+        if step == 0:
+            return "lead", "POST", "/v1/leads", lead_body(client, k, run)
+        if step == 1:
+            deal = world["deals"][client][(k // 3) % OPPORTUNITIES_PER_CLIENT]
+            stage = CYCLE[(k // (3 * OPPORTUNITIES_PER_CLIENT)) % len(CYCLE)]
+            return "stage", "POST", f"/v1/opportunities/{deal}/stage", orjson.dumps({"stage": stage})
+        line = {"sku": rng.choice(world["skus"]), "quantity": 1}
+        body = orjson.dumps({"account_id": world["accounts"][client], "lines": [line]})
+        return "order", "POST", "/v1/orders", body
+
+    return next_request
+
+
+def baseline_scenario(run: str) -> http_load.Scenario:
+    def next_request(client: int, k: int) -> http_load.Request:
+        return "insert", "POST", "/items", lead_body(client, k, run)
+
+    return next_request
+
+
+def report(title: str, result: http_load.LoadResult, labels: list[str],
+           answers: list[tuple[str, bytes]]) -> None:
+    errors = result.errors()
+    print(f"\n{title}: {result.rate():,.0f} ok requests/s over {result.seconds:.1f} s "
+          f"(p50 {result.median_ms():.1f} ms, p99 {result.percentile_ms(0.99):.1f} ms, "
+          f"max {result.percentile_ms(1.0):.1f} ms); errors {errors or 'none'}")
+    for label in labels:
+        print(f"  {label:>7}: {result.rate(label):8,.0f}/s  p50 {result.median_ms(label):6.1f} ms"
+              f"  p99 {result.percentile_ms(0.99, label):6.1f} ms")
+    for label, answer in answers:
+        print(f"  first failures: {label}: {answer!r}")
+
+
+def bench_commands(server_url: str, args: argparse.Namespace) -> tuple[float, float, float]:
+    url = fresh_database(server_url)
+    sales = bootstrap(Settings(database_url=url))
+    world = set_up_world(sales, args.clients)
+    sales.close()
+    token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
+    headers = {"Authorization": f"Bearer {token}"}
+    sfa = str(Path(sys.executable).parent / "sfa")
+    port = free_port()
+    with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
+                {"SFA_DATABASE_URL": url}, port, "/healthz"):
+        result, answers = http_load.run("127.0.0.1", port, headers,
+                                        command_scenario(world, uuid4().hex[:8]),
+                                        clients=args.clients, seconds=args.seconds,
+                                        warmup=args.warmup)
+    report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers)
+    events = _count_events(url)
+    print(f"  events stored in all: {events:,}")
+
+    base_url = fresh_database(server_url)
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        from bench.api_baseline import TABLE
+
+        conn.execute(TABLE)
+    port = free_port()
+    uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
+               "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
+    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs"):
+        base, base_answers = http_load.run("127.0.0.1", port, {}, baseline_scenario("b"),
+                                           clients=args.clients, seconds=args.seconds,
+                                           warmup=args.warmup)
+    report("baseline: validate + one INSERT per request", base, ["insert"], base_answers)
+    return result.rate(), base.rate(), result.percentile_ms(0.99)
+
+
+def _count_events(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM sfa_events").fetchone()[0])
+
+
+# --- the funnel query -----------------------------------------------------------------------
+
+def load_opportunities(url: str, count: int) -> list[str]:
+    """Bulk-loads reps, accounts and ``count`` opportunities in every stage; returns rep ids."""
+    db = Database(Settings(database_url=url))
+    w = Writer(random.Random(3), datetime(2026, 1, 1, tzinfo=UTC))
+    reps = [str(_id("rep", r)) for r in range(50)]
+    for r, rid in enumerate(reps):
+        w.emit(UUID(rid), rep.RepHired(rid, f"Rep {r}", f"rep{r}@bench.example", "rep",
+                                       f"team-{r % 5}", f"region-{r % 5}", None))
+    conn = db.connect()
+    for n in range(count):
+        _one_opportunity(w, n, reps[n % len(reps)])
+        if len(w.rows) >= 20_000:
+            _insert(db, conn, w.rows)
+            w.rows = []
+    _insert(db, conn, w.rows)
+    conn.close()
+    db.close()
+    return reps
+
+
+def _one_opportunity(w: Writer, n: int, owner: str) -> None:
+    aid, oid = _id("account", n), _id("opportunity", n)
+    amount = Decimal(w.rng.choice([5, 10, 20, 40])) * 1000
+    w.emit(aid, account.AccountOpened(str(aid), f"Company {n}", "software", 120,
+                                      f"region-{n % 5}", owner))
+    w.emit(oid, opportunity.OpportunityOpened(str(oid), str(aid), owner, f"Deal {n}", amount,
+                                              "EUR", date(2027, 1, 31), ("Gateway",),
+                                              "prospecting", 10, None))
+    stage = "prospecting"
+    for to in ("qualification", "proposal", "negotiation")[: w.rng.randint(0, 3)]:
+        w.emit(oid, opportunity.OpportunityStageChanged(stage, to, PROBABILITY[to]))
+        stage = to
+
+
+def bench_funnel(server_url: str, args: argparse.Namespace) -> tuple[float, float]:
+    url = fresh_database(server_url)
+    bootstrap(Settings(database_url=url)).close()  # creates the store's tables
+    started = time.perf_counter()
+    reps = load_opportunities(url, args.opportunities)
+    print(f"\nloaded {args.opportunities:,} opportunities ({_count_events(url):,} events) "
+          f"in {time.perf_counter() - started:.0f} s")
+    tokens = TokenStore(Database(Settings(database_url=url)))
+    admin = {"Authorization": f"Bearer {tokens.create('admin', None, 'bench')}"}
+    as_rep = {"Authorization": f"Bearer {tokens.create('rep', reps[0], 'bench')}"}
+    sfa = str(Path(sys.executable).parent / "sfa")
+    port = free_port()
+    results = {}
+    with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
+                {"SFA_DATABASE_URL": url}, port, "/healthz"):
+        for label, path, headers in (("company", "/v1/funnel", admin),
+                                     ("team", "/v1/funnel?team=team-1", admin),
+                                     ("region", "/v1/funnel?region=region-2", admin),
+                                     ("as rep", "/v1/funnel", as_rep)):
+            result, answers = http_load.run("127.0.0.1", port, headers,
+                                            lambda c, k, p=path: ("funnel", "GET", p, None),
+                                            clients=1, seconds=args.query_seconds, warmup=1)
+            results[label] = result
+            report(f"GET {path} ({label})", result, [], answers)
+    base_url = fresh_database(server_url)
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        from bench.api_baseline import TABLE
+
+        conn.execute(TABLE)
+        conn.execute("INSERT INTO bench_items (topic, state) VALUES ('x', %s)",
+                     (orjson.dumps({"data": {"stage": "proposal"}}),))
+    port = free_port()
+    uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
+               "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
+    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs"):
+        base, answers = http_load.run("127.0.0.1", port, {},
+                                      lambda c, k: ("select", "GET", "/items/1", None),
+                                      clients=1, seconds=args.query_seconds, warmup=1)
+    report("baseline: GET /items/1 (one SELECT + decode)", base, [], answers)
+    worst = max(r.percentile_ms(0.99) for r in results.values())
+    return worst, base.percentile_ms(0.99)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--opportunities", type=int, default=100_000)
+    parser.add_argument("--query-seconds", type=float, default=5)
+    parser.add_argument("--only", choices=["commands", "funnel"], default=None)
+    parser.add_argument("--pg-url", default=None, help="a PostgreSQL server to create databases on")
+    args = parser.parse_args(argv)
+    with postgres_server(args) as (server_url, origin):
+        print(f"PostgreSQL: {origin}")
+        if args.only in (None, "commands"):
+            rate, base, p99 = bench_commands(server_url, args)
+            print(f"\ncommands/s {rate:,.0f} vs baseline {base:,.0f} requests/s: "
+                  f"ratio {rate / base:.2f} (target >= 1.2); p99 {p99:.1f} ms (target < 50)")
+        if args.only in (None, "funnel"):
+            worst, base_p99 = bench_funnel(server_url, args)
+            print(f"\nfunnel p99 (worst of the four) {worst:.1f} ms (target < 20); "
+                  f"baseline SELECT p99 {base_p99:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

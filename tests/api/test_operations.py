@@ -1,0 +1,72 @@
+"""HTTP: token revocation, /metrics and /healthz."""
+
+import time
+
+from infra.tokens import VERIFIED_FOR_SECONDS, TokenStore
+from tests.api.test_reps_and_leads import REP
+from tests.conftest import Api
+
+
+def _token_id(header: dict[str, str]) -> str:
+    return header["Authorization"].removeprefix("Bearer sfa_").split("_", 1)[0]
+
+
+def test_a_token_revoked_by_the_serving_process_stops_working_at_once(api: Api):
+    admin = api.token("admin")
+    assert api.client.get("/v1/funnel", headers=admin).status_code == 200
+
+    api.tokens.revoke(_token_id(admin))
+
+    answer = api.client.get("/v1/funnel", headers=admin)
+    assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized")
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_a_second(api: Api):
+    admin = api.token("admin")
+    assert api.client.get("/v1/funnel", headers=admin).status_code == 200
+    elsewhere = TokenStore(api.client.app.state.services.db)  # as `sfa tokens revoke` does
+
+    elsewhere.revoke(_token_id(admin))
+    revoked_at = time.monotonic()
+    while api.client.get("/v1/funnel", headers=admin).status_code == 200:
+        assert time.monotonic() - revoked_at < VERIFIED_FOR_SECONDS + 1
+        time.sleep(0.05)
+
+    assert api.client.get("/v1/funnel", headers=admin).status_code == 401
+
+
+def test_metrics_count_requests_by_route_template_and_commands_by_route(api: Api):
+    admin = api.token("admin")
+    for n in range(3):
+        created = api.client.post("/v1/reps", json={**REP, "email": f"r{n}@example.com"},
+                                  headers=admin)
+        assert created.status_code == 201
+        assert api.client.get(f"/v1/reps/{created.json()['id']}", headers=admin).status_code == 200
+    assert api.client.get("/v1/reps/00000000-0000-0000-0000-000000000000",
+                          headers=admin).status_code == 404
+
+    text = api.client.get("/metrics").text
+
+    def value(line_start: str) -> float:
+        return float(next(line for line in text.splitlines()
+                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+
+    assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 3
+    assert value('sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="200"}') == 3
+    assert value('sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="404"}') == 1
+    assert value('sfa_commands_total{route="/v1/reps"}') == 3
+    assert value('sfa_http_request_seconds_count{method="POST",route="/v1/reps"}') == 3
+    assert value('sfa_projection_position{name="funnel"}') >= 0
+
+
+def test_healthz_reports_every_read_model_active_at_the_head(api: Api):
+    admin = api.token("admin")
+    position = api.client.post("/v1/reps", json=REP, headers=admin).json()["position"]
+    assert api.client.get(f"/v1/funnel?min_position={position}", headers=admin).status_code == 200
+
+    body = api.client.get("/healthz").json()
+
+    assert body["status"] == "ok" and body["store"] == "ok"
+    assert body["position"] == position
+    assert {p["status"] for p in body["projections"].values()} == {"active"}
+    assert len(body["projections"]) == 8
