@@ -66,10 +66,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 @contextmanager
 def served(argv: list[str], env: dict[str, str], port: int, ready_path: str,
-           timeout: float = 600) -> Iterator[None]:
-    """Starts a server process and waits until ``ready_path`` answers 200."""
+           timeout: float = 600) -> Iterator[int]:
+    """Starts a server process, waits until ``ready_path`` answers 200; yields its pid."""
     log = open(f"/tmp/sfa-bench-api-{port}.log", "w")  # noqa: SIM115 — closed below
     process = subprocess.Popen(argv, env={**os.environ, **env}, cwd=REPO_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -79,7 +95,7 @@ def served(argv: list[str], env: dict[str, str], port: int, ready_path: str,
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start; see {log.name}")
             time.sleep(0.2)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         process.wait(30)
@@ -159,11 +175,16 @@ def baseline_scenario(run: str) -> http_load.Scenario:
 
 
 def report(title: str, result: http_load.LoadResult, labels: list[str],
-           answers: list[tuple[str, bytes]]) -> None:
+           answers: list[tuple[str, bytes]], cpu_seconds: float | None = None,
+           wall_seconds: float = 0.0) -> None:
     errors = result.errors()
     print(f"\n{title}: {result.rate():,.0f} ok requests/s over {result.seconds:.1f} s "
           f"(p50 {result.median_ms():.1f} ms, p99 {result.percentile_ms(0.99):.1f} ms, "
           f"max {result.percentile_ms(1.0):.1f} ms); errors {errors or 'none'}")
+    if cpu_seconds is not None:
+        cores = cpu_seconds / wall_seconds
+        print(f"  server processes' CPU: {cores:.2f} cores busy, about "
+              f"{1000 * cores / result.rate(ok_only=False):.2f} ms per request")
     for label in labels:
         print(f"  {label:>7}: {result.rate(label):8,.0f}/s  p50 {result.median_ms(label):6.1f} ms"
               f"  p99 {result.percentile_ms(0.99, label):6.1f} ms")
@@ -181,12 +202,15 @@ def bench_commands(server_url: str, args: argparse.Namespace) -> tuple[float, fl
     sfa = str(Path(sys.executable).parent / "sfa")
     port = free_port()
     with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
-                {"SFA_DATABASE_URL": url}, port, "/healthz"):
+                {"SFA_DATABASE_URL": url}, port, "/healthz") as pid:
+        cpu = tree_cpu_seconds(pid)
         result, answers = http_load.run("127.0.0.1", port, headers,
                                         command_scenario(world, uuid4().hex[:8]),
                                         clients=args.clients, seconds=args.seconds,
                                         warmup=args.warmup)
-    report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers)
+        cpu = tree_cpu_seconds(pid) - cpu
+    report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers, cpu,
+           args.warmup + args.seconds)
     events = _count_events(url)
     print(f"  events stored in all: {events:,}")
 
@@ -198,11 +222,14 @@ def bench_commands(server_url: str, args: argparse.Namespace) -> tuple[float, fl
     port = free_port()
     uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
                "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
-    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs"):
+    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs") as pid:
+        cpu = tree_cpu_seconds(pid)
         base, base_answers = http_load.run("127.0.0.1", port, {}, baseline_scenario("b"),
                                            clients=args.clients, seconds=args.seconds,
                                            warmup=args.warmup)
-    report("baseline: validate + one INSERT per request", base, ["insert"], base_answers)
+        cpu = tree_cpu_seconds(pid) - cpu
+    report("baseline: validate + one INSERT per request", base, ["insert"], base_answers, cpu,
+           args.warmup + args.seconds)
     return result.rate(), base.rate(), result.percentile_ms(0.99)
 
 
