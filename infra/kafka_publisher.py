@@ -30,6 +30,7 @@ class ProducerConfig:
     partitions: int = 12
     max_request_size: int = 1_048_576
     request_timeout_ms: int = 10_000
+    connect_timeout_ms: int = 5_000  # to give up on an unreachable bootstrap server (then retry)
     delivery_timeout_ms: int = 120_000
     reconnect_backoff_max_ms: int = 10_000
     linger_ms: int = 5
@@ -97,6 +98,7 @@ def producer_settings(config: ProducerConfig) -> dict[str, object]:
         "request_timeout_ms": config.request_timeout_ms,
         "delivery_timeout_ms": config.delivery_timeout_ms,
         "max_block_ms": config.request_timeout_ms,
+        "bootstrap_timeout_ms": config.connect_timeout_ms,
         "reconnect_backoff_max_ms": config.reconnect_backoff_max_ms,
         "retry_backoff_ms": 200,
     }
@@ -107,7 +109,8 @@ def ensure_topic(config: ProducerConfig) -> None:
     of an existing topic is left alone: changing it would move keys to other partitions."""
     admin = KafkaAdminClient(bootstrap_servers=config.bootstrap.split(","),
                              client_id="sfa-relay-admin",
-                             request_timeout_ms=config.request_timeout_ms)
+                             request_timeout_ms=config.request_timeout_ms,
+                             bootstrap_timeout_ms=config.connect_timeout_ms)
     try:
         admin.create_topics([NewTopic(config.topic, config.partitions, 1)])
         log.info("created topic %s with %d partitions", config.topic, config.partitions)
