@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,23 +68,38 @@ class Broker:
             self.process.wait()
 
     def messages(self, topic: str, expected: int, seconds: float = 60) -> list["Message"]:
-        """Every record of ``topic`` from the start, in partition order, once at least
-        ``expected`` arrived (or the time is up)."""
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                 consumer_timeout_ms=1000)
+        """Every record of ``topic``, in partition order: read until ``expected`` distinct
+        event ids arrived and nothing more came for a second (or the time is up). (Tansu's
+        end offsets do not count records, so they cannot say where the topic ends.)"""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         try:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            deadline = time.monotonic() + seconds
+            partitions = self._partitions(consumer, topic, deadline)
             consumer.assign(partitions)
             consumer.seek_to_beginning()
             found: list[Message] = []
-            deadline = time.monotonic() + seconds
-            while len(found) < expected and time.monotonic() < deadline:
-                for records in consumer.poll(500, max_records=10_000).values():
-                    found.extend(Message(r.partition, r.offset, r.key.decode(), json.loads(r.value))
-                                 for r in records)
+            ids: set[str] = set()
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline:
+                batch = [r for records in consumer.poll(200, max_records=10_000).values()
+                         for r in records]
+                found.extend(Message(r.partition, r.offset, r.key.decode(), json.loads(r.value))
+                             for r in batch)
+                ids.update(m.value["event_id"] for m in found[len(found) - len(batch):])
+                if batch:
+                    quiet_since = time.monotonic()
+                elif len(ids) >= expected and time.monotonic() - quiet_since > 1.0:
+                    break
             return found
         finally:
             consumer.close()
+
+    @staticmethod
+    def _partitions(consumer: KafkaConsumer, topic: str, deadline: float) -> list[TopicPartition]:
+        while not (numbers := consumer.partitions_for_topic(topic)):
+            assert time.monotonic() < deadline, f"no topic {topic}"
+            time.sleep(0.1)
+        return [TopicPartition(topic, p) for p in sorted(numbers)]
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,19 @@ def broker() -> Iterator[Broker]:
 
 
 def relay_process(database_url: str, bootstrap: str, *args: str) -> subprocess.Popen[bytes]:
-    """``sfa relay`` as a real process (stderr kept for the failure message)."""
+    """``sfa relay`` as a real process; its stderr goes to a file (a pipe nobody reads
+    could fill up and block it), readable as ``process.stderr`` once it ended."""
     env = {**os.environ, "SFA_DATABASE_URL": database_url, "SFA_KAFKA_BOOTSTRAP": bootstrap}
-    return subprocess.Popen([sys.executable, "-m", "workers.cli", "relay", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "relay", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=log)
+    process.stderr = log  # type: ignore[assignment]
+    return process
+
+
+def stderr_of(process: subprocess.Popen[bytes]) -> str:
+    log = process.stderr
+    if log is None:
+        return ""
+    log.seek(0)
+    return log.read().decode(errors="replace")

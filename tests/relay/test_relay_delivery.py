@@ -3,18 +3,20 @@ against the published schemas; replay into a new topic; an event too large stops
 
 import threading
 
+from bench.dataset import load
 from infra.demo import load_demo
 from infra.event_reader import EventReader
 from infra.kafka_publisher import ProducerConfig
 from infra.relay import Relay, RelayConfig
 from infra.settings import Settings
 from infra.sqldb import Database
+from infra.store import EventStore
 from tests.relay.checks import (
     assert_topic_equals_store,
     assert_valid_against_published_schemas,
     stored_envelopes,
 )
-from tests.relay.conftest import relay_process
+from tests.relay.conftest import relay_process, stderr_of
 
 
 def _relay(database_url: str, bootstrap: str, topic: str = "sfa.events", **config: object) -> Relay:
@@ -46,9 +48,9 @@ def test_every_stored_event_arrives_in_order_per_key_and_valid(database_url, sal
 
 
 def test_replay_from_position_into_a_new_topic(postgres_url, pg_sales, broker):
-    load_demo(pg_sales, seed=6, scale="small")
+    load(Database(Settings(database_url=postgres_url)), 8000, seed=6)
     first = relay_process(postgres_url, broker.bootstrap, "--once")
-    assert first.wait(timeout=120) == 0, first.stderr.read().decode() if first.stderr else ""
+    assert first.wait(timeout=120) == 0, stderr_of(first)
     stored = stored_envelopes(postgres_url)
 
     replay = relay_process(postgres_url, broker.bootstrap, "--from-position", "0",
@@ -66,15 +68,16 @@ def test_replay_from_position_into_a_new_topic(postgres_url, pg_sales, broker):
 
 
 def test_an_event_too_large_stops_the_relay_naming_it(sqlite_url, broker):
-    sales_app = _loaded(sqlite_url)
+    EventStore(Settings(database_url=sqlite_url)).close()
     db = Database(Settings(database_url=sqlite_url))
+    load(db, 3000, seed=7)
     conn = db.connect()
     events = EventReader(db).read(conn, 0, 100_000)
     sizes = {e.position: len(_message_bytes(e)) for e in events}
     limit = sorted(sizes.values())[len(sizes) // 2]  # about half the events fit
     relay = relay_process(sqlite_url, broker.bootstrap, "--once", "--max-request-size", str(limit))
     assert relay.wait(timeout=120) == 1
-    reason = relay.stderr.read().decode() if relay.stderr else ""
+    reason = stderr_of(relay)
 
     state = conn.execute("SELECT position, status, last_error FROM sfa_relay_positions").fetchone()
     blocked = next(e for e in events if e.position > state[0])
@@ -84,16 +87,7 @@ def test_an_event_too_large_stops_the_relay_naming_it(sqlite_url, broker):
     delivered = broker.messages("sfa.events", 1, seconds=5)
     assert {m.value["position"] for m in delivered} == {e.position for e in events
                                                         if e.position <= state[0]}
-    sales_app.close()
     conn.close()
-
-
-def _loaded(url: str):  # type: ignore[no-untyped-def]
-    from infra.bootstrap import bootstrap
-
-    app = bootstrap(Settings(database_url=url))
-    load_demo(app, seed=7, scale="small")
-    return app
 
 
 def _message_bytes(event) -> bytes:  # type: ignore[no-untyped-def]
