@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from api.relay_metrics import RelayCollector
 from infra.read_models import ReadModels
 
 
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
     commands = Counter("sfa_commands_total", "Commands accepted, by route", ["route"],
                        registry=registry)
     registry.register(ProjectorCollector(app))
+    registry.register(RelayCollector(app))
 
     @app.middleware("http")
     async def measure(request: Request,

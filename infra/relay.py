@@ -104,7 +104,8 @@ class Relay:
     def _send(self, events: list[EventRecord]) -> tuple[
             list[tuple[EventRecord, FutureRecordMetadata]], Exception | None]:
         """Queues the page; stops at the first event that cannot be queued and says why."""
-        sent, problem = [], None
+        sent: list[tuple[EventRecord, FutureRecordMetadata]] = []
+        problem: Exception | None = None
         for event in events:
             key, value = message(event)
             try:

@@ -7,8 +7,10 @@ publishing, waiting for the broker, or stopped on an event it cannot publish.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from infra.event_reader import EventReader
 from infra.readstore import now_text
 from infra.sqldb import Database
 
@@ -99,3 +101,26 @@ class RelayPositions:
                 "ELSE COALESCE(error_since, ?) END, "
                 "updated_at = ? WHERE topic = ?"),
                 (status, error, error, now_text(), now_text(), topic))
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """What ``sfa relay status`` and ``/metrics`` show for one topic."""
+
+    state: RelayState
+    head: int
+    lag_events: int
+    outage_seconds: float  # since the broker stopped acknowledging; 0 when it does
+
+
+def statuses(db: Database, conn: Any) -> list[RelayStatus]:
+    reader = EventReader(db)
+    head = reader.head(conn)
+    return [RelayStatus(s, head, reader.count_after(conn, s.position) if s.position < head else 0,
+                        _seconds_since(s.error_since)) for s in RelayPositions(db).all(conn)]
+
+
+def _seconds_since(moment: str | None) -> float:
+    if moment is None:
+        return 0.0
+    return max((datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds(), 0.0)

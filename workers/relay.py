@@ -22,10 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from infra import schemas
-from infra.event_reader import EventReader
 from infra.kafka_publisher import ProducerConfig
 from infra.relay import EventTooLargeError, Progress, Relay, RelayConfig
-from infra.relay_positions import RelayPositions
+from infra.relay_positions import statuses
 from infra.settings import Settings
 from infra.sqldb import Database
 
@@ -129,23 +128,24 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
     db = Database(_settings())
     conn = db.connect()
     try:
-        states, reader = RelayPositions(db).all(conn), EventReader(db)
-        head = reader.head(conn)
-        rows = [{**asdict(s), "head": head, "lag_events": reader.count_after(conn, s.position)}
-                for s in states]
+        found = statuses(db, conn)
     finally:
         conn.close()
     if as_json:
-        for row in rows:
-            print(json.dumps(row))
+        for status in found:
+            print(json.dumps({**asdict(status.state), "head": status.head,
+                              "lag_events": status.lag_events,
+                              "outage_seconds": round(status.outage_seconds, 1)}))
         return
     table = Table(title="relay")
-    for column in ("topic", "status", "position", "lag (events)", "events/s", "since", "last error"):
+    for column in ("topic", "status", "position", "lag (events)", "events/s", "outage (s)",
+                   "updated", "last error"):
         table.add_column(column)
-    for r in rows:
-        rate = f"{r['events_per_second']:,.0f}" if r["events_per_second"] else "-"
-        table.add_row(r["topic"], r["status"], f"{r['position']}/{head}", str(r["lag_events"]),
-                      rate, (r["error_since"] or "")[:19], r["last_error"] or "")
+    for r in found:
+        s = r.state
+        rate = f"{s.events_per_second:,.0f}" if s.events_per_second else "-"
+        table.add_row(s.topic, s.status, f"{s.position}/{r.head}", str(r.lag_events), rate,
+                      f"{r.outage_seconds:.0f}", (s.updated_at or "")[:19], s.last_error or "")
     Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 

@@ -45,7 +45,8 @@ def test_relay_killed_at_random_points_loses_nothing(postgres_url, broker):
     rng, landed = random.Random(2026), 0
     for target in sorted(rng.sample(range(1, total - 2 * BATCH), KILLS)):
         relay = relay_process(postgres_url, broker.bootstrap, "--batch", str(BATCH))
-        _wait_for(lambda: _state(db)[0] >= target or relay.poll() is not None, 60, "progress")
+        _wait_for(lambda t=target, r=relay: _state(db)[0] >= t or r.poll() is not None, 60,
+                  "progress")
         time.sleep(rng.uniform(0, 0.03))  # somewhere inside the next batch
         relay.send_signal(signal.SIGKILL)
         relay.wait()
