@@ -17,7 +17,11 @@ ENVELOPE_FIELDS = ("event_id", "position", "stream_type", "stream_id", "version"
                    "data")
 
 
-class UnknownEventTypeError(Exception):
+class UnpublishableEventError(Exception):
+    """An event the relay must not pass: it stops before it, naming it, until fixed."""
+
+
+class UnknownEventTypeError(UnpublishableEventError):
     """A stored event whose type the catalog does not know: never published blindly."""
 
 

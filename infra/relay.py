@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError
 from kafka.producer.future import FutureRecordMetadata
 
-from infra.envelope import message
+from infra.envelope import UnpublishableEventError, message
 from infra.event_reader import EventReader
 from infra.kafka_publisher import BrokerUnavailableError, KafkaPublisher, ProducerConfig
 from infra.read_models import Waiter
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position, head)
 
 
-class EventTooLargeError(Exception):
+class EventTooLargeError(UnpublishableEventError):
     """An event the broker cannot take: the relay stops before it, naming it."""
 
 
@@ -69,6 +69,7 @@ class Relay:
         self.positions.ensure_row(self.conn, self.topic)
         self.position = self.positions.get(self.conn, self.topic).position
         self._stop = threading.Event()
+        self._status = "idle"
 
     def close(self) -> None:
         self.publisher.discard()
@@ -150,7 +151,7 @@ class Relay:
             moved = self.positions.get(self.conn, self.topic).position
             log.warning("another relay moved %s to %d; going on from there", self.topic, moved)
             position = moved
-        self.position = position
+        self.position, self._status = position, "publishing"
 
     def _stalled(self, seconds: float) -> bool:
         self.report("waiting_for_broker", f"no acknowledgement from the broker for {seconds:.0f} s")
@@ -158,6 +159,7 @@ class Relay:
 
     def report(self, status: str, error: str | None = None) -> None:
         self.positions.report(self.conn, self.topic, status, error)
+        self._status = status
 
     def run(self, stop: threading.Event, once: bool = False,
             progress: Progress | None = None) -> int:
@@ -174,13 +176,13 @@ class Relay:
                     failures += 1
                     self._retry_later(failures, str(error))
                     continue
-                except EventTooLargeError as error:
+                except UnpublishableEventError as error:
                     self.report("failed", str(error))
                     raise
                 if progress is not None:
                     progress(self.position, self.head())
                 if published == 0:
-                    if self.state().status != "caught_up":
+                    if self._status != "caught_up":
                         self.report("caught_up")
                     if once:
                         break

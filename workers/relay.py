@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from infra import schemas
+from infra.envelope import UnpublishableEventError
 from infra.kafka_publisher import ProducerConfig
-from infra.relay import EventTooLargeError, Progress, Relay, RelayConfig
+from infra.relay import Progress, Relay, RelayConfig
 from infra.relay_positions import statuses
 from infra.settings import Settings
 from infra.sqldb import Database
@@ -71,6 +72,7 @@ def relay(
                               partitions=partitions, max_request_size=max_request_size)
     config = RelayConfig(producer, batch_size=batch, ack_patience=ack_patience)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is every connection
     _run(Relay(Database(settings), config), once, from_position)
 
 
@@ -86,7 +88,7 @@ def _run(relay: Relay, once: bool, from_position: int | None) -> None:
                 return
         position = relay.run(stop, once=once)
         print(f"sfa: relay to {relay.topic} at position {position}", file=sys.stderr)
-    except EventTooLargeError as error:
+    except UnpublishableEventError as error:
         _fail(f"relay stopped: {error}")
     finally:
         relay.close()
