@@ -28,8 +28,7 @@ def consume(bootstrap: str, topic: str, apply: Callable[[Event], None],
                              enable_auto_commit=False, auto_offset_reset="earliest",
                              # a group (re)join waits up to these: keep them short
                              max_poll_interval_ms=5_000, session_timeout_ms=6_000,
-                             heartbeat_interval_ms=1_000,
-                             value_deserializer=json.loads)
+                             heartbeat_interval_ms=1_000)
     seen: set[str] = set()  # in production: a table, written with apply's effects
     last_version: dict[str, int] = {}
     applied, idle_since = 0, time.monotonic()
@@ -41,7 +40,7 @@ def consume(bootstrap: str, topic: str, apply: Callable[[Event], None],
             for records in polled.values():
                 idle_since = time.monotonic()
                 for record in records:
-                    event = record.value
+                    event = json.loads(record.value)
                     if event["event_id"] in seen:
                         continue  # a repeat: applied before
                     # First occurrences of one stream arrive in version order: check it.

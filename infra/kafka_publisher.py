@@ -5,8 +5,8 @@ acknowledgement mean what the relay needs them to mean.
 - ``max_in_flight_requests_per_connection=1``: the producer never has two requests on the
   wire, so a retried batch cannot overtake a later one — order per partition (hence per
   key) holds whatever the broker does with producer sequence numbers.
-- ``enable_idempotence=True``: where the broker implements it, producer-level retries do
-  not write duplicates either.
+- idempotence (kafka-python's default, which it turns off for brokers older than 0.11):
+  where the broker implements it, producer-level retries do not write duplicates either.
 - The default partitioner hashes the key with murmur2 (as the Java client does): every
   event of one aggregate goes to the same partition.
 """
@@ -90,7 +90,8 @@ def producer_settings(config: ProducerConfig) -> dict[str, object]:
         "bootstrap_servers": config.bootstrap.split(","),
         "client_id": "sfa-relay",
         "acks": "all",
-        "enable_idempotence": True,
+        # enable_idempotence is left at kafka-python's default (on): so it is switched off,
+        # with a warning, for a broker too old for it, where True would refuse to start.
         "max_in_flight_requests_per_connection": 1,
         "linger_ms": config.linger_ms,
         "batch_size": config.batch_size,
