@@ -3,9 +3,9 @@ a paused broker (SIGSTOP), a broker that is not there yet. Nothing may go missin
 per key must hold, and repeats may only come from the unacknowledged tail."""
 
 import random
-from collections import Counter
 import signal
 import time
+from collections import Counter
 from typing import Any
 
 from bench.dataset import load
