@@ -48,10 +48,11 @@ def test_relay_killed_at_random_points_loses_nothing(postgres_url, broker):
     total = load(db, 20_000, seed=3)
     rng, landed, killed_at = random.Random(2026), 0, []
     for target in sorted(rng.sample(range(1, total - 2 * BATCH), KILLS)):
-        start = _state(db)[0]  # this process must publish something before it is killed
+        # this process must publish something before it is killed
+        reach = max(target, _state(db)[0] + 1)
         relay = relay_process(postgres_url, broker.bootstrap, *SMALL_REQUESTS)
-        _wait_for(lambda t=max(target, start + 1), r=relay: _state(db)[0] >= t or r.poll() is not None,
-                  60, "progress")
+        _wait_for(lambda t=reach, r=relay: _state(db)[0] >= t or r.poll() is not None, 60,
+                  "progress")
         time.sleep(rng.uniform(0, 0.03))  # somewhere inside the next batch
         relay.send_signal(signal.SIGKILL)
         relay.wait()
