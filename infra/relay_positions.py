@@ -114,10 +114,13 @@ class RelayStatus:
 
 
 def statuses(db: Database, conn: Any) -> list[RelayStatus]:
+    states = RelayPositions(db).all(conn)
+    if not states:
+        return []  # no relay ran here (maybe not even a store yet)
     reader = EventReader(db)
     head = reader.head(conn)
     return [RelayStatus(s, head, reader.count_after(conn, s.position) if s.position < head else 0,
-                        _seconds_since(s.error_since)) for s in RelayPositions(db).all(conn)]
+                        _seconds_since(s.error_since)) for s in states]
 
 
 def _seconds_since(moment: str | None) -> float:

@@ -28,6 +28,7 @@ from infra.relay import Progress, Relay, RelayConfig
 from infra.relay_positions import statuses
 from infra.settings import Settings
 from infra.sqldb import Database
+from infra.store import EventStore
 
 relay_app = typer.Typer(help="Publish the event stream to Kafka (SFA_KAFKA_BOOTSTRAP).",
                         invoke_without_command=True)
@@ -73,6 +74,7 @@ def relay(
     config = RelayConfig(producer, batch_size=batch, ack_patience=ack_patience)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is every connection
+    EventStore(settings).close()  # a fresh database gets the store's tables: nothing to publish yet
     _run(Relay(Database(settings), config), once, from_position)
 
 

@@ -3,6 +3,8 @@
 import dataclasses
 import importlib.util
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +51,23 @@ def test_the_consumer_example_applies_each_event_once_in_order(sqlite_url, broke
 
 def test_the_committed_schemas_are_what_the_event_classes_generate():
     assert schemas.check(DOCS) == []
+
+
+def test_sfa_relay_schemas_check_passes_on_docs_and_fails_on_an_edited_schema(tmp_path: Path):
+    shutil.copytree(DOCS / "schemas", tmp_path / "schemas")
+    shutil.copy(DOCS / "asyncapi.json", tmp_path / "asyncapi.json")
+    edited = tmp_path / "schemas/events/StockReceived.v1.json"
+    edited.write_text(edited.read_text().replace('"integer"', '"number"'))
+
+    def check(out: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "workers.cli", "relay", "schemas", "--check",
+                               "--out", str(out)], capture_output=True, text=True, timeout=60)
+
+    assert check(DOCS).returncode == 0
+    failed = check(tmp_path)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("sfa: schemas/events/StockReceived.v1.json: differs from the "
+                                    "event class; a changed event needs a new schema_version")
 
 
 def test_a_changed_event_class_without_a_new_schema_version_fails_the_check(monkeypatch):
