@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.relay_metrics import RelayCollector
 from infra.read_models import ReadModels
 
 
@@ -79,6 +80,7 @@ def install(app: FastAPI) -> None:
     commands = Counter("sfa_commands_total", "Commands accepted, by route", ["route"],
                        registry=registry)
     registry.register(ProjectorCollector(app))
+    registry.register(RelayCollector(app))
 
     app.add_middleware(MeasureRequests, requests=requests, latency=latency, commands=commands)
 

@@ -1,0 +1,129 @@
+"""Where the Kafka relay keeps its place: one row per topic in ``sfa_relay_positions``.
+
+``position`` is the last global position whose event *and every event before it* the
+broker acknowledged for that topic; the relay resumes after it. ``status`` and
+``last_error`` tell operators (``sfa relay status``, ``/metrics``) whether the relay is
+publishing, waiting for the broker, or stopped on an event it cannot publish.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.event_reader import EventReader
+from infra.readstore import now_text
+from infra.sqldb import Database
+
+TABLE = "sfa_relay_positions"
+CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+    topic TEXT PRIMARY KEY, position BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'idle', last_error TEXT, error_since TEXT,
+    events_per_second REAL, updated_at TEXT)"""
+STATUSES = ("idle", "publishing", "caught_up", "waiting_for_broker", "failed")
+
+
+@dataclass(frozen=True)
+class RelayState:
+    topic: str
+    position: int
+    status: str = "idle"
+    last_error: str | None = None
+    error_since: str | None = None
+    events_per_second: float | None = None
+    updated_at: str | None = None
+
+
+class RelayPositions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_table(self, conn: Any) -> None:
+        """Created on first use; a concurrent creator may win the race (then it exists)."""
+        if self.db.table_exists(conn, TABLE):
+            return
+        try:
+            with self.db.transaction(conn) as cursor:
+                cursor.execute(CREATE_TABLE)
+        except Exception:
+            if not self.db.table_exists(conn, TABLE):
+                raise
+
+    def all(self, conn: Any) -> list[RelayState]:
+        if not self.db.table_exists(conn, TABLE):
+            return []
+        cursor = conn.execute(f"SELECT * FROM {TABLE} ORDER BY topic")
+        names = [d[0] for d in cursor.description]
+        return [RelayState(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def get(self, conn: Any, topic: str) -> RelayState:
+        """The topic's state; a topic never published to starts before the first event."""
+        cursor = conn.execute(self.db.sql(f"SELECT * FROM {TABLE} WHERE topic = ?"), (topic,))
+        row = cursor.fetchone()
+        if row is None:
+            return RelayState(topic, 0)
+        names = [d[0] for d in cursor.description]
+        return RelayState(**dict(zip(names, row, strict=True)))
+
+    def ensure_row(self, conn: Any, topic: str) -> None:
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {TABLE} (topic, position, status, updated_at) VALUES (?, 0, 'idle', ?) "
+                "ON CONFLICT (topic) DO NOTHING"), (topic, now_text()))
+
+    def start_at(self, conn: Any, topic: str, position: int) -> None:
+        """Sets the topic's position (a replay from ``position``), creating the row if needed."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {TABLE} (topic, position, status, updated_at) VALUES (?, ?, 'idle', ?) "
+                "ON CONFLICT (topic) DO UPDATE SET position = excluded.position, "
+                "last_error = NULL, error_since = NULL, updated_at = excluded.updated_at"),
+                (topic, position, now_text()))
+
+    def advance(self, conn: Any, topic: str, expected: int, position: int,
+                rate: float | None) -> bool:
+        """Moves the position after the broker acknowledged, only if nobody else moved it
+        (a second relay on the same topic must not make this one skip events)."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"UPDATE {TABLE} SET position = ?, status = 'publishing', last_error = NULL, "
+                "error_since = NULL, events_per_second = COALESCE(?, events_per_second), "
+                "updated_at = ? WHERE topic = ? AND position = ?"),
+                (position, rate, now_text(), topic, expected))
+            return bool(cursor.rowcount == 1)
+
+    def report(self, conn: Any, topic: str, status: str, error: str | None = None) -> None:
+        """Records the relay's condition; ``error_since`` keeps the start of an outage."""
+        assert status in STATUSES, status
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"UPDATE {TABLE} SET status = ?, last_error = ?, "
+                "error_since = CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL "
+                "ELSE COALESCE(error_since, ?) END, "
+                "updated_at = ? WHERE topic = ?"),
+                (status, error, error, now_text(), now_text(), topic))
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """What ``sfa relay status`` and ``/metrics`` show for one topic."""
+
+    state: RelayState
+    head: int
+    lag_events: int
+    outage_seconds: float  # since the broker stopped acknowledging; 0 when it does
+
+
+def statuses(db: Database, conn: Any) -> list[RelayStatus]:
+    states = RelayPositions(db).all(conn)
+    if not states:
+        return []  # no relay ran here (maybe not even a store yet)
+    reader = EventReader(db)
+    head = reader.head(conn)
+    return [RelayStatus(s, head, reader.count_after(conn, s.position) if s.position < head else 0,
+                        _seconds_since(s.error_since)) for s in states]
+
+
+def _seconds_since(moment: str | None) -> float:
+    if moment is None:
+        return 0.0
+    return max((datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds(), 0.0)

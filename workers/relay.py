@@ -1,0 +1,168 @@
+"""``sfa relay``: publishes the event stream to Kafka; ``sfa relay status``; ``sfa relay schemas``.
+
+Wiring only: the relay itself is ``infra.relay``.
+"""
+
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError as SettingsError
+from rich.console import Console
+from rich.table import Table
+
+from infra import schemas
+from infra.envelope import UnpublishableEventError
+from infra.kafka_publisher import ProducerConfig
+from infra.relay import Progress, Relay, RelayConfig
+from infra.relay_positions import statuses
+from infra.settings import Settings
+from infra.sqldb import Database
+from infra.store import EventStore
+
+relay_app = typer.Typer(help="Publish the event stream to Kafka (SFA_KAFKA_BOOTSTRAP).",
+                        invoke_without_command=True)
+
+
+def _fail(reason: str) -> None:
+    print(f"sfa: {reason}", file=sys.stderr)
+    raise typer.Exit(code=1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except SettingsError as error:
+        _fail(f"invalid configuration: {error.errors()[0]['msg']}")
+        raise  # unreachable
+
+
+@relay_app.callback()
+def relay(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option(help="Publish up to the head of the log, then exit.")] = False,
+    topic: Annotated[str | None, typer.Option(help="Topic (default SFA_KAFKA_TOPIC).")] = None,
+    from_position: Annotated[int | None, typer.Option(
+        min=0, help="Re-publish every event after this position (0: all history), "
+                    "e.g. into a new --topic, with a progress bar.")] = None,
+    partitions: Annotated[int, typer.Option(
+        min=1, help="Partitions of a topic the relay creates (an existing one keeps its own).")] = 12,
+    batch: Annotated[int, typer.Option(min=1, help="Events per acknowledged batch.")] = 5000,
+    max_request_size: Annotated[int, typer.Option(
+        help="Largest Kafka record, in bytes (the producer's max_request_size).")] = 1_048_576,
+    ack_patience: Annotated[float, typer.Option(
+        help="Seconds without acknowledgement before reporting waiting_for_broker.")] = 5.0,
+) -> None:
+    """Follow the store's global order and publish every event (at least once, in order per key)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings()
+    if not settings.kafka_bootstrap:
+        _fail("SFA_KAFKA_BOOTSTRAP is not set: the relay has no broker to publish to")
+    producer = ProducerConfig(settings.kafka_bootstrap or "", topic or settings.kafka_topic,
+                              partitions=partitions, max_request_size=max_request_size)
+    config = RelayConfig(producer, batch_size=batch, ack_patience=ack_patience)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is every connection
+    EventStore(settings).close()  # a fresh database gets the store's tables: nothing to publish yet
+    _run(Relay(Database(settings), config), once, from_position)
+
+
+def _run(relay: Relay, once: bool, from_position: int | None) -> None:
+    stop = _stop_on_signals()
+    try:
+        if from_position is not None:
+            relay.start_at(from_position)
+            with replay_progress(relay.topic, from_position) as tick:
+                position = relay.run(stop, once=True, progress=tick)
+            print(f"sfa: replayed into {relay.topic} up to position {position}", file=sys.stderr)
+            if once or stop.is_set():
+                return
+        position = relay.run(stop, once=once)
+        print(f"sfa: relay to {relay.topic} at position {position}", file=sys.stderr)
+    except UnpublishableEventError as error:
+        _fail(f"relay stopped: {error}")
+    finally:
+        relay.close()
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
+
+
+@contextmanager
+def replay_progress(topic: str, start: int) -> Iterator[Progress]:
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rate]} events/s"), TimeRemainingColumn())
+    started = time.monotonic()
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"replaying into {topic}", total=None, rate="-")
+
+        def tick(position: int, head: int) -> None:
+            rate = (position - start) / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=position - start, total=max(head - start, 1),
+                       rate=f"{rate:,.0f}")
+
+        yield tick
+
+
+@relay_app.command("status")
+def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+           ) -> None:
+    """Each topic the relay publishes to: position / head, lag, status, last error."""
+    db = Database(_settings())
+    conn = db.connect()
+    try:
+        found = statuses(db, conn)
+    finally:
+        conn.close()
+    if as_json:
+        for status in found:
+            print(json.dumps({**asdict(status.state), "head": status.head,
+                              "lag_events": status.lag_events,
+                              "outage_seconds": round(status.outage_seconds, 1)}))
+        return
+    table = Table(title="relay")
+    for column in ("topic", "status", "position", "lag (events)", "events/s", "outage (s)",
+                   "updated", "last error"):
+        table.add_column(column)
+    for r in found:
+        s = r.state
+        rate = f"{s.events_per_second:,.0f}" if s.events_per_second else "-"
+        table.add_row(s.topic, s.status, f"{s.position}/{r.head}", str(r.lag_events), rate,
+                      f"{r.outage_seconds:.0f}", (s.updated_at or "")[:19], s.last_error or "")
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+@relay_app.command("schemas")
+def write_schemas(
+    out: Annotated[Path, typer.Option(help="Directory to write into.")] = Path("docs"),
+    check: Annotated[bool, typer.Option(help="Only compare; exit 1 on a difference.")] = False,
+) -> None:
+    """Generate the JSON Schemas and the AsyncAPI document from the event classes."""
+    if check:
+        problems = schemas.check(out)
+        if problems:
+            _fail("; ".join(problems))
+        print("schemas up to date")
+        return
+    print(f"wrote {len(schemas.write(out))} files under {out}")
