@@ -1,0 +1,125 @@
+"""Recomputes the hash chain from the events and names the first position that breaks it.
+
+One paged query joins each event to its chain row (no per-event round trips). Walking the
+events in global order with the recomputed hash of the previous one:
+- an event whose chain row has another ``previous`` than the event before it: the event at
+  that ``previous`` position was **removed** (or the one before was inserted: see below);
+- an event with no chain row at or below the sealed head: it was **inserted**;
+- a recomputed hash that differs from the chain row's: the event was **altered** — its bytes,
+  stream, version or topic, or it was moved (two swapped events break at the first of them);
+- chain rows past the last event: the events at the end were **removed**.
+Events after the sealed head are counted as not yet sealed, which is not tampering.
+Published checkpoints (``checkpoints``) also catch a chain table rewritten to match.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.audit.chain import GENESIS, chain_at, chain_head, event_hash, stream_column
+from infra.audit.tables import CHAIN, ensure_tables
+from infra.sqldb import Database
+
+
+@dataclass(frozen=True)
+class Broken:
+    position: int
+    kind: str  # altered | removed | inserted | checkpoint
+    detail: str
+
+
+@dataclass
+class Verdict:
+    checked: int = 0
+    head: int = 0  # the last sealed position
+    unsealed: int = 0
+    broken: Broken | None = None
+    checkpoints: int = 0
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+@dataclass
+class _Walk:
+    previous_position: int
+    previous_hash: bytes
+    head: int
+    checkpoints: dict[int, bytes] = field(default_factory=dict)
+
+
+class Verifier:
+    def __init__(self, db: Database, page: int = 20_000) -> None:
+        self.db, self.page = db, page
+        pos, table = db.position_column, db.events_table
+        self._statement = db.sql(
+            f"SELECT e.{pos}, {stream_column(db, 'e.')}, e.originator_version, e.topic, e.state, "
+            f"c.previous, c.hash FROM {table} e LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
+            f"WHERE e.{pos} > ? ORDER BY e.{pos} LIMIT ?")
+
+    def verify(self, conn: Any, start: int = 1,
+               checkpoints: dict[int, bytes] | None = None) -> Verdict:
+        """Checks every event from position ``start`` on (trusting the chain row before it)."""
+        ensure_tables(self.db, conn)
+        head, _ = chain_head(self.db, conn)
+        before, before_hash = chain_at(self.db, conn, start) if start > 1 else (0, GENESIS)
+        wanted = {p: h for p, h in (checkpoints or {}).items() if p >= start}
+        walk = _Walk(before, before_hash, head, wanted)
+        verdict = Verdict(head=head)
+        after = before
+        while verdict.broken is None:
+            rows = conn.execute(self._statement, [after, self.page]).fetchall()
+            if not rows:
+                break
+            verdict.broken = self._page(rows, walk, verdict)
+            after = rows[-1][0]
+        if verdict.broken is None:
+            verdict.broken = self._tail(conn, walk) or self._missed_checkpoint(walk)
+        return verdict
+
+    def _page(self, rows: list[Any], walk: _Walk, verdict: Verdict) -> Broken | None:
+        for position, stream_hex, version, topic, state, previous, stored in rows:
+            if position > walk.head:
+                verdict.unsealed += 1
+                continue
+            if stored is None:
+                return Broken(position, "inserted", f"event at position {position} has no chain "
+                              "record: it was inserted after sealing")
+            if previous != walk.previous_position:
+                return self._gap(position, int(previous), walk)
+            digest = event_hash(walk.previous_hash, position, stream_hex, version, topic, state)
+            if digest != bytes(stored):
+                return Broken(position, "altered", f"event at position {position} does not match "
+                              "its chain hash: altered or moved")
+            if position in walk.checkpoints and walk.checkpoints.pop(position) != digest:
+                return Broken(position, "checkpoint", f"chain hash at position {position} differs "
+                              "from the published checkpoint: the chain was rewritten")
+            walk.previous_position, walk.previous_hash = position, digest
+            verdict.checked += 1
+        return None
+
+    @staticmethod
+    def _gap(position: int, previous: int, walk: _Walk) -> Broken:
+        if previous > walk.previous_position:
+            return Broken(previous, "removed", f"event at position {previous} is missing "
+                          f"(the chain record of {position} follows it)")
+        return Broken(position, "inserted", f"the chain record of position {position} follows "
+                      f"{previous}, not {walk.previous_position}: position "
+                      f"{walk.previous_position} was inserted")
+
+    def _tail(self, conn: Any, walk: _Walk) -> Broken | None:
+        if walk.previous_position >= walk.head:
+            return None
+        row = conn.execute(self.db.sql(f"SELECT MIN(position) FROM {CHAIN} WHERE position > ?"),
+                           [walk.previous_position]).fetchone()
+        missing = int(row[0])
+        return Broken(missing, "removed", f"event at position {missing} is missing "
+                      f"(sealed up to {walk.head})")
+
+    @staticmethod
+    def _missed_checkpoint(walk: _Walk) -> Broken | None:
+        for position in sorted(walk.checkpoints):
+            if position <= walk.head:
+                return Broken(position, "checkpoint", f"published checkpoint at position "
+                              f"{position} names an event that is not in the store")
+        return None

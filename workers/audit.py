@@ -1,0 +1,90 @@
+"""``sfa audit``: the auditors' commands (history, verify, seal, checkpoints, export, forget)."""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError as SettingsError
+from rich.console import Console
+
+from infra.audit import checkpoints
+from infra.audit.seal import Sealer
+from infra.audit.verify import Verifier
+from infra.settings import Settings
+from infra.sqldb import Database
+
+audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
+                        no_args_is_help=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def fail(reason: str) -> None:
+    print(f"sfa: {reason}", file=sys.stderr)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def connected() -> Iterator[tuple[Database, Any]]:
+    try:
+        db = Database(Settings())
+        conn = db.connect()
+    except SettingsError as error:
+        fail(f"invalid configuration: {error.errors()[0]['msg']}")
+        raise
+    except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
+        fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
+        raise
+    try:
+        yield db, conn
+    finally:
+        conn.close()
+
+
+@audit_app.command("seal")
+def seal() -> None:
+    """Append the chain records of every event not sealed yet."""
+    with connected() as (db, conn):
+        sealed = Sealer(db).seal(conn)
+        out.print(f"Sealed {sealed} events; head {checkpoints.latest(db, conn)['position']}.")
+
+
+@audit_app.command("verify")
+def verify(
+    start: Annotated[int, typer.Option("--from", min=1, help="First position to check.")] = 1,
+    published: Annotated[Path | None, typer.Option(
+        "--checkpoints", help="A published checkpoint file (JSON lines) to check against.")] = None,
+    seal_first: Annotated[bool, typer.Option("--seal/--no-seal",
+                                             help="Seal new events before checking.")] = False,
+) -> None:
+    """Recompute the hash chain; exit 1 naming the first position altered, removed or inserted."""
+    with connected() as (db, conn):
+        if seal_first:
+            Sealer(db).seal(conn)
+        wanted = checkpoints.load(published) if published else None
+        verdict = Verifier(db).verify(conn, start, wanted)
+    if verdict.broken is not None:
+        fail(f"chain broken at position {verdict.broken.position} ({verdict.broken.kind}): "
+             f"{verdict.broken.detail}")
+    unsealed = f"; {verdict.unsealed} newer events not yet sealed" if verdict.unsealed else ""
+    out.print(f"Intact: {verdict.checked} events checked up to position {verdict.head}{unsealed}.")
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    target: Annotated[Path | None, typer.Option(
+        "--out", help="Append the checkpoint to this file (JSON lines) to publish it.")] = None,
+    seal_first: Annotated[bool, typer.Option("--seal/--no-seal")] = True,
+) -> None:
+    """Print (and append to --out) the sealed head's position and hash."""
+    import json
+
+    with connected() as (db, conn):
+        if seal_first:
+            Sealer(db).seal(conn)
+        record = checkpoints.latest(db, conn)
+    if target is not None:
+        checkpoints.publish(record, target)
+    print(json.dumps(record, sort_keys=True))
