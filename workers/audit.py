@@ -1,16 +1,21 @@
 """``sfa audit``: the auditors' commands (history, verify, seal, checkpoints, export, forget)."""
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError as SettingsError
 from rich.console import Console
+from rich.table import Table
 
+from domain.errors import DomainError
 from infra.audit import checkpoints
+from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
 from infra.settings import Settings
@@ -79,8 +84,6 @@ def checkpoint(
     seal_first: Annotated[bool, typer.Option("--seal/--no-seal")] = True,
 ) -> None:
     """Print (and append to --out) the sealed head's position and hash."""
-    import json
-
     with connected() as (db, conn):
         if seal_first:
             Sealer(db).seal(conn)
@@ -88,3 +91,48 @@ def checkpoint(
     if target is not None:
         checkpoints.publish(record, target)
     print(json.dumps(record, sort_keys=True))
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--as-of must be an ISO 8601 instant, got {value!r}")
+        raise
+
+
+@audit_app.command("history")
+def history(
+    account_id: Annotated[str, typer.Argument(help="Account id (UUID).")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant (default: now); "
+                                              "a time without offset is UTC.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document {events, state}.")] = False,
+) -> None:
+    """Every event that touched the account, in global order, and its state as of --as-of."""
+    instant = _instant(as_of)
+    with connected() as (db, conn):
+        try:
+            found = AuditHistory(db, conn).history(account_id, instant)
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
+    if not found["events"]:
+        fail(f"no events of account {account_id} (as of {as_of or 'now'})")
+    if as_json:
+        print(json.dumps(found, default=str))
+        return
+    out.print(_events_table(account_id, found["events"]))
+    out.print_json(data=found["state"])
+
+
+def _events_table(account_id: str, events: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"account {account_id}: {len(events)} events")
+    for column in ("position", "occurred at", "stream", "version", "type", "actor",
+                   "correlation", "hash"):
+        table.add_column(column, justify="right" if column in ("position", "version") else "left")
+    for e in events:
+        table.add_row(str(e["position"]), e["occurred_at"][:19], f"{e['stream_type']} "
+                      f"{e['stream_id'][:8]}", str(e["version"]), e["type"], e["actor"] or "",
+                      (e["correlation_id"] or "")[:12], (e["hash"] or "unsealed")[:12])
+    return table

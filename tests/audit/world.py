@@ -1,6 +1,6 @@
 """A small customer world built through the real commands, shared by the audit tests."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,13 +19,13 @@ class World:
     order: str
     other_account: str
     other_deal: str
-    answers: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (instant, state)
 
 
 def build(sales: Sales, record: Any = None) -> World:
-    """Ann's customer Acme (from a converted lead) and Bob's customer Beta; ``record(instant)``
-    is called after each step so a test can keep what the system answered then."""
-    note = record or (lambda instant: None)
+    """Ann's customer Acme (from a converted lead) and Bob's customer Beta;
+    ``record(instant, account, deal, order)`` is called after steps of Acme's history so a
+    test can keep what the system answered at that instant."""
+    note = record or (lambda *args: None)
     ann = str(sales.reps.hire(at(1), name="Ann", email="ann@example.com", role="rep",
                               team="north", region="north").stream_id)
     bob = str(sales.reps.hire(at(1), name="Bob", email="bob@example.com", role="rep",
@@ -44,16 +44,16 @@ def build(sales: Sales, record: Any = None) -> World:
     sales.leads.qualify(at(4), lead)
     converted = sales.conversion.convert(at(5), lead)
     account, deal = converted.account_id, converted.opportunity_id
-    note(at(5, 12).now)
+    note(at(5, 12).now, account, deal, None)
     sales.opportunities.change_stage(at(8), deal, stage="proposal")
-    note(at(8, 12).now)
+    note(at(8, 12).now, account, deal, None)
     sales.accounts.grade(at(9), account, grade="A")
-    note(at(9, 12).now)
+    note(at(9, 12).now, account, deal, None)
     sales.opportunities.change_stage(at(12), deal, stage="closed_won")
     order = str(sales.orders.place(at(13), account_id=account, lines=[("W-1", 5)],
                                    opportunity_id=deal).stream_id)
-    note(at(13, 12).now)
+    note(at(13, 12).now, account, deal, order)
     sales.orders.confirm(at(14), order)
     sales.orders.ship(at(15), order, shipment_id="s1", lines=[("W-1", 5)])
-    note(at(15, 12).now)
+    note(at(15, 12).now, account, deal, order)
     return World(ann, account, lead, converted.contact_id, deal, order, other, other_deal)
