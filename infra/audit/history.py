@@ -12,9 +12,10 @@ folded per stream (``infra.queries.timeline.state_from``).
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from domain.catalog import EVENT_TYPES
-from infra.audit.chain import chain_head
+from infra.audit.chain import GENESIS, chain_head
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
 from infra.event_reader import EventReader
@@ -22,6 +23,17 @@ from infra.ids import parse_id
 from infra.queries.timeline import state_from
 from infra.sqldb import Database
 from projections.base import EventRecord
+
+
+def _previous_hash(previous: int | None, digest: bytes | None) -> bytes | None:
+    if previous is None:
+        return None  # not sealed yet
+    return GENESIS if previous == 0 else (bytes(digest) if digest is not None else None)
+
+
+def _rfc3339(stored: str, when: datetime) -> str:
+    """The stored text when it already is UTC (it is, as the codec writes it), else ``when``."""
+    return stored if stored.endswith("+00:00") else when.isoformat()
 
 
 def _utc(value: datetime) -> datetime:
@@ -39,18 +51,60 @@ class AuditHistory:
         events = self.events(account_id, as_of)
         return {"events": events, "state": state_from(events, as_of)}
 
-    def events(self, account_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    def events(self, account_id: str, as_of: datetime | None = None,
+               with_stored: bool = False) -> list[dict[str, Any]]:
+        """The account's events up to ``as_of`` in global order; ``with_stored`` adds the
+        stored bytes and the previous sealed position (for exports)."""
         ensure_tables(self.db, self.conn)
         account = str(parse_id(account_id, "account_id"))
         links, moves = self._index(account)
-        records = self.reader.by_streams(self.conn, list(links))
+        rows = self._by_streams(list(links))
         orders = {link for link, kind in links.items() if kind == "order"}
-        records += self.reader.by_positions(self.conn, self._moves_of(orders, moves))
-        records.sort(key=lambda r: r.position)
-        hashes = self._hashes([r.position for r in records])
+        rows += self._by_positions(self._moves_of(orders, moves))
+        rows.sort(key=lambda row: int(row[0]))
+        records = self.reader.decode([row[:5] for row in rows])
         limit = _utc(as_of) if as_of is not None else None
-        return [self._event(r, hashes) for r in records
-                if limit is None or _utc(r.occurred_at) <= limit]
+        found = []
+        for record, row in zip(records, rows, strict=True):
+            when = _utc(record.occurred_at)
+            if limit is not None and when > limit:
+                continue
+            event = self._event(record, when, row[6], _previous_hash(row[5], row[7]))
+            if with_stored:
+                event.update(stored=bytes(row[4]), previous_position=row[5])
+            found.append(event)
+        return found
+
+    def _select(self, where: str) -> str:
+        """Events with their chain hash and the hash before them, in one query."""
+        pos, table = self.db.position_column, self.db.events_table
+        stream = "e.originator_id" if self.db.backend == "sqlite" else "e.originator_id::text"
+        return (f"SELECT e.{pos}, {stream}, e.originator_version, e.topic, e.state, "
+                f"c.previous, c.hash, p.hash FROM {table} e "
+                f"LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
+                f"LEFT JOIN {CHAIN} p ON p.position = c.previous WHERE {where}")
+
+    def _by_streams(self, streams: list[str]) -> list[Any]:
+        """Through the events table's primary key (stream id, version)."""
+        if not streams:
+            return []
+        if self.db.backend == "sqlite":
+            ids = [UUID(s).hex for s in streams]
+            marks = ",".join("?" * len(ids))
+            return list(self.conn.execute(self._select(f"e.originator_id IN ({marks})"),
+                                          ids).fetchall())
+        return list(self.conn.execute(self._select("e.originator_id = ANY(%s::uuid[])"),
+                                      (streams,)).fetchall())
+
+    def _by_positions(self, positions: list[int]) -> list[Any]:
+        if not positions:
+            return []
+        if self.db.backend == "sqlite":
+            marks = ",".join("?" * len(positions))
+            return list(self.conn.execute(self._select(f"e.rowid IN ({marks})"),
+                                          positions).fetchall())
+        return list(self.conn.execute(self._select("e.notification_id = ANY(%s)"),
+                                      (positions,)).fetchall())
 
     def _index(self, account: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
         """(link id -> kind, [(position, order id)] of the unsealed tail)."""
@@ -81,39 +135,15 @@ class AuditHistory:
         found = [int(p) for (p,) in self.conn.execute(statement, sorted(orders)).fetchall()]
         return found + [p for p, order in tail if canonical(order) in orders]
 
-    def _hashes(self, positions: list[int]) -> dict[int, tuple[bytes, bytes | None]]:
-        """position -> (hash, previous hash) of the sealed ones."""
-        chain = self._chain_rows(positions)
-        previous = self._chain_rows([p for p, _ in chain.values() if p not in chain and p > 0])
-        known = {**chain, **previous}
-        return {position: (digest, known[prev][1] if prev in known else
-                           (bytes(32) if prev == 0 else None))
-                for position, (prev, digest) in chain.items()}
-
-    def _chain_rows(self, positions: list[int]) -> dict[int, tuple[int, bytes]]:
-        found: dict[int, tuple[int, bytes]] = {}
-        for start in range(0, len(positions), 5_000):
-            part = positions[start:start + 5_000]
-            if self.db.backend == "sqlite":
-                marks = ",".join("?" * len(part))
-                statement = (f"SELECT position, previous, hash FROM {CHAIN} "
-                             f"WHERE position IN ({marks})")
-                rows = self.conn.execute(statement, part).fetchall()
-            else:
-                rows = self.conn.execute(f"SELECT position, previous, hash FROM {CHAIN} "
-                                         "WHERE position = ANY(%s)", (part,)).fetchall()
-            found.update({int(p): (int(prev), bytes(h)) for p, prev, h in rows})
-        return found
-
     @staticmethod
-    def _event(r: EventRecord, hashes: dict[int, tuple[bytes, bytes | None]]) -> dict[str, Any]:
+    def _event(r: EventRecord, when: datetime, digest: bytes | None,
+               previous: bytes | None) -> dict[str, Any]:
         meta = r.meta
-        digest, previous = hashes.get(r.position, (None, None))
         return {"position": r.position, "event_id": meta.get("event_id"),
                 "stream_type": EVENT_TYPES[r.type].stream_type, "stream_id": r.stream_id,
                 "version": r.version, "type": r.type,
-                "occurred_at": _utc(r.occurred_at).isoformat(), "actor": meta.get("actor"),
+                "occurred_at": _rfc3339(meta["occurred_at"], when), "actor": meta.get("actor"),
                 "correlation_id": meta.get("correlation_id"),
                 "causation_id": meta.get("causation_id"), "data": r.data,
-                "hash": digest.hex() if digest else None,
+                "hash": bytes(digest).hex() if digest is not None else None,
                 "previous_hash": previous.hex() if previous else None}

@@ -9,6 +9,7 @@
 - ``sfa_subject_keys``: one AES-GCM key per data subject (see ``subjects``).
 """
 
+import threading
 from typing import Any
 
 from infra.sqldb import Database
@@ -33,19 +34,28 @@ def _ddl(db: Database) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {LINKS}_account_idx ON {LINKS} (account_id)",
         f"CREATE TABLE IF NOT EXISTS {MOVES} (position {big} PRIMARY KEY, order_id TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {MOVES}_order_idx ON {MOVES} (order_id)",
-        f"CREATE TABLE IF NOT EXISTS {KEYS} (subject_id TEXT PRIMARY KEY, key {blob} NOT NULL, "
+        f"CREATE TABLE IF NOT EXISTS {KEYS} (subject_id TEXT PRIMARY KEY, key {blob}, "
         "created_at TEXT NOT NULL)",
     ]
 
 
 _CREATED: set[str] = set()
+_LOCK = threading.Lock()
 
 
 def ensure_tables(db: Database, conn: Any) -> None:
-    """Creates the audit tables once per database and process (idempotent DDL)."""
+    """Creates the audit tables once per database and process. PostgreSQL's ``CREATE TABLE
+    IF NOT EXISTS`` is not safe against a concurrent one (it can fail on the type name), so
+    creators take an advisory lock; SQLite's write lock serialises them anyway."""
     marker = db.settings.database_url
     if marker in _CREATED:
         return
-    for statement in _ddl(db):
-        conn.execute(statement)
-    _CREATED.add(marker)
+    with _LOCK:
+        if marker in _CREATED:
+            return
+        with db.transaction(conn) as cursor:
+            if db.backend != "sqlite":
+                cursor.execute("SELECT pg_advisory_xact_lock(4242001)")
+            for statement in _ddl(db):
+                cursor.execute(statement)
+        _CREATED.add(marker)
