@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
+
 from domain.catalog import EVENT_TYPES
+from domain.events import Event
 from infra.audit.chain import GENESIS, chain_head
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
@@ -23,6 +26,16 @@ from infra.ids import parse_id
 from infra.queries.timeline import state_from
 from infra.sqldb import Database
 from projections.base import EventRecord
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def current_event(type_name: str, data: dict[str, Any]) -> Event:
+    """The domain event from data the reader already upcast to the current shape."""
+    if type_name not in _ADAPTERS:
+        _ADAPTERS[type_name] = TypeAdapter(EVENT_TYPES[type_name])
+    event: Event = _ADAPTERS[type_name].validate_python(data)
+    return event
 
 
 def _previous_hash(previous: int | None, digest: bytes | None) -> bytes | None:
@@ -49,7 +62,7 @@ class AuditHistory:
         """``{events, state}``: every event that touched the account up to ``as_of``, in global
         order, and the state of each of its aggregates then."""
         events = self.events(account_id, as_of)
-        return {"events": events, "state": state_from(events, as_of)}
+        return {"events": events, "state": state_from(events, as_of, current_event)}
 
     def events(self, account_id: str, as_of: datetime | None = None,
                with_stored: bool = False) -> list[dict[str, Any]]:

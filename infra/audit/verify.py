@@ -103,7 +103,7 @@ class Verifier:
         if previous > walk.previous_position:
             return Broken(previous, "removed", f"event at position {previous} is missing "
                           f"(the chain record of {position} follows it)")
-        return Broken(position, "inserted", f"the chain record of position {position} follows "
+        return Broken(walk.previous_position, "inserted", f"the chain record of position {position} follows "
                       f"{previous}, not {walk.previous_position}: position "
                       f"{walk.previous_position} was inserted")
 
