@@ -22,8 +22,16 @@ Row = tuple[int, str, int, str, bytes]
 
 def event_hash(previous: bytes, position: int, stream_hex: str, version: int, topic: str,
                state: bytes) -> bytes:
-    header = f"{position}|{stream_hex}|{version}|{topic}|".encode()
-    return blake2b(previous + header + bytes(state), digest_size=32).digest()
+    return blake2b(b"".join((previous, f"{position}|{stream_hex}|{version}|{topic}|".encode(),
+                             state)), digest_size=32).digest()
+
+
+def fetch(db: Database, conn: Any, statement: str, params: Any) -> list[Any]:
+    """All rows; PostgreSQL sends them in binary (bytea as raw bytes, not hex text to decode),
+    which roughly halves the time to fetch stored events."""
+    if db.backend == "sqlite":
+        return list(conn.execute(statement, params).fetchall())
+    return list(conn.execute(statement, params, binary=True).fetchall())
 
 
 def stream_column(db: Database, alias: str = "") -> str:
@@ -50,7 +58,7 @@ class EventRows:
     def pages(self, conn: Any, after: int, until: int | None = None) -> Iterator[Sequence[Row]]:
         while True:
             statement, params = self.select(after, self.page, until)
-            rows = conn.execute(statement, params).fetchall()
+            rows = fetch(self.db, conn, statement, params)
             if not rows:
                 return
             yield rows

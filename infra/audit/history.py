@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from domain.catalog import EVENT_TYPES
 from domain.events import Event
-from infra.audit.chain import GENESIS, chain_head
+from infra.audit.chain import GENESIS, chain_head, fetch
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
 from infra.event_reader import EventReader
@@ -88,14 +88,17 @@ class AuditHistory:
             found.append(event)
         return found
 
-    def _select(self, where: str) -> str:
-        """Events with their chain hash and the hash before them, in one query."""
-        pos, table = self.db.position_column, self.db.events_table
+    def _select(self, source: str, where: str = "") -> str:
+        """Events with their chain hash and the hash before them, in one query. On
+        PostgreSQL each wanted key probes the index in a LATERAL subquery (``OFFSET 0``
+        keeps the planner from turning it back into a join: a plain ``= ANY`` or a join of a
+        few thousand ids was seen planned as a scan of the whole events table)."""
+        pos = self.db.position_column
         stream = "e.originator_id" if self.db.backend == "sqlite" else "e.originator_id::text"
         return (f"SELECT e.{pos}, {stream}, e.originator_version, e.topic, e.state, "
-                f"c.previous, c.hash, p.hash FROM {table} e "
+                f"c.previous, c.hash, p.hash FROM {source} "
                 f"LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
-                f"LEFT JOIN {CHAIN} p ON p.position = c.previous WHERE {where}")
+                f"LEFT JOIN {CHAIN} p ON p.position = c.previous {where}")
 
     def _by_streams(self, streams: list[str]) -> list[Any]:
         """Through the events table's primary key (stream id, version)."""
@@ -104,20 +107,22 @@ class AuditHistory:
         if self.db.backend == "sqlite":
             ids = [UUID(s).hex for s in streams]
             marks = ",".join("?" * len(ids))
-            return list(self.conn.execute(self._select(f"e.originator_id IN ({marks})"),
-                                          ids).fetchall())
-        return list(self.conn.execute(self._select("e.originator_id = ANY(%s::uuid[])"),
-                                      (streams,)).fetchall())
+            return fetch(self.db, self.conn, self._select(
+                f"{self.db.events_table} e", f"WHERE e.originator_id IN ({marks})"), ids)
+        source = (f"unnest(%s::uuid[]) AS wanted(id) CROSS JOIN LATERAL (SELECT * FROM "
+                  f"{self.db.events_table} WHERE originator_id = wanted.id OFFSET 0) e")
+        return fetch(self.db, self.conn, self._select(source), (streams,))
 
     def _by_positions(self, positions: list[int]) -> list[Any]:
         if not positions:
             return []
         if self.db.backend == "sqlite":
             marks = ",".join("?" * len(positions))
-            return list(self.conn.execute(self._select(f"e.rowid IN ({marks})"),
-                                          positions).fetchall())
-        return list(self.conn.execute(self._select("e.notification_id = ANY(%s)"),
-                                      (positions,)).fetchall())
+            return fetch(self.db, self.conn, self._select(
+                f"{self.db.events_table} e", f"WHERE e.rowid IN ({marks})"), positions)
+        source = (f"unnest(%s::bigint[]) AS wanted(position) CROSS JOIN LATERAL (SELECT * FROM "
+                  f"{self.db.events_table} WHERE notification_id = wanted.position OFFSET 0) e")
+        return fetch(self.db, self.conn, self._select(source), (positions,))
 
     def _index(self, account: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
         """(link id -> kind, [(position, order id)] of the unsealed tail)."""

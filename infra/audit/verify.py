@@ -12,10 +12,14 @@ Events after the sealed head are counted as not yet sealed, which is not tamperi
 Published checkpoints (``checkpoints``) also catch a chain table rewritten to match.
 """
 
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.audit.chain import GENESIS, chain_at, chain_head, event_hash, stream_column
+from infra.audit.chain import GENESIS, chain_at, chain_head, event_hash, fetch, stream_column
 from infra.audit.tables import CHAIN, ensure_tables
 from infra.sqldb import Database
 
@@ -66,16 +70,55 @@ class Verifier:
         wanted = {p: h for p, h in (checkpoints or {}).items() if p >= start}
         walk = _Walk(before, before_hash, head, wanted)
         verdict = Verdict(head=head)
-        after = before
-        while verdict.broken is None:
-            rows = conn.execute(self._statement, [after, self.page]).fetchall()
-            if not rows:
-                break
-            verdict.broken = self._page(rows, walk, verdict)
-            after = rows[-1][0]
+        with self._pages(before) as pages:
+            for rows in pages:
+                verdict.broken = self._page(rows, walk, verdict)
+                if verdict.broken is not None:
+                    break
         if verdict.broken is None:
             verdict.broken = self._tail(conn, walk) or self._missed_checkpoint(walk)
         return verdict
+
+    @contextmanager
+    def _pages(self, after: int) -> Iterator[Iterator[list[Any]]]:
+        """Pages read ahead by a thread on a connection of its own, so the database reads
+        the next page while this thread hashes the current one."""
+        ready: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def read() -> None:
+            conn, position = self.db.connect(), after
+            try:
+                while not stop.is_set():
+                    rows = fetch(self.db, conn, self._statement, [position, self.page])
+                    if not rows:
+                        break
+                    ready.put(rows)
+                    position = rows[-1][0]
+            except BaseException as error:  # noqa: BLE001 — handed to the verifying thread
+                ready.put(error)
+            finally:
+                conn.close()
+                ready.put(None)
+
+        def pages() -> Iterator[list[Any]]:
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+
+        reader = threading.Thread(target=read, name="sfa-verify-reader", daemon=True)
+        reader.start()
+        try:
+            yield pages()
+        finally:
+            stop.set()
+            while reader.is_alive():  # unblock a reader waiting on a full queue
+                try:
+                    ready.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            reader.join()
 
     def _page(self, rows: list[Any], walk: _Walk, verdict: Verdict) -> Broken | None:
         for position, stream_hex, version, topic, state, previous, stored in rows:

@@ -1,7 +1,9 @@
 """``sfa audit`` as a user runs it, in a subprocess, on SQLite and PostgreSQL."""
 
 import json
+import time
 
+from infra.audit.subjects import REFRESH_SECONDS
 from infra.settings import Settings
 from infra.sqldb import Database
 from tests.audit import tamper
@@ -38,9 +40,12 @@ def test_audit_commands_end_to_end(database_url, sales, tmp_path):
     checked = sfa("audit", "verify-export", str(path), url=database_url)
     assert checked.returncode == 0 and "proven" in checked.stdout, checked.stderr
 
+    assert sales.leads.get(world.lead).person == "Lea Park"  # cached in this process
     forgot = sfa("audit", "forget", world.lead, "--rebuild", url=database_url)
     assert forgot.returncode == 0, forgot.stderr
     assert "2 keys destroyed" in forgot.stdout
+    time.sleep(REFRESH_SECONDS + 0.1)  # another process drops its cached keys and states
+    assert sales.leads.get(world.lead).person == "[erased]"
     assert sfa("audit", "verify", url=database_url).returncode == 0
 
     tamper.delete(Database(Settings(database_url=database_url)), 5)
