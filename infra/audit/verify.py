@@ -12,15 +12,19 @@ Events after the sealed head are counted as not yet sealed, which is not tamperi
 Published checkpoints (``checkpoints``) also catch a chain table rewritten to match.
 """
 
+import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra.audit.chain import GENESIS, chain_at, chain_head, event_hash, fetch, stream_column
 from infra.audit.tables import CHAIN, ensure_tables
+from infra.settings import Settings
 from infra.sqldb import Database
 
 
@@ -52,14 +56,24 @@ class _Walk:
     checkpoints: dict[int, bytes] = field(default_factory=dict)
 
 
+BEYOND = 2**62  # an upper bound past any position
+
+
 class Verifier:
-    def __init__(self, db: Database, page: int = 20_000) -> None:
+    """``workers`` processes share a long store out in position ranges: each link (an event's
+    hash from the stored hash before it) can be checked on its own, and a chain whose every
+    link holds is the chain recomputed from the first event."""
+
+    def __init__(self, db: Database, page: int = 20_000, workers: int | None = None,
+                 parallel_from: int = 200_000) -> None:
         self.db, self.page = db, page
+        self.workers = workers or min(os.cpu_count() or 1, 4)
+        self.parallel_from = parallel_from
         pos, table = db.position_column, db.events_table
         self._statement = db.sql(
             f"SELECT e.{pos}, {stream_column(db, 'e.')}, e.originator_version, e.topic, e.state, "
             f"c.previous, c.hash FROM {table} e LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
-            f"WHERE e.{pos} > ? ORDER BY e.{pos} LIMIT ?")
+            f"WHERE e.{pos} > ? AND e.{pos} <= ? ORDER BY e.{pos} LIMIT ?")
 
     def verify(self, conn: Any, start: int = 1,
                checkpoints: dict[int, bytes] | None = None) -> Verdict:
@@ -68,19 +82,64 @@ class Verifier:
         head, _ = chain_head(self.db, conn)
         before, before_hash = chain_at(self.db, conn, start) if start > 1 else (0, GENESIS)
         wanted = {p: h for p, h in (checkpoints or {}).items() if p >= start}
-        walk = _Walk(before, before_hash, head, wanted)
-        verdict = Verdict(head=head)
-        with self._pages(before) as pages:
-            for rows in pages:
-                verdict.broken = self._page(rows, walk, verdict)
-                if verdict.broken is not None:
-                    break
+        last = self._last_event(conn)
+        if self.workers > 1 and last - before >= self.parallel_from:
+            verdict, walk = self._in_parallel(conn, _Walk(before, before_hash, head, wanted), last)
+        else:
+            walk, verdict = _Walk(before, before_hash, head, wanted), Verdict(head=head)
+            verdict.broken = self.segment(walk, verdict, before, BEYOND)
         if verdict.broken is None:
             verdict.broken = self._tail(conn, walk) or self._missed_checkpoint(walk)
         return verdict
 
+    def segment(self, walk: _Walk, verdict: Verdict, after: int, until: int) -> Broken | None:
+        """Walks the events in (after, until] from ``walk``; the first break, if any."""
+        with self._pages(after, until) as pages:
+            for rows in pages:
+                broken = self._page(rows, walk, verdict)
+                if broken is not None:
+                    return broken
+        return None
+
+    def _last_event(self, conn: Any) -> int:
+        pos, table = self.db.position_column, self.db.events_table
+        return int(conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0] or 0)
+
+    def _base(self, conn: Any, position: int) -> tuple[int, bytes]:
+        """The last event at or before ``position`` and its stored chain hash (a segment's
+        starting point; a missing hash breaks the segment before, which reports it)."""
+        pos, table = self.db.position_column, self.db.events_table
+        row = conn.execute(self.db.sql(
+            f"SELECT e.{pos}, c.hash FROM {table} e LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
+            f"WHERE e.{pos} <= ? ORDER BY e.{pos} DESC LIMIT 1"), [position]).fetchone()
+        if row is None:
+            return 0, GENESIS
+        return int(row[0]), bytes(row[1]) if row[1] is not None else b""
+
+    def _in_parallel(self, conn: Any, walk: _Walk, last: int) -> tuple[Verdict, _Walk]:
+        n, first = self.workers, walk.previous_position
+        bounds = [first + (last - first) * i // n for i in range(n)] + [BEYOND]
+        jobs = []
+        for i in range(n):
+            base = (walk.previous_position, walk.previous_hash) if i == 0 else self._base(
+                conn, bounds[i])
+            jobs.append((self.db.settings.database_url, self.page, bounds[i], bounds[i + 1],
+                         base, walk.head, {p: h for p, h in walk.checkpoints.items()
+                                           if bounds[i] < p <= bounds[i + 1]}))
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_verify_segment, jobs))
+        broken_at = next((i for i, p in enumerate(parts) if p[0].broken is not None), n - 1)
+        parts = parts[:broken_at + 1]  # what comes after the first break does not count
+        verdict = Verdict(head=walk.head)
+        verdict.checked = sum(p[0].checked for p in parts)
+        verdict.unsealed = sum(p[0].unsealed for p in parts)
+        verdict.broken = parts[-1][0].broken
+        final = parts[-1][1]
+        final.checkpoints = {k: v for _, w in parts for k, v in w.checkpoints.items()}
+        return verdict, final
+
     @contextmanager
-    def _pages(self, after: int) -> Iterator[Iterator[list[Any]]]:
+    def _pages(self, after: int, until: int) -> Iterator[Iterator[list[Any]]]:
         """Pages read ahead by a thread on a connection of its own, so the database reads
         the next page while this thread hashes the current one."""
         ready: queue.Queue[list[Any] | BaseException | None] = queue.Queue(maxsize=2)
@@ -90,7 +149,7 @@ class Verifier:
             conn, position = self.db.connect(), after
             try:
                 while not stop.is_set():
-                    rows = fetch(self.db, conn, self._statement, [position, self.page])
+                    rows = fetch(self.db, conn, self._statement, [position, until, self.page])
                     if not rows:
                         break
                     ready.put(rows)
@@ -166,3 +225,13 @@ class Verifier:
                 return Broken(position, "checkpoint", f"published checkpoint at position "
                               f"{position} names an event that is not in the store")
         return None
+
+
+def _verify_segment(job: tuple[str, int, int, int, tuple[int, bytes], int, dict[int, bytes]]
+                    ) -> tuple[Verdict, _Walk]:
+    """One position range, in a worker process with connections of its own."""
+    url, page, after, until, (base, base_hash), head, checkpoints = job
+    db = Database(Settings(database_url=url))
+    walk, verdict = _Walk(base, base_hash, head, checkpoints), Verdict(head=head)
+    verdict.broken = Verifier(db, page, workers=1).segment(walk, verdict, after, until)
+    return verdict, walk

@@ -21,10 +21,22 @@ def db(database_url, sales):
     return database
 
 
+WORKERS = [1]
+
+
+@pytest.fixture(autouse=True, params=[1, 3], ids=["serial", "3-processes"])
+def workers(request):
+    """Each test also runs with the store shared out over three processes."""
+    WORKERS[0] = request.param
+    yield request.param
+    WORKERS[0] = 1
+
+
 def verify(db, start=1, checkpoints=None):
     conn = db.connect()
     try:
-        return Verifier(db, page=5).verify(conn, start, checkpoints)
+        return Verifier(db, page=5, workers=WORKERS[0], parallel_from=0).verify(
+            conn, start, checkpoints)
     finally:
         conn.close()
 
