@@ -44,9 +44,9 @@ def _previous_hash(previous: int | None, digest: bytes | None) -> bytes | None:
     return GENESIS if previous == 0 else (bytes(digest) if digest is not None else None)
 
 
-def _rfc3339(stored: str, when: datetime) -> str:
-    """The stored text when it already is UTC (it is, as the codec writes it), else ``when``."""
-    return stored if stored.endswith("+00:00") else when.isoformat()
+def _rfc3339(stored: str) -> str:
+    """The stored text when it already is UTC (it is, as the codec writes it)."""
+    return stored if stored.endswith("+00:00") else _utc(datetime.fromisoformat(stored)).isoformat()
 
 
 def _utc(value: datetime) -> datetime:
@@ -79,10 +79,9 @@ class AuditHistory:
         limit = _utc(as_of) if as_of is not None else None
         found = []
         for record, row in zip(records, rows, strict=True):
-            when = _utc(record.occurred_at)
-            if limit is not None and when > limit:
+            if limit is not None and _utc(record.occurred_at) > limit:
                 continue
-            event = self._event(record, when, row[6], _previous_hash(row[5], row[7]))
+            event = self._event(record, row[6], _previous_hash(row[5], row[7]))
             if with_stored:
                 event.update(stored=bytes(row[4]), previous_position=row[5])
             found.append(event)
@@ -154,13 +153,12 @@ class AuditHistory:
         return found + [p for p, order in tail if canonical(order) in orders]
 
     @staticmethod
-    def _event(r: EventRecord, when: datetime, digest: bytes | None,
-               previous: bytes | None) -> dict[str, Any]:
+    def _event(r: EventRecord, digest: bytes | None, previous: bytes | None) -> dict[str, Any]:
         meta = r.meta
         return {"position": r.position, "event_id": meta.get("event_id"),
                 "stream_type": EVENT_TYPES[r.type].stream_type, "stream_id": r.stream_id,
                 "version": r.version, "type": r.type,
-                "occurred_at": _rfc3339(meta["occurred_at"], when), "actor": meta.get("actor"),
+                "occurred_at": _rfc3339(meta["occurred_at"]), "actor": meta.get("actor"),
                 "correlation_id": meta.get("correlation_id"),
                 "causation_id": meta.get("causation_id"), "data": r.data,
                 "hash": bytes(digest).hex() if digest is not None else None,
