@@ -8,7 +8,7 @@
    stream, version, topic, stored bytes; 20,000 per page, by position), nothing else; the
    faster of a run before verify and one after.
 3. Sealing the whole store (``Sealer``: chain rows + account index), then ``verify`` over
-   every event (``Verifier``: paged join of events and chain, blake2b per event), in one
+   every event (``Verifier``: paged join of events and chain, SHA-256 per event), in one
    process and shared out over processes, best of two runs each, as events/s. The load
    average is printed beside: the machine is shared, and the figures move with it.
 4. The big customer's history (``AuditHistory``: index lookup, events by stream id and by

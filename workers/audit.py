@@ -162,7 +162,7 @@ def export_history(
     if not rows:
         fail(f"no events of account {account_id}")
     export.write(rows, fmt.value, path)
-    out.print(f"Exported {len(rows)} events to {path} (blake2b-256 of the file: "
+    out.print(f"Exported {len(rows)} events to {path} (SHA-256 of the file: "
               f"{export.digest_of(path)}).")
 
 

@@ -1,6 +1,6 @@
 """The hash chain over the global order.
 
-Each event's hash is ``blake2b-256(previous hash || "position|stream|version|topic|" ||
+Each event's hash is ``SHA-256(previous hash || "position|stream|version|topic|" ||
 stored bytes)``, where ``stream`` is the stream id as 32 lowercase hex digits (how SQLite
 stores it; PostgreSQL's uuid is converted in the SELECT) and the stored bytes are the
 ``state`` column exactly as written (canonical JSON, see ``infra.codec``). The first event's
@@ -11,7 +11,7 @@ or reordering any sealed event changes every hash from there on.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from hashlib import blake2b
+from hashlib import sha256
 from typing import Any
 
 from infra.sqldb import Database
@@ -22,8 +22,8 @@ Row = tuple[int, str, int, str, bytes]
 
 def event_hash(previous: bytes, position: int, stream_hex: str, version: int, topic: str,
                state: bytes) -> bytes:
-    return blake2b(b"".join((previous, f"{position}|{stream_hex}|{version}|{topic}|".encode(),
-                             state)), digest_size=32).digest()
+    return sha256(b"".join((previous, f"{position}|{stream_hex}|{version}|{topic}|".encode(),
+                            state))).digest()
 
 
 def fetch(db: Database, conn: Any, statement: str, params: Any) -> list[Any]:

@@ -27,6 +27,8 @@ class Sealer:
     def seal(self, conn: Any, max_pages: int | None = None) -> int:
         """Seals what is new (at most ``max_pages`` pages); returns the number of events sealed."""
         ensure_tables(self.db, conn)
+        if not self._anything_new(conn):
+            return 0  # the follow loops ask often: no write transaction for nothing
         sealed = pages = 0
         while max_pages is None or pages < max_pages:
             done = self._seal_page(conn)
@@ -43,6 +45,11 @@ class Sealer:
         except Exception as error:  # noqa: BLE001 — the next round re-reads the head
             log.warning("audit sealing deferred: %s", error)
             return 0
+
+    def _anything_new(self, conn: Any) -> bool:
+        pos, table = self.db.position_column, self.db.events_table
+        last = conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0] or 0
+        return bool(int(last) > chain_head(self.db, conn)[0])
 
     def _seal_page(self, conn: Any) -> int:
         with self.db.transaction(conn) as cursor:

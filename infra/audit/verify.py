@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from hashlib import blake2b
+from hashlib import sha256
 from typing import Any
 
 from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, stream_column
@@ -198,8 +198,8 @@ class Verifier:
                 walk.previous_position = previous_position
                 broken = self._gap(position, int(previous), walk)
                 break
-            digest = blake2b(join((previous_hash, f"{position}|{stream_hex}|{version}|{topic}|"
-                                   .encode(), state)), digest_size=32).digest()
+            digest = sha256(join((previous_hash, f"{position}|{stream_hex}|{version}|{topic}|"
+                                  .encode(), state))).digest()
             if digest != stored:
                 broken = Broken(position, "altered", f"event at position {position} does not "
                                 "match its chain hash: altered or moved")

@@ -27,10 +27,9 @@ def exported(database_url, sales):
 
 def offline_hash(row):
     """The documented procedure, written out without the project's code."""
-    from hashlib import blake2b
+    from hashlib import sha256
     header = f"{row['position']}|{row['stream_hex']}|{row['version']}|{row['type']}|".encode()
-    return blake2b(bytes.fromhex(row["previous_hash"]) + header + row["stored"].encode(),
-                   digest_size=32).hexdigest()
+    return sha256(bytes.fromhex(row["previous_hash"]) + header + row["stored"].encode()).hexdigest()
 
 
 def test_parquet_reads_back_with_polars_and_verifies_offline(exported, tmp_path):
