@@ -24,6 +24,7 @@ from hashlib import sha256
 from typing import Any
 
 from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, stream_column
+from infra.audit.collector import relaxed
 from infra.audit.tables import CHAIN, ensure_tables
 from infra.settings import Settings
 from infra.sqldb import Database
@@ -95,7 +96,7 @@ class Verifier:
 
     def segment(self, walk: _Walk, verdict: Verdict, after: int, until: int) -> Broken | None:
         """Walks the events in (after, until] from ``walk``; the first break, if any."""
-        with self._pages(after, until) as pages:
+        with relaxed(), self._pages(after, until) as pages:
             for rows in pages:
                 broken = self._page(rows, walk, verdict)
                 if broken is not None:
