@@ -34,6 +34,17 @@ def fetch(db: Database, conn: Any, statement: str, params: Any) -> list[Any]:
     return list(conn.execute(statement, params, binary=True).fetchall())
 
 
+def header_column(db: Database, alias: str = "") -> str:
+    """``"position|stream|version|topic|"`` built by the database as bytes, exactly as
+    ``event_hash`` builds it (the verifier's hot loop then only hashes)."""
+    a = alias
+    if db.backend == "sqlite":
+        return (f"CAST(CAST({a}rowid AS TEXT) || '|' || {a}originator_id || '|' || "
+                f"{a}originator_version || '|' || {a}topic || '|' AS BLOB)")
+    return (f"convert_to({a}notification_id::text || '|' || replace({a}originator_id::text, '-', '')"
+            f" || '|' || {a}originator_version::text || '|' || {a}topic || '|', 'UTF8')")
+
+
 def stream_column(db: Database, alias: str = "") -> str:
     """The stream id as 32 hex digits on both backends."""
     column = f"{alias}originator_id"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, stream_column
+from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, header_column
 from infra.audit.collector import relaxed
 from infra.audit.tables import CHAIN, ensure_tables
 from infra.settings import Settings
@@ -73,7 +73,7 @@ class Verifier:
         self.parallel_from = parallel_from
         pos, table = db.position_column, db.events_table
         self._statement = db.sql(
-            f"SELECT e.{pos}, {stream_column(db, 'e.')}, e.originator_version, e.topic, e.state, "
+            f"SELECT e.{pos}, {header_column(db, 'e.')}, e.state, "
             f"c.previous, c.hash FROM {table} e LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
             f"WHERE e.{pos} > ? AND e.{pos} <= ? ORDER BY e.{pos} LIMIT ?")
 
@@ -183,11 +183,11 @@ class Verifier:
 
     def _page(self, rows: list[Any], walk: _Walk, verdict: Verdict) -> Broken | None:
         """The hot loop (a million events take seconds): the hash of ``chain.event_hash``
-        written out, names bound locally."""
+        written out over the header the database built, names bound locally."""
         previous_position, previous_hash, head = walk.previous_position, walk.previous_hash, walk.head
         checkpoints, join, checked = walk.checkpoints, b"".join, 0
         broken = None
-        for position, stream_hex, version, topic, state, previous, stored in rows:
+        for position, header, state, previous, stored in rows:
             if position > head:
                 verdict.unsealed += 1
                 continue
@@ -199,8 +199,7 @@ class Verifier:
                 walk.previous_position = previous_position
                 broken = self._gap(position, int(previous), walk)
                 break
-            digest = sha256(join((previous_hash, f"{position}|{stream_hex}|{version}|{topic}|"
-                                  .encode(), state))).digest()
+            digest = sha256(join((previous_hash, header, state))).digest()
             if digest != stored:
                 broken = Broken(position, "altered", f"event at position {position} does not "
                                 "match its chain hash: altered or moved")
