@@ -84,7 +84,7 @@ class Verifier:
         head, _ = chain_head(self.db, conn)
         before, before_hash = chain_at(self.db, conn, start) if start > 1 else (0, GENESIS)
         wanted = {p: h for p, h in (checkpoints or {}).items() if p >= start}
-        last = self._last_event(conn)
+        last = min(self._last_event(conn), head)  # ranges over the sealed part; the rest is counted
         if self.workers > 1 and last - before >= self.parallel_from:
             verdict, walk = self._in_parallel(conn, _Walk(before, before_hash, head, wanted), last)
         else:

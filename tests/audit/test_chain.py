@@ -130,3 +130,13 @@ def test_a_rewritten_chain_is_caught_by_a_published_checkpoint(db, sales):
     assert verify(db).intact
     verdict = verify(db, checkpoints={12: bytes(published)})
     assert (verdict.broken.position, verdict.broken.kind) == (12, "checkpoint")
+
+
+def test_removing_the_last_sealed_event_is_named_while_newer_ones_wait_unsealed(db, sales):
+    last = head(sales)
+    for n in range(last):  # as many unsealed as sealed: a process's range lies past the head
+        sales.reps.hire(sales_ctx(), name=f"New {n}", email=f"new{n}@example.com", role="rep",
+                        team="north", region="north")
+    tamper.delete(db, last)
+    verdict = verify(db)
+    assert (verdict.broken.position, verdict.broken.kind) == (last, "removed")
