@@ -7,6 +7,7 @@ occurred_at, actor, correlation and causation ids.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,8 @@ class Metadata:
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+# (topic, data) -> data: encrypts / decrypts personal fields (``infra.audit.subjects``)
+DataFilter = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 def _adapter(event_type: type[Event]) -> TypeAdapter[Any]:
@@ -37,16 +40,19 @@ def _adapter(event_type: type[Event]) -> TypeAdapter[Any]:
     return _ADAPTERS[name]
 
 
-def encode(event: Event, meta: Metadata) -> bytes:
+def encode(event: Event, meta: Metadata, seal: DataFilter | None = None) -> bytes:
     data = _adapter(type(event)).dump_python(event, mode="json")
+    if seal is not None:
+        data = seal(event.type_name(), data)
     body = {"schema_version": type(event).schema_version, "data": data, "meta": vars(meta)}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
-def decode(topic: str, state: bytes) -> tuple[Event, Metadata]:
+def decode(topic: str, state: bytes, reveal: DataFilter | None = None) -> tuple[Event, Metadata]:
     event_type = EVENT_TYPES[topic]
     body = json.loads(state)
-    data = upcast(event_type, body["data"], body.get("schema_version", 1))
+    data = reveal(topic, body["data"]) if reveal is not None else body["data"]
+    data = upcast(event_type, data, body.get("schema_version", 1))
     return _adapter(event_type).validate_python(data), Metadata(**body["meta"])
 
 

@@ -1,6 +1,8 @@
 """Reads the global order in pages, straight from the events table, for the read side.
 
 Follows with "greater than the last position" because positions can have permanent gaps.
+Personal fields are decrypted here (or shown erased, see ``infra.audit.subjects``), so every
+reader of the global order — read models, the timeline, the Kafka relay — sees the same.
 """
 
 from collections.abc import Sequence
@@ -10,6 +12,7 @@ from uuid import UUID
 import orjson
 
 from domain.catalog import EVENT_TYPES, upcast
+from infra.audit.subjects import PERSONAL, KeyRing, key_ring
 from infra.sqldb import Database
 from projections.base import EventRecord
 
@@ -17,6 +20,7 @@ from projections.base import EventRecord
 class EventReader:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.keys = key_ring(db)
         table, pos = db.events_table, db.position_column
         stream = "originator_id" if db.backend == "sqlite" else "originator_id::text"
         self._select = (f"SELECT {pos}, {stream}, originator_version, topic, state "
@@ -27,7 +31,7 @@ class EventReader:
              topics: Sequence[str] = ()) -> list[EventRecord]:
         statement, params = self._statement(after, limit, topics)
         rows = conn.execute(statement, params).fetchall()
-        return [_record(row) for row in rows]
+        return _records(rows, self.keys)
 
     def _statement(self, after: int, limit: int,
                    topics: Sequence[str]) -> tuple[str, list[Any]]:
@@ -53,7 +57,7 @@ class EventReader:
             statement = (f"SELECT {columns} FROM {self.db.events_table} "
                          "WHERE originator_id = ANY(%s::uuid[])")
             rows = conn.execute(statement, ([str(s) for s in stream_ids],)).fetchall()
-        return sorted((_record(row) for row in rows), key=lambda e: e.position)
+        return sorted(_records(rows, self.keys), key=lambda e: e.position)
 
     def by_positions(self, conn: Any, positions: Sequence[int]) -> list[EventRecord]:
         if not positions:
@@ -68,7 +72,11 @@ class EventReader:
             statement = (f"SELECT {columns} FROM {self.db.events_table} "
                          "WHERE notification_id = ANY(%s)")
             rows = conn.execute(statement, (list(positions),)).fetchall()
-        return sorted((_record(row) for row in rows), key=lambda e: e.position)
+        return sorted(_records(rows, self.keys), key=lambda e: e.position)
+
+    def decode(self, rows: Sequence[Sequence[Any]]) -> list[EventRecord]:
+        """Rows of (position, stream id, version, topic, state) selected elsewhere."""
+        return _records(rows, self.keys)
 
     def head(self, conn: Any) -> int:
         row = conn.execute(f"SELECT MAX({self.db.position_column}) FROM {self.db.events_table}")
@@ -84,10 +92,19 @@ class EventReader:
         return found[0] if found else None
 
 
-def _record(row: Sequence[Any]) -> EventRecord:
-    position, stream_id, version, topic, state = row
-    body = orjson.loads(state)
-    data = body["data"]
+def _records(rows: Sequence[Sequence[Any]], keys: KeyRing) -> list[EventRecord]:
+    """Decodes a page; the keys its personal fields need are fetched in one query."""
+    bodies = [orjson.loads(row[4]) for row in rows]
+    personal = [(row[3], body["data"]) for row, body in zip(rows, bodies, strict=True)
+                if row[3] in PERSONAL]
+    if personal:
+        keys.prefetch(personal)
+    return [_record(row, body, keys) for row, body in zip(rows, bodies, strict=True)]
+
+
+def _record(row: Sequence[Any], body: dict[str, Any], keys: KeyRing) -> EventRecord:
+    position, stream_id, version, topic, _ = row
+    data = keys.reveal(topic, body["data"]) if topic in PERSONAL else body["data"]
     event_type = EVENT_TYPES.get(topic)
     if event_type is not None and body.get("schema_version", 1) < event_type.schema_version:
         data = upcast(event_type, data, body.get("schema_version", 1))  # old shapes read as new

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from infra.audit.seal import Sealer
 from infra.event_reader import EventReader
 from infra.projector import ProjectorGroup
 from infra.readstore import Generation, ReadStore
@@ -77,6 +78,7 @@ class ReadModels:
         self.batch_size = batch_size or settings.projection_batch
         self.conn = self.db.connect()
         self.store.ensure_registry(self.conn)
+        self.sealer = Sealer(self.db)  # the audit chain follows the log beside the models
 
     def close(self) -> None:
         self.conn.close()
@@ -210,7 +212,8 @@ class ReadModels:
                     if group is not None:
                         group.close()
                     group, seen = self._live_group(current), current
-                if self._step_or_resync(group) == 0:
+                stepped = self._step_or_resync(group)
+                if stepped + self.sealer.try_seal(self.conn) == 0:
                     waiter.wait(idle_timeout)
         finally:
             waiter.close()
@@ -242,6 +245,7 @@ class ReadModels:
                 log.error("%s", error)
                 errors.update({s.name: s.last_error or "" for s in self.status()
                                if s.name in missing and s.status == "failed"})
+        self.sealer.seal(self.conn)
         group = self._live_group(self._active_generations())
         try:
             group.run_until_caught_up()

@@ -27,10 +27,12 @@ from domain.catalog import AGGREGATES, EVENT_TYPES, AggregateType
 from domain.errors import NotFoundError
 from domain.events import Event
 from infra import codec
+from infra.audit.subjects import KeyRing, key_ring
 from infra.codec import Metadata
 from infra.errors import ConflictError
 from infra.recorders import PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.settings import Settings
+from infra.sqldb import Database
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,17 @@ class EventMapper(Mapper[UUID]):
 
     def __init__(self) -> None:
         super().__init__(transcoder=JSONTranscoder())
+        self.keys: KeyRing | None = None  # personal data under per-subject keys (erasure)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        seal = self.keys.seal if self.keys else None
         return StoredEvent(domain_event.originator_id, domain_event.originator_version,
                            domain_event.event.type_name(),
-                           codec.encode(domain_event.event, domain_event.meta))
+                           codec.encode(domain_event.event, domain_event.meta, seal))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event, meta = codec.decode(stored_event.topic, stored_event.state)
+        reveal = self.keys.reveal if self.keys else None
+        event, meta = codec.decode(stored_event.topic, stored_event.state, reveal)
         return RecordedEvent(UUID(str(stored_event.originator_id)),
                              stored_event.originator_version, event, meta)
 
@@ -98,6 +103,10 @@ class StateCache:
             self.entries.move_to_end(stream_id)
             return entry[1]
 
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
     def put(self, aggregate: str, stream_id: UUID, loaded: Loaded) -> None:
         with self.lock:
             current = self.entries.get(stream_id)
@@ -114,6 +123,9 @@ class EventStore:
         self.app = SalesApplication(env=settings.eventsourcing_env)
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
+        self.keys = key_ring(Database(settings))
+        cast(EventMapper, self.app.mapper).keys = self.keys
+        self._keys_seen = self.keys.generation
 
     @property
     def events_table(self) -> str:
@@ -136,12 +148,21 @@ class EventStore:
         if up_to_version is not None:
             return self._fold(aggregate, stream_id, Loaded(None, 0, None),
                               self.read_stream(stream_id, up_to_version))
+        self._drop_cache_after_forget()
         start = self.cache.get(aggregate.name, stream_id) or Loaded(None, 0, None)
         newer = cast(list[RecordedEvent], list(self.app.events.get(stream_id, gt=start.version or None)))
         loaded = self._fold(aggregate, stream_id, start, newer)
         if loaded.version:
             self.cache.put(aggregate.name, stream_id, loaded)
         return loaded
+
+    def _drop_cache_after_forget(self) -> None:
+        """Cached states hold decrypted personal data: a forget (here or in another process)
+        drops them all."""
+        self.keys.refresh()
+        if self.keys.generation != self._keys_seen:
+            self._keys_seen = self.keys.generation
+            self.cache.clear()
 
     @staticmethod
     def _fold(aggregate: AggregateType, stream_id: UUID, start: Loaded,
@@ -194,6 +215,7 @@ class EventStore:
         """The last state this process saw of the stream, without reading the store (an
         unknown stream as empty). It may be stale: deciding on it is safe only because an
         append at a stale version fails on the (stream id, version) key."""
+        self._drop_cache_after_forget()
         return self.cache.get(aggregate.name, stream_id) or Loaded(None, 0, None)
 
     def remember(self, aggregate: AggregateType, stream_id: UUID, before: Loaded,

@@ -28,6 +28,7 @@ from infra.store import aggregate_counts
 from infra.tokens import TokenStore
 from projections.catalog import BY_NAME
 from workers import projector
+from workers.audit import audit_app
 from workers.relay import relay_app
 
 app = typer.Typer(help="sfa-core: an event-sourced Sales Force Automation core.",
@@ -39,6 +40,7 @@ app.add_typer(projections_app, name="projections")
 tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(relay_app, name="relay")
+app.add_typer(audit_app, name="audit")
 
 
 class TokenRole(StrEnum):

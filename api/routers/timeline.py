@@ -1,4 +1,7 @@
-"""Customer timeline: an account's events in global order, and its state as of any instant."""
+"""Customer timeline: an account's events in global order, and its state as of any instant.
+
+Answered by the audit history (``infra.audit.history``): from the event store and its audit
+index, not from a read model, with each event's chain hash."""
 
 from typing import Annotated, Any
 
@@ -9,7 +12,7 @@ from api.access import check_visible
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.routers.reading import AsOfInstant
-from infra.queries.timeline import TimelineQueries
+from infra.audit.history import AuditHistory
 
 router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
 AccountId = Annotated[str, Path(description="Account id (UUID)")]
@@ -27,6 +30,8 @@ class TimelineEvent(BaseModel):
     correlation_id: str | None
     causation_id: str | None
     data: dict[str, Any]
+    hash: str | None = Field(None, description="Chain hash (hex); null while not yet sealed")
+    previous_hash: str | None = Field(None, description="Chain hash of the event before it")
 
 
 class TimelineState(BaseModel):
@@ -53,5 +58,5 @@ def timeline(account_id: AccountId, caller: PrincipalDep, services: ServicesDep,
     owner = services.sales.accounts.get(account_id).owner_id
     check_visible(caller, services.sales.directory, owner, f"account {account_id}")
     with services.db.reader() as conn:
-        found = TimelineQueries(services.db, conn).history(account_id, as_of)
+        found = AuditHistory(services.db, conn).history(account_id, as_of)
     return Timeline(**found)

@@ -9,6 +9,7 @@ events but not in the state (a stock item belongs to no customer). Answers are p
 JSON-able values: decimals and dates as strings, times in RFC 3339 (UTC).
 """
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
@@ -112,7 +113,8 @@ class TimelineQueries:
         return {"events": events, "state": state_from(events, as_of)}
 
 
-def fold(events: list[dict[str, Any]]) -> dict[str, tuple[str, Any]]:
+def fold(events: list[dict[str, Any]],
+         decode: Callable[[str, dict[str, Any]], Event] = domain_event) -> dict[str, tuple[str, Any]]:
     """stream id -> (stream type, state), each folded over its versions 1, 2, ... in order."""
     streams: dict[str, tuple[str, Any, int]] = {}
     for e in events:
@@ -121,13 +123,14 @@ def fold(events: list[dict[str, Any]]) -> dict[str, tuple[str, Any]]:
         kind, state, version = streams.get(e["stream_id"], (e["stream_type"], None, 0))
         if e["version"] != version + 1:
             continue  # its predecessor is not known at this instant
-        state = AGGREGATES[kind].evolve(state, domain_event(e["type"], e["data"]))
+        state = AGGREGATES[kind].evolve(state, decode(e["type"], e["data"]))
         streams[e["stream_id"]] = (kind, state, e["version"])
     return {stream: (kind, state) for stream, (kind, state, _) in streams.items()}
 
 
-def state_from(events: list[dict[str, Any]], as_of: datetime | None) -> dict[str, Any]:
-    states = fold(events)
+def state_from(events: list[dict[str, Any]], as_of: datetime | None,
+               decode: Callable[[str, dict[str, Any]], Event] = domain_event) -> dict[str, Any]:
+    states = fold(events, decode)
 
     def of(kind: str) -> list[Any]:
         return [s for k, s in states.values() if k == kind]

@@ -1,0 +1,54 @@
+"""``forget``: erases a data subject's personal data without touching a stored event.
+
+The subject's key is destroyed (``subjects.KeyRing.forget``), so its encrypted fields in
+every event — old and new — read as erased; its duplicate-key claims (normalised email,
+phone and name keys, which are personal data too) are deleted. The lead and the contact
+made from it are the same person, so forgetting either forgets both. Read models hold what
+they read through the decrypting reader: rebuild them (``sfa projections rebuild --all``)
+for their copies to go too; the command does it with ``--rebuild``.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from infra.audit.subjects import key_ring
+from infra.ids import parse_id
+from infra.recorders import KEYS_TABLE
+from infra.sqldb import Database
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    subjects: tuple[str, ...]
+    keys_destroyed: int
+    claims_deleted: int
+
+
+def same_person(db: Database, conn: Any, subject: str) -> set[str]:
+    """The subject and the lead or contacts that are the same person (conversion ties them)."""
+    found = {subject}
+    statement = db.sql(f"SELECT state FROM {db.events_table} WHERE topic = ?")
+    for (state,) in conn.execute(statement, ["ContactAdded"]).fetchall():
+        data = orjson.loads(state)["data"]
+        contact, lead = data["contact_id"], data.get("source_lead_id")
+        if lead and subject in (contact, lead):
+            found |= {contact, lead}
+    return found
+
+
+def forget(db: Database, subject_id: str) -> Forgotten:
+    subject = str(parse_id(subject_id, "subject_id"))
+    conn = db.connect()
+    try:
+        subjects = sorted(same_person(db, conn, subject))
+        destroyed = key_ring(db).forget(subjects)
+        marks = ",".join("?" * len(subjects))
+        with db.transaction(conn) as cursor:
+            cursor.execute(db.sql(f"DELETE FROM {KEYS_TABLE} WHERE record_id IN ({marks})"),
+                           subjects)
+            deleted = cursor.rowcount
+    finally:
+        conn.close()
+    return Forgotten(tuple(subjects), destroyed, deleted)

@@ -1,0 +1,205 @@
+"""``sfa audit``: the auditors' commands (history, verify, seal, checkpoints, export, forget)."""
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError as SettingsError
+from rich.console import Console
+from rich.table import Table
+
+from domain.errors import DomainError
+from infra.audit import checkpoints, erasure, export
+from infra.audit.history import AuditHistory
+from infra.audit.seal import Sealer
+from infra.audit.verify import Verifier
+from infra.settings import Settings
+from infra.sqldb import Database
+
+audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
+                        no_args_is_help=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def fail(reason: str) -> None:
+    print(f"sfa: {reason}", file=sys.stderr)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def connected() -> Iterator[tuple[Database, Any]]:
+    try:
+        db = Database(Settings())
+        conn = db.connect()
+    except SettingsError as error:
+        fail(f"invalid configuration: {error.errors()[0]['msg']}")
+        raise
+    except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
+        fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
+        raise
+    try:
+        yield db, conn
+    finally:
+        conn.close()
+
+
+@audit_app.command("seal")
+def seal() -> None:
+    """Append the chain records of every event not sealed yet."""
+    with connected() as (db, conn):
+        sealed = Sealer(db).seal(conn)
+        out.print(f"Sealed {sealed} events; head {checkpoints.latest(db, conn)['position']}.")
+
+
+@audit_app.command("verify")
+def verify(
+    start: Annotated[int, typer.Option("--from", min=1, help="First position to check.")] = 1,
+    published: Annotated[Path | None, typer.Option(
+        "--checkpoints", help="A published checkpoint file (JSON lines) to check against.")] = None,
+    seal_first: Annotated[bool, typer.Option("--seal/--no-seal",
+                                             help="Seal new events before checking.")] = False,
+) -> None:
+    """Recompute the hash chain; exit 1 naming the first position altered, removed or inserted."""
+    with connected() as (db, conn):
+        if seal_first:
+            Sealer(db).seal(conn)
+        wanted = checkpoints.load(published) if published else None
+        verdict = Verifier(db).verify(conn, start, wanted)
+    if verdict.broken is not None:
+        fail(f"chain broken at position {verdict.broken.position} ({verdict.broken.kind}): "
+             f"{verdict.broken.detail}")
+    unsealed = f"; {verdict.unsealed} newer events not yet sealed" if verdict.unsealed else ""
+    out.print(f"Intact: {verdict.checked} events checked up to position {verdict.head}{unsealed}.")
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    target: Annotated[Path | None, typer.Option(
+        "--out", help="Append the checkpoint to this file (JSON lines) to publish it.")] = None,
+    seal_first: Annotated[bool, typer.Option("--seal/--no-seal")] = True,
+) -> None:
+    """Print (and append to --out) the sealed head's position and hash."""
+    with connected() as (db, conn):
+        if seal_first:
+            Sealer(db).seal(conn)
+        record = checkpoints.latest(db, conn)
+    if target is not None:
+        checkpoints.publish(record, target)
+    print(json.dumps(record, sort_keys=True))
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--as-of must be an ISO 8601 instant, got {value!r}")
+        raise
+
+
+@audit_app.command("history")
+def history(
+    account_id: Annotated[str, typer.Argument(help="Account id (UUID).")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant (default: now); "
+                                              "a time without offset is UTC.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document {events, state}.")] = False,
+) -> None:
+    """Every event that touched the account, in global order, and its state as of --as-of."""
+    instant = _instant(as_of)
+    with connected() as (db, conn):
+        try:
+            found = AuditHistory(db, conn).history(account_id, instant)
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
+    if not found["events"]:
+        fail(f"no events of account {account_id} (as of {as_of or 'now'})")
+    if as_json:
+        print(json.dumps(found, default=str))
+        return
+    out.print(_events_table(account_id, found["events"]))
+    out.print_json(data=found["state"])
+
+
+def _events_table(account_id: str, events: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"account {account_id}: {len(events)} events")
+    for column in ("position", "occurred at", "stream", "version", "type", "actor",
+                   "correlation", "hash"):
+        table.add_column(column, justify="right" if column in ("position", "version") else "left")
+    for e in events:
+        table.add_row(str(e["position"]), e["occurred_at"][:19], f"{e['stream_type']} "
+                      f"{e['stream_id'][:8]}", str(e["version"]), e["type"], e["actor"] or "",
+                      (e["correlation_id"] or "")[:12], (e["hash"] or "unsealed")[:12])
+    return table
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+
+@audit_app.command("export")
+def export_history(
+    account_id: Annotated[str, typer.Argument(help="Account id (UUID).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl | parquet")],
+    target: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
+                                                "audit-ACCOUNT.FORMAT).")] = None,
+) -> None:
+    """The account's full history with its chain hashes, verifiable offline."""
+    path = target or Path(f"audit-{account_id}.{fmt.value}")
+    with connected() as (db, conn):
+        Sealer(db).seal(conn)
+        try:
+            rows = export.export_rows(db, conn, account_id)
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
+    if not rows:
+        fail(f"no events of account {account_id}")
+    export.write(rows, fmt.value, path)
+    out.print(f"Exported {len(rows)} events to {path} (SHA-256 of the file: "
+              f"{export.digest_of(path)}).")
+
+
+@audit_app.command("verify-export")
+def verify_export(path: Annotated[Path, typer.Argument(help="A jsonl or parquet export.")]) -> None:
+    """Check an export offline: every row's hash from its stored bytes, links and data."""
+    if not path.exists():
+        fail(f"no such file: {path}")
+    proven, problems = export.verify_rows(export.read(path))
+    if problems:
+        fail(f"export does not verify: {problems[0]} ({len(problems)} problems)")
+    out.print(f"Export verifies: {proven} events proven against their chain hashes.")
+
+
+@audit_app.command("forget")
+def forget(
+    subject_id: Annotated[str, typer.Argument(help="A lead id or a contact id.")],
+    rebuild: Annotated[bool, typer.Option("--rebuild/--no-rebuild",
+                                          help="Rebuild every read model afterwards.")] = False,
+) -> None:
+    """Erase a person's personal data: destroy their key and their duplicate-key claims."""
+    with connected() as (db, _):
+        try:
+            done = erasure.forget(db, subject_id)
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
+    out.print(f"Forgot {', '.join(done.subjects)}: {done.keys_destroyed} keys destroyed, "
+              f"{done.claims_deleted} duplicate-key claims deleted.")
+    if rebuild:
+        from infra.read_models import ReadModels
+        from projections.catalog import BY_NAME
+
+        models = ReadModels(Settings())
+        try:
+            models.rebuild(list(BY_NAME), fresh=True)
+        finally:
+            models.close()
+        out.print("Read models rebuilt.")
+    else:
+        out.print("Rebuild the read models (sfa projections rebuild --all) to drop their copies.")
