@@ -10,6 +10,7 @@ can be checked against the chain. The state as of the instant is the domain's ow
 folded per stream (``infra.queries.timeline.state_from``).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -22,6 +23,7 @@ from domain.catalog import EVENT_TYPES
 from domain.events import Event
 from infra.audit.chain import GENESIS, chain_head, fetch
 from infra.audit.collector import relaxed
+from infra.audit.fold import fold
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
 from infra.event_reader import EventReader, _uuid_text, event_data, prefetch_keys
@@ -29,14 +31,15 @@ from infra.ids import parse_id
 from infra.queries.timeline import state_from
 from infra.sqldb import Database
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {}
 
 
 def current_event(type_name: str, data: dict[str, Any]) -> Event:
     """The domain event from data the reader already upcast to the current shape."""
-    if type_name not in _ADAPTERS:
-        _ADAPTERS[type_name] = TypeAdapter(EVENT_TYPES[type_name])
-    event: Event = _ADAPTERS[type_name].validate_python(data)
+    validate = _VALIDATORS.get(type_name)
+    if validate is None:  # the adapter's core validator, without the per-call wrapper
+        validate = _VALIDATORS[type_name] = TypeAdapter(EVENT_TYPES[type_name]).validator.validate_python
+    event: Event = validate(data)
     return event
 
 
@@ -84,7 +87,7 @@ class AuditHistory:
         order, and the state of each of its aggregates then."""
         with relaxed():
             events = self.events(account_id, as_of)
-            return {"events": events, "state": state_from(events, as_of, current_event)}
+            return {"events": events, "state": state_from(events, as_of, current_event, fold)}
 
     def events(self, account_id: str, as_of: datetime | None = None,
                with_stored: bool = False) -> list[dict[str, Any]]:
