@@ -95,20 +95,32 @@ class EventReader:
 def _records(rows: Sequence[Sequence[Any]], keys: KeyRing) -> list[EventRecord]:
     """Decodes a page; the keys its personal fields need are fetched in one query."""
     bodies = [orjson.loads(row[4]) for row in rows]
-    personal = [(row[3], body["data"]) for row, body in zip(rows, bodies, strict=True)
-                if row[3] in PERSONAL]
-    if personal:
-        keys.prefetch(personal)
+    prefetch_keys([row[3] for row in rows], bodies, keys)
     return [_record(row, body, keys) for row, body in zip(rows, bodies, strict=True)]
 
 
 def _record(row: Sequence[Any], body: dict[str, Any], keys: KeyRing) -> EventRecord:
     position, stream_id, version, topic, _ = row
-    data = keys.reveal(topic, body["data"]) if topic in PERSONAL else body["data"]
+    return EventRecord(position, _uuid_text(stream_id), version, topic,
+                       event_data(topic, body, keys), body["meta"])
+
+
+def event_data(topic: str, body: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
+    """An event's data as every reader sees it: personal fields revealed (or erased), old
+    shapes upcast to the current one. The keys must have been prefetched (``prefetch_keys``)."""
+    data: dict[str, Any] = keys.reveal(topic, body["data"]) if topic in PERSONAL else body["data"]
     event_type = EVENT_TYPES.get(topic)
     if event_type is not None and body.get("schema_version", 1) < event_type.schema_version:
         data = upcast(event_type, data, body.get("schema_version", 1))  # old shapes read as new
-    return EventRecord(position, _uuid_text(stream_id), version, topic, data, body["meta"])
+    return data
+
+
+def prefetch_keys(topics: Sequence[str], bodies: Sequence[dict[str, Any]], keys: KeyRing) -> None:
+    """Loads the subject keys that the personal fields of these events need, in one query."""
+    personal = [(topic, body["data"]) for topic, body in zip(topics, bodies, strict=True)
+                if topic in PERSONAL]
+    if personal:
+        keys.prefetch(personal)
 
 
 def _uuid_text(stream_id: Any) -> str:

@@ -10,39 +10,62 @@ can be checked against the chain. The state as of the instant is the domain's ow
 folded per stream (``infra.queries.timeline.state_from``).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
+from orjson import loads
 from pydantic import TypeAdapter
 
 from domain.catalog import EVENT_TYPES
 from domain.events import Event
 from infra.audit.chain import GENESIS, chain_head, fetch
 from infra.audit.collector import relaxed
+from infra.audit.fold import fold
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
-from infra.event_reader import EventReader
+from infra.event_reader import EventReader, _uuid_text, event_data, prefetch_keys
 from infra.ids import parse_id
 from infra.queries.timeline import state_from
 from infra.sqldb import Database
-from projections.base import EventRecord
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {}
 
 
 def current_event(type_name: str, data: dict[str, Any]) -> Event:
     """The domain event from data the reader already upcast to the current shape."""
-    if type_name not in _ADAPTERS:
-        _ADAPTERS[type_name] = TypeAdapter(EVENT_TYPES[type_name])
-    event: Event = _ADAPTERS[type_name].validate_python(data)
+    validate = _VALIDATORS.get(type_name)
+    if validate is None:  # the adapter's core validator, without the per-call wrapper
+        validate = _VALIDATORS[type_name] = TypeAdapter(EVENT_TYPES[type_name]).validator.validate_python
+    event: Event = validate(data)
     return event
 
 
-def _previous_hash(previous: int | None, digest: bytes | None) -> bytes | None:
+_STREAM_TYPES = {name: cls.stream_type for name, cls in EVENT_TYPES.items()}
+_GENESIS_HEX = GENESIS.hex()
+
+
+def _previous_hex(previous: int | None, digest: bytes | None) -> str | None:
     if previous is None:
         return None  # not sealed yet
-    return GENESIS if previous == 0 else (bytes(digest) if digest is not None else None)
+    if previous == 0:
+        return _GENESIS_HEX
+    return digest.hex() if digest is not None else None
+
+
+def _at_or_before(stored: str, limit_text: str, limit: datetime) -> bool:
+    """``stored <= limit`` for an RFC 3339 time: compared as text when it has the codec's UTC
+    form, ``YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`` (as ``limit_text``, which is
+    ``limit.isoformat()`` of a UTC time, has): in that form text order is time order ('+'
+    sorts before '.', so a whole second comes before its fractions); parsed otherwise."""
+    if len(stored) in _UTC_LENGTHS and stored.endswith("+00:00") and stored[19] in "+.":
+        return stored <= limit_text
+    return _utc(datetime.fromisoformat(stored)) <= limit
+
+
+_UTC_LENGTHS = (25, 32)  # without and with microseconds
 
 
 def _rfc3339(stored: str) -> str:
@@ -64,7 +87,7 @@ class AuditHistory:
         order, and the state of each of its aggregates then."""
         with relaxed():
             events = self.events(account_id, as_of)
-            return {"events": events, "state": state_from(events, as_of, current_event)}
+            return {"events": events, "state": state_from(events, as_of, current_event, fold)}
 
     def events(self, account_id: str, as_of: datetime | None = None,
                with_stored: bool = False) -> list[dict[str, Any]]:
@@ -73,20 +96,41 @@ class AuditHistory:
         ensure_tables(self.db, self.conn)
         account = str(parse_id(account_id, "account_id"))
         links, moves = self._index(account)
-        rows = self._by_streams(list(links))
-        orders = {link for link, kind in links.items() if kind == "order"}
-        rows += self._by_positions(self._moves_of(orders, moves))
-        rows.sort(key=lambda row: int(row[0]))
-        records = self.reader.decode([row[:5] for row in rows])
+        orders = sorted(link for link, kind in links.items() if kind == "order")
+        wanted = set(orders)
+        tail_moves = [p for p, order in moves if canonical(order) in wanted]
+        rows = self._rows(list(links), orders, tail_moves)
+        return self._shape(rows, as_of, with_stored)
+
+    def _shape(self, rows: list[Any], as_of: datetime | None,
+               with_stored: bool) -> list[dict[str, Any]]:
+        """The answer's event dicts straight from the rows, in one pass: each stored body is
+        decoded once, its data revealed and upcast as every reader sees it
+        (``infra.event_reader.event_data``), times kept as the stored RFC 3339 text."""
+        bodies = [loads(row[4]) for row in rows]
+        keys = self.reader.keys
+        prefetch_keys([row[3] for row in rows], bodies, keys)
         limit = _utc(as_of) if as_of is not None else None
-        found = []
-        for record, row in zip(records, rows, strict=True):
-            if limit is not None and _utc(record.occurred_at) > limit:
+        limit_text = limit.isoformat() if limit is not None else ""
+        found: list[dict[str, Any]] = []
+        append = found.append
+        for row, body in zip(rows, bodies, strict=True):
+            position, stream, version, topic, stored, previous, digest, before = row
+            meta = body["meta"]
+            occurred = meta["occurred_at"]
+            if limit is not None and not _at_or_before(occurred, limit_text, limit):
                 continue
-            event = self._event(record, row[6], _previous_hash(row[5], row[7]))
+            event = {"position": position, "event_id": meta.get("event_id"),
+                     "stream_type": _STREAM_TYPES[topic], "stream_id": _uuid_text(stream),
+                     "version": version, "type": topic, "occurred_at": _rfc3339(occurred),
+                     "actor": meta.get("actor"), "correlation_id": meta.get("correlation_id"),
+                     "causation_id": meta.get("causation_id"),
+                     "data": event_data(topic, body, keys),
+                     "hash": digest.hex() if digest is not None else None,
+                     "previous_hash": _previous_hex(previous, before)}
             if with_stored:
-                event.update(stored=bytes(row[4]), previous_position=row[5])
-            found.append(event)
+                event.update(stored=bytes(stored), previous_position=previous)
+            append(event)
         return found
 
     def _select(self, source: str, where: str = "") -> str:
@@ -101,29 +145,50 @@ class AuditHistory:
                 f"LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
                 f"LEFT JOIN {CHAIN} p ON p.position = c.previous {where}")
 
-    def _by_streams(self, streams: list[str]) -> list[Any]:
-        """Through the events table's primary key (stream id, version)."""
+    def _rows(self, streams: list[str], orders: list[str], tail_moves: list[int]) -> list[Any]:
+        """Every event of the streams, plus the stock movements of the orders (sealed ones
+        from the index, ``tail_moves`` not sealed yet), in global order. On PostgreSQL one
+        statement: the streams' events through the primary key and the movements through the
+        position, each by a LATERAL probe, the movements' positions looked up in the index by
+        the database itself."""
         if not streams:
             return []
         if self.db.backend == "sqlite":
-            ids = [UUID(s).hex for s in streams]
-            marks = ",".join("?" * len(ids))
-            return fetch(self.db, self.conn, self._select(
-                f"{self.db.events_table} e", f"WHERE e.originator_id IN ({marks})"), ids)
-        source = (f"unnest(%s::uuid[]) AS wanted(id) CROSS JOIN LATERAL (SELECT * FROM "
-                  f"{self.db.events_table} WHERE originator_id = wanted.id OFFSET 0) e")
-        return fetch(self.db, self.conn, self._select(source), (streams,))
+            rows = self._by_streams(streams)
+            rows += self._by_positions(self._moves_of(orders) + tail_moves)
+            rows.sort(key=itemgetter(0))
+            return rows
+        # the chain rows are joined inside each probe: joined outside, they were seen planned
+        # as a merge join over the whole chain table
+        by_stream = self._select(f"{self.db.events_table} e",
+                                 "WHERE e.originator_id = wanted.id OFFSET 0")
+        by_position = self._select(f"{self.db.events_table} e",
+                                   "WHERE e.notification_id = wanted.position OFFSET 0")
+        statement = (
+            f"SELECT s.* FROM unnest(%(streams)s::uuid[]) AS wanted(id) "
+            f"CROSS JOIN LATERAL ({by_stream}) s UNION ALL "
+            f"SELECT m.* FROM (SELECT v.position FROM unnest(%(orders)s::text[]) AS o(id) "
+            f"CROSS JOIN LATERAL (SELECT position FROM {MOVES} WHERE order_id = o.id OFFSET 0) v "
+            f"UNION ALL SELECT unnest(%(tail)s::bigint[])) AS wanted(position) "
+            f"CROSS JOIN LATERAL ({by_position}) m")
+        rows = fetch(self.db, self.conn, statement,
+                     {"streams": streams, "orders": orders, "tail": tail_moves})
+        rows.sort(key=itemgetter(0))
+        return rows
+
+    def _by_streams(self, streams: list[str]) -> list[Any]:
+        """SQLite: through the events table's primary key (stream id, version)."""
+        ids = [UUID(s).hex for s in streams]
+        marks = ",".join("?" * len(ids))
+        return fetch(self.db, self.conn, self._select(
+            f"{self.db.events_table} e", f"WHERE e.originator_id IN ({marks})"), ids)
 
     def _by_positions(self, positions: list[int]) -> list[Any]:
         if not positions:
             return []
-        if self.db.backend == "sqlite":
-            marks = ",".join("?" * len(positions))
-            return fetch(self.db, self.conn, self._select(
-                f"{self.db.events_table} e", f"WHERE e.rowid IN ({marks})"), positions)
-        source = (f"unnest(%s::bigint[]) AS wanted(position) CROSS JOIN LATERAL (SELECT * FROM "
-                  f"{self.db.events_table} WHERE notification_id = wanted.position OFFSET 0) e")
-        return fetch(self.db, self.conn, self._select(source), (positions,))
+        marks = ",".join("?" * len(positions))
+        return fetch(self.db, self.conn, self._select(
+            f"{self.db.events_table} e", f"WHERE e.rowid IN ({marks})"), positions)
 
     def _index(self, account: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
         """(link id -> kind, [(position, order id)] of the unsealed tail)."""
@@ -146,22 +211,9 @@ class AuditHistory:
                                 f"FROM {table} WHERE {pos} > ? AND topic IN ({marks})")
         return index_page(self.conn.execute(statement, [head, *topics]).fetchall())
 
-    def _moves_of(self, orders: set[str], tail: list[tuple[int, str]]) -> list[int]:
+    def _moves_of(self, orders: list[str]) -> list[int]:
         if not orders:
             return []
         marks = ",".join("?" * len(orders))
         statement = self.db.sql(f"SELECT position FROM {MOVES} WHERE order_id IN ({marks})")
-        found = [int(p) for (p,) in self.conn.execute(statement, sorted(orders)).fetchall()]
-        return found + [p for p, order in tail if canonical(order) in orders]
-
-    @staticmethod
-    def _event(r: EventRecord, digest: bytes | None, previous: bytes | None) -> dict[str, Any]:
-        meta = r.meta
-        return {"position": r.position, "event_id": meta.get("event_id"),
-                "stream_type": EVENT_TYPES[r.type].stream_type, "stream_id": r.stream_id,
-                "version": r.version, "type": r.type,
-                "occurred_at": _rfc3339(meta["occurred_at"]), "actor": meta.get("actor"),
-                "correlation_id": meta.get("correlation_id"),
-                "causation_id": meta.get("causation_id"), "data": r.data,
-                "hash": bytes(digest).hex() if digest is not None else None,
-                "previous_hash": previous.hex() if previous else None}
+        return [int(p) for (p,) in self.conn.execute(statement, orders).fetchall()]

@@ -128,9 +128,14 @@ def fold(events: list[dict[str, Any]],
     return {stream: (kind, state) for stream, (kind, state, _) in streams.items()}
 
 
+Fold = Callable[[list[dict[str, Any]], Callable[[str, dict[str, Any]], Event]],
+                dict[str, tuple[str, Any]]]
+
+
 def state_from(events: list[dict[str, Any]], as_of: datetime | None,
-               decode: Callable[[str, dict[str, Any]], Event] = domain_event) -> dict[str, Any]:
-    states = fold(events, decode)
+               decode: Callable[[str, dict[str, Any]], Event] = domain_event,
+               fold_with: Fold = fold) -> dict[str, Any]:
+    states = fold_with(events, decode)
 
     def of(kind: str) -> list[Any]:
         return [s for k, s in states.values() if k == kind]
