@@ -46,7 +46,7 @@ import orjson  # noqa: E402
 import psycopg  # noqa: E402
 
 from bench import http_load  # noqa: E402
-from bench.append import postgres_server, with_database  # noqa: E402
+from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import PROBABILITY, Writer, _id, _insert  # noqa: E402
 from domain import account, opportunity, rep  # noqa: E402
 from infra.bootstrap import Sales, bootstrap  # noqa: E402
@@ -110,11 +110,42 @@ def _answers(port: int, path: str) -> bool:
         return False
 
 
-def fresh_database(server_url: str) -> str:
-    name = f"sfa_bench_{uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return with_database(server_url, name)
+@contextmanager
+def sfa_served(url: str, args: argparse.Namespace) -> Iterator[tuple[int, int]]:
+    """``sfa serve`` on the database, as a user runs it; yields (port, pid)."""
+    port = free_port()
+    sfa = str(Path(sys.executable).parent / "sfa")
+    with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
+                {"SFA_DATABASE_URL": url}, port, "/healthz") as pid:
+        yield port, pid
+
+
+@contextmanager
+def baseline_served(server_url: str, args: argparse.Namespace,
+                    rows: tuple[bytes, ...] = ()) -> Iterator[tuple[int, int]]:
+    """The raw baseline app on a database of its own holding ``rows``; yields (port, pid)."""
+    from bench.api_baseline import TABLE
+
+    with throwaway_database(server_url) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(TABLE)
+            for state in rows:
+                conn.execute("INSERT INTO bench_items (topic, state) VALUES ('x', %s)", (state,))
+        port = free_port()
+        uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
+                   "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
+        with served(uvicorn, {"BENCH_DATABASE_URL": url}, port, "/docs") as pid:
+            yield port, pid
+
+
+def load_with_cpu(port: int, pid: int, headers: dict[str, str], scenario: http_load.Scenario,
+                  args: argparse.Namespace) -> tuple[http_load.LoadResult,
+                                                     list[tuple[str, bytes]], float]:
+    """The command load at ``--clients``, and the server processes' CPU seconds meanwhile."""
+    cpu = tree_cpu_seconds(pid)
+    result, answers = http_load.run("127.0.0.1", port, headers, scenario, clients=args.clients,
+                                    seconds=args.seconds, warmup=args.warmup)
+    return result, answers, tree_cpu_seconds(pid) - cpu
 
 
 # --- the command workload -------------------------------------------------------------------
@@ -193,41 +224,19 @@ def report(title: str, result: http_load.LoadResult, labels: list[str],
 
 
 def bench_commands(server_url: str, args: argparse.Namespace) -> tuple[float, float, float]:
-    url = fresh_database(server_url)
-    sales = bootstrap(Settings(database_url=url))
-    world = set_up_world(sales, args.clients)
-    sales.close()
-    token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
-    headers = {"Authorization": f"Bearer {token}"}
-    sfa = str(Path(sys.executable).parent / "sfa")
-    port = free_port()
-    with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
-                {"SFA_DATABASE_URL": url}, port, "/healthz") as pid:
-        cpu = tree_cpu_seconds(pid)
-        result, answers = http_load.run("127.0.0.1", port, headers,
-                                        command_scenario(world, uuid4().hex[:8]),
-                                        clients=args.clients, seconds=args.seconds,
-                                        warmup=args.warmup)
-        cpu = tree_cpu_seconds(pid) - cpu
-    report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers, cpu,
-           args.warmup + args.seconds)
-    events = _count_events(url)
-    print(f"  events stored in all: {events:,}")
-
-    base_url = fresh_database(server_url)
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        from bench.api_baseline import TABLE
-
-        conn.execute(TABLE)
-    port = free_port()
-    uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
-               "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
-    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs") as pid:
-        cpu = tree_cpu_seconds(pid)
-        base, base_answers = http_load.run("127.0.0.1", port, {}, baseline_scenario("b"),
-                                           clients=args.clients, seconds=args.seconds,
-                                           warmup=args.warmup)
-        cpu = tree_cpu_seconds(pid) - cpu
+    with throwaway_database(server_url) as url:
+        sales = bootstrap(Settings(database_url=url))
+        world = set_up_world(sales, args.clients)
+        sales.close()
+        token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
+        with sfa_served(url, args) as (port, pid):
+            result, answers, cpu = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
+                                                 command_scenario(world, uuid4().hex[:8]), args)
+        report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers, cpu,
+               args.warmup + args.seconds)
+        print(f"  events stored in all: {_count_events(url):,}")
+    with baseline_served(server_url, args) as (port, pid):
+        base, base_answers, cpu = load_with_cpu(port, pid, {}, baseline_scenario("b"), args)
     report("baseline: validate + one INSERT per request", base, ["insert"], base_answers, cpu,
            args.warmup + args.seconds)
     return result.rate(), base.rate(), result.percentile_ms(0.99)
@@ -275,40 +284,28 @@ def _one_opportunity(w: Writer, n: int, owner: str) -> None:
 
 
 def bench_funnel(server_url: str, args: argparse.Namespace) -> tuple[float, float]:
-    url = fresh_database(server_url)
-    bootstrap(Settings(database_url=url)).close()  # creates the store's tables
-    started = time.perf_counter()
-    reps = load_opportunities(url, args.opportunities)
-    print(f"\nloaded {args.opportunities:,} opportunities ({_count_events(url):,} events) "
-          f"in {time.perf_counter() - started:.0f} s")
-    tokens = TokenStore(Database(Settings(database_url=url)))
-    admin = {"Authorization": f"Bearer {tokens.create('admin', None, 'bench')}"}
-    as_rep = {"Authorization": f"Bearer {tokens.create('rep', reps[0], 'bench')}"}
-    sfa = str(Path(sys.executable).parent / "sfa")
-    port = free_port()
     results = {}
-    with served([sfa, "serve", "--port", str(port), "--workers", str(args.workers)],
-                {"SFA_DATABASE_URL": url}, port, "/healthz"):
-        for label, path, headers in (("company", "/v1/funnel", admin),
-                                     ("team", "/v1/funnel?team=team-1", admin),
-                                     ("region", "/v1/funnel?region=region-2", admin),
-                                     ("as rep", "/v1/funnel", as_rep)):
-            result, answers = http_load.run("127.0.0.1", port, headers,
-                                            lambda c, k, p=path: ("funnel", "GET", p, None),
-                                            clients=1, seconds=args.query_seconds, warmup=1)
-            results[label] = result
-            report(f"GET {path} ({label})", result, [], answers)
-    base_url = fresh_database(server_url)
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        from bench.api_baseline import TABLE
-
-        conn.execute(TABLE)
-        conn.execute("INSERT INTO bench_items (topic, state) VALUES ('x', %s)",
-                     (orjson.dumps({"data": {"stage": "proposal"}}),))
-    port = free_port()
-    uvicorn = [sys.executable, "-m", "uvicorn", "bench.api_baseline:create_app", "--factory",
-               "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
-    with served(uvicorn, {"BENCH_DATABASE_URL": base_url}, port, "/docs"):
+    with throwaway_database(server_url) as url:
+        bootstrap(Settings(database_url=url)).close()  # creates the store's tables
+        started = time.perf_counter()
+        reps = load_opportunities(url, args.opportunities)
+        print(f"\nloaded {args.opportunities:,} opportunities ({_count_events(url):,} events) "
+              f"in {time.perf_counter() - started:.0f} s")
+        tokens = TokenStore(Database(Settings(database_url=url)))
+        admin = {"Authorization": f"Bearer {tokens.create('admin', None, 'bench')}"}
+        as_rep = {"Authorization": f"Bearer {tokens.create('rep', reps[0], 'bench')}"}
+        with sfa_served(url, args) as (port, _):
+            for label, path, headers in (("company", "/v1/funnel", admin),
+                                         ("team", "/v1/funnel?team=team-1", admin),
+                                         ("region", "/v1/funnel?region=region-2", admin),
+                                         ("as rep", "/v1/funnel", as_rep)):
+                result, answers = http_load.run("127.0.0.1", port, headers,
+                                                lambda c, k, p=path: ("funnel", "GET", p, None),
+                                                clients=1, seconds=args.query_seconds, warmup=1)
+                results[label] = result
+                report(f"GET {path} ({label})", result, [], answers)
+    row = orjson.dumps({"data": {"stage": "proposal"}})
+    with baseline_served(server_url, args, (row,)) as (port, _):
         base, answers = http_load.run("127.0.0.1", port, {},
                                       lambda c, k: ("select", "GET", "/items/1", None),
                                       clients=1, seconds=args.query_seconds, warmup=1)

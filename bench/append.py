@@ -329,22 +329,27 @@ def postgres_server(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run_postgres(args: argparse.Namespace) -> tuple[list[Row], str]:
-    with postgres_server(args) as (server_url, origin):
-        name = f"sfa_bench_{uuid4().hex[:12]}"
+@contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server for one benchmark, dropped afterwards; yields its URL."""
+    name = f"sfa_bench_{uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield with_database(server_url, name)
+    finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_postgres(args: argparse.Namespace) -> tuple[list[Row], str]:
+    with postgres_server(args) as (server_url, origin), throwaway_database(server_url) as url:
+        baseline = PostgresBaseline(url)
         try:
-            url = with_database(server_url, name)
-            baseline = PostgresBaseline(url)
-            try:
-                info = f"PostgreSQL, {origin}; {baseline.server_settings()}"
-                return run_backend("postgresql", url, baseline, args), info
-            finally:
-                baseline.close()
+            info = f"PostgreSQL, {origin}; {baseline.server_settings()}"
+            return run_backend("postgresql", url, baseline, args), info
         finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            baseline.close()
 
 
 # --------------------------------------------------------------------------- main

@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import uuid4, uuid5
+from uuid import uuid5
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -44,7 +44,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import psycopg  # noqa: E402
 
-from bench.append import postgres_server, with_database  # noqa: E402
+from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import PROBABILITY, Writer, _insert, load  # noqa: E402
 from domain import account, opportunity, order, stock_item  # noqa: E402
 from domain.pricing import PricedLine  # noqa: E402
@@ -202,16 +202,8 @@ def main() -> None:
     parser.add_argument("--history-only", action="store_true",
                         help="seal, then time the history only (no baseline, no verify)")
     args = parser.parse_args()
-    with postgres_server(args) as (server_url, origin):
-        name = f"sfa_bench_{uuid4().hex[:12]}"
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        url = with_database(server_url, name)
-        try:
-            run(url, origin, args)
-        finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_server(args) as (server_url, origin), throwaway_database(server_url) as url:
+        run(url, origin, args)
     if args.sqlite:
         run_sqlite(args)
 

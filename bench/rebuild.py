@@ -31,7 +31,6 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from uuid import uuid4
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -40,7 +39,7 @@ if str(REPO_ROOT) not in sys.path:
 import orjson  # noqa: E402
 import psycopg  # noqa: E402
 
-from bench.append import postgres_server, with_database  # noqa: E402
+from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
 from infra.bootstrap import bootstrap  # noqa: E402
 from infra.commands import CommandContext  # noqa: E402
@@ -181,16 +180,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--pg-url", default=None, help="server to use (default: pgserver)")
     args = parser.parse_args()
-    with postgres_server(args) as (server_url, origin):
-        name = f"sfa_bench_{uuid4().hex[:12]}"
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        url = with_database(server_url, name)
-        try:
-            run(url, origin, args)
-        finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_server(args) as (server_url, origin), throwaway_database(server_url) as url:
+        run(url, origin, args)
 
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:

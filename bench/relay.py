@@ -30,16 +30,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-import psycopg  # noqa: E402
 from kafka import KafkaProducer  # noqa: E402
 
-from bench.append import postgres_server, with_database  # noqa: E402
+from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
 from infra.envelope import message  # noqa: E402
 from infra.event_reader import EventReader  # noqa: E402
@@ -116,15 +114,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="relay events per acked page")
     parser.add_argument("--pg-url", default=None, help="server to use (default: pgserver)")
     args = parser.parse_args()
-    with postgres_server(args) as (server_url, origin):
-        name = f"sfa_bench_{uuid4().hex[:12]}"
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        try:
-            run(with_database(server_url, name), origin, args)
-        finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_server(args) as (server_url, origin), throwaway_database(server_url) as url:
+        run(url, origin, args)
 
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:
