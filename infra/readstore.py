@@ -53,16 +53,7 @@ class ReadStore:
         self.db = db
 
     def ensure_registry(self, conn: Any) -> None:
-        """Creates the registry once; two processes starting at once may race to create it
-        (PostgreSQL's IF NOT EXISTS is not safe against that), and the loser finds it made."""
-        if self.db.table_exists(conn, REGISTRY):
-            return  # the usual case: no write transaction just to look
-        try:
-            with self.db.transaction(conn) as cursor:
-                cursor.execute(CREATE_REGISTRY)
-        except Exception:
-            if not self.db.table_exists(conn, REGISTRY):
-                raise
+        self.db.create_table_once(conn, REGISTRY, CREATE_REGISTRY)
 
     def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
         statement = f"SELECT * FROM {REGISTRY}"

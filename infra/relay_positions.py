@@ -12,7 +12,7 @@ from typing import Any
 
 from infra.event_reader import EventReader
 from infra.readstore import now_text
-from infra.sqldb import Database
+from infra.sqldb import Database, rows_as_dicts
 
 TABLE = "sfa_relay_positions"
 CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -38,22 +38,13 @@ class RelayPositions:
         self.db = db
 
     def ensure_table(self, conn: Any) -> None:
-        """Created on first use; a concurrent creator may win the race (then it exists)."""
-        if self.db.table_exists(conn, TABLE):
-            return
-        try:
-            with self.db.transaction(conn) as cursor:
-                cursor.execute(CREATE_TABLE)
-        except Exception:
-            if not self.db.table_exists(conn, TABLE):
-                raise
+        self.db.create_table_once(conn, TABLE, CREATE_TABLE)
 
     def all(self, conn: Any) -> list[RelayState]:
         if not self.db.table_exists(conn, TABLE):
             return []
         cursor = conn.execute(f"SELECT * FROM {TABLE} ORDER BY topic")
-        names = [d[0] for d in cursor.description]
-        return [RelayState(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        return [RelayState(**row) for row in rows_as_dicts(cursor, cursor.fetchall())]
 
     def get(self, conn: Any, topic: str) -> RelayState:
         """The topic's state; a topic never published to starts before the first event."""
@@ -61,8 +52,7 @@ class RelayPositions:
         row = cursor.fetchone()
         if row is None:
             return RelayState(topic, 0)
-        names = [d[0] for d in cursor.description]
-        return RelayState(**dict(zip(names, row, strict=True)))
+        return RelayState(**rows_as_dicts(cursor, [row])[0])
 
     def ensure_row(self, conn: Any, topic: str) -> None:
         with self.db.transaction(conn) as cursor:

@@ -132,6 +132,18 @@ class Database:
             return json.loads(value)
         return value
 
+    def create_table_once(self, conn: Any, name: str, create_statement: str) -> None:
+        """Creates a table on first use. Two processes starting at once may race to create it
+        (PostgreSQL's IF NOT EXISTS is not safe against that): the loser finds it made."""
+        if self.table_exists(conn, name):
+            return  # the usual case: no write transaction just to look
+        try:
+            with self.transaction(conn) as cursor:
+                cursor.execute(create_statement)
+        except Exception:
+            if not self.table_exists(conn, name):
+                raise
+
     def table_exists(self, conn: Any, name: str) -> bool:
         if self.backend == "sqlite":
             found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()

@@ -186,11 +186,6 @@ class EventStore:
         """Stores the events atomically; returns the global position of the last one."""
         return self.insert_groups([(self.encode(records), claimed_keys)])[0]
 
-    def append_groups(self, groups: Sequence[tuple[Sequence[RecordedEvent],
-                                                   Sequence[tuple[str, str]]]]) -> list[int]:
-        """Stores several commands' events in one transaction; the last position of each."""
-        return self.insert_groups([(self.encode(group), claims) for group, claims in groups])
-
     def insert_groups(self, groups: Sequence[tuple[Sequence[StoredEvent],
                                                    Sequence[tuple[str, str]]]]) -> list[int]:
         """Stores encoded events of several commands in one transaction, straight through
