@@ -29,6 +29,7 @@ from infra.tokens import TokenStore
 from projections.catalog import BY_NAME
 from workers import projector
 from workers.audit import audit_app
+from workers.progress import events_progress
 from workers.relay import relay_app
 
 app = typer.Typer(help="sfa-core: an event-sourced Sales Force Automation core.",
@@ -270,7 +271,7 @@ def projections_rebuild(
         fail(f"unknown read model {unknown[0]!r} (known: {', '.join(BY_NAME)})")
     models = ReadModels(settings_or_fail())
     try:
-        with rebuild_progress(names) as tick:
+        with events_progress(f"rebuilding {', '.join(names)}") as tick:
             done = models.rebuild(names, progress=tick, fresh=restart, workers=workers)
     except RuntimeError as error:
         fail(f"rebuild stopped: {error}")
@@ -278,29 +279,6 @@ def projections_rebuild(
         models.close()
     for model, position in done.items():
         out.print(f"{model}: rebuilt up to position {position} and swapped in.")
-
-
-@contextmanager
-def rebuild_progress(names: list[str]) -> Iterator[Callable[[int, int], None]]:
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TextColumn("{task.fields[rate]} events/s"), TimeRemainingColumn())
-    started = time.monotonic()
-    with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(f"rebuilding {', '.join(names)}", total=None, rate="-")
-
-        def tick(position: int, head: int) -> None:
-            rate = position / max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
-
-        yield tick
 
 
 def _prepare_demo(settings: Settings, host: str, port: int) -> None:

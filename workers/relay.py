@@ -8,9 +8,6 @@ import logging
 import signal
 import sys
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
@@ -24,11 +21,12 @@ from rich.table import Table
 from infra import schemas
 from infra.envelope import UnpublishableEventError
 from infra.kafka_publisher import ProducerConfig
-from infra.relay import Progress, Relay, RelayConfig
+from infra.relay import Relay, RelayConfig
 from infra.relay_positions import statuses
 from infra.settings import Settings
 from infra.sqldb import Database
 from infra.store import EventStore
+from workers.progress import events_progress
 
 relay_app = typer.Typer(help="Publish the event stream to Kafka (SFA_KAFKA_BOOTSTRAP).",
                         invoke_without_command=True)
@@ -83,7 +81,7 @@ def _run(relay: Relay, once: bool, from_position: int | None) -> None:
     try:
         if from_position is not None:
             relay.start_at(from_position)
-            with replay_progress(relay.topic, from_position) as tick:
+            with events_progress(f"replaying into {relay.topic}", from_position) as tick:
                 position = relay.run(stop, once=True, progress=tick)
             print(f"sfa: replayed into {relay.topic} up to position {position}", file=sys.stderr)
             if once or stop.is_set():
@@ -107,22 +105,6 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-@contextmanager
-def replay_progress(topic: str, start: int) -> Iterator[Progress]:
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TextColumn("{task.fields[rate]} events/s"), TimeRemainingColumn())
-    started = time.monotonic()
-    with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(f"replaying into {topic}", total=None, rate="-")
-
-        def tick(position: int, head: int) -> None:
-            rate = (position - start) / max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=position - start, total=max(head - start, 1),
-                       rate=f"{rate:,.0f}")
-
-        yield tick
 
 
 @relay_app.command("status")
