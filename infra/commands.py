@@ -69,6 +69,7 @@ def request_hash(request: object) -> str:
 
 CommandSource = Command | Callable[[Loaded], Command]
 ClaimsSource = Callable[[Sequence[Event]], Sequence[tuple[str, str]]]
+Guard = Callable[[Loaded], None]  # refuses (raising) a caller who may not act on this state
 
 
 class CommandBus:
@@ -81,24 +82,33 @@ class CommandBus:
 
     def execute(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
                 ctx: CommandContext, expected_version: int | None = None,
-                claims: ClaimsSource | None = None, request: object = None) -> CommandResult:
-        """``request``: what the client asked, for idempotency; defaults to the command."""
+                claims: ClaimsSource | None = None, request: object = None,
+                guard: Guard | None = None) -> CommandResult:
+        """``request``: what the client asked, for idempotency; defaults to the command.
+        ``guard`` checks that the caller may act, on the very state the command is decided
+        on: no read of its own, and a record whose owner changes meanwhile conflicts and is
+        checked again. A refusal (``DomainError``) on a cached state is checked again on the
+        current one."""
         attempt = self._attempt
         if expected_version is None:
             attempt = retry(retry=retry_if_exception_type(ConflictError),
                             stop=stop_after_attempt(MAX_ATTEMPTS),
                             wait=wait_random_exponential(multiplier=0.002, max=0.1),
                             reraise=True)(self._attempt)
-        return attempt(aggregate, stream_id, command, ctx, expected_version, claims, request)
+        return attempt(aggregate, stream_id, command, ctx, expected_version, claims, request,
+                       guard)
 
     def _attempt(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource,
                  ctx: CommandContext, expected_version: int | None,
-                 claims: ClaimsSource | None, request: object) -> CommandResult:
+                 claims: ClaimsSource | None, request: object,
+                 guard: Guard | None) -> CommandResult:
         """First on the state this process last saw (no read), then, if that was stale or
         the answer may depend on staleness, on the store's current state."""
         cached = self.store.cached(aggregate, stream_id)
         if expected_version is None or expected_version == cached.version:
             try:
+                if guard is not None:
+                    guard(cached)
                 result = self._decide(aggregate, stream_id, cached, source, ctx, expected_version,
                                       claims, request)
                 if result is not None and result.events:
@@ -109,6 +119,8 @@ class CommandBus:
             except DomainError:
                 pass  # perhaps refused on a stale state: decide again on the current one
         loaded = self.store.load(aggregate, stream_id)
+        if guard is not None:
+            guard(loaded)  # before the version check: never tell a stranger the version
         if expected_version is not None and expected_version != loaded.version:
             raise ConflictError(f"expected version {expected_version}, "
                                 f"but the record is at version {loaded.version}")
@@ -130,13 +142,13 @@ class CommandBus:
         events = aggregate.decide(loaded.state, command)
         if not events:
             return None
-        records = self._records(stream_id, loaded.version, events, ctx, request)
+        records = self.records(stream_id, loaded.version, events, ctx, request)
         position = self.committer.append(records, claims(events) if claims else ())
         self.store.remember(aggregate, stream_id, loaded, records)
         return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
                              tuple(r.meta.event_id for r in records))
 
-    def _records(self, stream_id: UUID, version: int, events: Sequence[Event],
+    def records(self, stream_id: UUID, version: int, events: Sequence[Event],
                  ctx: CommandContext, request: object) -> list[RecordedEvent]:
         occurred_at = ctx.now.astimezone(UTC).isoformat()
         causation = ctx.causation_id or ctx.correlation_id
@@ -148,6 +160,14 @@ class CommandBus:
                 causation, key, fingerprint))
             for i, event in enumerate(events, start=1)
         ]
+
+    def replay(self, aggregate: AggregateType, stream_id: UUID, ctx: CommandContext,
+               request: object) -> CommandResult | None:
+        """The first answer to a create retried with the same ``Idempotency-Key``, if any."""
+        if ctx.idempotency_key is None:
+            return None
+        return self._idempotent_replay(self.store.load(aggregate, stream_id), request, ctx,
+                                       stream_id)
 
     def _idempotent_replay(self, loaded: Loaded, request: object, ctx: CommandContext,
                            stream_id: UUID) -> CommandResult | None:

@@ -16,6 +16,7 @@ from infra.directory import Directory
 from infra.ids import new_stream_id, parse_id
 from infra.reps import Reps
 from infra.store import Loaded
+from infra.units import Unit, run_unit
 
 LEAD = AGGREGATES[lead.STREAM]
 
@@ -41,25 +42,34 @@ class Leads:
     def capture(self, ctx: CommandContext, *, person: str, company: str, email: str,
                 channel: str, phone: str | None = None, industry: str | None = None,
                 company_size: int | None = None, region: str | None = None,
-                interests: Sequence[str] = ()) -> CommandResult:
-        """Flags a lead matching an existing lead or contact as its duplicate."""
+                interests: Sequence[str] = (), owner_id: str | None = None) -> CommandResult:
+        """Flags a lead matching an existing lead or contact as its duplicate. With
+        ``owner_id`` the lead is assigned to that rep in the same transaction."""
         stream_id = new_stream_id(lead.STREAM, ctx.idempotency_key)
         keys = duplicate_keys(person, company, email, phone)
-        claimed: dict[str, str] = {}
-
-        def command(_: Loaded) -> lead.CaptureLead:
-            claimed.clear()
-            claimed.update(self.bus.store.find_claims(keys))
-            others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
-            duplicate_of = others[0] if others else None
-            return lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
-                                    industry, company_size, region, tuple(interests),
-                                    duplicate_of, self.model)
-
         request = ("capture", person, company, email, channel, phone, industry, company_size,
                    region, tuple(interests))
-        return self.bus.execute(LEAD, stream_id, command, ctx, request=request,
-                                claims=lambda events: unclaimed_keys(events, str(stream_id), claimed))
+        replayed = self.bus.replay(LEAD, stream_id, ctx, request)
+        if replayed is not None:
+            return replayed
+        owner = self.reps.ref(owner_id) if owner_id else None
+
+        def capturing(unit: Unit) -> tuple[Event, ...]:
+            claimed = self.bus.store.find_claims(keys)
+            others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
+            command = lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
+                                       industry, company_size, region, tuple(interests),
+                                       others[0] if others else None, self.model)
+            events = unit.decide(LEAD, stream_id, command, request=request, claims=lambda
+                                 made: unclaimed_keys(made, str(stream_id), claimed))
+            if owner is not None:
+                events += unit.decide(LEAD, stream_id,
+                                      lead.AssignLead(owner, DistributionRule.MANUAL))
+            return tuple(events)
+
+        events, outcome = run_unit(self.bus, ctx, capturing)
+        return CommandResult(stream_id, outcome.streams[stream_id].version, outcome.position,
+                             events, outcome.event_ids[stream_id])
 
     def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
                           count: int = 1) -> CommandResult:

@@ -11,7 +11,7 @@ from domain.errors import NotFoundError
 from domain.pricing import PriceRequest, PriceRules
 from domain.stages import DEFAULT_PROBABILITIES, Stage
 from infra.accounts import Accounts
-from infra.commands import CommandBus, CommandContext, CommandResult
+from infra.commands import CommandBus, CommandContext, CommandResult, Guard
 from infra.ids import canonical_id, new_stream_id, parse_id
 from infra.reps import Reps
 from infra.stock import StockItems
@@ -52,10 +52,11 @@ class Opportunities:
 
     def change_stage(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
                      reason: str | None = None, competitor: str | None = None,
-                     expected_version: int | None = None) -> CommandResult:
+                     expected_version: int | None = None,
+                     guard: Guard | None = None) -> CommandResult:
         command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
         return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                command, ctx, expected_version)
+                                command, ctx, expected_version, guard=guard)
 
     def change_amount(self, ctx: CommandContext, opportunity_id: str, *, amount: Decimal,
                       expected_version: int | None = None) -> CommandResult:

@@ -146,12 +146,12 @@ class EventStore:
         """The aggregate's state, now or as of a version; current states come from the cache
         plus the events stored since."""
         if up_to_version is not None:
-            return self._fold(aggregate, stream_id, Loaded(None, 0, None),
+            return self.fold(aggregate, stream_id, Loaded(None, 0, None),
                               self.read_stream(stream_id, up_to_version))
         self._drop_cache_after_forget()
         start = self.cache.get(aggregate.name, stream_id) or Loaded(None, 0, None)
         newer = cast(list[RecordedEvent], list(self.app.events.get(stream_id, gt=start.version or None)))
-        loaded = self._fold(aggregate, stream_id, start, newer)
+        loaded = self.fold(aggregate, stream_id, start, newer)
         if loaded.version:
             self.cache.put(aggregate.name, stream_id, loaded)
         return loaded
@@ -165,7 +165,7 @@ class EventStore:
             self.cache.clear()
 
     @staticmethod
-    def _fold(aggregate: AggregateType, stream_id: UUID, start: Loaded,
+    def fold(aggregate: AggregateType, stream_id: UUID, start: Loaded,
               events: list[RecordedEvent]) -> Loaded:
         state, first = start.state, start.first
         for recorded in events:
@@ -217,7 +217,7 @@ class EventStore:
                  records: Sequence[RecordedEvent]) -> None:
         """Caches the state after a successful append, so the next command on this stream
         need not read back what this process just wrote."""
-        self.cache.put(aggregate.name, stream_id, self._fold(aggregate, stream_id, before,
+        self.cache.put(aggregate.name, stream_id, self.fold(aggregate, stream_id, before,
                                                              list(records)))
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:

@@ -148,14 +148,11 @@ def capture(body: LeadCreate, caller: PrincipalDep, ctx: ContextDep,
     result = services.sales.leads.capture(
         ctx, person=body.person, company=body.company, email=str(body.email),
         phone=body.phone, channel=body.channel, region=body.region, industry=body.industry,
-        company_size=body.company_size, interests=body.interests)
-    position = result.position
-    if caller.role == "rep" and caller.rep_id and not result.replayed:
-        position = services.sales.leads.assign(ctx, str(result.stream_id),
-                                               rep_id=caller.rep_id).position
+        company_size=body.company_size, interests=body.interests,
+        owner_id=caller.rep_id if caller.role == "rep" else None)
     captured, scored = result.events[0], result.events[1]
     return LeadCaptured(id=str(result.stream_id), duplicate_of=captured.duplicate_of,  # type: ignore[attr-defined]
-                        score=scored.score, position=position)  # type: ignore[attr-defined]
+                        score=scored.score, position=result.position)  # type: ignore[attr-defined]
 
 
 @router.get("/{lead_id}")

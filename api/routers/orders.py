@@ -150,12 +150,15 @@ def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
     nothing is written, except when a parallel order took the stock after the check: then the
     refusal is recorded as a rejected order."""
     require_writer(caller)
-    owner = services.sales.accounts.get(body.account_id).owner_id
-    check_visible(caller, services.sales.directory, owner, f"account {body.account_id}")
+    customer = services.sales.accounts.get(body.account_id)
+    check_visible(caller, services.sales.directory, customer.owner_id, f"account {body.account_id}")
     result = services.sales.orders.place(
         ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
-        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order)
-    loaded = services.sales.bus.load(ORDER, result.stream_id)
+        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
+        customer=customer)
+    loaded = services.sales.store.cached(ORDER, result.stream_id)  # as just stored
+    if loaded.version != result.version:  # a replayed answer: the order may have moved on
+        loaded = services.sales.bus.load(ORDER, result.stream_id)
     order: Order = loaded.state
     return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
                        status=order.status, version=loaded.version, position=result.position)

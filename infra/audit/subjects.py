@@ -145,16 +145,22 @@ class KeyRing:
         with self._lock:
             if subject in self._keys:
                 return self._keys[subject]
-        if create:
-            self._create(subject)
+        if create and self._create(subject):
+            return self._keys[subject]
         self._load([subject])
         return self._keys.get(subject)
 
-    def _create(self, subject: str) -> None:
-        self._query(f"INSERT INTO {KEYS} (subject_id, key, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    [subject, AESGCM.generate_key(256), datetime.now(UTC).isoformat()],
-                    fetch=False)
+    def _create(self, subject: str) -> bool:
+        """Stores a new key for the subject; False if it had one (or a tombstone) already,
+        which ``_load`` then reads. One round trip for a new subject."""
+        key = AESGCM.generate_key(256)
+        created = self._query(f"INSERT INTO {KEYS} (subject_id, key, created_at) VALUES (?, ?, ?) "
+                              "ON CONFLICT DO NOTHING RETURNING subject_id",
+                              [subject, key, datetime.now(UTC).isoformat()])
+        if created:
+            with self._lock:
+                self._keys[subject] = key
+        return bool(created)
 
     def _load(self, subjects: list[str]) -> None:
         found: dict[str, bytes | None] = {s: None for s in subjects}

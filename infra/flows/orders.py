@@ -1,12 +1,15 @@
 """Order flows: placement (price, reserve every line), shipping and cancellation.
 
-Placement first checks availability without writing anything, so a plain refusal
-stores nothing. Then it records ``OrderPlaced`` and reserves each line on its stock item
-(one stock item per transaction, optimistic concurrency, so stock is never oversold).
-If another order took the stock in between, the reservations already made are released
-and the order is rejected: the refusal is then visible in the history, and stock is
-still never oversold. Reservations and releases are keyed by order id and shipments by
-shipment id, so re-running a flow repeats nothing.
+Placement is one unit of work (``infra.units``): ``OrderPlaced``, a reservation on the
+stock item of each line and ``OrderReserved`` (or ``OrderBackOrdered``) are stored in one
+transaction, each at the version of its stream it was decided on. Stock is never oversold:
+if another order took the stock meanwhile, the unit conflicts, is decided again on the
+current stock, and is refused with nothing stored when the stock is short.
+``reserve`` finishes orders that were placed but not reserved (by earlier versions, or
+back orders waiting for stock) when flows are resumed; a reservation that loses a race
+there releases what it reserved and rejects the order, so the refusal is in the history.
+Reservations and releases are keyed by order id and shipments by shipment id, so re-running
+a flow repeats nothing.
 """
 
 from collections.abc import Sequence
@@ -14,13 +17,16 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import order, stock_item
+from domain.account import Account
 from domain.catalog import AGGREGATES
 from domain.errors import DomainError, InsufficientStockError, NotFoundError
+from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
 from infra.accounts import Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
+from infra.units import Unit, run_unit
 
 ORDER = AGGREGATES[order.STREAM]
 
@@ -38,27 +44,43 @@ class OrderFlows:
 
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
-              currency: str = "EUR") -> CommandResult:
+              currency: str = "EUR", customer: Account | None = None) -> CommandResult:
+        """Places, reserves every line and marks the order reserved (or back-ordered) in one
+        unit: stored together, or, when stock is short, not at all. ``customer``: the
+        account, if the caller has just read it."""
         account_id = canonical_id(account_id, "account_id")
         opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
-        customer = self.accounts.get(account_id)
-        items = {sku: self.stock.get(sku) for sku, _ in lines}
-        if not allow_back_order:
-            for sku, quantity in lines:
-                if quantity > items[sku].available:
-                    raise InsufficientStockError(sku, quantity, items[sku].available)
-        requests = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
-                                      customer.region, ctx.now) for sku, quantity in lines)
+        if customer is None or customer.id != account_id:
+            customer = self.accounts.get(account_id)
         stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
-        command = order.PlaceOrder(str(stream_id), account_id, requests, self.rules,
-                                   opportunity_id, currency, allow_back_order)
         request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
-        placed = self.bus.execute(ORDER, stream_id, command, ctx, request=request)
-        if placed.replayed:
-            return placed
-        reserved = self.reserve(ctx.caused_by(placed.event_ids[0]), str(stream_id))
-        return CommandResult(stream_id, reserved.version, reserved.position,
-                             placed.events + reserved.events, placed.event_ids + reserved.event_ids)
+        replayed = self.bus.replay(ORDER, stream_id, ctx, request)
+        if replayed is not None:
+            return replayed
+
+        def placement(unit: Unit) -> tuple[Event, ...]:
+            items = {sku: unit.existing(STOCK_ITEM, stock_item_id(sku), f"stock item {sku}")
+                     for sku, _ in lines}
+            prices = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
+                                        customer.region, ctx.now) for sku, quantity in lines)
+            command = order.PlaceOrder(str(stream_id), account_id, prices, self.rules,
+                                       opportunity_id, currency, allow_back_order)
+            events = unit.decide(ORDER, stream_id, command, request=request)
+            short = []
+            for sku, quantity in lines:
+                try:
+                    events += unit.decide(STOCK_ITEM, stock_item_id(sku),
+                                          stock_item.ReserveStock(str(stream_id), quantity))
+                except InsufficientStockError as refusal:
+                    if not allow_back_order:
+                        raise InsufficientStockError(sku, quantity, refusal.available) from None
+                    short.append(sku)
+            step = order.MarkBackOrdered(tuple(short)) if short else order.MarkReserved()
+            return tuple(events + unit.decide(ORDER, stream_id, step))
+
+        events, outcome = run_unit(self.bus, ctx, placement)
+        return CommandResult(stream_id, outcome.streams[stream_id].version, outcome.position,
+                             events, outcome.event_ids[stream_id])
 
     def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
         """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import InsufficientStockError, OpportunityClosedError
+from domain.errors import InsufficientStockError, NotFoundError, OpportunityClosedError
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from tests.conftest import ctx
@@ -98,3 +98,36 @@ def test_insufficient_stock_on_the_current_state_is_refused(sales, other):
     with pytest.raises(InsufficientStockError):
         other.orders.place(ctx(), account_id=account_id, lines=[("S-2", 4)])
     assert sales.stock.get("S-2").available == 1
+
+
+def _owned_by(rep_id):
+    def guard(loaded):
+        if loaded.state is None or loaded.state.owner_id != rep_id:
+            raise NotFoundError("opportunity not found")
+    return guard
+
+
+def test_a_guard_passed_on_a_stale_owner_is_checked_again_on_the_current_one(sales, other):
+    deal, _ = _deal(sales)
+    rob = sales.opportunities.get(deal).owner_id
+    other.opportunities.get(deal)  # other's cache: owned by Rob, version 1
+    eve = str(sales.reps.hire(ctx(), name="Eve", email="eve@example.com", role="rep",
+                              team="north", region="north").stream_id)
+    sales.opportunities.change_owner(ctx(), deal, owner_id=eve)
+    before = sales.store.max_position()
+
+    with pytest.raises(NotFoundError):
+        other.opportunities.change_stage(ctx(), deal, stage="proposal", guard=_owned_by(rob))
+
+    assert sales.store.max_position() == before
+    assert sales.opportunities.get(deal).stage == "prospecting"
+
+
+def test_a_guard_refusal_on_a_state_not_cached_yet_is_checked_on_the_current_one(sales, other):
+    deal, _ = _deal(sales)
+    rob = sales.opportunities.get(deal).owner_id
+
+    result = other.opportunities.change_stage(ctx(), deal, stage="proposal", guard=_owned_by(rob))
+
+    assert result.version == 2
+    assert sales.opportunities.get(deal).stage == "proposal"

@@ -1,13 +1,17 @@
 """Cross-aggregate flows on SQLite and PostgreSQL, including a crash between two steps."""
 
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain import order
 from domain.errors import InsufficientStockError
+from domain.pricing import PriceRequest
 from infra.flows.departure import DepartureFlow
-from infra.flows.orders import OrderFlows
+from infra.flows.orders import ORDER
+from infra.group_commit import GroupCommitter
+from infra.units import Unit
 from tests.conftest import ctx
 
 
@@ -115,20 +119,57 @@ def test_cancelling_an_order_releases_its_reservations(sales):
     assert sales.orders.get(str(placed.stream_id)).status == "cancelled"
 
 
-def test_an_interrupted_reservation_completes_on_resume(sales, monkeypatch):
+def _placed_not_reserved(sales, account_id, sku, quantity):
+    """An order stored with its ``OrderPlaced`` only, as a crash in an earlier version's
+    three-step placement left it."""
+    customer, item, now = sales.accounts.get(account_id), sales.stock.get(sku), ctx().now
+    stream_id = uuid4()
+    command = order.PlaceOrder(str(stream_id), account_id, (PriceRequest(
+        sku, item.base_price, quantity, customer.grade, customer.region, now),),
+        sales.orders.rules)
+    sales.bus.execute(ORDER, stream_id, command, ctx())
+    return str(stream_id)
+
+
+def test_an_order_placed_but_not_reserved_completes_on_resume(sales):
     _, (rep_id, _) = _team(sales)
     account_id = _stocked_account(sales, rep_id)
-    monkeypatch.setattr(OrderFlows, "reserve", lambda *a, **k: (_ for _ in ()).throw(Crash()))
-    with pytest.raises(Crash):
-        sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 3)])
-    monkeypatch.undo()
+    order_id = _placed_not_reserved(sales, account_id, "S-1", 3)
+    assert sales.orders.get(order_id).status == "placed"
 
     sales.flows.resume()
     sales.flows.resume()
 
-    (order_id,) = [str(n.originator_id) for n in sales.store.notifications(0, topics=["OrderPlaced"])]
     assert sales.orders.get(order_id).status == "reserved"
     assert sales.stock.get("S-1").reservations == {order_id: 3}
+
+
+def test_placing_stores_the_order_and_its_reservations_in_one_transaction(sales):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    before = sales.store.max_position()
+
+    placed = sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 3)])
+
+    stored = sales.store.notifications(before, limit=10)
+    assert [n.topic for n in stored] == ["OrderPlaced", "StockReserved", "OrderReserved"]
+    assert placed.position == stored[-1].id
+    assert [e.type_name() for e in placed.events] == ["OrderPlaced", "StockReserved",
+                                                      "OrderReserved"]
+
+
+def test_a_crash_while_placing_stores_nothing(sales, monkeypatch):
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    before = sales.store.max_position()
+    monkeypatch.setattr(GroupCommitter, "append", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+
+    with pytest.raises(Crash):
+        sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 3)])
+
+    assert sales.store.max_position() == before
+    monkeypatch.undo()
+    assert sales.stock.get("S-1").reserved == 0
 
 
 def test_shipping_takes_stock_out_once_even_when_resumed(sales):
@@ -146,25 +187,28 @@ def test_shipping_takes_stock_out_once_even_when_resumed(sales):
     assert sales.orders.get(order_id).status == "shipped"
 
 
-def test_a_lost_race_for_stock_rejects_the_order_and_releases_its_lines(sales, monkeypatch):
+def test_a_lost_race_for_stock_is_decided_again_and_refused_with_nothing_stored(
+        sales, monkeypatch):
     _, (rep_id, _) = _team(sales)
     account_id = _stocked_account(sales, rep_id, quantity=5)
     sales.stock.register(ctx(), sku="S-2", name="Cable", base_price=Decimal("5"))
     sales.stock.receive(ctx(), "S-2", quantity=5)
-    real_reserve_lines = OrderFlows._reserve_lines
+    real_commit, raced = Unit.commit, []
 
-    def competitor_first(self, context, order_id, current):
-        sales.stock.adjust(ctx(), "S-2", delta=-4, reason="damaged in a race")
-        return real_reserve_lines(self, context, order_id, current)
+    def competitor_first(unit):
+        if not raced:  # another writer takes the stock after the decision, before the commit
+            raced.append(sales.stock.adjust(ctx(), "S-2", delta=-4, reason="damaged in a race"))
+        return real_commit(unit)
 
-    monkeypatch.setattr(OrderFlows, "_reserve_lines", competitor_first)
-    with pytest.raises(InsufficientStockError):
+    monkeypatch.setattr(Unit, "commit", competitor_first)
+    before = sales.store.max_position()
+    with pytest.raises(InsufficientStockError) as refused:
         sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 2), ("S-2", 3)])
 
-    assert sales.stock.get("S-1").reserved == 0
-    assert sales.stock.get("S-2").reserved == 0
-    rejected = sales.store.notifications(0, topics=["OrderRejected"])
-    assert len(rejected) == 1
+    assert (refused.value.sku, refused.value.available) == ("S-2", 1)
+    assert sales.store.max_position() == raced[0].position == before + 1
+    assert (sales.stock.get("S-1").reserved, sales.stock.get("S-2").reserved) == (0, 0)
+    assert sales.store.notifications(0, topics=["OrderPlaced", "OrderRejected"]) == []
 
 
 def test_departure_hands_over_by_tier_with_the_right_actor(sales):
