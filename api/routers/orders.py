@@ -146,9 +146,9 @@ def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
           services: ServicesDep) -> OrderPlaced:
     """Place an order for an account the caller may see: each line is priced (base or regional
     price, the best of grade discount, volume break and promotion) and its stock reserved.
-    Stock that cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed);
-    nothing is written, except when a parallel order took the stock after the check: then the
-    refusal is recorded as a rejected order."""
+    The order, its reservations and its status are stored in one transaction. Stock that
+    cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed), and
+    nothing is written, also when a parallel order took the stock first."""
     require_writer(caller)
     customer = services.sales.accounts.get(body.account_id)
     check_visible(caller, services.sales.directory, customer.owner_id, f"account {body.account_id}")
