@@ -9,7 +9,10 @@ A record the caller may not see answers 404, exactly like an unknown one.
 """
 
 from api.errors import ApiError, forbidden, not_found
+from domain.errors import NotFoundError
+from infra.commands import Guard
 from infra.directory import Directory
+from infra.store import Loaded
 from infra.tokens import Principal
 
 WRITERS = ("rep", "manager", "admin")
@@ -57,6 +60,20 @@ def check_may_act(principal: Principal, directory: Directory, owner_id: str | No
     """Writers act on records they can see; others get 403 (if they can see it) or 404."""
     check_visible(principal, directory, owner_id, what)
     require_writer(principal)
+
+
+def may_act_guard(principal: Principal, directory: Directory, what: str) -> Guard:
+    """``check_may_act`` as a command guard (``CommandBus.execute``): checked on the state the
+    command is decided on, with no read of its own. An unknown or invisible record is the
+    domain's ``NotFoundError`` (404, as ``not_found``), so that a refusal on a cached state is
+    checked again on the current one."""
+
+    def guard(loaded: Loaded) -> None:
+        if loaded.state is None or not can_see_owner(principal, directory, loaded.state.owner_id):
+            raise NotFoundError(f"{what} not found")
+        require_writer(principal)
+
+    return guard
 
 
 def check_may_advance_handover(principal: Principal, directory: Directory, owner_id: str | None,

@@ -120,7 +120,7 @@ WaitDep = Annotated[None, Depends(wait_for)]
 
 
 async def page(limit: Annotated[int, Query(ge=1, le=500)] = 100,
-         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     return {"limit": limit, "offset": offset}
 
 

@@ -68,8 +68,7 @@ class Leads:
             return tuple(events)
 
         events, outcome = run_unit(self.bus, ctx, capturing)
-        return CommandResult(stream_id, outcome.streams[stream_id].version, outcome.position,
-                             events, outcome.event_ids[stream_id])
+        return outcome.result(stream_id, events)
 
     def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
                           count: int = 1) -> CommandResult:

@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from domain.catalog import AggregateType
 from domain.errors import DomainError, NotFoundError
 from domain.events import Command, Event
-from infra.commands import MAX_ATTEMPTS, CommandBus, CommandContext
+from infra.commands import MAX_ATTEMPTS, CommandBus, CommandContext, CommandResult
 from infra.errors import ConflictError
 from infra.store import Loaded, RecordedEvent
 
@@ -47,6 +47,11 @@ class UnitOutcome:
     position: int
     streams: dict[UUID, Loaded]
     event_ids: dict[UUID, tuple[str, ...]]
+
+    def result(self, stream_id: UUID, events: Sequence[Event]) -> CommandResult:
+        """The answer of a unit about its main stream (the record it creates)."""
+        return CommandResult(stream_id, self.streams[stream_id].version, self.position,
+                             tuple(events), self.event_ids[stream_id])
 
 
 class Unit:

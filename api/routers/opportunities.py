@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import (
-    can_see_owner,
     check_may_act,
     check_may_advance_handover,
     check_visible,
+    may_act_guard,
     require_role,
     require_writer,
 )
@@ -21,15 +21,12 @@ from api.errors import ERROR_RESPONSES, not_found
 from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
 from api.routers.leads import HandOverStep
 from api.schemas import Created, Versioned
-from domain.errors import NotFoundError
 from domain.opportunity import Opportunity
 from domain.pricing import CENT
 from domain.stages import Stage
-from infra.commands import Guard
 from infra.errors import ConflictError
 from infra.ids import parse_id
 from infra.opportunities import OPPORTUNITY
-from infra.store import Loaded
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
@@ -161,21 +158,6 @@ def _may_act(caller: Principal, services: ServicesDep, opportunity_id: str) -> N
     check_may_act(caller, services.sales.directory, owner, f"opportunity {opportunity_id}")
 
 
-def _acting_guard(caller: Principal, services: ServicesDep, opportunity_id: str) -> Guard:
-    """``_may_act`` checked by the command itself, on the state it decides on (no read of
-    its own): an unknown or invisible deal is ``NotFoundError`` (404), as with ``_may_act``."""
-    what = f"opportunity {opportunity_id}"
-
-    def guard(loaded: Loaded) -> None:
-        if loaded.state is None:
-            raise NotFoundError(f"{what} not found")
-        if not can_see_owner(caller, services.sales.directory, loaded.state.owner_id):
-            raise NotFoundError(f"{what} not found")
-        require_writer(caller)
-
-    return guard
-
-
 def _money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
@@ -217,7 +199,8 @@ def change_stage(opportunity_id: OpportunityId, body: StageChange, caller: Princ
     afterwards). With `If-Match`, a stale version is 409 `version_conflict`."""
     result = services.sales.opportunities.change_stage(
         ctx, opportunity_id, stage=body.stage, reason=body.reason, competitor=body.competitor,
-        expected_version=expected, guard=_acting_guard(caller, services, opportunity_id))
+        expected_version=expected,
+        guard=may_act_guard(caller, services.sales.directory, f"opportunity {opportunity_id}"))
     probability = services.sales.opportunities.probabilities[Stage(body.stage)]
     return StageChanged(position=result.position, version=result.version, stage=body.stage,
                         probability=probability)

@@ -79,8 +79,7 @@ class OrderFlows:
             return tuple(events + unit.decide(ORDER, stream_id, step))
 
         events, outcome = run_unit(self.bus, ctx, placement)
-        return CommandResult(stream_id, outcome.streams[stream_id].version, outcome.position,
-                             events, outcome.event_ids[stream_id])
+        return outcome.result(stream_id, events)
 
     def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
         """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""
