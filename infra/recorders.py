@@ -21,7 +21,12 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresRecorder,
+    PostgresTrackingRecorder,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -39,6 +44,7 @@ def topic_index(events_table: str) -> str:
 
 
 Claims = Sequence[tuple[str, str]]
+SCHEMA_LOCK = 4242001  # one creator of tables at a time, across processes (pg_advisory_xact_lock)
 
 
 class SQLiteSalesRecorder(SQLiteApplicationRecorder):
@@ -66,7 +72,29 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
             return {row["key"]: row["record_id"] for row in c.fetchall()}
 
 
-class PostgresSalesRecorder(PostgresApplicationRecorder):
+class SchemaLocked(PostgresRecorder):
+    """Creates the library's schema while holding an advisory lock: processes starting
+    together on a new database (``sfa serve --workers 2``) would otherwise race on
+    ``CREATE OR REPLACE FUNCTION`` ("tuple concurrently updated"), on a type's name, or on
+    the tracking table's migration record. A session lock, held on a connection of its own,
+    because the library creates the schema over several transactions."""
+
+    def create_table(self) -> None:
+        with self.datastore.get_connection() as conn:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+class PostgresSalesTrackingRecorder(SchemaLocked, PostgresTrackingRecorder):
+    """The library's tracking recorder (the flows' position), its schema created locked."""
+
+
+class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]

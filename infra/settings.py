@@ -73,4 +73,5 @@ def _postgres_env(url: str, pool_size: int) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresSalesRecorder",
+        "TRACKING_RECORDER_TOPIC": "infra.recorders:PostgresSalesTrackingRecorder",
     }

@@ -12,6 +12,7 @@
 import threading
 from typing import Any
 
+from infra.recorders import SCHEMA_LOCK
 from infra.sqldb import Database
 
 CHAIN = "sfa_audit_chain"
@@ -55,7 +56,7 @@ def ensure_tables(db: Database, conn: Any) -> None:
             return
         with db.transaction(conn) as cursor:
             if db.backend != "sqlite":
-                cursor.execute("SELECT pg_advisory_xact_lock(4242001)")
+                cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
             for statement in _ddl(db):
                 cursor.execute(statement)
         _CREATED.add(marker)

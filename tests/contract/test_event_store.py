@@ -133,3 +133,34 @@ def test_an_old_event_shape_is_read_back_as_the_new_one(sales):
     assert read.event.currency == "EUR" and read.event.name == "Old deal"
     deal = sales.opportunities.get(str(stream_id))
     assert (deal.currency, str(deal.amount), deal.stage) == ("EUR", "1200.00", "prospecting")
+
+
+
+def test_processes_starting_together_on_a_new_database_all_create_the_schema(postgres_url):
+    """``sfa serve --workers 2`` starts its workers at once on a database that may be new;
+    each creates the store's tables, functions and types, and none may fail on the other's."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    together, outcomes = spawn.Barrier(4), spawn.Queue()
+    starters = [spawn.Process(target=_start_store, args=(postgres_url, together, outcomes))
+                for _ in range(4)]
+    for starter in starters:
+        starter.start()
+    results = sorted(outcomes.get(timeout=120) for _ in starters)
+    for starter in starters:
+        starter.join(30)
+    assert results == ["ok"] * 4
+
+
+def _start_store(url: str, together: object, outcomes: object) -> None:
+    from infra.bootstrap import bootstrap
+    from infra.settings import Settings
+
+    together.wait(60)  # type: ignore[attr-defined]
+    try:
+        bootstrap(Settings(database_url=url)).close()
+    except Exception as error:  # noqa: BLE001 — reported to the test as a value
+        outcomes.put(f"{type(error).__name__}: {error}")  # type: ignore[attr-defined]
+        return
+    outcomes.put("ok")  # type: ignore[attr-defined]
