@@ -76,6 +76,7 @@ class ReadModels:
         self.store = ReadStore(self.db)
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size or settings.projection_batch
+        self.interval = settings.projection_interval
         self.conn = self.db.connect()
         self.store.ensure_registry(self.conn)
         self.sealer = Sealer(self.db)  # the audit chain follows the log beside the models
@@ -200,21 +201,32 @@ class ReadModels:
 
     # --- following ------------------------------------------------------------------------
     def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> None:
-        """Keeps active models at the head until ``stop`` is set; builds what is missing."""
+        """Keeps active models at the head until ``stop`` is set; builds what is missing.
+
+        A round reads the registry, applies one batch and seals the audit chain: a dozen
+        statements whatever the batch holds. So while events keep arriving (this round and
+        the one before found some), a round starts at most every ``interval`` seconds and
+        takes what arrived meanwhile, instead of a round for every one or two events; a
+        first event after a quiet spell is taken at once."""
         builder = self._start_builder(stop)
         waiter = Waiter(self.db)
         group: ProjectorGroup | None = None
         seen: list[tuple[str, int]] = []
+        busy = False
         try:
             while not stop.is_set():
+                started = time.monotonic()
                 current = self._active_generations()
                 if group is None or current != seen:
                     if group is not None:
                         group.close()
                     group, seen = self._live_group(current), current
-                stepped = self._step_or_resync(group)
-                if stepped + self.sealer.try_seal(self.conn) == 0:
+                found = self._step_or_resync(group) + self.sealer.try_seal(self.conn)
+                if found == 0:
                     waiter.wait(idle_timeout)
+                elif busy:
+                    stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
+                busy = found > 0
         finally:
             waiter.close()
             if group is not None:
@@ -255,12 +267,8 @@ class ReadModels:
         return errors
 
     def _active_generations(self) -> list[tuple[str, int]]:
-        found = []
-        for name in self.projections:
-            active = self.store.active(self.conn, name)
-            if active is not None:
-                found.append((name, active.generation))
-        return found
+        active = self.store.active_generations(self.conn)  # one query for all models
+        return [(name, active[name]) for name in self.projections if name in active]
 
     def _live_group(self, active: list[tuple[str, int]]) -> ProjectorGroup:
         group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size)

@@ -67,6 +67,11 @@ class ReadStore:
     def active(self, conn: Any, name: str) -> Generation | None:
         return next((g for g in self.generations(conn, name) if g.status == "active"), None)
 
+    def active_generations(self, conn: Any) -> dict[str, int]:
+        """The active generation of each model that has one."""
+        rows = conn.execute(f"SELECT name, generation FROM {REGISTRY} WHERE status = 'active'")
+        return {name: int(generation) for name, generation in rows.fetchall()}
+
     def create_generation(self, conn: Any, projection: Projection) -> Generation:
         """A new, empty generation with its own tables, in status ``building``."""
         with self.db.transaction(conn) as cursor:

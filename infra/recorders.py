@@ -7,19 +7,20 @@ fails with an ``IntegrityError``, its command is retried, and on the retry it se
 claim and is flagged as a duplicate instead of silently being created twice.
 Pass the keys as ``claimed_keys=[(key, record_id), ...]`` to ``insert_events``.
 
-On PostgreSQL an insert is one round trip: the claims, the table lock, the events, the
-notification and the commit go down one pipeline with a single sync at the end. The
-library's own insert syncs once after the events to raise a conflict early and then commits
-in a second round trip, so the table lock (which serialises every writer of every process)
-stayed held while the client came back for the commit — and a client process busy with other
-requests may take milliseconds to come back. Here the lock lasts only as long as the server
-needs; a conflict still arrives as the library's ``IntegrityError``.
+On PostgreSQL an insert is one statement, one round trip and one transaction: a call of the
+function ``<events table>_append`` (created with the schema) that claims the keys, takes the
+table lock, notifies the followers and inserts the events, with the events and claims as six
+plain arrays. The table lock, which serialises every writer of every process so that
+positions commit in order, is held only while the server runs that statement — the
+library's own insert holds it across two round trips, until the client comes back for the
+commit. The client's work is small too: one prepared statement, no composed SQL and no
+composite-type rows to build per insert. A conflict still arrives as the library's
+``IntegrityError``.
 """
 
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -28,9 +29,7 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed, Identifier
 
 KEYS_TABLE = "sfa_duplicate_keys"
 CREATE_KEYS_TABLE = (
@@ -99,39 +98,46 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
         self.sql_create_statements.append(SQL(topic_index(self.events_table_name)))  # type: ignore[arg-type]
+        self.sql_create_statements.append(self._append_function())
+        function = Identifier(self.datastore.schema, f"{self.events_table_name}_append")
+        self.append_statement = SQL(
+            "SELECT notification_id FROM {}(%s::{}[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::text[], %s::text[]) AS notification_id"
+        ).format(function, Identifier(self.datastore.originator_id_type)).as_bytes(None)
+
+    def _append_function(self) -> Composed:
+        """Claims, lock, notification and events in one server-side call (see the module)."""
+        return SQL(
+            "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
+            "topics text[], states bytea[], claim_keys text[], claim_records text[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $body$ "
+            "BEGIN "
+            "INSERT INTO {keys} (key, record_id) SELECT * FROM unnest(claim_keys, claim_records); "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
+            "END $body$"
+        ).format(function=Identifier(self.datastore.schema, f"{self.events_table_name}_append"),
+                 id_type=Identifier(self.datastore.originator_id_type),
+                 keys=Identifier(self.datastore.schema, KEYS_TABLE),
+                 lock_timeout=SQL(str(int(self.datastore.lock_timeout))),
+                 table=Identifier(self.datastore.schema, self.events_table_name),
+                 channel=Identifier(self.channel_name))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         claims: Claims = kwargs.get("claimed_keys") or ()
-        failure: Exception | None = None
-        with self.datastore.get_connection() as conn:
-            inserted = conn.cursor()
-            with conn.pipeline():
-                try:
-                    with conn.transaction(), conn.cursor() as curs:
-                        self._queue_insert(curs, inserted, stored_events, claims)
-                except psycopg.IntegrityError as error:
-                    failure = IntegrityError(str(error))
-                except Exception as error:  # noqa: BLE001 — re-raised once the pipeline is closed
-                    failure = error
-            if failure is not None:
-                inserted.close()
-                raise failure
-            ids = [row["notification_id"] for row in inserted.fetchall()]
-            inserted.close()
+        arrays = ([e.originator_id for e in stored_events],
+                  [e.originator_version for e in stored_events],
+                  [e.topic for e in stored_events], [e.state for e in stored_events],
+                  [key for key, _ in claims], [record for _, record in claims])
+        with self.datastore.get_connection() as conn:  # autocommit: the call is the transaction
+            rows = conn.execute(self.append_statement, arrays, prepare=True).fetchall()
+        ids = [row["notification_id"] for row in rows]
         if len(ids) != len(stored_events):
             raise IntegrityError(f"stored {len(ids)} of {len(stored_events)} events")
         return ids
-
-    def _queue_insert(self, curs: Cursor[DictRow], inserted: Cursor[DictRow],
-                      stored_events: Sequence[StoredEvent], claims: Claims) -> None:
-        """Queues the whole write; nothing is sent until the transaction's end."""
-        if claims:
-            curs.executemany(f"INSERT INTO {KEYS_TABLE} VALUES (%s, %s)", list(claims))
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                               e.state) for e in stored_events]
-        inserted.execute(self.insert_events_statement, (rows,))
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:

@@ -4,7 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./.sfa/sfa.db"
@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     kafka_topic: str = "sfa.events"
     pool_size: int = 5
     projection_batch: int = 1000  # events per read-model transaction
+    # under sustained writes, the live projectors take a batch at most this often (seconds):
+    # bigger batches, far less work per event, at the cost of this much more lag
+    projection_interval: float = Field(default=0.02, ge=0, le=5)
     run_projectors: bool = True  # the API process also follows the log (embedded default)
 
     @field_validator("database_url")
