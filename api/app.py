@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
 
     app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    metrics.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    metrics.install(app)  # outside the idempotency middleware: replays are counted too
     for router in ALL_ROUTERS:
         app.include_router(router)
     return app

@@ -47,7 +47,8 @@ def _field_of(location: tuple[Any, ...]) -> str:
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = [(_field_of(tuple(e["loc"])), e["msg"]) for e in error.errors()]
+    problems = [("body" if e["type"] == "json_invalid" else _field_of(tuple(e["loc"])), e["msg"])
+                for e in error.errors()]  # a JSON syntax error's location is a character offset
     detail = "; ".join(f"{field}: {message}" for field, message in problems)
     return JSONResponse(body("invalid_input", detail, [f for f, _ in problems]), status_code=422)
 

@@ -50,25 +50,27 @@ class MeasureRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started, status = time.perf_counter(), [500]
+        started, status, answered_by = time.perf_counter(), [500], ["unmatched"]
 
         async def noting_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                if any(name == b"idempotent-replayed" for name, _ in message.get("headers", ())):
+                    answered_by[0] = "idempotency"  # a replay or a refusal, before routing
             await send(message)
 
         try:
             await self.app(scope, receive, noting_status)
         finally:
-            self._record(scope, status[0], time.perf_counter() - started)
+            self._record(scope, status[0], time.perf_counter() - started, answered_by[0])
 
-    def _record(self, scope: Scope, status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", "unmatched")
+    def _record(self, scope: Scope, status: int, seconds: float, unrouted: str) -> None:
+        route = getattr(scope.get("route"), "path", unrouted)
         method = scope["method"]
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
-        if method == "POST" and status < 300:
-            self.commands.labels(route).inc()
+        if method == "POST" and status < 300 and scope.get("route") is not None:
+            self.commands.labels(route).inc()  # a replayed answer is no new command
 
 
 def install(app: FastAPI) -> None:

@@ -89,7 +89,8 @@ class FunnelQueries:
         won, lost = int(row["won"] or 0), int(row["lost"] or 0)
         return {"won": won, "lost": lost,
                 "win_rate": round(won / (won + lost), 4) if won + lost else None,
-                "average_cycle_days": round(float(row["cycle"]), 1) if row["cycle"] else None}
+                "average_cycle_days": (round(float(row["cycle"]), 1)
+                                       if row["cycle"] is not None else None)}
 
 
 def _money(value: Any) -> Decimal:

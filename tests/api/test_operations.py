@@ -70,3 +70,24 @@ def test_healthz_reports_every_read_model_active_at_the_head(api: Api):
     assert body["position"] == position
     assert {p["status"] for p in body["projections"].values()} == {"active"}
     assert len(body["projections"]) == 8
+
+
+def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):
+    admin = {**api.token("admin"), "Idempotency-Key": "hire-once"}
+    first = api.client.post("/v1/reps", json=REP, headers=admin)
+    again = api.client.post("/v1/reps", json=REP, headers=admin)
+    other = api.client.post("/v1/reps", json={**REP, "name": "Someone Else"}, headers=admin)
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 409)
+    assert again.json() == first.json()
+
+    text = api.client.get("/metrics").text
+
+    def value(line_start: str) -> float:
+        return float(next(line for line in text.splitlines()
+                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+
+    assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 1
+    assert value('sfa_http_requests_total{method="POST",route="idempotency",status="201"}') == 1
+    assert value('sfa_http_requests_total{method="POST",route="idempotency",status="409"}') == 1
+    assert value('sfa_commands_total{route="/v1/reps"}') == 1
+    assert 'sfa_commands_total{route="idempotency"}' not in text

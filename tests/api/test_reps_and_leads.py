@@ -52,6 +52,15 @@ def test_invalid_input_is_422_naming_every_field(api: Api):
     assert api.events() == before
 
 
+def test_a_body_that_is_not_json_is_422_naming_the_body(api: Api):
+    before = api.events()
+    answer = api.client.post("/v1/reps", content=b'{"name":', headers={
+        **api.token("admin"), "Content-Type": "application/json"})
+    assert (answer.status_code, answer.json()["fields"]) == (422, ["body"])
+    assert answer.json()["detail"].startswith("body: JSON decode error")
+    assert api.events() == before
+
+
 def test_capture_flags_a_duplicate_and_a_reps_lead_is_theirs(api: Api):
     admin = api.token("admin")
     rep = _hire(api, admin)

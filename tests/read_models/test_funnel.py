@@ -117,6 +117,16 @@ def test_conversion_win_rate_and_cycle(sales, read_models):
                                       "average_cycle_days": 17.0}
 
 
+def test_deals_won_on_the_day_they_opened_average_a_cycle_of_zero_days(sales, read_models):
+    ann = _team(sales)[0]
+    account = str(sales.accounts.open(at(1), name="Acme", region="north", owner_id=ann).stream_id)
+    deal = _deal(sales, ann, account, 10000, day=3)
+    sales.opportunities.change_stage(at(3, hour=15), deal, stage="closed_won")
+
+    assert _queries(read_models).win_rate_and_cycle() == {
+        "won": 1, "lost": 0, "win_rate": 1.0, "average_cycle_days": 0.0}
+
+
 def test_a_handed_over_deal_moves_to_the_successor(sales, read_models):
     ann, bob, (d1, d2, _, _) = _world(sales)
     sales.departure.depart(at(22), ann, successor_id=bob)
