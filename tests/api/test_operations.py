@@ -35,6 +35,12 @@ def test_a_token_revoked_by_another_process_stops_working_within_a_second(api: A
     assert api.client.get("/v1/funnel", headers=admin).status_code == 401
 
 
+def metric(text: str, line_start: str) -> float:
+    """The value of the first Prometheus sample line starting with ``line_start``."""
+    return float(next(line for line in text.splitlines()
+                      if line.startswith(line_start)).rsplit(" ", 1)[1])
+
+
 def test_metrics_count_requests_by_route_template_and_commands_by_route(api: Api):
     admin = api.token("admin")
     for n in range(3):
@@ -48,8 +54,7 @@ def test_metrics_count_requests_by_route_template_and_commands_by_route(api: Api
     text = api.client.get("/metrics").text
 
     def value(line_start: str) -> float:
-        return float(next(line for line in text.splitlines()
-                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+        return metric(text, line_start)
 
     assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 3
     assert value('sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="200"}') == 3
@@ -83,8 +88,7 @@ def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):
     text = api.client.get("/metrics").text
 
     def value(line_start: str) -> float:
-        return float(next(line for line in text.splitlines()
-                          if line.startswith(line_start)).rsplit(" ", 1)[1])
+        return metric(text, line_start)
 
     assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 1
     assert value('sfa_http_requests_total{method="POST",route="idempotency",status="201"}') == 1
