@@ -16,7 +16,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check domain infra workers tests bench
+	$(VENV)/bin/ruff check domain projections infra api workers tests bench
 	$(VENV)/bin/mypy
 
 test: lint
