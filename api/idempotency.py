@@ -7,6 +7,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import body as error_body
 from infra.idempotency import IdempotencyStore
 
 
@@ -30,11 +31,11 @@ class IdempotencyMiddleware:
         if outcome == "done":
             await _send_json(send, stored[0], stored[1])
         elif outcome == "mismatch":
-            await _send_json(send, 409, {"code": "idempotency_key_reused", "fields": [],
-                                         "detail": "this Idempotency-Key was used for another request"})
+            await _send_json(send, 409, error_body(
+                "idempotency_key_reused", "this Idempotency-Key was used for another request"))
         elif outcome == "pending":
-            await _send_json(send, 409, {"code": "request_in_progress", "fields": [],
-                                         "detail": "a request with this Idempotency-Key is running"})
+            await _send_json(send, 409, error_body(
+                "request_in_progress", "a request with this Idempotency-Key is running"))
         else:
             await self._first_time(scope, body, send, store, scope_key)
 
@@ -78,7 +79,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 async def _send_json(send: Send, status: int, payload: Any) -> None:
-    data = json.dumps(payload).encode()
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()  # as the first
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"idempotent-replayed", b"true" if status < 300 else b"false")]})
