@@ -76,6 +76,12 @@ def may_act_guard(principal: Principal, directory: Directory, what: str) -> Guar
     return guard
 
 
+def visibility_reads_store(principal: Principal) -> bool:
+    """Whether checking what the caller may see reads the store: a manager's team check
+    catches the directory up with the newest events; every other role's check is in memory."""
+    return principal.role == "manager"
+
+
 def check_may_advance_handover(principal: Principal, directory: Directory, owner_id: str | None,
                                actor_id: str | None, what: str) -> None:
     """Whoever must act on a hand-over may record its steps — in the middle tier that is the

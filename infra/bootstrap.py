@@ -37,6 +37,7 @@ class Sales:
     flows: FlowRunner
 
     def close(self) -> None:
+        self.bus.committer.close()
         self.store.close()
 
 

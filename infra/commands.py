@@ -6,6 +6,7 @@ that loses a race gets a ``ConflictError`` when it asked for a specific version;
 the command is decided again on the fresh state (safe: the decision is pure) a few times.
 """
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,17 @@ class CommandContext:
     def caused_by(self, event_id: str) -> "CommandContext":
         """The context of a flow step triggered by an event: same actor and correlation."""
         return replace(self, causation_id=event_id, idempotency_key=None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A command decided on ``loaded``: its events as records, and the keys they claim."""
+
+    stream_id: UUID
+    loaded: Loaded
+    events: tuple[Event, ...]
+    records: list[RecordedEvent]
+    claims: Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,17 @@ class CommandBus:
     def _decide(self, aggregate: AggregateType, stream_id: UUID, loaded: Loaded,
                 source: CommandSource, ctx: CommandContext, expected_version: int | None,
                 claims: ClaimsSource | None, request: object) -> CommandResult | None:
+        decided = self._prepare(stream_id, loaded, aggregate, source, ctx, claims, request)
+        if not isinstance(decided, Decision):
+            return decided
+        position = self.committer.append(decided.records, decided.claims)
+        return self._stored(aggregate, decided, position)
+
+    def _prepare(self, stream_id: UUID, loaded: Loaded, aggregate: AggregateType,
+                 source: CommandSource, ctx: CommandContext, claims: ClaimsSource | None,
+                 request: object) -> "Decision | CommandResult | None":
+        """The decision and its records, not stored yet; or the first answer to a retried
+        create; or None when the command changes nothing."""
         if request is None:
             request = source if not callable(source) else None
         replay = self._idempotent_replay(loaded, request, ctx, stream_id)
@@ -143,10 +166,49 @@ class CommandBus:
         if not events:
             return None
         records = self.records(stream_id, loaded.version, events, ctx, request)
-        position = self.committer.append(records, claims(events) if claims else ())
-        self.store.remember(aggregate, stream_id, loaded, records)
-        return CommandResult(stream_id, records[-1].originator_version, position, tuple(events),
-                             tuple(r.meta.event_id for r in records))
+        return Decision(stream_id, loaded, tuple(events), records,
+                        claims(events) if claims else ())
+
+    def _stored(self, aggregate: AggregateType, decided: "Decision",
+                position: int) -> CommandResult:
+        self.store.remember(aggregate, decided.stream_id, decided.loaded, decided.records)
+        return CommandResult(decided.stream_id, decided.records[-1].originator_version, position,
+                             decided.events, tuple(r.meta.event_id for r in decided.records))
+
+    async def execute_async(self, aggregate: AggregateType, stream_id: UUID,
+                            command: CommandSource, ctx: CommandContext,
+                            expected_version: int | None = None, guard: Guard | None = None,
+                            in_loop: bool = True) -> CommandResult:
+        """``execute`` for the event loop. On the state this process last saw, the command is
+        decided right here (pure, no I/O) and its commit awaited (``append_async``): no thread
+        and no hand-off of its own. Everything else — a state not cached, a conflict, a refusal
+        to check again, a retried create (``Idempotency-Key``), a ``guard`` that reads the
+        store (``in_loop=False``) — runs as ``execute`` in a worker thread."""
+        cached = self.store.cached(aggregate, stream_id)
+        fast = (in_loop and cached.version > 0 and ctx.idempotency_key is None
+                and expected_version in (None, cached.version))
+        if fast:
+            try:
+                if guard is not None:
+                    guard(cached)
+                decided = self._prepare(stream_id, cached, aggregate, command, ctx, None, None)
+                if isinstance(decided, Decision):
+                    position = await self.committer.append_async(decided.records)
+                    return self._stored(aggregate, decided, position)
+            except ConflictError:
+                if expected_version is not None:
+                    raise  # the record moved past the version the client saw
+            except DomainError:
+                pass  # perhaps refused on a stale state: decide again on the current one
+        return await asyncio.to_thread(self._execute_fresh, aggregate, stream_id, command, ctx,
+                                       expected_version, guard, fast)
+
+    def _execute_fresh(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
+                       ctx: CommandContext, expected_version: int | None, guard: Guard | None,
+                       cached_was_stale: bool) -> CommandResult:
+        if cached_was_stale:
+            self.store.load(aggregate, stream_id)  # the cache catches up: no second stale try
+        return self.execute(aggregate, stream_id, command, ctx, expected_version, guard=guard)
 
     def records(self, stream_id: UUID, version: int, events: Sequence[Event],
                  ctx: CommandContext, request: object) -> list[RecordedEvent]:

@@ -58,6 +58,16 @@ class Opportunities:
         return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
                                 command, ctx, expected_version, guard=guard)
 
+    async def change_stage_async(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
+                                 reason: str | None = None, competitor: str | None = None,
+                                 expected_version: int | None = None, guard: Guard | None = None,
+                                 guard_reads_store: bool = False) -> CommandResult:
+        """``change_stage`` for the event loop (``CommandBus.execute_async``)."""
+        command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
+        return await self.bus.execute_async(
+            OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"), command, ctx,
+            expected_version, guard, in_loop=not guard_reads_store)
+
     def change_amount(self, ctx: CommandContext, opportunity_id: str, *, amount: Decimal,
                       expected_version: int | None = None) -> CommandResult:
         return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),

@@ -12,6 +12,7 @@ store. A refusal on a cached state (``DomainError``) is not trusted either (the 
 stale): it too makes the unit run again on current states, where a refusal is final.
 """
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
@@ -94,7 +95,14 @@ class Unit:
 
     def commit(self) -> UnitOutcome:
         records = self._decided
-        position = self.bus.committer.append(records, self._claims) if records else 0
+        return self._stored(self.bus.committer.append(records, self._claims) if records else 0)
+
+    async def commit_async(self) -> UnitOutcome:
+        records = self._decided
+        return self._stored(await self.bus.committer.append_async(records, self._claims)
+                            if records else 0)
+
+    def _stored(self, position: int) -> UnitOutcome:
         for stream_id, stream in self._streams.items():
             if stream.records:
                 self.bus.store.remember(stream.aggregate, stream_id, stream.before, stream.records)
@@ -130,6 +138,25 @@ def run_unit(bus: CommandBus, ctx: CommandContext,
         return _attempt(bus, ctx, body, fresh=False)
     except (ConflictError, StaleDecision):
         pass
+    return _run_fresh(bus, ctx, body)
+
+
+async def run_unit_async(bus: CommandBus, ctx: CommandContext,
+                         body: Callable[[Unit], T]) -> tuple[T, UnitOutcome]:
+    """``run_unit`` for the event loop: the attempt on cached states is decided right here
+    (``body`` must then do no I/O of its own) and its commit awaited; the attempts on current
+    states, which read the store, run in a worker thread."""
+    try:
+        unit = Unit(bus, ctx, fresh=False)
+        outcome = body(unit)
+        return outcome, await unit.commit_async()
+    except (ConflictError, StaleDecision):
+        pass
+    return await asyncio.to_thread(_run_fresh, bus, ctx, body)
+
+
+def _run_fresh(bus: CommandBus, ctx: CommandContext,
+               body: Callable[[Unit], T]) -> tuple[T, UnitOutcome]:
     retrying = Retrying(retry=retry_if_exception_type(ConflictError),
                         stop=stop_after_attempt(MAX_ATTEMPTS),
                         wait=wait_random_exponential(multiplier=0.002, max=0.1), reraise=True)

@@ -15,6 +15,7 @@ from api.access import (
     may_act_guard,
     require_role,
     require_writer,
+    visibility_reads_store,
 )
 from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
@@ -192,15 +193,16 @@ def get_opportunity(opportunity_id: OpportunityId, caller: PrincipalDep,
 
 
 @router.post("/{opportunity_id}/stage")
-def change_stage(opportunity_id: OpportunityId, body: StageChange, caller: PrincipalDep,
-                 ctx: ContextDep, services: ServicesDep,
-                 expected: ExpectedVersionDep) -> StageChanged:
+async def change_stage(opportunity_id: OpportunityId, body: StageChange, caller: PrincipalDep,
+                       ctx: ContextDep, services: ServicesDep,
+                       expected: ExpectedVersionDep) -> StageChanged:
     """Move to a stage; closed_won / closed_lost close the deal (409 `opportunity_closed`
     afterwards). With `If-Match`, a stale version is 409 `version_conflict`."""
-    result = services.sales.opportunities.change_stage(
+    result = await services.sales.opportunities.change_stage_async(
         ctx, opportunity_id, stage=body.stage, reason=body.reason, competitor=body.competitor,
         expected_version=expected,
-        guard=may_act_guard(caller, services.sales.directory, f"opportunity {opportunity_id}"))
+        guard=may_act_guard(caller, services.sales.directory, f"opportunity {opportunity_id}"),
+        guard_reads_store=visibility_reads_store(caller))
     probability = services.sales.opportunities.probabilities[Stage(body.stage)]
     return StageChanged(position=result.position, version=result.version, stage=body.stage,
                         probability=probability)

@@ -7,11 +7,13 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.access import check_may_act, check_visible, require_writer
-from api.deps import ContextDep, PrincipalDep, ServicesDep
+from api.deps import ContextDep, PrincipalDep, Services, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
+from domain.account import Account
 from domain.order import Order
 from domain.pricing import CENT
 from infra.flows.orders import ORDER
@@ -142,26 +144,31 @@ def _after_flow(services: ServicesDep, version: int) -> Versioned:
 
 
 @router.post("", status_code=201)
-def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
-          services: ServicesDep) -> OrderPlaced:
+async def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
+                services: ServicesDep) -> OrderPlaced:
     """Place an order for an account the caller may see: each line is priced (base or regional
     price, the best of grade discount, volume break and promotion) and its stock reserved.
     The order, its reservations and its status are stored in one transaction. Stock that
     cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed), and
     nothing is written, also when a parallel order took the stock first."""
     require_writer(caller)
-    customer = services.sales.accounts.get(body.account_id)
-    check_visible(caller, services.sales.directory, customer.owner_id, f"account {body.account_id}")
-    result = services.sales.orders.place(
-        ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
-        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
-        customer=customer)
+    customer = await run_in_threadpool(_visible_customer, caller, services, body.account_id)
+    result = await services.sales.orders.place_async(
+        ctx, customer=customer, lines=[(x.sku, x.quantity) for x in body.lines],
+        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order)
     loaded = services.sales.store.cached(ORDER, result.stream_id)  # as just stored
     if loaded.version != result.version:  # a replayed answer: the order may have moved on
-        loaded = services.sales.bus.load(ORDER, result.stream_id)
+        loaded = await run_in_threadpool(services.sales.bus.load, ORDER, result.stream_id)
     order: Order = loaded.state
     return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
                        status=order.status, version=loaded.version, position=result.position)
+
+
+def _visible_customer(caller: Principal, services: Services, account_id: str) -> Account:
+    """The account as of now (its grade and region price the order), if the caller sees it."""
+    customer = services.sales.accounts.get(account_id)
+    check_visible(caller, services.sales.directory, customer.owner_id, f"account {account_id}")
+    return customer
 
 
 @router.get("/{order_id}")

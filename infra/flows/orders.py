@@ -12,7 +12,9 @@ Reservations and releases are keyed by order id and shipments by shipment id, so
 a flow repeats nothing.
 """
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
@@ -26,9 +28,19 @@ from infra.accounts import Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
-from infra.units import Unit, run_unit
+from infra.units import Unit, run_unit, run_unit_async
 
 ORDER = AGGREGATES[order.STREAM]
+
+
+@dataclass(frozen=True)
+class _Placing:
+    """An order about to be placed: its new stream, the request (for ``Idempotency-Key``)
+    and the unit's body that decides it."""
+
+    stream_id: UUID
+    request: tuple[object, ...]
+    decide: Callable[[Unit], tuple[Event, ...]]
 
 
 class OrderFlows:
@@ -49,21 +61,43 @@ class OrderFlows:
         unit: stored together, or, when stock is short, not at all. ``customer``: the
         account, if the caller has just read it."""
         account_id = canonical_id(account_id, "account_id")
-        opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
         if customer is None or customer.id != account_id:
             customer = self.accounts.get(account_id)
-        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
-        request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
-        replayed = self.bus.replay(ORDER, stream_id, ctx, request)
+        placing = self._placing(ctx, customer, lines, opportunity_id, allow_back_order, currency)
+        replayed = self.bus.replay(ORDER, placing.stream_id, ctx, placing.request)
         if replayed is not None:
             return replayed
+        events, outcome = run_unit(self.bus, ctx, placing.decide)
+        return outcome.result(placing.stream_id, events)
+
+    async def place_async(self, ctx: CommandContext, *, customer: Account,
+                          lines: Sequence[tuple[str, int]], opportunity_id: str | None = None,
+                          allow_back_order: bool = False, currency: str = "EUR") -> CommandResult:
+        """``place`` for the event loop, for an account the caller has just read: decided on
+        cached states right here, the commit awaited (``run_unit_async``); a retried create
+        (``Idempotency-Key``), which reads the store, goes to a worker thread as ``place``."""
+        if ctx.idempotency_key is not None:
+            return await asyncio.to_thread(
+                self.place, ctx, account_id=customer.id, lines=lines,
+                opportunity_id=opportunity_id, allow_back_order=allow_back_order,
+                currency=currency, customer=customer)
+        placing = self._placing(ctx, customer, lines, opportunity_id, allow_back_order, currency)
+        events, outcome = await run_unit_async(self.bus, ctx, placing.decide)
+        return outcome.result(placing.stream_id, events)
+
+    def _placing(self, ctx: CommandContext, customer: Account, lines: Sequence[tuple[str, int]],
+                 opportunity_id: str | None, allow_back_order: bool,
+                 currency: str) -> "_Placing":
+        opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
+        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
+        request = ("place", customer.id, tuple(lines), opportunity_id, allow_back_order, currency)
 
         def placement(unit: Unit) -> tuple[Event, ...]:
             items = {sku: unit.existing(STOCK_ITEM, stock_item_id(sku), f"stock item {sku}")
                      for sku, _ in lines}
             prices = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
                                         customer.region, ctx.now) for sku, quantity in lines)
-            command = order.PlaceOrder(str(stream_id), account_id, prices, self.rules,
+            command = order.PlaceOrder(str(stream_id), customer.id, prices, self.rules,
                                        opportunity_id, currency, allow_back_order)
             events = unit.decide(ORDER, stream_id, command, request=request)
             short = []
@@ -78,8 +112,7 @@ class OrderFlows:
             step = order.MarkBackOrdered(tuple(short)) if short else order.MarkReserved()
             return tuple(events + unit.decide(ORDER, stream_id, step))
 
-        events, outcome = run_unit(self.bus, ctx, placement)
-        return outcome.result(stream_id, events)
+        return _Placing(stream_id, request, placement)
 
     def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
         """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""

@@ -1,0 +1,116 @@
+"""The event loop's command path (``execute_async``, ``place_async``): decided on cached
+states in the loop, committed through the committer's own writer thread, several concurrent
+commands per transaction; a stale or missing state, a conflict or a refusal falls back to the
+thread path on current states. Same guarantees as the thread path: no lost update, no
+oversold stock, no wrong refusal, If-Match compared with the current version."""
+
+import asyncio
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from domain.errors import InsufficientStockError, NotFoundError
+from infra.errors import ConflictError
+from tests.contract.test_stale_cache import _deal, other  # noqa: F401 — the fixture
+from tests.conftest import ctx
+
+OPEN = ("qualification", "proposal", "negotiation", "prospecting")
+
+
+def _stages(sales, deal):
+    return [r.event.to_stage for r in sales.store.read_stream(UUID(deal))[1:]]
+
+
+def test_concurrent_changes_in_one_loop_are_all_stored_in_a_chain(sales):
+    """Each round sends every open stage but the current one at once: each target is never
+    the current stage, so each must add exactly one event, whatever the order."""
+    deal, _ = _deal(sales)
+    sales.opportunities.get(deal)  # cached at version 1
+
+    async def round_of_changes():
+        current = sales.opportunities.get(deal).stage
+        return await asyncio.gather(*(sales.opportunities.change_stage_async(ctx(), deal, stage=s)
+                                      for s in OPEN if s != current))
+
+    versions = [r.version for _ in range(4) for r in asyncio.run(round_of_changes())]
+
+    assert sorted(versions) == list(range(2, 14))
+    stored = [r.event for r in sales.store.read_stream(UUID(deal))[1:]]
+    assert len(stored) == 12
+    for before, after in zip(stored, stored[1:], strict=False):  # no update lost
+        assert after.from_stage == before.to_stage
+
+
+def test_a_stale_cached_state_in_the_loop_is_decided_again_on_the_current_one(sales, other):
+    deal, _ = _deal(sales)
+    other.opportunities.get(deal)  # other's cache: version 1
+    sales.opportunities.change_stage(ctx(), deal, stage="proposal")  # store: version 2
+
+    result = asyncio.run(other.opportunities.change_stage_async(ctx(), deal, stage="negotiation"))
+
+    assert result.version == 3
+    assert _stages(sales, deal) == ["proposal", "negotiation"]
+
+
+def test_if_match_in_the_loop_compares_with_the_current_version(sales, other):
+    deal, _ = _deal(sales)
+    other.opportunities.get(deal)
+    sales.opportunities.change_stage(ctx(), deal, stage="proposal")  # version 2 elsewhere
+
+    with pytest.raises(ConflictError):
+        asyncio.run(other.opportunities.change_stage_async(ctx(), deal, stage="negotiation",
+                                                           expected_version=1))
+    assert _stages(sales, deal) == ["proposal"]
+    result = asyncio.run(other.opportunities.change_stage_async(ctx(), deal, stage="negotiation",
+                                                                expected_version=2))
+    assert result.version == 3
+
+
+def test_an_uncached_or_unknown_record_goes_the_thread_path(sales, other):
+    deal, _ = _deal(sales)  # never seen by other
+
+    result = asyncio.run(other.opportunities.change_stage_async(ctx(), deal, stage="proposal"))
+    assert result.version == 2
+    with pytest.raises(NotFoundError):
+        asyncio.run(other.opportunities.change_stage_async(
+            ctx(), "00000000-0000-4000-8000-000000000000", stage="proposal"))
+
+
+def test_concurrent_orders_in_one_loop_never_oversell(sales):
+    _, account_id = _deal(sales)
+    sales.stock.register(ctx(), sku="LTD-1", name="Limited", base_price=Decimal("10.00"))
+    sales.stock.receive(ctx(), "LTD-1", quantity=20)
+    customer = sales.accounts.get(account_id)
+    sales.stock.get("LTD-1")  # cached
+
+    async def place():
+        try:
+            return await sales.orders.place_async(ctx(), customer=customer, lines=[("LTD-1", 3)])
+        except InsufficientStockError as refusal:
+            return refusal
+
+    async def all_at_once():
+        return await asyncio.gather(*(place() for _ in range(10)))
+
+    answers = asyncio.run(all_at_once())
+
+    placed = [a for a in answers if not isinstance(a, Exception)]
+    assert len(placed) == 20 // 3
+    assert all(isinstance(a, InsufficientStockError) for a in answers if a not in placed)
+    item = sales.stock.get("LTD-1")
+    assert (item.on_hand, item.reserved) == (20, 3 * len(placed))
+    assert {sales.orders.get(str(a.stream_id)).status for a in placed} == {"reserved"}
+
+
+def test_a_stale_stock_level_in_the_loop_never_refuses_wrongly(sales, other):
+    _, account_id = _deal(sales)
+    sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("10"))
+    other.stock.get("S-1")  # other's cache: nothing on hand
+    sales.stock.receive(ctx(), "S-1", quantity=5)
+
+    result = asyncio.run(other.orders.place_async(
+        ctx(), customer=other.accounts.get(account_id), lines=[("S-1", 2)]))
+
+    assert other.orders.get(str(result.stream_id)).status == "reserved"
+    assert sales.stock.get("S-1").reserved == 2
