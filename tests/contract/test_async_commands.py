@@ -12,8 +12,8 @@ import pytest
 
 from domain.errors import InsufficientStockError, NotFoundError
 from infra.errors import ConflictError
-from tests.contract.test_stale_cache import _deal, other  # noqa: F401 — the fixture
 from tests.conftest import ctx
+from tests.contract.test_stale_cache import _deal, other  # noqa: F401 — the fixture
 
 OPEN = ("qualification", "proposal", "negotiation", "prospecting")
 
