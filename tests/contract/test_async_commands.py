@@ -13,7 +13,7 @@ import pytest
 from domain.errors import InsufficientStockError, NotFoundError
 from infra.errors import ConflictError
 from tests.conftest import ctx
-from tests.contract.test_stale_cache import _deal, other  # noqa: F401 — the fixture
+from tests.contract.test_stale_cache import _deal
 
 OPEN = ("qualification", "proposal", "negotiation", "prospecting")
 

@@ -8,17 +8,7 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InsufficientStockError, NotFoundError, OpportunityClosedError
-from infra.bootstrap import bootstrap
-from infra.settings import Settings
 from tests.conftest import ctx
-
-
-@pytest.fixture
-def other(database_url, sales):
-    """A second command side on the same database, with a cache of its own."""
-    second = bootstrap(Settings(database_url=database_url, pool_size=2))
-    yield second
-    second.close()
 
 
 def _deal(sales):
