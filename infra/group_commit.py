@@ -14,10 +14,9 @@ hand-off per request, only its share of one hand-off per batch.
 Each appending thread encodes its own events before it queues them, so the shared
 transaction, during which every other writer waits, carries bytes only. Two appends of one
 batch that write the same stream version (or claim the same key) cannot both succeed: the
-later one fails at once with ``ConflictError``, without a trip to the store. If a shared
-transaction fails anyway (a race with another process), the batch is split in halves and
-each half retried, so only the loser gets its ``ConflictError`` and a batch of n costs
-about log2(n) extra transactions, not n.
+later one fails at once with ``ConflictError``, without a trip to the store. An append that
+conflicts with what another process stored meanwhile gets its ``ConflictError`` alone: the
+others of its batch are stored all the same (``EventStore.insert_groups``).
 """
 
 import asyncio
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import StoredEvent
 
 from infra.errors import ConflictError
-from infra.store import EventStore, RecordedEvent
+from infra.store import CONFLICT, EventStore, RecordedEvent
 
 Claims = Sequence[tuple[str, str]]
 
@@ -135,20 +134,15 @@ class GroupCommitter:
         try:
             positions = self.store.insert_groups(
                 [(p.stored or self.store.encode(p.records), p.claims) for p in batch])
-        except ConflictError as error:
-            if len(batch) == 1:
-                batch[0].finish(error=error)
-                return
-            half = len(batch) // 2  # someone lost a race: find out who, halving
-            self._store(batch[:half])
-            self._store(batch[half:])
-            return
         except Exception as error:  # noqa: BLE001 — handed to each thread that appended
             for pending in batch:
                 pending.finish(error=error)
             return
         for pending, position in zip(batch, positions, strict=True):
-            pending.finish(position)
+            if position is None:  # this one lost a race with what is stored
+                pending.finish(error=ConflictError(CONFLICT))
+            else:
+                pending.finish(position)
 
 
 def _without_inner_conflicts(batch: list[_Pending]) -> list[_Pending]:
@@ -159,8 +153,7 @@ def _without_inner_conflicts(batch: list[_Pending]) -> list[_Pending]:
     for pending in batch:
         keys = pending.keys()
         if keys & taken:
-            pending.finish(error=ConflictError("the record was changed by another writer; "
-                                               "reload and try again"))
+            pending.finish(error=ConflictError(CONFLICT))
             continue
         taken |= keys
         kept.append(pending)

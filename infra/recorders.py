@@ -8,9 +8,11 @@ claim and is flagged as a duplicate instead of silently being created twice.
 Pass the keys as ``claimed_keys=[(key, record_id), ...]`` to ``insert_events``.
 
 On PostgreSQL an insert is one statement, one round trip and one transaction: a call of the
-function ``<events table>_append`` (created with the schema) that claims the keys, takes the
-table lock, notifies the followers and inserts the events, with the events and claims as six
-plain arrays. The table lock, which serialises every writer of every process so that
+function ``<events table>_append`` (created with the schema) that takes the table lock,
+notifies the followers and stores groups of events with their claims (the commands of a
+group commit), given as plain arrays. Each group is stored whole or, when it conflicts with
+what is stored, not at all, while the other groups are stored: a stale command costs no one
+else a retry. The table lock, which serialises every writer of every process so that
 positions commit in order, is held only while the server runs that statement — the
 library's own insert holds it across two round trips, until the client comes back for the
 commit. The client's work is small too: one prepared statement, no composed SQL and no
@@ -19,6 +21,7 @@ composite-type rows to build per insert. A conflict still arrives as the library
 """
 
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -101,23 +104,42 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         self.sql_create_statements.append(self._append_function())
         function = Identifier(self.datastore.schema, f"{self.events_table_name}_append")
         self.append_statement = SQL(
-            "SELECT notification_id FROM {}(%s::{}[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::text[], %s::text[]) AS notification_id"
+            "SELECT group_number, stored_position FROM {}(%s::{}[], %s::bigint[], %s::text[], "
+            "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[])"
         ).format(function, Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
     def _append_function(self) -> Composed:
-        """Claims, lock, notification and events in one server-side call (see the module)."""
+        """Groups of events with their claims in one server-side call (see the module). Each
+        group in a block of its own: a group that conflicts with what is stored (a version
+        or a key taken) is rolled back alone and answered with a NULL position."""
         return SQL(
             "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
-            "topics text[], states bytea[], claim_keys text[], claim_records text[]) "
-            "RETURNS SETOF bigint LANGUAGE plpgsql AS $body$ "
+            "topics text[], states bytea[], event_ends int[], claim_keys text[], "
+            "claim_records text[], claim_ends int[]) "
+            "RETURNS TABLE (group_number int, stored_position bigint) "
+            "LANGUAGE plpgsql AS $body$ "
+            "DECLARE e0 int := 1; c0 int := 1; stored bigint[]; "
             "BEGIN "
-            "INSERT INTO {keys} (key, record_id) SELECT * FROM unnest(claim_keys, claim_records); "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {table} IN EXCLUSIVE MODE; "
             "NOTIFY {channel}; "
-            "RETURN QUERY INSERT INTO {table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
+            "FOR g IN 1 .. coalesce(array_length(event_ends, 1), 0) LOOP "
+            "  BEGIN "
+            "    INSERT INTO {keys} (key, record_id) SELECT * FROM "
+            "      unnest(claim_keys[c0:claim_ends[g]], claim_records[c0:claim_ends[g]]); "
+            "    WITH inserted AS (INSERT INTO {table} AS t "
+            "      (originator_id, originator_version, topic, state) SELECT * FROM "
+            "      unnest(ids[e0:event_ends[g]], versions[e0:event_ends[g]], "
+            "             topics[e0:event_ends[g]], states[e0:event_ends[g]]) "
+            "      RETURNING t.notification_id) "
+            "    SELECT array_agg(notification_id ORDER BY notification_id) INTO stored "
+            "      FROM inserted; "
+            "    RETURN QUERY SELECT g, unnest(stored); "
+            "  EXCEPTION WHEN unique_violation THEN "
+            "    RETURN QUERY SELECT g, NULL::bigint; "
+            "  END; "
+            "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; "
+            "END LOOP; "
             "END $body$"
         ).format(function=Identifier(self.datastore.schema, f"{self.events_table_name}_append"),
                  id_type=Identifier(self.datastore.originator_id_type),
@@ -126,18 +148,36 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
                  table=Identifier(self.datastore.schema, self.events_table_name),
                  channel=Identifier(self.channel_name))
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        claims: Claims = kwargs.get("claimed_keys") or ()
-        arrays = ([e.originator_id for e in stored_events],
-                  [e.originator_version for e in stored_events],
-                  [e.topic for e in stored_events], [e.state for e in stored_events],
-                  [key for key, _ in claims], [record for _, record in claims])
+    def insert_event_groups(self, groups: Sequence[tuple[Sequence[StoredEvent], Claims]]
+                            ) -> list[list[int] | None]:
+        """Stores each group whole, or, if it conflicts with what is stored, not at all
+        (None), without failing the others: one statement and one transaction for all."""
+        events = [e for group, _ in groups for e in group]
+        claims = [c for _, group_claims in groups for c in group_claims]
+        arrays = ([e.originator_id for e in events], [e.originator_version for e in events],
+                  [e.topic for e in events], [e.state for e in events],
+                  list(accumulate(len(group) for group, _ in groups)),
+                  [key for key, _ in claims], [record for _, record in claims],
+                  list(accumulate(len(group_claims) for _, group_claims in groups)))
         with self.datastore.get_connection() as conn:  # autocommit: the call is the transaction
             rows = conn.execute(self.append_statement, arrays, prepare=True).fetchall()
-        ids = [row["notification_id"] for row in rows]
-        if len(ids) != len(stored_events):
-            raise IntegrityError(f"stored {len(ids)} of {len(stored_events)} events")
-        return ids
+        stored: list[list[int] | None] = [[] for _ in groups]
+        for row in rows:
+            number, position = row["group_number"] - 1, row["stored_position"]
+            if position is None:
+                stored[number] = None
+            else:
+                stored[number].append(position)  # type: ignore[union-attr]
+        for (group, _), positions in zip(groups, stored, strict=True):
+            if positions is not None and len(positions) != len(group):
+                raise IntegrityError(f"stored {len(positions)} of {len(group)} events")
+        return stored
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        (positions,) = self.insert_event_groups([(stored_events, kwargs.get("claimed_keys") or ())])
+        if positions is None:
+            raise IntegrityError("the record was changed by another writer, or a key is taken")
+        return positions
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:

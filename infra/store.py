@@ -34,6 +34,8 @@ from infra.recorders import PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.settings import Settings
 from infra.sqldb import Database
 
+CONFLICT = "the record was changed by another writer; reload and try again"
+
 
 @dataclass(frozen=True)
 class RecordedEvent:
@@ -184,20 +186,45 @@ class EventStore:
     def append(self, records: Sequence[RecordedEvent],
                claimed_keys: Sequence[tuple[str, str]] = ()) -> int:
         """Stores the events atomically; returns the global position of the last one."""
-        return self.insert_groups([(self.encode(records), claimed_keys)])[0]
+        (position,) = self.insert_groups([(self.encode(records), claimed_keys)])
+        if position is None:
+            raise ConflictError(CONFLICT)
+        return position
 
     def insert_groups(self, groups: Sequence[tuple[Sequence[StoredEvent],
-                                                   Sequence[tuple[str, str]]]]) -> list[int]:
+                                                   Sequence[tuple[str, str]]]]
+                      ) -> list[int | None]:
         """Stores encoded events of several commands in one transaction, straight through
         the recorder (the library's ``Application.save`` would only add snapshotting and
-        in-process notification, neither used here); the last position of each group."""
+        in-process notification, neither used here). Each group is stored whole, or, when it
+        conflicts with what is stored (None), not at all, the others being stored anyway;
+        returns the last position of each group."""
+        if isinstance(self.recorder, PostgresSalesRecorder):  # per group, in one statement
+            return [positions[-1] if positions else None
+                    for positions in self.recorder.insert_event_groups(groups)]
+        return self._insert_halving(groups)
+
+    def _insert_halving(self, groups: Sequence[tuple[Sequence[StoredEvent],
+                                                     Sequence[tuple[str, str]]]]
+                        ) -> list[int | None]:
+        """All groups in one transaction; if that conflicts, each half again, down to the
+        groups that conflict alone: about log2(n) extra transactions per conflict."""
+        try:
+            return list(self._insert_together(groups))
+        except ConflictError:
+            if len(groups) == 1:
+                return [None]
+            half = len(groups) // 2
+            return self._insert_halving(groups[:half]) + self._insert_halving(groups[half:])
+
+    def _insert_together(self, groups: Sequence[tuple[Sequence[StoredEvent],
+                                                      Sequence[tuple[str, str]]]]) -> list[int]:
         stored = [event for events, _ in groups for event in events]
         claims = [claim for _, group_claims in groups for claim in group_claims]
         try:
             ids = self.recorder.insert_events(stored, claimed_keys=claims)
         except IntegrityError as error:
-            raise ConflictError("the record was changed by another writer; "
-                                "reload and try again") from error
+            raise ConflictError(CONFLICT) from error
         if ids is None or len(ids) != len(stored):
             raise RuntimeError("the recorder did not return the positions of stored events")
         positions, end = [], 0

@@ -164,3 +164,26 @@ def _start_store(url: str, together: object, outcomes: object) -> None:
         outcomes.put(f"{type(error).__name__}: {error}")  # type: ignore[attr-defined]
         return
     outcomes.put("ok")  # type: ignore[attr-defined]
+
+
+def test_groups_stored_together_fail_alone_and_whole(sales):
+    """One call, several commands: a group that conflicts with what is stored — a version
+    taken by its second event, or a key claimed already — stores nothing of itself, and the
+    other groups are stored all the same, in order."""
+    taken, a, b, c = uuid4(), uuid4(), uuid4(), uuid4()
+    sales.store.append([_record(taken, 1, _hired(str(taken)))], [("email:x@example.com", "t")])
+    encode = sales.store.encode
+    groups = [
+        (encode([_record(a, 1, _hired(str(a))), _record(a, 2, rep.RepMoved("s", "s", None))]), ()),
+        (encode([_record(b, 1, _hired(str(b))), _record(taken, 1, _hired(str(taken)))]), ()),
+        (encode([_record(c, 1, _hired(str(c)))]), [("email:x@example.com", str(c))]),
+        (encode([_record(c, 1, _hired(str(c)))]), [("email:c@example.com", str(c))]),
+    ]
+
+    positions = sales.store.insert_groups(groups)
+
+    assert positions[1] is None and positions[2] is None
+    assert positions[0] is not None and positions[3] is not None and positions[0] < positions[3]
+    assert [len(sales.store.read_stream(s)) for s in (a, b, taken, c)] == [2, 0, 1, 1]
+    assert sales.store.find_claims(["email:x@example.com", "email:c@example.com"]) == {
+        "email:x@example.com": "t", "email:c@example.com": str(c)}
