@@ -1,6 +1,8 @@
 """Leads: capture with duplicate detection, scoring, distribution, nurturing, qualification."""
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -11,14 +13,25 @@ from domain.distribution import DistributionRule, least_loaded, round_robin
 from domain.errors import NotFoundError, ValidationError
 from domain.events import Event
 from domain.scoring import DEFAULT_MODEL, ScoringModel
+from domain.values import RepRef
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.directory import Directory
 from infra.ids import new_stream_id, parse_id
 from infra.reps import Reps
 from infra.store import Loaded
-from infra.units import Unit, run_unit
+from infra.units import Unit, run_unit, run_unit_async
 
 LEAD = AGGREGATES[lead.STREAM]
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """A lead about to be captured: its new stream, the request (for ``Idempotency-Key``)
+    and the unit's body that decides it (given the owner, if any)."""
+
+    stream_id: UUID
+    request: tuple[object, ...]
+    decide: Callable[[Unit, RepRef | None], tuple[Event, ...]]
 
 
 def unclaimed_keys(events: Sequence[Event], record_id: str,
@@ -44,18 +57,57 @@ class Leads:
                 company_size: int | None = None, region: str | None = None,
                 interests: Sequence[str] = (), owner_id: str | None = None) -> CommandResult:
         """Flags a lead matching an existing lead or contact as its duplicate. With
-        ``owner_id`` the lead is assigned to that rep in the same transaction."""
+        ``owner_id`` the lead is assigned to that rep in the same transaction.
+
+        The first attempt claims the lead's duplicate keys without looking who holds them:
+        the keys are unique in the store, so a taken one fails that attempt (and only it),
+        and the next, on current states, reads the holders and flags the duplicate. A new
+        person, the common case, costs no read."""
+        capturing = self._capturing(ctx, person, company, email, channel, phone, industry,
+                                    company_size, region, interests)
+        replayed = self.bus.replay(LEAD, capturing.stream_id, ctx, capturing.request)
+        if replayed is not None:
+            return replayed
+        owner = self.reps.ref(owner_id) if owner_id else None
+        events, outcome = run_unit(self.bus, ctx, lambda unit: capturing.decide(unit, owner))
+        return outcome.result(capturing.stream_id, events)
+
+    async def capture_async(self, ctx: CommandContext, *, person: str, company: str,
+                            email: str, channel: str, phone: str | None = None,
+                            industry: str | None = None, company_size: int | None = None,
+                            region: str | None = None, interests: Sequence[str] = (),
+                            owner_id: str | None = None) -> CommandResult:
+        """``capture`` for the event loop: the owner and the new subject key (its one round
+        trip) in a worker thread, then decided here and the commit awaited
+        (``run_unit_async``); a retried create (``Idempotency-Key``) goes the thread path."""
+        if ctx.idempotency_key is not None:
+            return await asyncio.to_thread(
+                self.capture, ctx, person=person, company=company, email=email,
+                channel=channel, phone=phone, industry=industry, company_size=company_size,
+                region=region, interests=interests, owner_id=owner_id)
+        capturing = self._capturing(ctx, person, company, email, channel, phone, industry,
+                                    company_size, region, interests)
+
+        def owner_and_key() -> RepRef | None:
+            self.bus.store.keys.prepare(str(capturing.stream_id))  # sealing then needs no I/O
+            return self.reps.ref(owner_id) if owner_id else None
+
+        owner = await asyncio.to_thread(owner_and_key)
+        events, outcome = await run_unit_async(self.bus, ctx,
+                                               lambda unit: capturing.decide(unit, owner))
+        return outcome.result(capturing.stream_id, events)
+
+    def _capturing(self, ctx: CommandContext, person: str, company: str, email: str,
+                   channel: str, phone: str | None, industry: str | None,
+                   company_size: int | None, region: str | None,
+                   interests: Sequence[str]) -> "_Capture":
         stream_id = new_stream_id(lead.STREAM, ctx.idempotency_key)
         keys = duplicate_keys(person, company, email, phone)
         request = ("capture", person, company, email, channel, phone, industry, company_size,
                    region, tuple(interests))
-        replayed = self.bus.replay(LEAD, stream_id, ctx, request)
-        if replayed is not None:
-            return replayed
-        owner = self.reps.ref(owner_id) if owner_id else None
 
-        def capturing(unit: Unit) -> tuple[Event, ...]:
-            claimed = self.bus.store.find_claims(keys)
+        def decide(unit: Unit, owner: RepRef | None) -> tuple[Event, ...]:
+            claimed = self.bus.store.find_claims(keys) if unit.fresh else {}
             others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
             command = lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
                                        industry, company_size, region, tuple(interests),
@@ -67,8 +119,7 @@ class Leads:
                                       lead.AssignLead(owner, DistributionRule.MANUAL))
             return tuple(events)
 
-        events, outcome = run_unit(self.bus, ctx, capturing)
-        return outcome.result(stream_id, events)
+        return _Capture(stream_id, request, decide)
 
     def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
                           count: int = 1) -> CommandResult:

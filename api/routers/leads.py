@@ -140,12 +140,12 @@ def _may_act(caller: PrincipalDep, services: ServicesDep, lead_id: str) -> None:
 
 
 @router.post("", status_code=201)
-def capture(body: LeadCreate, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> LeadCaptured:
+async def capture(body: LeadCreate, caller: PrincipalDep, ctx: ContextDep,
+                  services: ServicesDep) -> LeadCaptured:
     """Capture a lead. A match on normalised email, phone, or company + person with an
     existing lead or contact is stored with `duplicate_of` set. A rep's lead is theirs."""
     require_writer(caller)
-    result = services.sales.leads.capture(
+    result = await services.sales.leads.capture_async(
         ctx, person=body.person, company=body.company, email=str(body.email),
         phone=body.phone, channel=body.channel, region=body.region, industry=body.industry,
         company_size=body.company_size, interests=body.interests,

@@ -78,6 +78,11 @@ class KeyRing:
                 sealed[name] = _encrypt(key, subject, f"{topic}.{name}", data[name])
         return sealed
 
+    def prepare(self, subject: str) -> None:
+        """Makes sure the subject has a key (a new one costs one round trip), so that sealing
+        its data afterwards needs no I/O — e.g. in an event loop."""
+        self._key(subject, create=True)
+
     # --- reading ---------------------------------------------------------------------
     def reveal(self, topic: str, data: dict[str, Any]) -> dict[str, Any]:
         """The event data with personal fields decrypted, or erased where the key is gone."""

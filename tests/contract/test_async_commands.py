@@ -114,3 +114,34 @@ def test_a_stale_stock_level_in_the_loop_never_refuses_wrongly(sales, other):
 
     assert other.orders.get(str(result.stream_id)).status == "reserved"
     assert sales.stock.get("S-1").reserved == 2
+
+
+PERSON = {"person": "Clara Weber", "company": "Nordlicht", "email": "clara@nordlicht.example",
+          "channel": "web_form"}
+
+
+def test_a_lead_matching_a_stored_one_is_flagged_although_the_first_attempt_does_not_look(
+        sales, other):
+    first = sales.leads.capture(ctx(), **PERSON)
+
+    again = asyncio.run(other.leads.capture_async(ctx(), **{**PERSON, "email": "CLARA@nordlicht.example"}))
+
+    assert again.events[0].duplicate_of == str(first.stream_id)
+    assert sales.store.find_claims(["email:clara@nordlicht.example"]) == {
+        "email:clara@nordlicht.example": str(first.stream_id)}
+
+
+def test_the_same_person_captured_at_once_in_one_loop_is_one_lead_and_its_duplicates(sales):
+    async def all_at_once():
+        return await asyncio.gather(*(sales.leads.capture_async(ctx(), **PERSON)
+                                      for _ in range(6)))
+
+    results = asyncio.run(all_at_once())
+
+    originals = [r for r in results if r.events[0].duplicate_of is None]
+    assert len(originals) == 1
+    original = str(originals[0].stream_id)
+    assert sorted(r.events[0].duplicate_of or "" for r in results) == [""] + [original] * 5
+    assert sales.store.find_claims(["email:clara@nordlicht.example"]) == {
+        "email:clara@nordlicht.example": original}
+    assert sales.leads.get(results[1].stream_id).person == "Clara Weber"
