@@ -58,7 +58,8 @@ class KeyRing:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._keys: dict[str, bytes | None] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the cached keys: held for dict work only, never I/O
+        self._io_lock = threading.Lock()  # the key ring's own connection, one user at a time
         self._checked_at = 0.0
         self._forgotten_mark: Any = None
         self._conn: Any = None
@@ -181,7 +182,7 @@ class KeyRing:
     def _query(self, statement: str, params: list[Any], fetch: bool = True) -> list[Any]:
         """On a connection of the key ring's own (autocommit), so a key is stored before the
         event that uses it, whatever transaction the caller is in."""
-        with self._lock:
+        with self._io_lock:
             if self._conn is None:
                 self._conn = self.db.connect()
                 ensure_tables(self.db, self._conn)
