@@ -21,6 +21,7 @@ others of its batch are stored all the same (``EventStore.insert_groups``).
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,14 +52,22 @@ class _Pending:
 
 
 @dataclass
+class _LoopQueue:
+    """The appends of one event loop waiting to be stored, and the task storing them."""
+
+    waiting: list[tuple[_Pending, "asyncio.Future[int]"]] = field(default_factory=list)
+    writing: "asyncio.Task[None] | None" = None
+
+
+@dataclass
 class GroupCommitter:
     store: EventStore
     max_batch: int = 100
     _queue: list[_Pending] = field(default_factory=list)
     _flushing: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _waiting: list[tuple[_Pending, asyncio.Future[int]]] = field(default_factory=list)
-    _writing: asyncio.Task[None] | None = None
+    _loops: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue]" = field(
+        default_factory=weakref.WeakKeyDictionary)
     _writer: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="group-commit"))
 
@@ -85,21 +94,23 @@ class GroupCommitter:
         return pending.position
 
     async def append_async(self, records: Sequence[RecordedEvent], claims: Claims = ()) -> int:
-        """``append`` for a coroutine: waits in the event loop, not in a thread."""
+        """``append`` for a coroutine: waits in the event loop, not in a thread. Each loop has
+        a queue of its own (a process normally runs one)."""
         loop = asyncio.get_running_loop()
+        queue = self._loops.setdefault(loop, _LoopQueue())
         answer: asyncio.Future[int] = loop.create_future()
-        self._waiting.append((_Pending(records, claims, self.store.encode(records)), answer))
-        if self._writing is None:
-            self._writing = loop.create_task(self._write_waiting())
+        queue.waiting.append((_Pending(records, claims, self.store.encode(records)), answer))
+        if queue.writing is None:
+            queue.writing = loop.create_task(self._write_waiting(queue))
         return await answer
 
-    async def _write_waiting(self) -> None:
+    async def _write_waiting(self, queue: "_LoopQueue") -> None:
         """Stores what waits, a batch at a time, until nothing does."""
         loop = asyncio.get_running_loop()
         try:
-            while self._waiting:
-                batch = self._waiting[: self.max_batch]
-                del self._waiting[: self.max_batch]
+            while queue.waiting:
+                batch = queue.waiting[: self.max_batch]
+                del queue.waiting[: self.max_batch]
                 pendings = [pending for pending, _ in batch]
                 try:
                     await loop.run_in_executor(self._writer, self._commit, pendings)
@@ -113,7 +124,7 @@ class GroupCommitter:
                     else:
                         answer.set_result(pending.position)
         finally:
-            self._writing = None
+            queue.writing = None
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

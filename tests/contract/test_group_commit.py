@@ -1,5 +1,6 @@
 """Group commit on both backends: shared transactions, and only a race's loser fails."""
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
@@ -103,3 +104,53 @@ def _outcome(fn):
         return fn()
     except Exception as error:  # noqa: BLE001
         return error
+
+
+# the event loop's appends (append_async) -------------------------------------------------------
+
+def _appends_at_once(committer, streams):
+    async def all_at_once():
+        return await asyncio.gather(
+            *(committer.append_async([_record(s, 1, _hired(str(s)))]) for s in streams),
+            return_exceptions=True)
+
+    return asyncio.run(all_at_once())
+
+
+def test_appends_of_one_event_loop_share_transactions(sales, monkeypatch):
+    transactions = []
+    real = sales.store.insert_groups
+    monkeypatch.setattr(sales.store, "insert_groups",
+                        lambda groups: transactions.append(len(groups)) or real(groups))
+    streams = [uuid4() for _ in range(20)]
+
+    positions = _appends_at_once(GroupCommitter(sales.store), streams)
+
+    stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
+    assert positions == [stored[s] for s in streams]  # each its own position, all stored
+    assert sum(transactions) == 20 and len(transactions) < 20
+
+
+def test_a_loser_in_the_loop_fails_alone_and_an_error_reaches_every_coroutine(sales, monkeypatch):
+    taken, a = uuid4(), uuid4()
+    sales.store.append([_record(taken, 1, _hired(str(taken)))])
+    outcomes = _appends_at_once(GroupCommitter(sales.store), [a, taken])
+    assert isinstance(outcomes[0], int) and isinstance(outcomes[1], ConflictError)
+
+    def store_down(groups):
+        raise OSError("connection lost")
+
+    monkeypatch.setattr(sales.store, "insert_groups", store_down)
+    outcomes = _appends_at_once(GroupCommitter(sales.store), [uuid4() for _ in range(5)])
+    assert [type(o).__name__ for o in outcomes] == ["OSError"] * 5
+
+
+def test_two_event_loops_on_one_committer_each_get_their_answers(sales):
+    committer = GroupCommitter(sales.store)
+    streams = [[uuid4() for _ in range(8)] for _ in range(2)]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda part: _appends_at_once(committer, part), streams))
+
+    stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
+    assert answers == [[stored[s] for s in part] for part in streams]
