@@ -8,6 +8,9 @@
 A record the caller may not see answers 404, exactly like an unknown one.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from api.errors import ApiError, forbidden, not_found
 from domain.errors import NotFoundError
 from infra.commands import Guard
@@ -60,6 +63,18 @@ def check_may_act(principal: Principal, directory: Directory, owner_id: str | No
     """Writers act on records they can see; others get 403 (if they can see it) or 404."""
     check_visible(principal, directory, owner_id, what)
     require_writer(principal)
+
+
+def may_see_check(principal: Principal, directory: Directory, what: str) -> Callable[[Any], None]:
+    """``check_visible`` on a record's state, for a unit of work (``Unit.require``): an
+    invisible record is the domain's ``NotFoundError``, so that a refusal on a cached state
+    is checked again on the current one."""
+
+    def check(record: Any) -> None:
+        if not can_see_owner(principal, directory, record.owner_id):
+            raise NotFoundError(f"{what} not found")
+
+    return check
 
 
 def may_act_guard(principal: Principal, directory: Directory, what: str) -> Guard:

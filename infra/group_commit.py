@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import StoredEvent
 
 from infra.errors import ConflictError
+from infra.recorders import Group, Unchanged
 from infra.store import CONFLICT, EventStore, RecordedEvent
 
 Claims = Sequence[tuple[str, str]]
@@ -39,6 +40,7 @@ class _Pending:
     records: Sequence[RecordedEvent]
     claims: Claims
     stored: Sequence[StoredEvent] = ()
+    unchanged: Unchanged = ()
     position: int = 0
     error: Exception | None = None
     done: bool = False
@@ -71,9 +73,11 @@ class GroupCommitter:
     _writer: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="group-commit"))
 
-    def append(self, records: Sequence[RecordedEvent], claims: Claims = ()) -> int:
-        """Stores ``records`` atomically (possibly with others'); returns the last position."""
-        pending = _Pending(records, claims, self.store.encode(records))
+    def append(self, records: Sequence[RecordedEvent], claims: Claims = (),
+               unchanged: Unchanged = ()) -> int:
+        """Stores ``records`` atomically (possibly with others'); returns the last position.
+        ``unchanged``: streams the command only read, at the versions it read them."""
+        pending = _Pending(records, claims, self.store.encode(records), unchanged)
         with self._cond:
             self._queue.append(pending)
             while not pending.done:
@@ -93,13 +97,15 @@ class GroupCommitter:
             raise pending.error
         return pending.position
 
-    async def append_async(self, records: Sequence[RecordedEvent], claims: Claims = ()) -> int:
+    async def append_async(self, records: Sequence[RecordedEvent], claims: Claims = (),
+                           unchanged: Unchanged = ()) -> int:
         """``append`` for a coroutine: waits in the event loop, not in a thread. Each loop has
         a queue of its own (a process normally runs one)."""
         loop = asyncio.get_running_loop()
         queue = self._loops.setdefault(loop, _LoopQueue())
         answer: asyncio.Future[int] = loop.create_future()
-        queue.waiting.append((_Pending(records, claims, self.store.encode(records)), answer))
+        pending = _Pending(records, claims, self.store.encode(records), unchanged)
+        queue.waiting.append((pending, answer))
         if queue.writing is None:
             queue.writing = loop.create_task(self._write_waiting(queue))
         return await answer
@@ -144,7 +150,8 @@ class GroupCommitter:
             return
         try:
             positions = self.store.insert_groups(
-                [(p.stored or self.store.encode(p.records), p.claims) for p in batch])
+                [Group(p.stored or self.store.encode(p.records), p.claims, p.unchanged)
+                 for p in batch])
         except Exception as error:  # noqa: BLE001 — handed to each thread that appended
             for pending in batch:
                 pending.finish(error=error)
@@ -158,14 +165,17 @@ class GroupCommitter:
 
 def _without_inner_conflicts(batch: list[_Pending]) -> list[_Pending]:
     """Fails, at once, each append that writes a stream version or claims a key an earlier
-    append of the same batch writes; returns the others."""
+    append of the same batch writes, or that read a stream an earlier one writes; returns
+    the others."""
     taken: set[object] = set()
+    written: set[object] = set()
     kept = []
     for pending in batch:
         keys = pending.keys()
-        if keys & taken:
+        if keys & taken or {stream_id for stream_id, _ in pending.unchanged} & written:
             pending.finish(error=ConflictError(CONFLICT))
             continue
         taken |= keys
+        written |= {r.originator_id for r in pending.records}
         kept.append(pending)
     return kept

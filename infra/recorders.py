@@ -5,7 +5,9 @@ first stored. The claim table has the key as its primary key, so two concurrent 
 of the same person cannot both claim it: the loser's whole transaction (events included)
 fails with an ``IntegrityError``, its command is retried, and on the retry it sees the
 claim and is flagged as a duplicate instead of silently being created twice.
-Pass the keys as ``claimed_keys=[(key, record_id), ...]`` to ``insert_events``.
+Pass the keys as ``claimed_keys=[(key, record_id), ...]`` to ``insert_events``, and, as
+``unchanged=[(stream_id, version), ...]``, streams the command only read: if any has an event
+after that version, the insert fails the same way (it was decided on a stale state).
 
 On PostgreSQL an insert is one statement, one round trip and one transaction: a call of the
 function ``<events table>_append`` (created with the schema) that takes the table lock,
@@ -22,7 +24,8 @@ composite-type rows to build per insert. A conflict still arrives as the library
 
 from collections.abc import Sequence
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import (
@@ -46,6 +49,16 @@ def topic_index(events_table: str) -> str:
 
 
 Claims = Sequence[tuple[str, str]]
+Unchanged = Sequence[tuple[UUID, int]]  # streams a command read: still at these versions?
+
+
+class Group(NamedTuple):
+    """One command's write: its events, the keys they claim, and the streams it only read,
+    with the versions it read them at (a newer event there makes it conflict)."""
+
+    events: Sequence[StoredEvent]
+    claims: Claims = ()
+    unchanged: Unchanged = ()
 SCHEMA_LOCK = 4242001  # one creator of tables at a time, across processes (pg_advisory_xact_lock)
 
 
@@ -63,7 +76,15 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
         claims: Claims = kwargs.get("claimed_keys") or ()
         for key, record_id in claims:
             c.execute(f"INSERT INTO {KEYS_TABLE} VALUES (?, ?)", (key, record_id))
-        return super()._insert_events(c, stored_events, **kwargs)
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        # after a write, so the transaction holds the write lock already: a read first would
+        # have to upgrade its lock, which SQLite refuses at once ("database is locked")
+        for stream_id, version in kwargs.get("unchanged") or ():
+            c.execute(f"SELECT 1 FROM {self.events_table_name} WHERE originator_id = ? "
+                      "AND originator_version = ?", (stream_id.hex, version + 1))
+            if c.fetchone() is not None:
+                raise IntegrityError(f"stream {stream_id} changed after version {version}")
+        return ids
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:
@@ -104,27 +125,35 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         self.sql_create_statements.append(self._append_function())
         function = Identifier(self.datastore.schema, f"{self.events_table_name}_append")
         self.append_statement = SQL(
-            "SELECT group_number, stored_position FROM {}(%s::{}[], %s::bigint[], %s::text[], "
-            "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[])"
-        ).format(function, Identifier(self.datastore.originator_id_type)).as_bytes(None)
+            "SELECT group_number, stored_position FROM {}(%s::{id}[], %s::bigint[], %s::text[], "
+            "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[], %s::{id}[], "
+            "%s::bigint[], %s::int[])"
+        ).format(function, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
     def _append_function(self) -> Composed:
         """Groups of events with their claims in one server-side call (see the module). Each
         group in a block of its own: a group that conflicts with what is stored (a version
-        or a key taken) is rolled back alone and answered with a NULL position."""
+        or a key taken, or a stream it read changed since) is rolled back alone and answered
+        with a NULL position."""
         return SQL(
             "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
             "topics text[], states bytea[], event_ends int[], claim_keys text[], "
-            "claim_records text[], claim_ends int[]) "
+            "claim_records text[], claim_ends int[], read_ids {id_type}[], read_versions bigint[], "
+            "read_ends int[]) "
             "RETURNS TABLE (group_number int, stored_position bigint) "
             "LANGUAGE plpgsql AS $body$ "
-            "DECLARE e0 int := 1; c0 int := 1; stored bigint[]; "
+            "DECLARE e0 int := 1; c0 int := 1; r0 int := 1; stored bigint[]; "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {table} IN EXCLUSIVE MODE; "
             "NOTIFY {channel}; "
             "FOR g IN 1 .. coalesce(array_length(event_ends, 1), 0) LOOP "
             "  BEGIN "
+            "    IF EXISTS (SELECT 1 FROM {table} t JOIN unnest(read_ids[r0:read_ends[g]], "
+            "        read_versions[r0:read_ends[g]]) AS r(id, version) "
+            "        ON t.originator_id = r.id AND t.originator_version = r.version + 1) THEN "
+            "      RAISE unique_violation USING MESSAGE = 'a stream it read has changed'; "
+            "    END IF; "
             "    INSERT INTO {keys} (key, record_id) SELECT * FROM "
             "      unnest(claim_keys[c0:claim_ends[g]], claim_records[c0:claim_ends[g]]); "
             "    WITH inserted AS (INSERT INTO {table} AS t "
@@ -138,7 +167,7 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "  EXCEPTION WHEN unique_violation THEN "
             "    RETURN QUERY SELECT g, NULL::bigint; "
             "  END; "
-            "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; "
+            "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; r0 := read_ends[g] + 1; "
             "END LOOP; "
             "END $body$"
         ).format(function=Identifier(self.datastore.schema, f"{self.events_table_name}_append"),
@@ -148,17 +177,19 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
                  table=Identifier(self.datastore.schema, self.events_table_name),
                  channel=Identifier(self.channel_name))
 
-    def insert_event_groups(self, groups: Sequence[tuple[Sequence[StoredEvent], Claims]]
-                            ) -> list[list[int] | None]:
+    def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
         """Stores each group whole, or, if it conflicts with what is stored, not at all
         (None), without failing the others: one statement and one transaction for all."""
-        events = [e for group, _ in groups for e in group]
-        claims = [c for _, group_claims in groups for c in group_claims]
+        events = [e for group in groups for e in group.events]
+        claims = [c for group in groups for c in group.claims]
+        reads = [r for group in groups for r in group.unchanged]
         arrays = ([e.originator_id for e in events], [e.originator_version for e in events],
                   [e.topic for e in events], [e.state for e in events],
-                  list(accumulate(len(group) for group, _ in groups)),
+                  list(accumulate(len(group.events) for group in groups)),
                   [key for key, _ in claims], [record for _, record in claims],
-                  list(accumulate(len(group_claims) for _, group_claims in groups)))
+                  list(accumulate(len(group.claims) for group in groups)),
+                  [stream_id for stream_id, _ in reads], [version for _, version in reads],
+                  list(accumulate(len(group.unchanged) for group in groups)))
         with self.datastore.get_connection() as conn:  # autocommit: the call is the transaction
             rows = conn.execute(self.append_statement, arrays, prepare=True).fetchall()
         stored: list[list[int] | None] = [[] for _ in groups]
@@ -168,13 +199,15 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
                 stored[number] = None
             else:
                 stored[number].append(position)  # type: ignore[union-attr]
-        for (group, _), positions in zip(groups, stored, strict=True):
-            if positions is not None and len(positions) != len(group):
-                raise IntegrityError(f"stored {len(positions)} of {len(group)} events")
+        for group, positions in zip(groups, stored, strict=True):
+            if positions is not None and len(positions) != len(group.events):
+                raise IntegrityError(f"stored {len(positions)} of {len(group.events)} events")
         return stored
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        (positions,) = self.insert_event_groups([(stored_events, kwargs.get("claimed_keys") or ())])
+        (positions,) = self.insert_event_groups([Group(stored_events,
+                                                       kwargs.get("claimed_keys") or (),
+                                                       kwargs.get("unchanged") or ())])
         if positions is None:
             raise IntegrityError("the record was changed by another writer, or a key is taken")
         return positions

@@ -30,7 +30,7 @@ from infra import codec
 from infra.audit.subjects import KeyRing, key_ring
 from infra.codec import Metadata
 from infra.errors import ConflictError
-from infra.recorders import PostgresSalesRecorder, SQLiteSalesRecorder
+from infra.recorders import Group, PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.settings import Settings
 from infra.sqldb import Database
 
@@ -186,14 +186,12 @@ class EventStore:
     def append(self, records: Sequence[RecordedEvent],
                claimed_keys: Sequence[tuple[str, str]] = ()) -> int:
         """Stores the events atomically; returns the global position of the last one."""
-        (position,) = self.insert_groups([(self.encode(records), claimed_keys)])
+        (position,) = self.insert_groups([Group(self.encode(records), claimed_keys)])
         if position is None:
             raise ConflictError(CONFLICT)
         return position
 
-    def insert_groups(self, groups: Sequence[tuple[Sequence[StoredEvent],
-                                                   Sequence[tuple[str, str]]]]
-                      ) -> list[int | None]:
+    def insert_groups(self, groups: Sequence[Group]) -> list[int | None]:
         """Stores encoded events of several commands in one transaction, straight through
         the recorder (the library's ``Application.save`` would only add snapshotting and
         in-process notification, neither used here). Each group is stored whole, or, when it
@@ -204,9 +202,7 @@ class EventStore:
                     for positions in self.recorder.insert_event_groups(groups)]
         return self._insert_halving(groups)
 
-    def _insert_halving(self, groups: Sequence[tuple[Sequence[StoredEvent],
-                                                     Sequence[tuple[str, str]]]]
-                        ) -> list[int | None]:
+    def _insert_halving(self, groups: Sequence[Group]) -> list[int | None]:
         """All groups in one transaction; if that conflicts, each half again, down to the
         groups that conflict alone: about log2(n) extra transactions per conflict."""
         try:
@@ -217,19 +213,19 @@ class EventStore:
             half = len(groups) // 2
             return self._insert_halving(groups[:half]) + self._insert_halving(groups[half:])
 
-    def _insert_together(self, groups: Sequence[tuple[Sequence[StoredEvent],
-                                                      Sequence[tuple[str, str]]]]) -> list[int]:
-        stored = [event for events, _ in groups for event in events]
-        claims = [claim for _, group_claims in groups for claim in group_claims]
+    def _insert_together(self, groups: Sequence[Group]) -> list[int]:
+        stored = [event for group in groups for event in group.events]
+        claims = [claim for group in groups for claim in group.claims]
+        unchanged = [read for group in groups for read in group.unchanged]
         try:
-            ids = self.recorder.insert_events(stored, claimed_keys=claims)
+            ids = self.recorder.insert_events(stored, claimed_keys=claims, unchanged=unchanged)
         except IntegrityError as error:
             raise ConflictError(CONFLICT) from error
         if ids is None or len(ids) != len(stored):
             raise RuntimeError("the recorder did not return the positions of stored events")
         positions, end = [], 0
-        for events, _ in groups:
-            end += len(events)
+        for group in groups:
+            end += len(group.events)
             positions.append(ids[end - 1])
         return positions
 

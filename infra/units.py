@@ -5,8 +5,9 @@ its lines (reserved) and on the order again (reserved): as a unit, all of it is 
 together or nothing is, in one trip through the group committer instead of three.
 
 A unit first decides on the states this process last saw (``EventStore.cached``: no read).
-That is safe because every event it writes is appended at the version it was decided on:
-if any of those streams moved meanwhile, the whole unit fails with ``ConflictError`` and
+That is safe because every event it writes is appended at the version it was decided on,
+and every stream it only read (an order's account) must still be at the version it read: if
+any of those streams moved meanwhile, the whole unit fails with ``ConflictError`` and
 nothing of it is stored. The unit is then run again on the current states, read from the
 store. A refusal on a cached state (``DomainError``) is not trusted either (the state may be
 stale): it too makes the unit run again on current states, where a refusal is final.
@@ -93,14 +94,29 @@ class Unit:
             self._claims += claims(events)
         return list(events)
 
+    def require(self, check: Callable[[], None]) -> None:
+        """Runs a check on states of this unit (e.g. that the caller may see a record); a
+        refusal on a cached state is checked again on the current one."""
+        try:
+            check()
+        except DomainError as refusal:
+            self._refuse(refusal)
+
     def commit(self) -> UnitOutcome:
         records = self._decided
-        return self._stored(self.bus.committer.append(records, self._claims) if records else 0)
+        return self._stored(self.bus.committer.append(records, self._claims, self._unchanged())
+                            if records else 0)
 
     async def commit_async(self) -> UnitOutcome:
         records = self._decided
-        return self._stored(await self.bus.committer.append_async(records, self._claims)
-                            if records else 0)
+        return self._stored(await self.bus.committer.append_async(
+            records, self._claims, self._unchanged()) if records else 0)
+
+    def _unchanged(self) -> list[tuple[UUID, int]]:
+        """The streams this unit only read, at the versions it decided on: if one has moved
+        on by the commit, the unit conflicts (as a stream it writes would)."""
+        return [(stream_id, stream.before.version) for stream_id, stream in self._streams.items()
+                if not stream.records]
 
     def _stored(self, position: int) -> UnitOutcome:
         for stream_id, stream in self._streams.items():

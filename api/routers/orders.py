@@ -9,11 +9,16 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.access import check_may_act, check_visible, require_writer
-from api.deps import ContextDep, PrincipalDep, Services, ServicesDep
+from api.access import (
+    check_may_act,
+    check_visible,
+    may_see_check,
+    require_writer,
+    visibility_reads_store,
+)
+from api.deps import ContextDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
-from domain.account import Account
 from domain.order import Order
 from domain.pricing import CENT
 from infra.flows.orders import ORDER
@@ -152,23 +157,17 @@ async def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
     cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed), and
     nothing is written, also when a parallel order took the stock first."""
     require_writer(caller)
-    customer = await run_in_threadpool(_visible_customer, caller, services, body.account_id)
     result = await services.sales.orders.place_async(
-        ctx, customer=customer, lines=[(x.sku, x.quantity) for x in body.lines],
-        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order)
+        ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
+        opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
+        may_see=may_see_check(caller, services.sales.directory, f"account {body.account_id}"),
+        in_loop=not visibility_reads_store(caller))
     loaded = services.sales.store.cached(ORDER, result.stream_id)  # as just stored
     if loaded.version != result.version:  # a replayed answer: the order may have moved on
         loaded = await run_in_threadpool(services.sales.bus.load, ORDER, result.stream_id)
     order: Order = loaded.state
     return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
                        status=order.status, version=loaded.version, position=result.position)
-
-
-def _visible_customer(caller: Principal, services: Services, account_id: str) -> Account:
-    """The account as of now (its grade and region price the order), if the caller sees it."""
-    customer = services.sales.accounts.get(account_id)
-    check_visible(caller, services.sales.directory, customer.owner_id, f"account {account_id}")
-    return customer
 
 
 @router.get("/{order_id}")

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from uuid import UUID
 
 from domain import order, stock_item
@@ -24,7 +25,7 @@ from domain.catalog import AGGREGATES
 from domain.errors import DomainError, InsufficientStockError, NotFoundError
 from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
-from infra.accounts import Accounts
+from infra.accounts import ACCOUNT, Accounts
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
@@ -56,48 +57,57 @@ class OrderFlows:
 
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
-              currency: str = "EUR", customer: Account | None = None) -> CommandResult:
+              currency: str = "EUR",
+              may_see: Callable[[Account], None] | None = None) -> CommandResult:
         """Places, reserves every line and marks the order reserved (or back-ordered) in one
-        unit: stored together, or, when stock is short, not at all. ``customer``: the
-        account, if the caller has just read it."""
-        account_id = canonical_id(account_id, "account_id")
-        if customer is None or customer.id != account_id:
-            customer = self.accounts.get(account_id)
-        placing = self._placing(ctx, customer, lines, opportunity_id, allow_back_order, currency)
+        unit: stored together, or, when stock is short, not at all. The account is read in
+        the unit too (its grade and region price the lines): if it changes before the commit,
+        the unit is decided again. ``may_see`` checks, on that same account state, that the
+        caller may see it (raising ``NotFoundError`` if not)."""
+        placing = self._placing(ctx, account_id, lines, opportunity_id, allow_back_order,
+                                currency, may_see)
         replayed = self.bus.replay(ORDER, placing.stream_id, ctx, placing.request)
         if replayed is not None:
             return replayed
         events, outcome = run_unit(self.bus, ctx, placing.decide)
         return outcome.result(placing.stream_id, events)
 
-    async def place_async(self, ctx: CommandContext, *, customer: Account,
+    async def place_async(self, ctx: CommandContext, *, account_id: str,
                           lines: Sequence[tuple[str, int]], opportunity_id: str | None = None,
-                          allow_back_order: bool = False, currency: str = "EUR") -> CommandResult:
-        """``place`` for the event loop, for an account the caller has just read: decided on
-        cached states right here, the commit awaited (``run_unit_async``); a retried create
-        (``Idempotency-Key``), which reads the store, goes to a worker thread as ``place``."""
-        if ctx.idempotency_key is not None:
-            return await asyncio.to_thread(
-                self.place, ctx, account_id=customer.id, lines=lines,
+                          allow_back_order: bool = False, currency: str = "EUR",
+                          may_see: Callable[[Account], None] | None = None,
+                          in_loop: bool = True) -> CommandResult:
+        """``place`` for the event loop: decided on cached states right here, the commit
+        awaited (``run_unit_async``). A retried create (``Idempotency-Key``) or a ``may_see``
+        that reads the store (``in_loop=False``) goes to a worker thread as ``place``."""
+        if ctx.idempotency_key is not None or not in_loop:
+            return await asyncio.to_thread(partial(
+                self.place, ctx, account_id=account_id, lines=lines,
                 opportunity_id=opportunity_id, allow_back_order=allow_back_order,
-                currency=currency, customer=customer)
-        placing = self._placing(ctx, customer, lines, opportunity_id, allow_back_order, currency)
+                currency=currency, may_see=may_see))
+        placing = self._placing(ctx, account_id, lines, opportunity_id, allow_back_order,
+                                currency, may_see)
         events, outcome = await run_unit_async(self.bus, ctx, placing.decide)
         return outcome.result(placing.stream_id, events)
 
-    def _placing(self, ctx: CommandContext, customer: Account, lines: Sequence[tuple[str, int]],
-                 opportunity_id: str | None, allow_back_order: bool,
-                 currency: str) -> "_Placing":
+    def _placing(self, ctx: CommandContext, account_id: str, lines: Sequence[tuple[str, int]],
+                 opportunity_id: str | None, allow_back_order: bool, currency: str,
+                 may_see: Callable[[Account], None] | None) -> "_Placing":
+        account_stream = parse_id(account_id, "account_id")
+        account_id = str(account_stream)
         opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
         stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
-        request = ("place", customer.id, tuple(lines), opportunity_id, allow_back_order, currency)
+        request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
 
         def placement(unit: Unit) -> tuple[Event, ...]:
+            customer: Account = unit.existing(ACCOUNT, account_stream, f"account {account_id}")
+            if may_see is not None:
+                unit.require(lambda: may_see(customer))
             items = {sku: unit.existing(STOCK_ITEM, stock_item_id(sku), f"stock item {sku}")
                      for sku, _ in lines}
             prices = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
                                         customer.region, ctx.now) for sku, quantity in lines)
-            command = order.PlaceOrder(str(stream_id), customer.id, prices, self.rules,
+            command = order.PlaceOrder(str(stream_id), account_id, prices, self.rules,
                                        opportunity_id, currency, allow_back_order)
             events = unit.decide(ORDER, stream_id, command, request=request)
             short = []

@@ -81,12 +81,13 @@ def test_concurrent_orders_in_one_loop_never_oversell(sales):
     _, account_id = _deal(sales)
     sales.stock.register(ctx(), sku="LTD-1", name="Limited", base_price=Decimal("10.00"))
     sales.stock.receive(ctx(), "LTD-1", quantity=20)
-    customer = sales.accounts.get(account_id)
+    sales.accounts.get(account_id)
     sales.stock.get("LTD-1")  # cached
 
     async def place():
         try:
-            return await sales.orders.place_async(ctx(), customer=customer, lines=[("LTD-1", 3)])
+            return await sales.orders.place_async(ctx(), account_id=account_id,
+                                                  lines=[("LTD-1", 3)])
         except InsufficientStockError as refusal:
             return refusal
 
@@ -109,8 +110,8 @@ def test_a_stale_stock_level_in_the_loop_never_refuses_wrongly(sales, other):
     other.stock.get("S-1")  # other's cache: nothing on hand
     sales.stock.receive(ctx(), "S-1", quantity=5)
 
-    result = asyncio.run(other.orders.place_async(
-        ctx(), customer=other.accounts.get(account_id), lines=[("S-1", 2)]))
+    result = asyncio.run(other.orders.place_async(ctx(), account_id=account_id,
+                                                  lines=[("S-1", 2)]))
 
     assert other.orders.get(str(result.stream_id)).status == "reserved"
     assert sales.stock.get("S-1").reserved == 2
@@ -145,3 +146,21 @@ def test_the_same_person_captured_at_once_in_one_loop_is_one_lead_and_its_duplic
     assert sales.store.find_claims(["email:clara@nordlicht.example"]) == {
         "email:clara@nordlicht.example": original}
     assert sales.leads.get(results[1].stream_id).person == "Clara Weber"
+
+
+def test_an_order_decided_on_a_stale_account_is_priced_on_the_current_one(sales, other):
+    """The account is only read by the order: a grade changed meanwhile elsewhere must not be
+    missed (the unit conflicts on the account's version and is decided again)."""
+    _, account_id = _deal(sales)
+    sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("100.00"))
+    sales.stock.receive(ctx(), "S-1", quantity=50)
+    other.accounts.get(account_id), other.stock.get("S-1")  # other's cache: grade as opened
+    before = asyncio.run(other.orders.place_async(ctx(), account_id=account_id,
+                                                  lines=[("S-1", 10)]))
+    sales.accounts.grade(ctx(), account_id, grade="A")  # elsewhere: a better grade
+
+    after = asyncio.run(other.orders.place_async(ctx(), account_id=account_id,
+                                                 lines=[("S-1", 10)]))
+
+    assert other.orders.get(str(after.stream_id)).total < other.orders.get(
+        str(before.stream_id)).total

@@ -8,6 +8,7 @@ from domain import rep
 from domain.catalog import AGGREGATES
 from infra.codec import Metadata
 from infra.errors import ConflictError
+from infra.recorders import Group
 from infra.store import EventStore, RecordedEvent
 from tests.conftest import FIXED_NOW, ctx
 
@@ -174,10 +175,10 @@ def test_groups_stored_together_fail_alone_and_whole(sales):
     sales.store.append([_record(taken, 1, _hired(str(taken)))], [("email:x@example.com", "t")])
     encode = sales.store.encode
     groups = [
-        (encode([_record(a, 1, _hired(str(a))), _record(a, 2, rep.RepMoved("s", "s", None))]), ()),
-        (encode([_record(b, 1, _hired(str(b))), _record(taken, 1, _hired(str(taken)))]), ()),
-        (encode([_record(c, 1, _hired(str(c)))]), [("email:x@example.com", str(c))]),
-        (encode([_record(c, 1, _hired(str(c)))]), [("email:c@example.com", str(c))]),
+        Group(encode([_record(a, 1, _hired(str(a))), _record(a, 2, rep.RepMoved("s", "s", None))])),
+        Group(encode([_record(b, 1, _hired(str(b))), _record(taken, 1, _hired(str(taken)))])),
+        Group(encode([_record(c, 1, _hired(str(c)))]), [("email:x@example.com", str(c))]),
+        Group(encode([_record(c, 1, _hired(str(c)))]), [("email:c@example.com", str(c))]),
     ]
 
     positions = sales.store.insert_groups(groups)
@@ -187,3 +188,25 @@ def test_groups_stored_together_fail_alone_and_whole(sales):
     assert [len(sales.store.read_stream(s)) for s in (a, b, taken, c)] == [2, 0, 1, 1]
     assert sales.store.find_claims(["email:x@example.com", "email:c@example.com"]) == {
         "email:x@example.com": "t", "email:c@example.com": str(c)}
+
+
+def test_a_group_whose_read_stream_changed_since_is_refused_alone(sales):
+    """A command decided on a state it only read (an order on its account) conflicts if that
+    stream has an event after the version it read; a group that read the current version,
+    or a stream that does not exist yet, is stored."""
+    account, fresh, a, b, c = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
+    sales.store.append([_record(account, 1, _hired(str(account))),
+                        _record(account, 2, rep.RepMoved("s", "s", None))])
+    encode = sales.store.encode
+
+    sales.store.append([_record(c, 1, _hired(str(c)))])
+
+    positions = sales.store.insert_groups([
+        Group(encode([_record(a, 1, _hired(str(a)))]), (), [(account, 1)]),
+        Group(encode([_record(b, 1, _hired(str(b)))]), (), [(account, 2), (fresh, 0)]),
+        Group(encode([_record(uuid4(), 1, _hired("x"))]), (), [(c, 0)]),
+    ])
+
+    assert positions[0] is None and positions[1] is not None
+    assert positions[2] is None  # c was created after the version it read (0)
+    assert [len(sales.store.read_stream(s)) for s in (a, b)] == [0, 1]

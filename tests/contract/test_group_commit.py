@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from domain import rep
 from infra.errors import ConflictError
 from infra.group_commit import GroupCommitter, _Pending
 from tests.contract.test_event_store import _hired, _record
@@ -82,6 +83,18 @@ def test_two_appends_of_one_batch_claiming_one_key_fail_the_later(sales):
 
     assert batch[0].error is None and isinstance(batch[1].error, ConflictError)
     assert sales.store.find_claims(["email:x@y.z"]) == {"email:x@y.z": str(a)}
+
+
+def test_an_append_that_read_a_stream_an_earlier_one_of_its_batch_writes_fails_at_once(sales):
+    a, b = uuid4(), uuid4()
+    sales.store.append([_record(a, 1, _hired(str(a)))])
+    batch = [_Pending([_record(a, 2, rep.RepMoved("s", "s", None))], ()),
+             _Pending([_record(b, 1, _hired(str(b)))], (), unchanged=[(a, 1)])]
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    assert batch[0].error is None and isinstance(batch[1].error, ConflictError)
+    assert sales.store.read_stream(b) == []
 
 
 def test_a_failed_write_answers_every_appending_thread(sales, monkeypatch):
