@@ -1,13 +1,18 @@
 """A realistic, deterministic demo data set, loaded through the commands.
 
-The same seed and scale always give the same streams and events. Time is simulated:
-the story runs over the twelve months before ``end``, so read models see deals in every
-month and stage. Loading is idempotent: the first rep's id is derived from the seed, and
-a store that already holds it is left alone.
+The same seed and scale always give the same streams and events. Time is simulated: leads
+arrive over the twelve months before ``end``, and each one's life (engagement, calls,
+qualification, the deal moving through its stages over weeks, the order, its shipment and
+payment) runs on its own schedule, interleaved with everyone else's in time order (an
+agenda of steps, earliest first). So deals take weeks to months, read models see deals in
+every month and stage, and at ``end`` the pipeline holds young and old open deals. Loading
+is idempotent: the first rep's id is derived from the seed, and a store that already holds
+it is left alone.
 """
 
+import heapq
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -71,6 +76,39 @@ class Story:
             return None
 
 
+Life = Iterator[timedelta]  # a life's steps; each yields the pause before its next step
+
+
+@dataclass
+class Agenda:
+    """The lives being lived, each waiting for the time of its next step."""
+
+    end: datetime
+    waiting: list[tuple[datetime, int, Life]] = field(default_factory=list)
+    added: int = 0
+
+    def add(self, at: datetime, life: Life) -> None:
+        heapq.heappush(self.waiting, (at, self.added, life))
+        self.added += 1
+
+    def run(self, clock: "Clock") -> None:
+        """Runs the steps earliest first until every life is over or would go past ``end``."""
+        while self.waiting:
+            at, number, life = heapq.heappop(self.waiting)
+            clock.now = max(clock.now, at)
+            pause = next(life, None)
+            if pause is not None and clock.now + pause < self.end:
+                heapq.heappush(self.waiting, (clock.now + pause, number, life))
+
+
+def days(rng: random.Random, low: int, high: int) -> timedelta:
+    return timedelta(days=rng.randint(low, high), minutes=rng.randint(0, 600))
+
+
+def hours(rng: random.Random, low: int, high: int) -> timedelta:
+    return timedelta(hours=rng.randint(low, high), minutes=rng.randint(0, 59))
+
+
 def already_loaded(sales: Sales, seed: int) -> bool:
     first_rep = new_stream_id("Rep", f"demo-{seed}-manager-0")
     return bool(sales.store.read_stream(first_rep))
@@ -84,21 +122,21 @@ def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
     teams, leads = SCALES[scale]
     end = end or datetime.now(UTC)
     rng = random.Random(seed)
-    story = Story(sales, seed, rng, Clock(end - timedelta(days=365)))
-    _hire(story, teams)
+    start = end - timedelta(days=365)
+    story = Story(sales, seed, rng, Clock(start))
+    _hire(story, teams, {start.year, end.year})
     _stock(story)
-    minutes_per_lead = max(1, int(365 * 24 * 60 * 0.8 / leads / 6))
+    agenda = Agenda(end - timedelta(days=16))  # the departure below is the story's last act
     for i in range(leads):
-        _lead_life(story, i, minutes_per_lead)
-        if progress and i % 50 == 0:
-            progress(i)
-    _orders(story)
+        arrives = start + timedelta(days=2) + (end - start) * 0.9 * i / leads
+        agenda.add(arrives + hours(rng, 0, 12), _lead_life(story, i, progress))
+    agenda.run(story.clock)
     _departure(story)
     sales.flows.resume()
     return leads
 
 
-def _hire(story: Story, teams: int) -> None:
+def _hire(story: Story, teams: int, years: set[int]) -> None:
     s, rng = story.sales, story.rng
     for t in range(teams):
         region = REGIONS[t]
@@ -115,10 +153,10 @@ def _hire(story: Story, teams: int) -> None:
                                 region=region, manager_id=str(manager.stream_id))
             rep_id = str(hired.stream_id)
             story.teams[region].append(rep_id)
-            year = story.clock.now.year
-            for q in range(1, 5):
-                s.reps.set_quota(story.ctx("admin"), rep_id, period=f"{year}-Q{q}",
-                                 amount=Decimal(rng.choice([60000, 80000, 100000])))
+            for year in sorted(years):  # the story spans two calendar years
+                for q in range(1, 5):
+                    s.reps.set_quota(story.ctx("admin"), rep_id, period=f"{year}-Q{q}",
+                                     amount=Decimal(rng.choice([60000, 80000, 100000])))
             s.reps.set_commission_plan(story.ctx("admin"), rep_id, rate=Decimal("0.05"),
                                        accelerated_rate=Decimal("0.08"))
 
@@ -143,8 +181,10 @@ def _new_person(story: Story, i: int) -> tuple[str, str, str, str]:
     return person, company, email, phone
 
 
-def _lead_life(story: Story, i: int, minutes: int) -> None:
+def _lead_life(story: Story, i: int, progress: Callable[[int], None] | None) -> Life:
     s, rng = story.sales, story.rng
+    if progress and i % 50 == 0:
+        progress(i)
     region = rng.choice(list(story.teams))
     person, company, email, phone = _new_person(story, i)
     captured = s.leads.capture(
@@ -153,24 +193,28 @@ def _lead_life(story: Story, i: int, minutes: int) -> None:
         industry=rng.choice(INDUSTRIES), company_size=rng.choice([8, 40, 120, 400, 2500]),
         interests=tuple(rng.sample([p[1] for p in PRODUCTS], rng.randint(0, 3))))
     lead_id = str(captured.stream_id)
-    story.clock.tick(rng, minutes)
     for _ in range(rng.randint(0, 3)):
+        yield hours(rng, 2, 72)
         kind = rng.choice(["site_visit", "download", "seminar", "reply", "demo_request"])
         s.leads.record_engagement(story.ctx(), lead_id, kind=kind)
+    yield hours(rng, 1, 24)
     rule = "round_robin" if i % 2 else "least_loaded"
     owner = str(s.leads.distribute(story.ctx("system"), lead_id, rule=rule).events[0].rep_id)  # type: ignore[attr-defined]
+    yield hours(rng, 1, 48)
     s.leads.log_interaction(story.ctx(owner), lead_id, interaction_id=f"call-{i}", kind="call",
                             notes="first call", outcome=rng.choice(["interested", "no answer"]))
     due = story.clock.now.date() + timedelta(days=rng.randint(1, 14))
     s.leads.schedule_follow_up(story.ctx(owner), lead_id, follow_up_id=f"fu-{i}", due=due,
                                note="send material")
     if rng.random() < 0.7:
+        yield days(rng, 1, 10)
         s.leads.complete_follow_up(story.ctx(owner), lead_id, follow_up_id=f"fu-{i}",
                                    outcome="done")
-    _qualify_or_not(story, lead_id, owner, captured.events[0].duplicate_of)  # type: ignore[attr-defined]
+    yield days(rng, 1, 7)
+    yield from _qualify_or_not(story, lead_id, owner, captured.events[0].duplicate_of)  # type: ignore[attr-defined]
 
 
-def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | None) -> None:
+def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | None) -> Life:
     s, rng = story.sales, story.rng
     if duplicate_of or rng.random() < 0.2:
         reason = "duplicate" if duplicate_of else rng.choice(["no budget", "no need", "student"])
@@ -180,20 +224,24 @@ def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | 
         return  # still being nurtured
     s.leads.qualify(story.ctx(owner), lead_id)
     if rng.random() < 0.75:
+        yield days(rng, 1, 10)
         amount = Decimal(rng.choice([5, 8, 12, 20, 35, 60, 90])) * 1000
-        close = story.clock.now.date() + timedelta(days=rng.randint(20, 150))
+        close = story.clock.now.date() + timedelta(days=rng.randint(30, 150))
         conversion = s.conversion.convert(story.ctx(owner), lead_id, amount=amount,
                                           expected_close=close)
-        _work_opportunity(story, conversion.opportunity_id, conversion.account_id, owner)
+        yield from _work_opportunity(story, conversion.opportunity_id, conversion.account_id,
+                                     owner)
 
 
-def _work_opportunity(story: Story, opportunity_id: str, account_id: str, owner: str) -> None:
+def _work_opportunity(story: Story, opportunity_id: str, account_id: str, owner: str) -> Life:
     s, rng = story.sales, story.rng
+    yield days(rng, 0, 5)
     s.accounts.grade(story.ctx(owner), account_id, grade=rng.choice(["key", "A", "B", "C"]))
     s.opportunities.evaluate(story.ctx(owner), opportunity_id, budget=rng.randint(2, 10),
                              need=rng.randint(2, 10), authority=rng.randint(1, 10),
                              competition=rng.randint(0, 9))
     for stage in STAGE_PATH[: rng.randint(0, 3)]:
+        yield days(rng, 4, 30)
         s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage=stage)
         if stage == "proposal":
             lines = [(sku, rng.randint(1, 30)) for sku, _, _ in rng.sample(PRODUCTS, 2)]
@@ -201,45 +249,48 @@ def _work_opportunity(story: Story, opportunity_id: str, account_id: str, owner:
             s.opportunities.issue_quote(story.ctx(owner), opportunity_id,
                                         quote_id=f"Q-{opportunity_id[:8]}", lines=lines,
                                         valid_until=valid)
-    roll = rng.random()
-    if roll < 0.3:
+    roll = rng.random()  # won 40 %, lost 35 %, left open (stuck, in time) 25 %
+    if roll < 0.75:
+        yield days(rng, 5, 40)
+    if roll < 0.4:
         s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage="closed_won")
         story.won.append((opportunity_id, account_id))
-    elif roll < 0.5:
+        yield days(rng, 1, 10)
+        yield from _order(story, len(story.won) - 1, opportunity_id, account_id)
+    elif roll < 0.75:
         s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage="closed_lost",
                                      reason="price", competitor=rng.choice(["Rival AG", "Other"]))
     else:
         story.opportunities.append((opportunity_id, account_id))
 
 
-def _orders(story: Story) -> None:
+def _order(story: Story, n: int, opportunity_id: str, account_id: str) -> Life:
     s, rng = story.sales, story.rng
-    for n, (opportunity_id, account_id) in enumerate(story.won):
-        lines = [(sku, rng.randint(1, 12)) for sku, _, _ in rng.sample(PRODUCTS, rng.randint(1, 3))]
-        placed = story.attempt(partial(
-            s.orders.place, story.ctx("demo", f"order-{n}"), account_id=account_id, lines=lines,
-            opportunity_id=opportunity_id))
-        if placed is None:
-            for sku, _ in lines:
-                s.stock.receive(story.ctx("warehouse"), sku, quantity=200)
-            continue
-        _fulfil(story, str(placed.stream_id), lines, n)  # type: ignore[attr-defined]
-
-
-def _fulfil(story: Story, order_id: str, lines: list[tuple[str, int]], n: int) -> None:
-    s, rng = story.sales, story.rng
+    lines = [(sku, rng.randint(1, 12)) for sku, _, _ in rng.sample(PRODUCTS, rng.randint(1, 3))]
+    placed = story.attempt(partial(
+        s.orders.place, story.ctx("demo", f"order-{n}"), account_id=account_id, lines=lines,
+        opportunity_id=opportunity_id))
+    if placed is None:  # out of stock: the warehouse restocks, the order is lost
+        for sku, _ in lines:
+            s.stock.receive(story.ctx("warehouse"), sku, quantity=200)
+        return
+    order_id = str(placed.stream_id)  # type: ignore[attr-defined]
+    yield hours(rng, 2, 48)
     if rng.random() < 0.08:
         s.orders.cancel(story.ctx("demo"), order_id, reason="customer withdrew")
         return
     s.orders.confirm(story.ctx("demo"), order_id)
     if rng.random() < 0.2:
         return
+    yield days(rng, 1, 7)
     s.orders.ship(story.ctx("warehouse"), order_id, shipment_id=f"S-{n}", lines=lines)
     if rng.random() < 0.2:
         return
+    yield days(rng, 0, 3)
     total = s.orders.get(order_id).total
     s.orders.invoice(story.ctx("billing"), order_id, invoice_id=f"INV-{n}", amount=total)
     if rng.random() < 0.8:
+        yield days(rng, 7, 30)
         s.orders.record_payment(story.ctx("billing"), order_id, amount=total, reference=f"P-{n}")
 
 
