@@ -13,8 +13,9 @@ hand-off per request, only its share of one hand-off per batch.
 
 Each appending thread encodes its own events before it queues them, so the shared
 transaction, during which every other writer waits, carries bytes only. Two appends of one
-batch that write the same stream version (or claim the same key) cannot both succeed: the
-later one fails at once with ``ConflictError``, without a trip to the store. An append that
+batch that write the same stream version (or claim the same key, or of which the later read
+a stream the earlier writes) cannot both succeed: the later one fails at once with
+``ConflictError``, without a trip to the store. An append that
 conflicts with what another process stored meanwhile gets its ``ConflictError`` alone: the
 others of its batch are stored all the same (``EventStore.insert_groups``).
 """
