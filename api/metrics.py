@@ -65,12 +65,21 @@ class MeasureRequests:
             self._record(scope, status[0], time.perf_counter() - started, answered_by[0])
 
     def _record(self, scope: Scope, status: int, seconds: float, unrouted: str) -> None:
-        route = getattr(scope.get("route"), "path", unrouted)
+        route = getattr(scope.get("route"), "path", None) or _documentation(scope) or unrouted
         method = scope["method"]
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
         if method == "POST" and status < 300 and scope.get("route") is not None:
             self.commands.labels(route).inc()  # a replayed answer is no new command
+
+
+def _documentation(scope: Scope) -> str | None:
+    """The path of the app's own documentation pages (``/docs``, ``/openapi.json``, …), which
+    are no API routes, so that they are not counted as unmatched."""
+    app, path = scope.get("app"), scope.get("path")
+    pages = {getattr(app, name, None) for name in ("docs_url", "redoc_url", "openapi_url",
+                                                   "swagger_ui_oauth2_redirect_url")}
+    return path if path in pages - {None} else None
 
 
 def install(app: FastAPI) -> None:

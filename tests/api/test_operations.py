@@ -95,3 +95,17 @@ def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):
     assert value('sfa_http_requests_total{method="POST",route="idempotency",status="409"}') == 1
     assert value('sfa_commands_total{route="/v1/reps"}') == 1
     assert 'sfa_commands_total{route="idempotency"}' not in text
+
+
+def test_metrics_count_the_documentation_pages_under_their_paths(api: Api):
+    assert api.client.get("/docs").status_code == 200
+    assert api.client.get("/openapi.json").status_code == 200
+    assert api.client.get("/no-such-page").status_code == 404
+
+    text = api.client.get("/metrics").text
+
+    assert metric(text, 'sfa_http_requests_total{method="GET",route="/docs",status="200"}') == 1
+    assert metric(text, 'sfa_http_requests_total{method="GET",route="/openapi.json",'
+                        'status="200"}') == 1
+    assert metric(text, 'sfa_http_requests_total{method="GET",route="unmatched",'
+                        'status="404"}') == 1
