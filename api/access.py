@@ -83,9 +83,12 @@ def may_act_guard(principal: Principal, directory: Directory, what: str) -> Guar
     domain's ``NotFoundError`` (404, as ``not_found``), so that a refusal on a cached state is
     checked again on the current one."""
 
+    may_see = may_see_check(principal, directory, what)
+
     def guard(loaded: Loaded) -> None:
-        if loaded.state is None or not can_see_owner(principal, directory, loaded.state.owner_id):
+        if loaded.state is None:
             raise NotFoundError(f"{what} not found")
+        may_see(loaded.state)
         require_writer(principal)
 
     return guard

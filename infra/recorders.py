@@ -59,7 +59,7 @@ class Group(NamedTuple):
     events: Sequence[StoredEvent]
     claims: Claims = ()
     unchanged: Unchanged = ()
-SCHEMA_LOCK = 4242001  # one creator of tables at a time, across processes (pg_advisory_xact_lock)
+SCHEMA_LOCK = 4242001  # advisory lock key: one creator of tables at a time, across processes
 
 
 class SQLiteSalesRecorder(SQLiteApplicationRecorder):
@@ -122,15 +122,15 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
         self.sql_create_statements.append(SQL(topic_index(self.events_table_name)))  # type: ignore[arg-type]
-        self.sql_create_statements.append(self._append_function())
         function = Identifier(self.datastore.schema, f"{self.events_table_name}_append")
+        self.sql_create_statements.append(self._append_function(function))
         self.append_statement = SQL(
             "SELECT group_number, stored_position FROM {}(%s::{id}[], %s::bigint[], %s::text[], "
             "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[], %s::{id}[], "
             "%s::bigint[], %s::int[])"
         ).format(function, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
-    def _append_function(self) -> Composed:
+    def _append_function(self, function: Identifier) -> Composed:
         """Groups of events with their claims in one server-side call (see the module). Each
         group in a block of its own: a group that conflicts with what is stored (a version
         or a key taken, or a stream it read changed since) is rolled back alone and answered
@@ -170,7 +170,7 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; r0 := read_ends[g] + 1; "
             "END LOOP; "
             "END $body$"
-        ).format(function=Identifier(self.datastore.schema, f"{self.events_table_name}_append"),
+        ).format(function=function,
                  id_type=Identifier(self.datastore.originator_id_type),
                  keys=Identifier(self.datastore.schema, KEYS_TABLE),
                  lock_timeout=SQL(str(int(self.datastore.lock_timeout))),

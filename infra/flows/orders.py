@@ -25,7 +25,7 @@ from domain.catalog import AGGREGATES
 from domain.errors import DomainError, InsufficientStockError, NotFoundError
 from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
-from infra.accounts import ACCOUNT, Accounts
+from infra.accounts import ACCOUNT
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.stock import STOCK_ITEM, StockItems
@@ -45,9 +45,8 @@ class _Placing:
 
 
 class OrderFlows:
-    def __init__(self, bus: CommandBus, accounts: Accounts, stock: StockItems,
-                 rules: PriceRules) -> None:
-        self.bus, self.accounts, self.stock, self.rules = bus, accounts, stock, rules
+    def __init__(self, bus: CommandBus, stock: StockItems, rules: PriceRules) -> None:
+        self.bus, self.stock, self.rules = bus, stock, rules
 
     def get(self, order_id: str | UUID) -> order.Order:
         state = self.bus.load(ORDER, parse_id(str(order_id), "order_id")).state

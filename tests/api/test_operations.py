@@ -53,15 +53,12 @@ def test_metrics_count_requests_by_route_template_and_commands_by_route(api: Api
 
     text = api.client.get("/metrics").text
 
-    def value(line_start: str) -> float:
-        return metric(text, line_start)
-
-    assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 3
-    assert value('sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="200"}') == 3
-    assert value('sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="404"}') == 1
-    assert value('sfa_commands_total{route="/v1/reps"}') == 3
-    assert value('sfa_http_request_seconds_count{method="POST",route="/v1/reps"}') == 3
-    assert value('sfa_projection_position{name="funnel"}') >= 0
+    assert metric(text, 'sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 3
+    assert metric(text, 'sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="200"}') == 3
+    assert metric(text, 'sfa_http_requests_total{method="GET",route="/v1/reps/{rep_id}",status="404"}') == 1
+    assert metric(text, 'sfa_commands_total{route="/v1/reps"}') == 3
+    assert metric(text, 'sfa_http_request_seconds_count{method="POST",route="/v1/reps"}') == 3
+    assert metric(text, 'sfa_projection_position{name="funnel"}') >= 0
 
 
 def test_healthz_reports_every_read_model_active_at_the_head(api: Api):
@@ -87,13 +84,10 @@ def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):
 
     text = api.client.get("/metrics").text
 
-    def value(line_start: str) -> float:
-        return metric(text, line_start)
-
-    assert value('sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 1
-    assert value('sfa_http_requests_total{method="POST",route="idempotency",status="201"}') == 1
-    assert value('sfa_http_requests_total{method="POST",route="idempotency",status="409"}') == 1
-    assert value('sfa_commands_total{route="/v1/reps"}') == 1
+    assert metric(text, 'sfa_http_requests_total{method="POST",route="/v1/reps",status="201"}') == 1
+    assert metric(text, 'sfa_http_requests_total{method="POST",route="idempotency",status="201"}') == 1
+    assert metric(text, 'sfa_http_requests_total{method="POST",route="idempotency",status="409"}') == 1
+    assert metric(text, 'sfa_commands_total{route="/v1/reps"}') == 1
     assert 'sfa_commands_total{route="idempotency"}' not in text
 
 
