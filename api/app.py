@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     app.add_middleware(IdempotencyMiddleware)
     metrics.install(app)  # outside the idempotency middleware: replays are counted too
     for router in ALL_ROUTERS:
-        app.include_router(router)
+        app.router.routes.extend(router.routes)  # flat: see ``api.routers``
     return app
 
 

@@ -6,7 +6,7 @@ what may block (a token not verified in the last second, the wait for ``min_posi
 to a thread."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -41,9 +41,14 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-async def principal(services: ServicesDep,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                    ) -> Principal:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+CorrelationId = Annotated[str | None, Header(max_length=200)]
+IfMatch = Annotated[str | None, Header()]
+
+
+async def authenticate(services: Services, credentials: HTTPAuthorizationCredentials | None
+                       ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
     token = credentials.credentials
@@ -54,26 +59,33 @@ async def principal(services: ServicesDep,
     return found
 
 
+async def principal(services: ServicesDep, credentials: BearerDep) -> Principal:
+    return await authenticate(services, credentials)
+
+
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-async def command_context(
-    request: Request, caller: PrincipalDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    x_correlation_id: Annotated[str | None, Header(max_length=200)] = None,
-) -> CommandContext:
+def context_of(request: Request, caller: Principal, idempotency_key: str | None,
+               correlation_id: str | None) -> CommandContext:
     """Every event records the token's subject as actor; the request id is the causation."""
     request_id = str(uuid4())
     request.state.request_id = request_id
     key = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
-    return CommandContext(actor=caller.subject, correlation_id=x_correlation_id or request_id,
+    return CommandContext(actor=caller.subject, correlation_id=correlation_id or request_id,
                           causation_id=request_id, idempotency_key=key)
+
+
+async def command_context(request: Request, caller: PrincipalDep,
+                          idempotency_key: IdempotencyKey = None,
+                          x_correlation_id: CorrelationId = None) -> CommandContext:
+    return context_of(request, caller, idempotency_key, x_correlation_id)
 
 
 ContextDep = Annotated[CommandContext, Depends(command_context)]
 
 
-async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+def version_in(if_match: str | None) -> int | None:
     """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the version the client last saw."""
     if if_match is None:
         return None
@@ -83,7 +95,46 @@ async def expected_version(if_match: Annotated[str | None, Header()] = None) -> 
     return int(text)
 
 
+async def expected_version(if_match: IfMatch = None) -> int | None:
+    return version_in(if_match)
+
+
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
+
+
+@dataclass(frozen=True)
+class Command:
+    """All a command route takes from its request, as one dependency. FastAPI solves a
+    dependency again everywhere it appears in a route's tree, cached or not: the services,
+    the caller, the context and the version as dependencies of their own cost a command
+    request more CPU than deciding the command (measured in bench/, BENCHMARKS.md)."""
+
+    services: Services
+    caller: Principal
+    ctx: CommandContext
+    expected_version: int | None = None
+
+
+async def command(request: Request, credentials: BearerDep,
+                  idempotency_key: IdempotencyKey = None,
+                  x_correlation_id: CorrelationId = None) -> Command:
+    found: Services = request.app.state.services
+    caller = await authenticate(found, credentials)
+    return Command(found, caller, context_of(request, caller, idempotency_key, x_correlation_id))
+
+
+async def versioned_command(request: Request, credentials: BearerDep,
+                            idempotency_key: IdempotencyKey = None,
+                            x_correlation_id: CorrelationId = None,
+                            if_match: IfMatch = None) -> Command:
+    """``command`` with ``If-Match``: the version the client last saw."""
+    expected = version_in(if_match)  # a malformed header refuses before the token is checked
+    found = await command(request, credentials, idempotency_key, x_correlation_id)
+    return replace(found, expected_version=expected)
+
+
+CommandDep = Annotated[Command, Depends(command)]
+VersionedCommandDep = Annotated[Command, Depends(versioned_command)]
 
 
 def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:

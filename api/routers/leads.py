@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.access import check_may_act, check_may_advance_handover, check_visible, require_role, require_writer
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
 from domain.values import Channel
@@ -140,13 +140,13 @@ def _may_act(caller: PrincipalDep, services: ServicesDep, lead_id: str) -> None:
 
 
 @router.post("", status_code=201)
-async def capture(body: LeadCreate, caller: PrincipalDep, ctx: ContextDep,
-                  services: ServicesDep) -> LeadCaptured:
+async def capture(body: LeadCreate, call: CommandDep) -> LeadCaptured:
     """Capture a lead. A match on normalised email, phone, or company + person with an
     existing lead or contact is stored with `duplicate_of` set. A rep's lead is theirs."""
-    require_writer(caller)
-    result = await services.sales.leads.capture_async(
-        ctx, person=body.person, company=body.company, email=str(body.email),
+    require_writer(call.caller)
+    caller = call.caller
+    result = await call.services.sales.leads.capture_async(
+        call.ctx, person=body.person, company=body.company, email=str(body.email),
         phone=body.phone, channel=body.channel, region=body.region, industry=body.industry,
         company_size=body.company_size, interests=body.interests,
         owner_id=caller.rep_id if caller.role == "rep" else None)

@@ -17,7 +17,7 @@ from api.access import (
     require_writer,
     visibility_reads_store,
 )
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
 from api.routers.leads import HandOverStep
@@ -193,17 +193,17 @@ def get_opportunity(opportunity_id: OpportunityId, caller: PrincipalDep,
 
 
 @router.post("/{opportunity_id}/stage")
-async def change_stage(opportunity_id: OpportunityId, body: StageChange, caller: PrincipalDep,
-                       ctx: ContextDep, services: ServicesDep,
-                       expected: ExpectedVersionDep) -> StageChanged:
+async def change_stage(opportunity_id: OpportunityId, body: StageChange,
+                       call: VersionedCommandDep) -> StageChanged:
     """Move to a stage; closed_won / closed_lost close the deal (409 `opportunity_closed`
     afterwards). With `If-Match`, a stale version is 409 `version_conflict`."""
-    result = await services.sales.opportunities.change_stage_async(
-        ctx, opportunity_id, stage=body.stage, reason=body.reason, competitor=body.competitor,
-        expected_version=expected,
-        guard=may_act_guard(caller, services.sales.directory, f"opportunity {opportunity_id}"),
-        guard_reads_store=visibility_reads_store(caller))
-    probability = services.sales.opportunities.probabilities[Stage(body.stage)]
+    sales = call.services.sales
+    result = await sales.opportunities.change_stage_async(
+        call.ctx, opportunity_id, stage=body.stage, reason=body.reason,
+        competitor=body.competitor, expected_version=call.expected_version,
+        guard=may_act_guard(call.caller, sales.directory, f"opportunity {opportunity_id}"),
+        guard_reads_store=visibility_reads_store(call.caller))
+    probability = sales.opportunities.probabilities[Stage(body.stage)]
     return StageChanged(position=result.position, version=result.version, stage=body.stage,
                         probability=probability)
 

@@ -16,7 +16,7 @@ from api.access import (
     require_writer,
     visibility_reads_store,
 )
-from api.deps import ContextDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, ContextDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
 from domain.order import Order
@@ -149,22 +149,22 @@ def _after_flow(services: ServicesDep, version: int) -> Versioned:
 
 
 @router.post("", status_code=201)
-async def place(body: OrderCreate, caller: PrincipalDep, ctx: ContextDep,
-                services: ServicesDep) -> OrderPlaced:
+async def place(body: OrderCreate, call: CommandDep) -> OrderPlaced:
     """Place an order for an account the caller may see: each line is priced (base or regional
     price, the best of grade discount, volume break and promotion) and its stock reserved.
     The order, its reservations and its status are stored in one transaction. Stock that
     cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed), and
     nothing is written, also when a parallel order took the stock first."""
-    require_writer(caller)
-    result = await services.sales.orders.place_async(
-        ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
+    require_writer(call.caller)
+    sales = call.services.sales
+    result = await sales.orders.place_async(
+        call.ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
         opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
-        may_see=may_see_check(caller, services.sales.directory, f"account {body.account_id}"),
-        in_loop=not visibility_reads_store(caller))
-    loaded = services.sales.store.cached(ORDER, result.stream_id)  # as just stored
+        may_see=may_see_check(call.caller, sales.directory, f"account {body.account_id}"),
+        in_loop=not visibility_reads_store(call.caller))
+    loaded = sales.store.cached(ORDER, result.stream_id)  # as just stored
     if loaded.version != result.version:  # a replayed answer: the order may have moved on
-        loaded = await run_in_threadpool(services.sales.bus.load, ORDER, result.stream_id)
+        loaded = await run_in_threadpool(sales.bus.load, ORDER, result.stream_id)
     order: Order = loaded.state
     return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
                        status=order.status, version=loaded.version, position=result.position)

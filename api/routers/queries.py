@@ -12,4 +12,4 @@ ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router, i
                             timeline.router, insights.router]
 router = APIRouter()
 for _included in ROUTERS:
-    router.include_router(_included)
+    router.routes.extend(_included.routes)  # flat, as the app takes them (``api.routers``)
