@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
             stop.set()
             if follower is not None:
                 follower.join(timeout=10)
+            await app.state.services.sales.bus.committer.aclose()
             app.state.services.sales.close()
             db.close()
 

@@ -7,9 +7,12 @@ clients share transactions, and so the table lock the store takes per insert and
 commit's fsync.
 
 ``append_async`` is the same for coroutines of one event loop (the API's command path): they
-queue in the loop, and one writer thread of the committer's own stores each batch while the
-loop goes on deciding the next commands, so a command costs no thread of its own and no
-hand-off per request, only its share of one hand-off per batch.
+queue in the loop, and while a batch is being stored the loop goes on deciding the next
+commands. On PostgreSQL the loop stores each batch itself, on a connection of its own,
+awaited: no thread and no hand-off at all. (Measured: a writer thread had to wait for the
+GIL behind the loop, which made a shared write 3–8 times slower under load.) On SQLite one
+writer thread of the committer's own stores each batch: a command costs its share of one
+hand-off per batch.
 
 Each appending thread encodes its own events before it queues them, so the shared
 transaction, during which every other writer waits, carries bytes only. Two appends of one
@@ -26,8 +29,10 @@ import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from eventsourcing.persistence import StoredEvent
+from psycopg import AsyncConnection
 
 from infra.errors import ConflictError
 from infra.recorders import Group, Unchanged
@@ -60,6 +65,7 @@ class _LoopQueue:
 
     waiting: list[tuple[_Pending, "asyncio.Future[int]"]] = field(default_factory=list)
     writing: "asyncio.Task[None] | None" = None
+    connection: "AsyncConnection[dict[str, Any]] | None" = None  # PostgreSQL: the loop's own
 
 
 @dataclass
@@ -120,7 +126,10 @@ class GroupCommitter:
                 del queue.waiting[: self.max_batch]
                 pendings = [pending for pending, _ in batch]
                 try:
-                    await loop.run_in_executor(self._writer, self._commit, pendings)
+                    if self.store.writes_in_event_loop:
+                        await self._commit_in_loop(queue, pendings)
+                    else:
+                        await loop.run_in_executor(self._writer, self._commit, pendings)
                 except Exception:  # noqa: BLE001, S110 — each pending holds its own error
                     pass
                 for pending, answer in batch:
@@ -132,6 +141,38 @@ class GroupCommitter:
                         answer.set_result(pending.position)
         finally:
             queue.writing = None
+
+    async def _commit_in_loop(self, queue: "_LoopQueue", batch: list[_Pending]) -> None:
+        kept = _without_inner_conflicts(batch)
+        if not kept:
+            return
+        try:
+            if queue.connection is None or queue.connection.closed:
+                queue.connection = await self.store.connect_async()
+            groups = [Group(p.stored, p.claims, p.unchanged) for p in kept]
+            positions = await self.store.insert_groups_async(queue.connection, groups)
+        except BaseException as error:  # never leave a waiting request without an answer
+            await self._drop_broken(queue)
+            for pending in kept:
+                pending.finish(error=error if isinstance(error, Exception)
+                               else RuntimeError("the write was interrupted"))
+            raise
+        _finish(kept, positions)
+
+    @staticmethod
+    async def _drop_broken(queue: "_LoopQueue") -> None:
+        """A connection that failed is replaced by the next batch (whether the failed batch was
+        stored is unknown, as with any lost commit: its requests get the error)."""
+        if queue.connection is not None and queue.connection.broken:
+            await queue.connection.close()
+            queue.connection = None
+
+    async def aclose(self) -> None:
+        """Closes the running loop's connection (the app's shutdown)."""
+        queue = self._loops.get(asyncio.get_running_loop())
+        if queue is not None and queue.connection is not None:
+            await queue.connection.close()
+            queue.connection = None
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -157,11 +198,15 @@ class GroupCommitter:
             for pending in batch:
                 pending.finish(error=error)
             return
-        for pending, position in zip(batch, positions, strict=True):
-            if position is None:  # this one lost a race with what is stored
-                pending.finish(error=ConflictError(CONFLICT))
-            else:
-                pending.finish(position)
+        _finish(batch, positions)
+
+
+def _finish(batch: list[_Pending], positions: Sequence[int | None]) -> None:
+    for pending, position in zip(batch, positions, strict=True):
+        if position is None:  # this one lost a race with what is stored
+            pending.finish(error=ConflictError(CONFLICT))
+        else:
+            pending.finish(position)
 
 
 def _without_inner_conflicts(batch: list[_Pending]) -> list[_Pending]:

@@ -35,6 +35,7 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import AsyncConnection
 from psycopg.sql import SQL, Composed, Identifier
 
 KEYS_TABLE = "sfa_duplicate_keys"
@@ -93,6 +94,36 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT key, record_id FROM {KEYS_TABLE} WHERE key IN ({marks})", list(keys))
             return {row["key"]: row["record_id"] for row in c.fetchall()}
+
+
+def _arrays(groups: Sequence[Group]) -> tuple[list[Any], ...]:
+    """The append function's arguments: the groups' events, claims and read streams as
+    plain arrays, with where each group ends in them."""
+    events = [e for group in groups for e in group.events]
+    claims = [c for group in groups for c in group.claims]
+    reads = [r for group in groups for r in group.unchanged]
+    return ([e.originator_id for e in events], [e.originator_version for e in events],
+            [e.topic for e in events], [e.state for e in events],
+            list(accumulate(len(group.events) for group in groups)),
+            [key for key, _ in claims], [record for _, record in claims],
+            list(accumulate(len(group.claims) for group in groups)),
+            [stream_id for stream_id, _ in reads], [version for _, version in reads],
+            list(accumulate(len(group.unchanged) for group in groups)))
+
+
+def _stored_positions(groups: Sequence[Group], rows: Sequence[dict[str, Any]]
+                      ) -> list[list[int] | None]:
+    stored: list[list[int] | None] = [[] for _ in groups]
+    for row in rows:
+        number, position = row["group_number"] - 1, row["stored_position"]
+        if position is None:
+            stored[number] = None
+        else:
+            stored[number].append(position)  # type: ignore[union-attr]
+    for group, positions in zip(groups, stored, strict=True):
+        if positions is not None and len(positions) != len(group.events):
+            raise IntegrityError(f"stored {len(positions)} of {len(group.events)} events")
+    return stored
 
 
 class SchemaLocked(PostgresRecorder):
@@ -180,29 +211,15 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
     def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
         """Stores each group whole, or, if it conflicts with what is stored, not at all
         (None), without failing the others: one statement and one transaction for all."""
-        events = [e for group in groups for e in group.events]
-        claims = [c for group in groups for c in group.claims]
-        reads = [r for group in groups for r in group.unchanged]
-        arrays = ([e.originator_id for e in events], [e.originator_version for e in events],
-                  [e.topic for e in events], [e.state for e in events],
-                  list(accumulate(len(group.events) for group in groups)),
-                  [key for key, _ in claims], [record for _, record in claims],
-                  list(accumulate(len(group.claims) for group in groups)),
-                  [stream_id for stream_id, _ in reads], [version for _, version in reads],
-                  list(accumulate(len(group.unchanged) for group in groups)))
         with self.datastore.get_connection() as conn:  # autocommit: the call is the transaction
-            rows = conn.execute(self.append_statement, arrays, prepare=True).fetchall()
-        stored: list[list[int] | None] = [[] for _ in groups]
-        for row in rows:
-            number, position = row["group_number"] - 1, row["stored_position"]
-            if position is None:
-                stored[number] = None
-            else:
-                stored[number].append(position)  # type: ignore[union-attr]
-        for group, positions in zip(groups, stored, strict=True):
-            if positions is not None and len(positions) != len(group.events):
-                raise IntegrityError(f"stored {len(positions)} of {len(group.events)} events")
-        return stored
+            rows = conn.execute(self.append_statement, _arrays(groups), prepare=True).fetchall()
+        return _stored_positions(groups, rows)
+
+    async def insert_event_groups_async(self, conn: AsyncConnection[dict[str, Any]],
+                                        groups: Sequence[Group]) -> list[list[int] | None]:
+        """``insert_event_groups`` on an event loop's own connection (autocommit, dict rows)."""
+        cursor = await conn.execute(self.append_statement, _arrays(groups), prepare=True)
+        return _stored_positions(groups, await cursor.fetchall())
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         (positions,) = self.insert_event_groups([Group(stored_events,

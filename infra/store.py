@@ -22,6 +22,8 @@ from eventsourcing.persistence import (
     Notification,
     StoredEvent,
 )
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
 
 from domain.catalog import AGGREGATES, EVENT_TYPES, AggregateType
 from domain.errors import NotFoundError
@@ -201,6 +203,24 @@ class EventStore:
             return [positions[-1] if positions else None
                     for positions in self.recorder.insert_event_groups(groups)]
         return self._insert_halving(groups)
+
+    @property
+    def writes_in_event_loop(self) -> bool:
+        """Whether ``insert_groups_async`` exists for this backend (PostgreSQL)."""
+        return isinstance(self.recorder, PostgresSalesRecorder)
+
+    async def connect_async(self) -> "AsyncConnection[dict[str, Any]]":
+        """A connection of an event loop's own for ``insert_groups_async``."""
+        url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
+        return await AsyncConnection.connect(url, autocommit=True, row_factory=dict_row)
+
+    async def insert_groups_async(self, conn: "AsyncConnection[dict[str, Any]]",
+                                  groups: Sequence[Group]) -> list[int | None]:
+        """``insert_groups`` awaited on ``conn`` (PostgreSQL only): no thread, so the event
+        loop that decided the commands also stores them, with no hand-off or GIL to wait for."""
+        recorder = cast(PostgresSalesRecorder, self.recorder)
+        return [positions[-1] if positions else None
+                for positions in await recorder.insert_event_groups_async(conn, groups)]
 
     def _insert_halving(self, groups: Sequence[Group]) -> list[int | None]:
         """All groups in one transaction; if that conflicts, each half again, down to the

@@ -4,6 +4,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from domain import rep
@@ -130,11 +131,37 @@ def _appends_at_once(committer, streams):
     return asyncio.run(all_at_once())
 
 
+def _count_transactions(sales, monkeypatch) -> list[int]:
+    """The size of each batch stored, by the loop's own path (PostgreSQL) or a thread's."""
+    transactions: list[int] = []
+    if sales.store.writes_in_event_loop:
+        real_async = sales.store.insert_groups_async
+
+        async def counted(conn, groups):
+            transactions.append(len(groups))
+            return await real_async(conn, groups)
+
+        monkeypatch.setattr(sales.store, "insert_groups_async", counted)
+    else:
+        real = sales.store.insert_groups
+        monkeypatch.setattr(sales.store, "insert_groups",
+                            lambda groups: transactions.append(len(groups)) or real(groups))
+    return transactions
+
+
+def _store_down(sales, monkeypatch) -> None:
+    def store_down(*args):
+        raise OSError("connection lost")
+
+    async def store_down_async(*args):
+        raise OSError("connection lost")
+
+    monkeypatch.setattr(sales.store, "insert_groups", store_down)
+    monkeypatch.setattr(sales.store, "insert_groups_async", store_down_async)
+
+
 def test_appends_of_one_event_loop_share_transactions(sales, monkeypatch):
-    transactions = []
-    real = sales.store.insert_groups
-    monkeypatch.setattr(sales.store, "insert_groups",
-                        lambda groups: transactions.append(len(groups)) or real(groups))
+    transactions = _count_transactions(sales, monkeypatch)
     streams = [uuid4() for _ in range(20)]
 
     positions = _appends_at_once(GroupCommitter(sales.store), streams)
@@ -150,10 +177,7 @@ def test_a_loser_in_the_loop_fails_alone_and_an_error_reaches_every_coroutine(sa
     outcomes = _appends_at_once(GroupCommitter(sales.store), [a, taken])
     assert isinstance(outcomes[0], int) and isinstance(outcomes[1], ConflictError)
 
-    def store_down(groups):
-        raise OSError("connection lost")
-
-    monkeypatch.setattr(sales.store, "insert_groups", store_down)
+    _store_down(sales, monkeypatch)
     outcomes = _appends_at_once(GroupCommitter(sales.store), [uuid4() for _ in range(5)])
     assert [type(o).__name__ for o in outcomes] == ["OSError"] * 5
 
@@ -167,3 +191,30 @@ def test_two_event_loops_on_one_committer_each_get_their_answers(sales):
 
     stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
     assert answers == [[stored[s] for s in part] for part in streams]
+
+
+def test_the_loop_stores_on_postgresql_without_a_thread_and_survives_a_lost_connection(pg_sales):
+    committer = GroupCommitter(pg_sales.store)
+    threads = []
+    committer._commit = lambda batch: threads.append(batch)  # the thread path: must stay unused
+
+    async def story():
+        first = await asyncio.gather(*(committer.append_async([_record(s, 1, _hired(str(s)))])
+                                       for s in (uuid4(), uuid4())))
+        (queue,) = committer._loops.values()
+        with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (queue.connection.info.backend_pid,))
+        lost = await asyncio.gather(committer.append_async([_record(uuid4(), 1, _hired("x"))]),
+                                    return_exceptions=True)
+        after = uuid4()
+        again = await committer.append_async([_record(after, 1, _hired(str(after)))])
+        await committer.aclose()
+        return first, lost, after, again
+
+    first, lost, after, again = asyncio.run(story())
+
+    assert threads == []
+    assert isinstance(lost[0], psycopg.OperationalError)  # that request gets the error
+    stored = {n.originator_id: n.id for n in pg_sales.store.notifications(0)}
+    assert sorted(first) == sorted(stored.values())[:2]
+    assert stored[after] == again  # the next batch reconnected and was stored
