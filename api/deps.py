@@ -76,15 +76,6 @@ def context_of(request: Request, caller: Principal, idempotency_key: str | None,
                           causation_id=request_id, idempotency_key=key)
 
 
-async def command_context(request: Request, caller: PrincipalDep,
-                          idempotency_key: IdempotencyKey = None,
-                          x_correlation_id: CorrelationId = None) -> CommandContext:
-    return context_of(request, caller, idempotency_key, x_correlation_id)
-
-
-ContextDep = Annotated[CommandContext, Depends(command_context)]
-
-
 def version_in(if_match: str | None) -> int | None:
     """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the version the client last saw."""
     if if_match is None:
@@ -93,13 +84,6 @@ def version_in(if_match: str | None) -> int | None:
     if not text.isdigit():
         raise ApiError(422, "invalid_input", f"If-Match: not a version number: {if_match!r}")
     return int(text)
-
-
-async def expected_version(if_match: IfMatch = None) -> int | None:
-    return version_in(if_match)
-
-
-ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
 
 
 @dataclass(frozen=True)

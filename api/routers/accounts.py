@@ -15,7 +15,7 @@ from api.access import (
     require_role,
     require_writer,
 )
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, forbidden, not_found
 from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
 from api.schemas import Created, Versioned
@@ -148,13 +148,12 @@ def _may_act(caller: PrincipalDep, services: ServicesDep, account_id: str) -> No
 
 
 @router.post("", status_code=201)
-def open_account(body: AccountCreate, caller: PrincipalDep, ctx: ContextDep,
-                 services: ServicesDep) -> Created:
+def open_account(body: AccountCreate, call: CommandDep) -> Created:
     """Open an account. A rep opens accounts for themself, a manager for their team."""
-    check_may_own(caller, services, str(body.owner_id))
-    result = services.sales.accounts.open(ctx, name=body.name, region=body.region,
-                                          owner_id=str(body.owner_id), industry=body.industry,
-                                          size=body.size)
+    check_may_own(call.caller, call.services, str(body.owner_id))
+    result = call.services.sales.accounts.open(
+        call.ctx, name=body.name, region=body.region, owner_id=str(body.owner_id),
+        industry=body.industry, size=body.size)
     return Created(id=str(result.stream_id), position=result.position)
 
 
@@ -176,113 +175,110 @@ def get_account(account_id: AccountId, caller: PrincipalDep, services: ServicesD
 
 
 @router.post("/{account_id}/contacts", status_code=201)
-def add_contact(account_id: AccountId, body: ContactCreate, caller: PrincipalDep,
-                ctx: ContextDep, services: ServicesDep) -> ContactAdded:
+def add_contact(account_id: AccountId, body: ContactCreate, call: CommandDep) -> ContactAdded:
     """Add a contact person; answers its `id` (the `contact_id`)."""
-    _may_act(caller, services, account_id)
+    _may_act(call.caller, call.services, account_id)
     contact_id = body.contact_id or str(uuid4())
-    result = services.sales.accounts.add_contact(
-        ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
+    result = call.services.sales.accounts.add_contact(
+        call.ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
         phone=body.phone, role=body.role, preferences=body.preferences)
     return ContactAdded(id=contact_id, position=result.position, version=result.version)
 
 
 @router.put("/{account_id}/contacts/{contact_id}")
 def change_contact(account_id: AccountId, contact_id: ContactId, body: ContactChange,
-                   caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
+                   call: CommandDep) -> Versioned:
     """Replace a contact's details."""
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.change_contact(
-        ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.change_contact(
+        call.ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
         phone=body.phone, role=body.role, preferences=body.preferences)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.delete("/{account_id}/contacts/{contact_id}")
-def remove_contact(account_id: AccountId, contact_id: ContactId, caller: PrincipalDep,
-                   ctx: ContextDep, services: ServicesDep) -> Versioned:
+def remove_contact(account_id: AccountId, contact_id: ContactId, call: CommandDep) -> Versioned:
     """Remove a contact (its history stays in the account's events)."""
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.remove_contact(ctx, account_id, contact_id=contact_id)
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.remove_contact(call.ctx, account_id,
+                                                         contact_id=contact_id)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/contacts/{contact_id}/remove")
-def remove_contact_by_post(account_id: AccountId, contact_id: ContactId, caller: PrincipalDep,
-                           ctx: ContextDep, services: ServicesDep) -> Versioned:
+def remove_contact_by_post(account_id: AccountId, contact_id: ContactId,
+                           call: CommandDep) -> Versioned:
     """The same as `DELETE .../contacts/{contact_id}`, for clients that only POST."""
-    return remove_contact(account_id, contact_id, caller, ctx, services)
+    return remove_contact(account_id, contact_id, call)
 
 
 @router.post("/{account_id}/classification")
-def classify(account_id: AccountId, body: Classification, caller: PrincipalDep, ctx: ContextDep,
-             services: ServicesDep) -> Versioned:
+def classify(account_id: AccountId, body: Classification, call: CommandDep) -> Versioned:
     """Set the market segment and the potential (high, medium, low)."""
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.classify(ctx, account_id, segment=body.segment,
-                                              potential=body.potential)
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.classify(call.ctx, account_id, segment=body.segment,
+                                                   potential=body.potential)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/grade")
-def grade(account_id: AccountId, body: Grading, caller: PrincipalDep, ctx: ContextDep,
-          services: ServicesDep) -> Versioned:
+def grade(account_id: AccountId, body: Grading, call: CommandDep) -> Versioned:
     """Grade the customer (key, A, B, C); the grade drives price discounts."""
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.grade(ctx, account_id, grade=body.grade)
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.grade(call.ctx, account_id, grade=body.grade)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/interactions")
-def log_interaction(account_id: AccountId, body: AccountInteraction, caller: PrincipalDep,
-                    ctx: ContextDep, services: ServicesDep) -> Versioned:
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.log_interaction(
-        ctx, account_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
+def log_interaction(account_id: AccountId, body: AccountInteraction,
+                    call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.log_interaction(
+        call.ctx, account_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
         notes=body.notes, outcome=body.outcome, contact_id=body.contact_id)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/follow-ups")
-def schedule_follow_up(account_id: AccountId, body: FollowUp, caller: PrincipalDep,
-                       ctx: ContextDep, services: ServicesDep) -> Versioned:
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.schedule_follow_up(
-        ctx, account_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
+def schedule_follow_up(account_id: AccountId, body: FollowUp, call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.schedule_follow_up(
+        call.ctx, account_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
         note=body.note)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/follow-ups/{follow_up_id}/complete")
 def complete_follow_up(account_id: AccountId, follow_up_id: str, body: FollowUpDone,
-                       caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
-    _may_act(caller, services, account_id)
-    result = services.sales.accounts.complete_follow_up(
-        ctx, account_id, follow_up_id=follow_up_id, outcome=body.outcome)
+                       call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, account_id)
+    result = call.services.sales.accounts.complete_follow_up(
+        call.ctx, account_id, follow_up_id=follow_up_id, outcome=body.outcome)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/owner")
-def change_owner(account_id: AccountId, body: OwnerChange, caller: PrincipalDep,
-                 ctx: ContextDep, services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def change_owner(account_id: AccountId, body: OwnerChange,
+                 call: VersionedCommandDep) -> Versioned:
     """Give the account to another rep (managers within their team, and admins)."""
-    _may_act(caller, services, account_id)
-    require_role(caller, "manager", "admin")
-    check_may_own(caller, services, str(body.owner_id))
-    result = services.sales.accounts.change_owner(ctx, account_id, owner_id=str(body.owner_id),
-                                                  expected_version=expected)
+    _may_act(call.caller, call.services, account_id)
+    require_role(call.caller, "manager", "admin")
+    check_may_own(call.caller, call.services, str(body.owner_id))
+    result = call.services.sales.accounts.change_owner(
+        call.ctx, account_id, owner_id=str(body.owner_id),
+        expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{account_id}/handover")
-def advance_handover(account_id: AccountId, body: HandOverStep, caller: PrincipalDep,
-                     ctx: ContextDep, services: ServicesDep) -> Versioned:
+def advance_handover(account_id: AccountId, body: HandOverStep, call: CommandDep) -> Versioned:
     """Move the account's hand-over on: pending -> introduced -> completed (the owner, or
     whoever the hand-over names to act)."""
-    state = services.sales.accounts.get(account_id)
-    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+    sales = call.services.sales
+    state = sales.accounts.get(account_id)
+    check_may_advance_handover(call.caller, sales.directory, state.owner_id,
                                state.handover_actor_id, f"account {account_id}")
-    result = services.sales.accounts.advance_handover(ctx, account_id, status=body.status)
+    result = sales.accounts.advance_handover(call.ctx, account_id, status=body.status)
     return Versioned(position=result.position, version=result.version)
 
 

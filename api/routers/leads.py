@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.access import check_may_act, check_may_advance_handover, check_visible, require_role, require_writer
-from api.deps import CommandDep, ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
 from domain.values import Channel
@@ -170,100 +170,92 @@ def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> Le
 
 
 @router.post("/{lead_id}/assign")
-def assign(lead_id: LeadId, body: Assignment, caller: PrincipalDep, ctx: ContextDep,
-           services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def assign(lead_id: LeadId, body: Assignment, call: VersionedCommandDep) -> Versioned:
     """Assign (or re-assign) by hand (managers and admins)."""
-    require_role(caller, "manager", "admin")
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.assign(ctx, lead_id, rep_id=body.rep_id,
-                                         expected_version=expected)
+    require_role(call.caller, "manager", "admin")
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.assign(call.ctx, lead_id, rep_id=body.rep_id,
+                                              expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/distribute")
-def distribute(lead_id: LeadId, body: Distribution, caller: PrincipalDep, ctx: ContextDep,
-               services: ServicesDep) -> Versioned:
+def distribute(lead_id: LeadId, body: Distribution, call: CommandDep) -> Versioned:
     """Assign by rule: round robin within the lead's territory, or least loaded."""
-    require_role(caller, "manager", "admin")
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.distribute(ctx, lead_id, rule=body.rule)
+    require_role(call.caller, "manager", "admin")
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.distribute(call.ctx, lead_id, rule=body.rule)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/engagement")
-def record_engagement(lead_id: LeadId, body: Engagement, caller: PrincipalDep, ctx: ContextDep,
-                      services: ServicesDep) -> Versioned:
+def record_engagement(lead_id: LeadId, body: Engagement, call: CommandDep) -> Versioned:
     """Record buying intent (site visits, seminars, replies ...); the lead is scored again."""
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.record_engagement(ctx, lead_id, kind=body.kind,
-                                                    count=body.count)
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.record_engagement(call.ctx, lead_id, kind=body.kind,
+                                                         count=body.count)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/interactions")
-def log_interaction(lead_id: LeadId, body: Interaction, caller: PrincipalDep, ctx: ContextDep,
-                    services: ServicesDep) -> Versioned:
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.log_interaction(
-        ctx, lead_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
+def log_interaction(lead_id: LeadId, body: Interaction, call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.log_interaction(
+        call.ctx, lead_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
         notes=body.notes, outcome=body.outcome)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/follow-ups")
-def schedule_follow_up(lead_id: LeadId, body: FollowUp, caller: PrincipalDep, ctx: ContextDep,
-                       services: ServicesDep) -> Versioned:
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.schedule_follow_up(
-        ctx, lead_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
+def schedule_follow_up(lead_id: LeadId, body: FollowUp, call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.schedule_follow_up(
+        call.ctx, lead_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
         note=body.note)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/follow-ups/{follow_up_id}/complete")
 def complete_follow_up(lead_id: LeadId, follow_up_id: str, body: FollowUpDone,
-                       caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.complete_follow_up(ctx, lead_id, follow_up_id=follow_up_id,
-                                                     outcome=body.outcome)
+                       call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.complete_follow_up(
+        call.ctx, lead_id, follow_up_id=follow_up_id, outcome=body.outcome)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/qualify")
-def qualify(lead_id: LeadId, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> Versioned:
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.qualify(ctx, lead_id)
+def qualify(lead_id: LeadId, call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.qualify(call.ctx, lead_id)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/disqualify")
-def disqualify(lead_id: LeadId, body: Disqualification, caller: PrincipalDep, ctx: ContextDep,
-               services: ServicesDep) -> Versioned:
-    _may_act(caller, services, lead_id)
-    result = services.sales.leads.disqualify(ctx, lead_id, reason=body.reason)
+def disqualify(lead_id: LeadId, body: Disqualification, call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, lead_id)
+    result = call.services.sales.leads.disqualify(call.ctx, lead_id, reason=body.reason)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{lead_id}/convert", status_code=201)
-def convert(lead_id: LeadId, body: ConversionBody, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> Converted:
+def convert(lead_id: LeadId, body: ConversionBody, call: CommandDep) -> Converted:
     """Convert into a new (or an existing) account with a contact, and open an opportunity."""
-    _may_act(caller, services, lead_id)
-    done = services.sales.conversion.convert(
-        ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
+    _may_act(call.caller, call.services, lead_id)
+    done = call.services.sales.conversion.convert(
+        call.ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
         amount=body.amount, expected_close=body.expected_close)
     return Converted(account_id=done.account_id, opportunity_id=done.opportunity_id,
                      contact_id=done.contact_id, position=done.position)
 
 
 @router.post("/{lead_id}/handover")
-def advance_handover(lead_id: LeadId, body: HandOverStep, caller: PrincipalDep,
-                     ctx: ContextDep, services: ServicesDep) -> Position:
+def advance_handover(lead_id: LeadId, body: HandOverStep, call: CommandDep) -> Position:
     """Move the lead's hand-over on: pending -> introduced -> completed (the owner, or
     whoever the hand-over names to act)."""
-    state = services.sales.leads.get(lead_id)
-    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+    sales = call.services.sales
+    state = sales.leads.get(lead_id)
+    check_may_advance_handover(call.caller, sales.directory, state.owner_id,
                                state.handover_actor_id, f"lead {lead_id}")
-    result = services.sales.leads.advance_handover(ctx, lead_id, status=body.status)
+    result = sales.leads.advance_handover(call.ctx, lead_id, status=body.status)
     return Position(position=result.position)

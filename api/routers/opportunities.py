@@ -17,7 +17,7 @@ from api.access import (
     require_writer,
     visibility_reads_store,
 )
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep, VersionedCommandDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
 from api.routers.leads import HandOverStep
@@ -164,14 +164,13 @@ def _money(amount: Decimal) -> Decimal:
 
 
 @router.post("", status_code=201)
-def open_opportunity(body: OpportunityCreate, caller: PrincipalDep, ctx: ContextDep,
-                     services: ServicesDep) -> Created:
+def open_opportunity(body: OpportunityCreate, call: CommandDep) -> Created:
     """Open an opportunity on a visible account; it starts in prospecting (10 %)."""
-    require_writer(caller)
-    check_account_visible(caller, services, str(body.account_id))
-    check_may_own(caller, services, str(body.owner_id))
-    result = services.sales.opportunities.open(
-        ctx, account_id=str(body.account_id), owner_id=str(body.owner_id), name=body.name,
+    require_writer(call.caller)
+    check_account_visible(call.caller, call.services, str(body.account_id))
+    check_may_own(call.caller, call.services, str(body.owner_id))
+    result = call.services.sales.opportunities.open(
+        call.ctx, account_id=str(body.account_id), owner_id=str(body.owner_id), name=body.name,
         amount=body.amount, expected_close=body.expected_close, currency=body.currency,
         products=body.products)
     return Created(id=str(result.stream_id), position=result.position)
@@ -209,12 +208,11 @@ async def change_stage(opportunity_id: OpportunityId, body: StageChange,
 
 
 @router.post("/{opportunity_id}/evaluation")
-def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, caller: PrincipalDep,
-             ctx: ContextDep, services: ServicesDep) -> Evaluated:
+def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, call: CommandDep) -> Evaluated:
     """Score budget, need, authority and competition (0..10): a priority and a win estimate."""
-    _may_act(caller, services, opportunity_id)
-    result = services.sales.opportunities.evaluate(
-        ctx, opportunity_id, budget=body.budget, need=body.need, authority=body.authority,
+    _may_act(call.caller, call.services, opportunity_id)
+    result = call.services.sales.opportunities.evaluate(
+        call.ctx, opportunity_id, budget=body.budget, need=body.need, authority=body.authority,
         competition=body.competition)
     evaluated = result.events[0]
     return Evaluated(position=result.position, version=result.version,
@@ -223,34 +221,33 @@ def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, caller: Princi
 
 
 @router.post("/{opportunity_id}/amount")
-def change_amount(opportunity_id: OpportunityId, body: AmountChange, caller: PrincipalDep,
-                  ctx: ContextDep, services: ServicesDep,
-                  expected: ExpectedVersionDep) -> Versioned:
-    _may_act(caller, services, opportunity_id)
-    result = services.sales.opportunities.change_amount(ctx, opportunity_id, amount=body.amount,
-                                                        expected_version=expected)
+def change_amount(opportunity_id: OpportunityId, body: AmountChange,
+                  call: VersionedCommandDep) -> Versioned:
+    _may_act(call.caller, call.services, opportunity_id)
+    result = call.services.sales.opportunities.change_amount(
+        call.ctx, opportunity_id, amount=body.amount, expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{opportunity_id}/close-date")
 def change_close_date(opportunity_id: OpportunityId, body: CloseDateChange,
-                      caller: PrincipalDep, ctx: ContextDep, services: ServicesDep) -> Versioned:
-    _may_act(caller, services, opportunity_id)
-    result = services.sales.opportunities.change_close_date(
-        ctx, opportunity_id, expected_close=body.expected_close)
+                      call: CommandDep) -> Versioned:
+    _may_act(call.caller, call.services, opportunity_id)
+    result = call.services.sales.opportunities.change_close_date(
+        call.ctx, opportunity_id, expected_close=body.expected_close)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{opportunity_id}/quotes", status_code=201)
-def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate, caller: PrincipalDep,
-                ctx: ContextDep, services: ServicesDep) -> QuoteIssued:
+def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate,
+                call: CommandDep) -> QuoteIssued:
     """Price the lines by the customer's grade, region, volume and promotions, and record
     the quote with the rule behind each price."""
-    _may_act(caller, services, opportunity_id)
+    _may_act(call.caller, call.services, opportunity_id)
     quote_id = body.quote_id or str(uuid4())
-    result = services.sales.opportunities.issue_quote(
-        ctx, opportunity_id, quote_id=quote_id, lines=[(ln.sku, ln.quantity) for ln in body.lines],
-        valid_until=body.valid_until)
+    result = call.services.sales.opportunities.issue_quote(
+        call.ctx, opportunity_id, quote_id=quote_id,
+        lines=[(ln.sku, ln.quantity) for ln in body.lines], valid_until=body.valid_until)
     issued = result.events[0]
     lines = [PricedLinePublic(sku=ln.sku, quantity=ln.quantity, list_price=_money(ln.list_price),
                               unit_price=_money(ln.unit_price), price_rule=ln.price_rule,
@@ -261,25 +258,26 @@ def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate, caller: Princi
 
 
 @router.post("/{opportunity_id}/owner")
-def change_owner(opportunity_id: OpportunityId, body: OwnerChange, caller: PrincipalDep,
-                 ctx: ContextDep, services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def change_owner(opportunity_id: OpportunityId, body: OwnerChange,
+                 call: VersionedCommandDep) -> Versioned:
     """Give the opportunity to another rep (managers within their team, and admins)."""
-    _may_act(caller, services, opportunity_id)
-    require_role(caller, "manager", "admin")
-    check_may_own(caller, services, str(body.owner_id))
-    result = services.sales.opportunities.change_owner(
-        ctx, opportunity_id, owner_id=str(body.owner_id), expected_version=expected)
+    _may_act(call.caller, call.services, opportunity_id)
+    require_role(call.caller, "manager", "admin")
+    check_may_own(call.caller, call.services, str(body.owner_id))
+    result = call.services.sales.opportunities.change_owner(
+        call.ctx, opportunity_id, owner_id=str(body.owner_id),
+        expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{opportunity_id}/handover")
-def advance_handover(opportunity_id: OpportunityId, body: HandOverStep, caller: PrincipalDep,
-                     ctx: ContextDep, services: ServicesDep) -> Versioned:
+def advance_handover(opportunity_id: OpportunityId, body: HandOverStep,
+                     call: CommandDep) -> Versioned:
     """Move the opportunity's hand-over on: pending -> introduced -> completed (the owner, or
     whoever the hand-over names to act)."""
-    state = services.sales.opportunities.get(opportunity_id)
-    check_may_advance_handover(caller, services.sales.directory, state.owner_id,
+    sales = call.services.sales
+    state = sales.opportunities.get(opportunity_id)
+    check_may_advance_handover(call.caller, sales.directory, state.owner_id,
                                state.handover_actor_id, f"opportunity {opportunity_id}")
-    result = services.sales.opportunities.advance_handover(ctx, opportunity_id,
-                                                           status=body.status)
+    result = sales.opportunities.advance_handover(call.ctx, opportunity_id, status=body.status)
     return Versioned(position=result.position, version=result.version)

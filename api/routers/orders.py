@@ -16,7 +16,7 @@ from api.access import (
     require_writer,
     visibility_reads_store,
 )
-from api.deps import CommandDep, ContextDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
 from domain.order import Order
@@ -183,50 +183,45 @@ def get_order(order_id: OrderId, caller: PrincipalDep, services: ServicesDep) ->
 
 
 @router.post("/{order_id}/confirm")
-def confirm(order_id: OrderId, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> Versioned:
+def confirm(order_id: OrderId, call: CommandDep) -> Versioned:
     """Confirm a reserved order (otherwise 409 `invalid_transition`)."""
-    _visible_order(caller, services, order_id, act=True)
-    result = services.sales.orders.confirm(ctx, order_id)
+    _visible_order(call.caller, call.services, order_id, act=True)
+    result = call.services.sales.orders.confirm(call.ctx, order_id)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{order_id}/shipments")
-def ship(order_id: OrderId, body: Shipment, caller: PrincipalDep, ctx: ContextDep,
-         services: ServicesDep) -> Versioned:
+def ship(order_id: OrderId, body: Shipment, call: CommandDep) -> Versioned:
     """Ship some or all of a confirmed order; the stock leaves on hand and its reservation.
     A repeated `shipment_id` records nothing new (it completes an interrupted shipment)."""
-    _visible_order(caller, services, order_id, act=True)
+    _visible_order(call.caller, call.services, order_id, act=True)
     shipment_id = body.shipment_id or str(uuid4())
-    result = services.sales.orders.ship(ctx, order_id, shipment_id=shipment_id,
-                                        lines=[(x.sku, x.quantity) for x in body.lines])
-    return _after_flow(services, result.version)
+    result = call.services.sales.orders.ship(call.ctx, order_id, shipment_id=shipment_id,
+                                             lines=[(x.sku, x.quantity) for x in body.lines])
+    return _after_flow(call.services, result.version)
 
 
 @router.post("/{order_id}/invoices")
-def invoice(order_id: OrderId, body: Invoice, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> Versioned:
+def invoice(order_id: OrderId, body: Invoice, call: CommandDep) -> Versioned:
     """Invoice a shipped order; invoices together may not exceed its total."""
-    _visible_order(caller, services, order_id, act=True)
-    result = services.sales.orders.invoice(ctx, order_id, invoice_id=body.invoice_id,
-                                           amount=body.amount)
+    _visible_order(call.caller, call.services, order_id, act=True)
+    result = call.services.sales.orders.invoice(call.ctx, order_id, invoice_id=body.invoice_id,
+                                                amount=body.amount)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{order_id}/payments")
-def record_payment(order_id: OrderId, body: Payment, caller: PrincipalDep, ctx: ContextDep,
-                   services: ServicesDep) -> Versioned:
+def record_payment(order_id: OrderId, body: Payment, call: CommandDep) -> Versioned:
     """Record a payment on an invoiced order; paid in full, the order is `paid`."""
-    _visible_order(caller, services, order_id, act=True)
-    result = services.sales.orders.record_payment(ctx, order_id, amount=body.amount,
-                                                  reference=body.reference)
+    _visible_order(call.caller, call.services, order_id, act=True)
+    result = call.services.sales.orders.record_payment(call.ctx, order_id, amount=body.amount,
+                                                       reference=body.reference)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{order_id}/cancel")
-def cancel(order_id: OrderId, body: Cancellation, caller: PrincipalDep, ctx: ContextDep,
-           services: ServicesDep) -> Versioned:
+def cancel(order_id: OrderId, body: Cancellation, call: CommandDep) -> Versioned:
     """Cancel an order not yet shipped; its reservations are released."""
-    _visible_order(caller, services, order_id, act=True)
-    result = services.sales.orders.cancel(ctx, order_id, reason=body.reason)
-    return _after_flow(services, result.version)
+    _visible_order(call.caller, call.services, order_id, act=True)
+    result = call.services.sales.orders.cancel(call.ctx, order_id, reason=body.reason)
+    return _after_flow(call.services, result.version)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.access import require_role
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Created, Versioned
 from infra.ids import parse_id
@@ -75,13 +75,12 @@ class RepPublic(BaseModel):
 
 
 @router.post("", status_code=201)
-def hire(body: RepCreate, caller: PrincipalDep, ctx: ContextDep,
-         services: ServicesDep) -> Created:
+def hire(body: RepCreate, call: CommandDep) -> Created:
     """Hire a rep or manager (admin only)."""
-    require_role(caller, "admin")
-    result = services.sales.reps.hire(ctx, name=body.name, email=str(body.email),
-                                      role=body.role, team=body.team, region=body.region,
-                                      manager_id=body.manager_id)
+    require_role(call.caller, "admin")
+    result = call.services.sales.reps.hire(call.ctx, name=body.name, email=str(body.email),
+                                           role=body.role, team=body.team, region=body.region,
+                                           manager_id=body.manager_id)
     return Created(id=str(result.stream_id), position=result.position)
 
 
@@ -105,46 +104,45 @@ def get_rep(rep_id: RepId, caller: PrincipalDep, services: ServicesDep) -> RepPu
 
 
 @router.post("/{rep_id}/move")
-def move(rep_id: RepId, body: RepMove, caller: PrincipalDep, ctx: ContextDep,
-         services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def move(rep_id: RepId, body: RepMove, call: VersionedCommandDep) -> Versioned:
     """Move a rep to another team or territory (admin)."""
-    require_role(caller, "admin")
-    result = services.sales.reps.move(ctx, rep_id, team=body.team, region=body.region,
-                                      manager_id=body.manager_id, expected_version=expected)
+    require_role(call.caller, "admin")
+    result = call.services.sales.reps.move(call.ctx, rep_id, team=body.team, region=body.region,
+                                           manager_id=body.manager_id,
+                                           expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{rep_id}/quotas")
-def set_quota(rep_id: RepId, body: QuotaSet, caller: PrincipalDep, ctx: ContextDep,
-              services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def set_quota(rep_id: RepId, body: QuotaSet, call: VersionedCommandDep) -> Versioned:
     """Set a rep's quota for a month, quarter or fiscal year (admin, or the rep's manager)."""
-    require_role(caller, "admin", "manager")
-    _check_rep_visible(caller, services, rep_id)
-    result = services.sales.reps.set_quota(ctx, rep_id, period=body.period, amount=body.amount,
-                                           expected_version=expected)
+    require_role(call.caller, "admin", "manager")
+    _check_rep_visible(call.caller, call.services, rep_id)
+    result = call.services.sales.reps.set_quota(call.ctx, rep_id, period=body.period,
+                                                amount=body.amount,
+                                                expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{rep_id}/commission-plan")
-def set_commission_plan(rep_id: RepId, body: CommissionPlanSet, caller: PrincipalDep,
-                        ctx: ContextDep, services: ServicesDep,
-                        expected: ExpectedVersionDep) -> Versioned:
+def set_commission_plan(rep_id: RepId, body: CommissionPlanSet,
+                        call: VersionedCommandDep) -> Versioned:
     """Set the commission plan: a rate on won revenue, optionally higher above quota (admin)."""
-    require_role(caller, "admin")
-    result = services.sales.reps.set_commission_plan(
-        ctx, rep_id, rate=body.rate, accelerated_rate=body.accelerated_rate,
-        expected_version=expected)
+    require_role(call.caller, "admin")
+    result = call.services.sales.reps.set_commission_plan(
+        call.ctx, rep_id, rate=body.rate, accelerated_rate=body.accelerated_rate,
+        expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{rep_id}/departure")
-def depart(rep_id: RepId, body: Departure, caller: PrincipalDep, ctx: ContextDep,
-           services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def depart(rep_id: RepId, body: Departure, call: VersionedCommandDep) -> Versioned:
     """Record a departure: every open item goes to the successor by the hand-over policy
     (admin, or the rep's manager)."""
-    require_role(caller, "admin", "manager")
-    _check_rep_visible(caller, services, rep_id)
-    result = services.sales.departure.depart(ctx, rep_id, successor_id=body.successor_id,
-                                             effective_date=body.effective_date,
-                                             expected_version=expected)
+    require_role(call.caller, "admin", "manager")
+    _check_rep_visible(call.caller, call.services, rep_id)
+    result = call.services.sales.departure.depart(call.ctx, rep_id,
+                                                  successor_id=body.successor_id,
+                                                  effective_date=body.effective_date,
+                                                  expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import require_role
-from api.deps import ContextDep, ExpectedVersionDep, PrincipalDep, ServicesDep
+from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
 from domain.pricing import CENT
@@ -71,13 +71,12 @@ def _require_known(services: ServicesDep, sku: str) -> None:
 
 
 @router.post("", status_code=201)
-def register(body: StockItemCreate, caller: PrincipalDep, ctx: ContextDep,
-             services: ServicesDep) -> StockItemCreated:
+def register(body: StockItemCreate, call: CommandDep) -> StockItemCreated:
     """Register a stock item (managers and admins). Its SKU names it: a second item with the
     same SKU is refused with 409 `already_exists`."""
-    require_role(caller, *STOCK_KEEPERS)
-    result = services.sales.stock.register(
-        ctx, sku=body.sku, name=body.name, base_price=body.base_price,
+    require_role(call.caller, *STOCK_KEEPERS)
+    result = call.services.sales.stock.register(
+        call.ctx, sku=body.sku, name=body.name, base_price=body.base_price,
         reorder_level=body.reorder_level, specification=body.specification)
     registered = result.events[0]
     return StockItemCreated(sku=registered.sku, position=result.position)  # type: ignore[attr-defined]
@@ -97,32 +96,30 @@ def get_stock_item(sku: Sku, caller: PrincipalDep, services: ServicesDep) -> Sto
 
 
 @router.post("/{sku}/receipts")
-def receive(sku: Sku, body: Receipt, caller: PrincipalDep, ctx: ContextDep,
-            services: ServicesDep) -> Versioned:
+def receive(sku: Sku, body: Receipt, call: CommandDep) -> Versioned:
     """Goods arrived: on hand (and available) grow by `quantity`."""
-    require_role(caller, *STOCK_KEEPERS)
-    _require_known(services, sku)
-    result = services.sales.stock.receive(ctx, sku, quantity=body.quantity)
+    require_role(call.caller, *STOCK_KEEPERS)
+    _require_known(call.services, sku)
+    result = call.services.sales.stock.receive(call.ctx, sku, quantity=body.quantity)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{sku}/adjustments")
-def adjust(sku: Sku, body: Adjustment, caller: PrincipalDep, ctx: ContextDep,
-           services: ServicesDep) -> Versioned:
+def adjust(sku: Sku, body: Adjustment, call: CommandDep) -> Versioned:
     """Correct the count (stocktaking, damage). On hand may not fall below what is reserved:
     409 `insufficient_stock`."""
-    require_role(caller, *STOCK_KEEPERS)
-    _require_known(services, sku)
-    result = services.sales.stock.adjust(ctx, sku, delta=body.delta, reason=body.reason)
+    require_role(call.caller, *STOCK_KEEPERS)
+    _require_known(call.services, sku)
+    result = call.services.sales.stock.adjust(call.ctx, sku, delta=body.delta,
+                                              reason=body.reason)
     return Versioned(position=result.position, version=result.version)
 
 
 @router.post("/{sku}/price")
-def change_price(sku: Sku, body: PriceChange, caller: PrincipalDep, ctx: ContextDep,
-                 services: ServicesDep, expected: ExpectedVersionDep) -> Versioned:
+def change_price(sku: Sku, body: PriceChange, call: VersionedCommandDep) -> Versioned:
     """Change the base price of later orders (placed orders keep theirs). Honours If-Match."""
-    require_role(caller, *STOCK_KEEPERS)
-    _require_known(services, sku)
-    result = services.sales.stock.change_price(ctx, sku, base_price=body.base_price,
-                                               expected_version=expected)
+    require_role(call.caller, *STOCK_KEEPERS)
+    _require_known(call.services, sku)
+    result = call.services.sales.stock.change_price(call.ctx, sku, base_price=body.base_price,
+                                                    expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
