@@ -23,7 +23,6 @@ from infra.tokens import Principal, TokenStore
 from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0
-bearer = HTTPBearer(auto_error=False, description="A token from `sfa tokens create`")
 
 
 @dataclass
@@ -41,7 +40,6 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 CorrelationId = Annotated[str | None, Header(max_length=200)]
 IfMatch = Annotated[str | None, Header()]
@@ -59,10 +57,18 @@ async def authenticate(services: Services, credentials: HTTPAuthorizationCredent
     return found
 
 
-async def principal(services: ServicesDep, credentials: BearerDep) -> Principal:
-    return await authenticate(services, credentials)
+class TokenBearer(HTTPBearer):
+    """The bearer scheme that also checks the token: the caller in one dependency, solved
+    before any other parameter is validated, so a request without a valid token is a 401
+    whatever else is wrong with it."""
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        services: Services = request.app.state.services
+        return await authenticate(services, await super().__call__(request))
 
 
+principal = TokenBearer(auto_error=False, scheme_name="HTTPBearer",
+                        description="A token from `sfa tokens create`")
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
@@ -99,22 +105,20 @@ class Command:
     expected_version: int | None = None
 
 
-async def command(request: Request, credentials: BearerDep,
+async def command(request: Request, caller: PrincipalDep,
                   idempotency_key: IdempotencyKey = None,
                   x_correlation_id: CorrelationId = None) -> Command:
     found: Services = request.app.state.services
-    caller = await authenticate(found, credentials)
     return Command(found, caller, context_of(request, caller, idempotency_key, x_correlation_id))
 
 
-async def versioned_command(request: Request, credentials: BearerDep,
+async def versioned_command(request: Request, caller: PrincipalDep,
                             idempotency_key: IdempotencyKey = None,
                             x_correlation_id: CorrelationId = None,
                             if_match: IfMatch = None) -> Command:
     """``command`` with ``If-Match``: the version the client last saw."""
-    expected = version_in(if_match)  # a malformed header refuses before the token is checked
-    found = await command(request, credentials, idempotency_key, x_correlation_id)
-    return replace(found, expected_version=expected)
+    found = await command(request, caller, idempotency_key, x_correlation_id)
+    return replace(found, expected_version=version_in(if_match))
 
 
 CommandDep = Annotated[Command, Depends(command)]

@@ -63,8 +63,8 @@ class Leads:
         the keys are unique in the store, so a taken one fails that attempt (and only it),
         and the next, on current states, reads the holders and flags the duplicate. A new
         person, the common case, costs no read."""
-        capturing = self._capturing(ctx, person, company, email, channel, phone, industry,
-                                    company_size, region, interests)
+        capturing = self._capturing(self._new_lead_id(ctx), person, company, email,
+                                    channel, phone, industry, company_size, region, interests)
         replayed = self.bus.replay(LEAD, capturing.stream_id, ctx, capturing.request)
         if replayed is not None:
             return replayed
@@ -77,31 +77,45 @@ class Leads:
                             industry: str | None = None, company_size: int | None = None,
                             region: str | None = None, interests: Sequence[str] = (),
                             owner_id: str | None = None) -> CommandResult:
-        """``capture`` for the event loop: the owner and the new subject key (its one round
-        trip) in a worker thread, then decided here and the commit awaited
-        (``run_unit_async``); a retried create (``Idempotency-Key``) goes the thread path."""
+        """``capture`` for the event loop: decided here and the commit awaited
+        (``run_unit_async``), on an id from the key ring's reserve. The owner, or a reserve to
+        refill, take one hop to a worker thread; a retried create (``Idempotency-Key``) goes
+        the thread path."""
         if ctx.idempotency_key is not None:
             return await asyncio.to_thread(
                 self.capture, ctx, person=person, company=company, email=email,
                 channel=channel, phone=phone, industry=industry, company_size=company_size,
                 region=region, interests=interests, owner_id=owner_id)
-        capturing = self._capturing(ctx, person, company, email, channel, phone, industry,
-                                    company_size, region, interests)
+        reserved = self.bus.store.keys.reserved_subject()
 
-        def owner_and_key() -> RepRef | None:
-            self.bus.store.keys.prepare(str(capturing.stream_id))  # sealing then needs no I/O
-            return self.reps.ref(owner_id) if owner_id else None
+        def id_and_owner() -> tuple[UUID, RepRef | None]:
+            return (UUID(reserved) if reserved else self._new_lead_id(ctx),
+                    self.reps.ref(owner_id) if owner_id else None)
 
-        owner = await asyncio.to_thread(owner_and_key)
+        stream_id, owner = (await asyncio.to_thread(id_and_owner) if reserved is None or owner_id
+                            else id_and_owner())
+        capturing = self._capturing(stream_id, person, company, email, channel, phone,
+                                    industry, company_size, region, interests)
         events, outcome = await run_unit_async(self.bus, ctx,
                                                lambda unit: capturing.decide(unit, owner))
         return outcome.result(capturing.stream_id, events)
 
-    def _capturing(self, ctx: CommandContext, person: str, company: str, email: str,
+    def _new_lead_id(self, ctx: CommandContext) -> UUID:
+        """A retried create's id follows from its ``Idempotency-Key``; a new lead's comes from
+        the key ring's reserve, its key stored already (sealing it then needs no I/O)."""
+        if ctx.idempotency_key is not None:
+            return new_stream_id(lead.STREAM, ctx.idempotency_key)
+        keys = self.bus.store.keys
+        subject = keys.reserved_subject()
+        while subject is None:
+            keys.refill_reserve()
+            subject = keys.reserved_subject()
+        return UUID(subject)
+
+    def _capturing(self, stream_id: UUID, person: str, company: str, email: str,
                    channel: str, phone: str | None, industry: str | None,
                    company_size: int | None, region: str | None,
                    interests: Sequence[str]) -> "_Capture":
-        stream_id = new_stream_id(lead.STREAM, ctx.idempotency_key)
         keys = duplicate_keys(person, company, email, phone)
         request = ("capture", person, company, email, channel, phone, industry, company_size,
                    region, tuple(interests))

@@ -15,6 +15,11 @@ it by NULL (a tombstone, so later events of a forgotten subject are not readable
 A value whose key is gone reads as ``"[erased]"`` (lists as ``[]``). The stored bytes never
 change, so the hash chain still verifies after an erasure.
 
+New subjects whose ids the process picks itself (a lead captured without an
+``Idempotency-Key`` gets a random id) take one from a reserve of ids whose keys are stored
+already, ``RESERVE`` at a time in one statement: capturing a lead then costs no key round
+trip and no transaction of its own. A reserved id never used leaves a key nobody reads.
+
 Keys are cached per process; every ``REFRESH_SECONDS`` a reader checks whether any subject
 was forgotten since and drops its cache (and the store its state cache), so a forget made by
 another process is honoured within that time.
@@ -25,6 +30,8 @@ import json
 import os
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
@@ -37,6 +44,7 @@ from infra.sqldb import Database
 PREFIX = "sfa:enc:v1:"
 ERASED = "[erased]"
 REFRESH_SECONDS = 2.0
+RESERVE = 100
 PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "LeadCaptured": ("lead_id", ("person", "email", "phone", "duplicate_keys")),
     "ContactAdded": ("contact_id", ("name", "email", "phone", "duplicate_keys")),
@@ -64,6 +72,7 @@ class KeyRing:
         self._forgotten_mark: Any = None
         self._conn: Any = None
         self.generation = 0  # bumped whenever cached keys are dropped after a forget
+        self._reserve: deque[str] = deque()  # new subject ids with stored, cached keys
 
     # --- writing ---------------------------------------------------------------------
     def seal(self, topic: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -79,10 +88,23 @@ class KeyRing:
                 sealed[name] = _encrypt(key, subject, f"{topic}.{name}", data[name])
         return sealed
 
-    def prepare(self, subject: str) -> None:
-        """Makes sure the subject has a key (a new one costs one round trip), so that sealing
-        its data afterwards needs no I/O — e.g. in an event loop."""
-        self._key(subject, create=True)
+    def reserved_subject(self) -> str | None:
+        """A new random subject id whose key is stored and cached, without I/O; None when
+        the reserve is empty (``refill_reserve`` then)."""
+        with self._lock:
+            return self._reserve.popleft() if self._reserve else None
+
+    def refill_reserve(self) -> None:
+        """Stores keys for ``RESERVE`` new random subject ids, in one statement."""
+        rows = [(str(uuid.uuid4()), AESGCM.generate_key(256)) for _ in range(RESERVE)]
+        now = datetime.now(UTC).isoformat()
+        marks = ",".join(["(?, ?, ?)"] * len(rows))
+        self._query(f"INSERT INTO {KEYS} (subject_id, key, created_at) VALUES {marks}",
+                    [value for subject, key in rows for value in (subject, key, now)],
+                    fetch=False)
+        with self._lock:
+            self._keys.update(rows)
+            self._reserve.extend(subject for subject, _ in rows)
 
     # --- reading ---------------------------------------------------------------------
     def reveal(self, topic: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +148,7 @@ class KeyRing:
             conn.close()
         with self._lock:
             self._keys.clear()
+            self._reserve.clear()  # their keys are no longer cached: sealing would read
             self.generation += 1
         return destroyed
 
@@ -142,6 +165,7 @@ class KeyRing:
         if changed:
             with self._lock:
                 self._keys.clear()
+                self._reserve.clear()  # their keys are no longer cached: sealing would read
                 self.generation += 1
         return changed
 

@@ -147,6 +147,10 @@ def test_stage_changes_if_match_and_closing(api: Api):
             ["stage"])
     refused(api.client.post(url, json={"stage": "proposal"}, headers={**ann, "If-Match": "two"}),
             422, "invalid_input")
+    for stranger in ({}, {"Authorization": "Bearer nope"}):  # no token: 401 before anything else
+        for bad in ({"If-Match": "two"}, {"X-Correlation-Id": "x" * 201}):
+            refused(api.client.post(url, json={"stage": "won"}, headers={**stranger, **bad}),
+                    401, "unauthorized")
     assert api.events() == before
 
     lost = api.client.post(url, json={"stage": "closed_lost", "reason": "price",

@@ -1,5 +1,6 @@
 """The event loop's command path (``execute_async``, ``place_async``): decided on cached
-states in the loop, committed through the committer's own writer thread, several concurrent
+states in the loop, committed by the loop itself (PostgreSQL) or the committer's own writer
+thread (SQLite), several concurrent
 commands per transaction; a stale or missing state, a conflict or a refusal falls back to the
 thread path on current states. Same guarantees as the thread path: no lost update, no
 oversold stock, no wrong refusal, If-Match compared with the current version."""
@@ -11,7 +12,10 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InsufficientStockError, NotFoundError
+from infra.audit.subjects import RESERVE
+from infra.audit.tables import KEYS
 from infra.errors import ConflictError
+from infra.sqldb import Database
 from tests.conftest import ctx
 from tests.contract.test_stale_cache import _deal
 
@@ -164,3 +168,44 @@ def test_an_order_decided_on_a_stale_account_is_priced_on_the_current_one(sales,
 
     assert other.orders.get(str(after.stream_id)).total < other.orders.get(
         str(before.stream_id)).total
+
+
+def _stored_keys(sales) -> set[str]:
+    db = Database(sales.settings)
+    with db.reader() as conn:
+        return {row[0] for row in conn.execute(f"SELECT subject_id FROM {KEYS}").fetchall()}
+
+
+def test_new_leads_take_ids_whose_keys_were_stored_a_reserve_at_a_time(sales, monkeypatch):
+    first = sales.leads.capture(ctx(), **PERSON)  # the thread path fills the reserve
+    assert _stored_keys(sales) == {str(first.stream_id)} | set(sales.store.keys._reserve)
+    assert len(_stored_keys(sales)) == RESERVE
+
+    def no_io(*args, **kwargs):
+        raise AssertionError("a capture with a full reserve read or wrote a key")
+
+    monkeypatch.setattr(sales.store.keys, "_query", no_io)
+
+    async def captures():
+        return await asyncio.gather(*(sales.leads.capture_async(
+            ctx(), **{**PERSON, "person": f"Person {n}", "email": f"p{n}@example.com"})
+            for n in range(5)))
+
+    results = asyncio.run(captures())
+
+    monkeypatch.undo()
+    ids = {str(r.stream_id) for r in results}
+    assert len(ids) == 5 and ids <= _stored_keys(sales)  # keys stored before their events
+    assert len(_stored_keys(sales)) == RESERVE  # no key written meanwhile
+    assert sorted(sales.leads.get(i).person for i in ids) == [f"Person {n}" for n in range(5)]
+
+
+def test_a_forget_drops_the_reserve_so_no_id_with_an_uncached_key_is_handed_out(sales):
+    first = sales.leads.capture(ctx(), **PERSON)
+    assert sales.store.keys.reserved_subject() is not None
+
+    sales.store.keys.forget([str(first.stream_id)])
+
+    assert sales.store.keys.reserved_subject() is None
+    again = asyncio.run(sales.leads.capture_async(ctx(), **{**PERSON, "email": "x@example.com"}))
+    assert sales.leads.get(again.stream_id).email == "x@example.com"  # a new reserve's id
