@@ -71,8 +71,13 @@ class Sealer:
     def _write(self, cursor: Any, chain: list[tuple[int, int, bytes]],
                checkpoints: list[tuple[int, bytes, str]], rows: list[Any]) -> None:
         sql = self.db.sql
-        cursor.executemany(sql(f"INSERT INTO {CHAIN} (position, previous, hash) VALUES (?, ?, ?)"),
-                           chain)
+        if self.db.backend == "postgresql":  # one statement for the page, not one per event
+            cursor.execute(f"INSERT INTO {CHAIN} (position, previous, hash) SELECT * FROM "
+                           "unnest(%s::bigint[], %s::bigint[], %s::bytea[])",
+                           [list(column) for column in zip(*chain, strict=True)])
+        else:
+            cursor.executemany(sql(f"INSERT INTO {CHAIN} (position, previous, hash) "
+                                   "VALUES (?, ?, ?)"), chain)
         if checkpoints:
             cursor.executemany(sql(f"INSERT INTO {CHECKPOINTS} (position, hash, created_at) "
                                    "VALUES (?, ?, ?)"), checkpoints)
