@@ -25,6 +25,7 @@ from projections.base import EventRecord, Key, Projection, Row, Table
 
 log = logging.getLogger(__name__)
 MISSING = object()
+KEY_SET_LIMIT = 500_000  # keys per table a live cache holds to know which rows are absent
 
 
 class PositionMovedError(Exception):
@@ -36,6 +37,12 @@ class RowCache:
 
     ``complete`` means the tables were empty when this runner started them and nobody else
     writes them, so a row not in the cache does not exist (no database read needed).
+
+    Otherwise (a live model that was built before), the first miss in a table reads the
+    keys stored in it, once: a later miss on a key not among them is a row that does not
+    exist (most misses are for new records), and costs no query. Like the cached rows
+    themselves, that holds while this runner is the model's only writer — if another one
+    moves the position, the group reloads and starts a fresh cache.
     """
 
     def __init__(self, store: ReadStore, conn: Any, tables: Iterable[Table], generation: int,
@@ -46,14 +53,24 @@ class RowCache:
         self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
         # With a complete cache we know which keys are stored: new ones need no delete first.
         self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
+        # Non-complete: the keys stored when first needed; None where the table is too big.
+        self.keys_at_start: dict[str, frozenset[Key] | None] = {}
 
     def get(self, table: str, key: Key) -> Row | None:
         cached = self.rows[table].get(key, MISSING)
         if cached is MISSING:
-            cached = None if self.complete else self.store.load_row(
-                self.conn, self.tables[table], self.generation, key)
+            cached = None if self.complete else self._load(table, key)
             self.rows[table][key] = cached
         return dict(cached) if cached is not None else None
+
+    def _load(self, name: str, key: Key) -> Row | None:
+        if name not in self.keys_at_start:
+            self.keys_at_start[name] = self.store.load_keys(
+                self.conn, self.tables[name], self.generation, KEY_SET_LIMIT)
+        known = self.keys_at_start[name]
+        if known is not None and key not in known:
+            return None
+        return self.store.load_row(self.conn, self.tables[name], self.generation, key)
 
     def put(self, table: str, row: Row) -> None:
         key = self.tables[table].key_of(row)

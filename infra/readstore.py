@@ -147,6 +147,18 @@ class ReadStore:
             return None
         return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
 
+    def load_keys(self, conn: Any, table: Table, generation: int,
+                  limit: int) -> frozenset[Key] | None:
+        """The keys of every stored row, or None if there are more than ``limit``."""
+        columns = ", ".join(table.key)
+        found = conn.execute(f"SELECT {columns} FROM {physical(table, generation)} "
+                             f"LIMIT {int(limit) + 1}").fetchall()
+        if len(found) > limit:
+            return None
+        kinds = [self._kind(table, c) for c in table.key]
+        return frozenset(tuple(self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True))
+                         for row in found)
+
     def write_rows(self, cursor: Any, table: Table, generation: int, upserts: list[Row],
                    deletes: list[Key], new_rows: list[Row] | None = None) -> None:
         """Stores a batch of one table: ``upserts`` may exist already, ``new_rows`` do not."""
