@@ -9,7 +9,11 @@ a raw baseline measured in the same run.
    reserved). Reported: successful commands/s and latency percentiles.
 2. **Baseline, same run:** ``bench/api_baseline.py`` under uvicorn with 2 workers: a
    FastAPI endpoint that validates a lead-shaped body and does one INSERT per request
-   through an async psycopg pool, driven by the same client code at the same concurrency.
+   through an async psycopg pool, driven by the same client code at the same concurrency;
+   then the same app's ``POST /validate`` (the same validation, no database: the floor of
+   the HTTP layer). With the whole machine's CPU per request of each (servers, PostgreSQL,
+   the load client), the script prints the budget the target leaves for deciding, storing
+   and projecting a command once the floor is paid.
 3. **Funnel query.** A store with ``--opportunities`` (100,000) opportunities (bulk-loaded
    events of the domain, projected by the server at start-up); one client asks
    ``GET /v1/funnel`` again and again (company-wide, by team, and as a rep); beside the
@@ -33,6 +37,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -80,6 +85,26 @@ def tree_cpu_seconds(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (every process: servers, PostgreSQL, the
+    load client), from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Measured:
+    result: http_load.LoadResult
+    answers: list[tuple[str, bytes]]
+    server_cpu: float  # seconds, the server's process tree
+    machine_cpu: float  # seconds, the whole machine
+    wall: float
+
+    def ms_per_request(self, cpu_seconds: float) -> float:
+        return 1000 * cpu_seconds / self.wall / self.result.rate(ok_only=False)
 
 
 @contextmanager
@@ -139,13 +164,13 @@ def baseline_served(server_url: str, args: argparse.Namespace,
 
 
 def load_with_cpu(port: int, pid: int, headers: dict[str, str], scenario: http_load.Scenario,
-                  args: argparse.Namespace) -> tuple[http_load.LoadResult,
-                                                     list[tuple[str, bytes]], float]:
-    """The command load at ``--clients``, and the server processes' CPU seconds meanwhile."""
-    cpu = tree_cpu_seconds(pid)
+                  args: argparse.Namespace) -> Measured:
+    """The load at ``--clients``, and the CPU seconds spent meanwhile (server, machine)."""
+    cpu, machine, started = tree_cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
     result, answers = http_load.run("127.0.0.1", port, headers, scenario, clients=args.clients,
                                     seconds=args.seconds, warmup=args.warmup)
-    return result, answers, tree_cpu_seconds(pid) - cpu
+    return Measured(result, answers, tree_cpu_seconds(pid) - cpu,
+                    machine_busy_seconds() - machine, time.monotonic() - started)
 
 
 # --- the command workload -------------------------------------------------------------------
@@ -198,24 +223,25 @@ def command_scenario(world: dict[str, list], run: str) -> http_load.Scenario:
     return next_request
 
 
-def baseline_scenario(run: str) -> http_load.Scenario:
+def baseline_scenario(run: str, label: str, path: str) -> http_load.Scenario:
     def next_request(client: int, k: int) -> http_load.Request:
-        return "insert", "POST", "/items", lead_body(client, k, run)
+        return label, "POST", path, lead_body(client, k, run)
 
     return next_request
 
 
 def report(title: str, result: http_load.LoadResult, labels: list[str],
-           answers: list[tuple[str, bytes]], cpu_seconds: float | None = None,
-           wall_seconds: float = 0.0) -> None:
+           answers: list[tuple[str, bytes]], measured: Measured | None = None) -> None:
     errors = result.errors()
     print(f"\n{title}: {result.rate():,.0f} ok requests/s over {result.seconds:.1f} s "
           f"(p50 {result.median_ms():.1f} ms, p99 {result.percentile_ms(0.99):.1f} ms, "
           f"max {result.percentile_ms(1.0):.1f} ms); errors {errors or 'none'}")
-    if cpu_seconds is not None:
-        cores = cpu_seconds / wall_seconds
-        print(f"  server processes' CPU: {cores:.2f} cores busy, about "
-              f"{1000 * cores / result.rate(ok_only=False):.2f} ms per request")
+    if measured is not None:
+        print(f"  CPU per request: server processes "
+              f"{measured.ms_per_request(measured.server_cpu):.2f} ms "
+              f"({measured.server_cpu / measured.wall:.2f} cores busy); whole machine "
+              f"(+ PostgreSQL, load client) {measured.ms_per_request(measured.machine_cpu):.2f} ms "
+              f"({measured.machine_cpu / measured.wall:.2f} of {os.cpu_count()} cores)")
     for label in labels:
         print(f"  {label:>7}: {result.rate(label):8,.0f}/s  p50 {result.median_ms(label):6.1f} ms"
               f"  p99 {result.percentile_ms(0.99, label):6.1f} ms")
@@ -223,23 +249,43 @@ def report(title: str, result: http_load.LoadResult, labels: list[str],
         print(f"  first failures: {label}: {answer!r}")
 
 
-def bench_commands(server_url: str, args: argparse.Namespace) -> tuple[float, float, float]:
+def bench_commands(server_url: str, args: argparse.Namespace) -> dict[str, Measured]:
+    """The command load, the baseline and the floor (the baseline's app without its INSERT)."""
+    measured = {}
     with throwaway_database(server_url) as url:
         sales = bootstrap(Settings(database_url=url))
         world = set_up_world(sales, args.clients)
         sales.close()
         token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
         with sfa_served(url, args) as (port, pid):
-            result, answers, cpu = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
-                                                 command_scenario(world, uuid4().hex[:8]), args)
-        report("sfa-core mixed commands", result, ["lead", "stage", "order"], answers, cpu,
-               args.warmup + args.seconds)
+            measured["sfa"] = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
+                                            command_scenario(world, uuid4().hex[:8]), args)
+        report("sfa-core mixed commands", measured["sfa"].result, ["lead", "stage", "order"],
+               measured["sfa"].answers, measured["sfa"])
         print(f"  events stored in all: {_count_events(url):,}")
     with baseline_served(server_url, args) as (port, pid):
-        base, base_answers, cpu = load_with_cpu(port, pid, {}, baseline_scenario("b"), args)
-    report("baseline: validate + one INSERT per request", base, ["insert"], base_answers, cpu,
-           args.warmup + args.seconds)
-    return result.rate(), base.rate(), result.percentile_ms(0.99)
+        measured["baseline"] = load_with_cpu(port, pid, {}, baseline_scenario("b", "insert", "/items"),
+                                             args)
+        measured["floor"] = load_with_cpu(port, pid, {}, baseline_scenario("f", "validate", "/validate"),
+                                          args)
+    report("baseline: validate + one INSERT per request", measured["baseline"].result,
+           ["insert"], measured["baseline"].answers, measured["baseline"])
+    report("floor: the baseline's validation alone, no database", measured["floor"].result,
+           ["validate"], measured["floor"].answers, measured["floor"])
+    return measured
+
+
+def print_budget(measured: dict[str, Measured]) -> None:
+    """What the target leaves per request once the HTTP layer's own cost (the floor) is paid:
+    the machine's cores over the target rate, minus the floor's whole-machine CPU."""
+    sfa, base, floor = measured["sfa"], measured["baseline"], measured["floor"]
+    target = 1.2 * base.result.rate()
+    allowed = 1000 * (os.cpu_count() or 1) / target
+    floor_ms = floor.ms_per_request(floor.machine_cpu)
+    print(f"\nbudget at the target ({target:,.0f} requests/s on {os.cpu_count()} cores): "
+          f"{allowed:.2f} ms of machine CPU per request; the floor takes {floor_ms:.2f} ms, "
+          f"leaving {allowed - floor_ms:.2f} ms for deciding, storing and projecting a command "
+          f"(sfa-core spends {sfa.ms_per_request(sfa.machine_cpu) - floor_ms:.2f} ms on that now)")
 
 
 def _count_events(url: str) -> int:
@@ -328,9 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     with postgres_server(args) as (server_url, origin):
         print(f"PostgreSQL: {origin}")
         if args.only in (None, "commands"):
-            rate, base, p99 = bench_commands(server_url, args)
+            measured = bench_commands(server_url, args)
+            rate, base = measured["sfa"].result.rate(), measured["baseline"].result.rate()
             print(f"\ncommands/s {rate:,.0f} vs baseline {base:,.0f} requests/s: "
-                  f"ratio {rate / base:.2f} (target >= 1.2); p99 {p99:.1f} ms (target < 50)")
+                  f"ratio {rate / base:.2f} (target >= 1.2); "
+                  f"p99 {measured['sfa'].result.percentile_ms(0.99):.1f} ms (target < 50)")
+            print_budget(measured)
         if args.only in (None, "funnel"):
             worst, base_p99 = bench_funnel(server_url, args)
             print(f"\nfunnel p99 (worst of the four) {worst:.1f} ms (target < 20); "

@@ -1,7 +1,8 @@
 """The raw baseline of bench/api.py: the least a FastAPI service can do per request.
 
 ``POST /items`` validates a body shaped like a lead capture and does one INSERT (its own
-transaction, autocommit) through an async psycopg pool; ``GET /items/{id}`` is one plain
+transaction, autocommit) through an async psycopg pool; ``POST /validate`` does the same
+without the INSERT (the floor: what the HTTP layer alone costs); ``GET /items/{id}`` is one plain
 SELECT by primary key and a JSON decode. Served by uvicorn exactly as sfa-core is:
 ``uvicorn bench.api_baseline:create_app --factory --workers 2`` with
 ``BENCH_DATABASE_URL`` naming the PostgreSQL database.
@@ -56,6 +57,12 @@ def create_app() -> FastAPI:
                 ("ItemCreated", state))
             row = await cursor.fetchone()
         return ItemCreated(id=row[0])
+
+    @app.post("/validate", status_code=201)
+    async def validate_only(body: ItemCreate) -> ItemCreated:
+        """The floor: what uvicorn and FastAPI cost for a body like ours, with no database."""
+        orjson.dumps({"data": body.model_dump(), "schema_version": 1})
+        return ItemCreated(id=0)
 
     @app.get("/items/{item_id}")
     async def read_item(item_id: int) -> dict[str, object]:

@@ -181,27 +181,49 @@ class CommandBus:
                             in_loop: bool = True) -> CommandResult:
         """``execute`` for the event loop. On the state this process last saw, the command is
         decided right here (pure, no I/O) and its commit awaited (``append_async``): no thread
-        and no hand-off of its own. Everything else — a state not cached, a conflict, a refusal
-        to check again, a retried create (``Idempotency-Key``), a ``guard`` that reads the
-        store (``in_loop=False``) — runs as ``execute`` in a worker thread."""
-        cached = self.store.cached(aggregate, stream_id)
-        fast = (in_loop and cached.version > 0 and ctx.idempotency_key is None
-                and expected_version in (None, cached.version))
-        if fast:
-            try:
-                if guard is not None:
-                    guard(cached)
-                decided = self._prepare(stream_id, cached, aggregate, command, ctx, None, None)
-                if isinstance(decided, Decision):
-                    position = await self.committer.append_async(decided.records)
-                    return self._stored(aggregate, decided, position)
-            except ConflictError:
-                if expected_version is not None:
-                    raise  # the record moved past the version the client saw
-            except DomainError:
-                pass  # perhaps refused on a stale state: decide again on the current one
+        and no hand-off of its own. If that state was stale or not cached, on PostgreSQL it
+        catches up in the loop (one read, awaited) and the command is decided here once more.
+        Everything else — a conflict again, a refusal to check again, a retried create
+        (``Idempotency-Key``), a ``guard`` that reads the store (``in_loop=False``) — runs as
+        ``execute`` in a worker thread."""
+        eligible = in_loop and ctx.idempotency_key is None
+        tried = False
+        if eligible:
+            tried, result = await self._decide_in_loop(aggregate, stream_id, command, ctx,
+                                                       expected_version, guard)
+            if result is not None:
+                return result
+            if self.store.writes_in_event_loop and await self.committer.catch_up_async(
+                    [(aggregate, stream_id)]):
+                tried, result = await self._decide_in_loop(aggregate, stream_id, command, ctx,
+                                                           expected_version, guard)
+                if result is not None:
+                    return result
         return await asyncio.to_thread(self._execute_fresh, aggregate, stream_id, command, ctx,
-                                       expected_version, guard, fast)
+                                       expected_version, guard, tried)
+
+    async def _decide_in_loop(self, aggregate: AggregateType, stream_id: UUID,
+                              command: CommandSource, ctx: CommandContext,
+                              expected_version: int | None,
+                              guard: Guard | None) -> tuple[bool, CommandResult | None]:
+        """One attempt on the cached state, if there is one at the expected version: (whether
+        it was tried, its result if stored). A conflict with ``expected_version`` raises."""
+        cached = self.store.cached(aggregate, stream_id)
+        if cached.version == 0 or expected_version not in (None, cached.version):
+            return False, None
+        try:
+            if guard is not None:
+                guard(cached)
+            decided = self._prepare(stream_id, cached, aggregate, command, ctx, None, None)
+            if isinstance(decided, Decision):
+                position = await self.committer.append_async(decided.records)
+                return True, self._stored(aggregate, decided, position)
+        except ConflictError:
+            if expected_version is not None:
+                raise  # the record moved past the version the client saw
+        except DomainError:
+            pass  # perhaps refused on a stale state: decide again on the current one
+        return True, None
 
     def _execute_fresh(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
                        ctx: CommandContext, expected_version: int | None, guard: Guard | None,

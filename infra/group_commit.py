@@ -24,21 +24,26 @@ others of its batch are stored all the same (``EventStore.insert_groups``).
 """
 
 import asyncio
+import logging
 import threading
 import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 
+from domain.catalog import AggregateType
 from infra.errors import ConflictError
 from infra.recorders import Group, Unchanged
 from infra.store import CONFLICT, EventStore, RecordedEvent
 
 Claims = Sequence[tuple[str, str]]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,6 +71,7 @@ class _LoopQueue:
     waiting: list[tuple[_Pending, "asyncio.Future[int]"]] = field(default_factory=list)
     writing: "asyncio.Task[None] | None" = None
     connection: "AsyncConnection[dict[str, Any]] | None" = None  # PostgreSQL: the loop's own
+    reader: "AsyncConnection[dict[str, Any]] | None" = None  # for catch_up_async
 
 
 @dataclass
@@ -159,6 +165,25 @@ class GroupCommitter:
             raise
         _finish(kept, positions)
 
+    async def catch_up_async(self, streams: Sequence[tuple[AggregateType, UUID]]) -> bool:
+        """Brings the cached states of ``streams`` up to date in the event loop (PostgreSQL),
+        on a read connection of the loop's own (the write connection may be busy storing a
+        batch): a command that conflicted on a stale state is decided again right here, with
+        no worker thread. False if the read failed (the caller then takes the thread path,
+        whose pool reconnects; a broken connection is replaced next time)."""
+        queue = self._loops.setdefault(asyncio.get_running_loop(), _LoopQueue())
+        try:
+            if queue.reader is None or queue.reader.closed:
+                queue.reader = await self.store.connect_async()
+            await self.store.catch_up_async(queue.reader, streams)
+            return True
+        except psycopg.Error as error:
+            log.warning("catching up in the event loop failed, using a thread: %s", error)
+            if queue.reader is not None and queue.reader.broken:
+                await queue.reader.close()
+                queue.reader = None
+            return False
+
     @staticmethod
     async def _drop_broken(queue: "_LoopQueue") -> None:
         """A connection that failed is replaced by the next batch (whether the failed batch was
@@ -168,11 +193,14 @@ class GroupCommitter:
             queue.connection = None
 
     async def aclose(self) -> None:
-        """Closes the running loop's connection (the app's shutdown)."""
+        """Closes the running loop's connections (the app's shutdown)."""
         queue = self._loops.get(asyncio.get_running_loop())
-        if queue is not None and queue.connection is not None:
-            await queue.connection.close()
-            queue.connection = None
+        if queue is None:
+            return
+        for connection in (queue.connection, queue.reader):
+            if connection is not None:
+                await connection.close()
+        queue.connection = queue.reader = None
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

@@ -160,6 +160,13 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[], %s::{id}[], "
             "%s::bigint[], %s::int[])"
         ).format(function, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
+        self.select_newer_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {table} e "
+            "JOIN unnest(%s::{id}[], %s::bigint[]) AS s(id, after) "
+            "ON e.originator_id = s.id AND e.originator_version > s.after "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(table=Identifier(self.datastore.schema, self.events_table_name),
+                 id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
     def _append_function(self, function: Identifier) -> Composed:
         """Groups of events with their claims in one server-side call (see the module). Each
@@ -220,6 +227,17 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         """``insert_event_groups`` on an event loop's own connection (autocommit, dict rows)."""
         cursor = await conn.execute(self.append_statement, _arrays(groups), prepare=True)
         return _stored_positions(groups, await cursor.fetchall())
+
+    async def select_newer_events_async(self, conn: AsyncConnection[dict[str, Any]],
+                                        after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several streams after the given versions, in one statement, in
+        stream and version order (on an event loop's own connection)."""
+        cursor = await conn.execute(self.select_newer_statement,
+                                    ([s for s, _ in after], [v for _, v in after]), prepare=True)
+        return [StoredEvent(originator_id=row["originator_id"],
+                            originator_version=row["originator_version"],
+                            topic=row["topic"], state=bytes(row["state"]))
+                for row in await cursor.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         (positions,) = self.insert_event_groups([Group(stored_events,

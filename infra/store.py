@@ -222,6 +222,29 @@ class EventStore:
         return [positions[-1] if positions else None
                 for positions in await recorder.insert_event_groups_async(conn, groups)]
 
+    async def catch_up_async(self, conn: "AsyncConnection[dict[str, Any]]",
+                             streams: Sequence[tuple[AggregateType, UUID]]) -> None:
+        """Brings the cached states of ``streams`` up to what is stored, with one read awaited
+        on ``conn`` (PostgreSQL only): ``load`` for the event loop, for several streams at
+        once. A stream whose id is of another kind of record stays as it was."""
+        self._drop_cache_after_forget()
+        starts = {stream_id: (aggregate, self.cache.get(aggregate.name, stream_id)
+                              or Loaded(None, 0, None)) for aggregate, stream_id in streams}
+        recorder = cast(PostgresSalesRecorder, self.recorder)
+        stored = await recorder.select_newer_events_async(
+            conn, [(stream_id, start.version) for stream_id, (_, start) in starts.items()])
+        newer: dict[UUID, list[RecordedEvent]] = {}
+        for event in stored:
+            recorded = cast(RecordedEvent, self.app.mapper.to_domain_event(event))
+            newer.setdefault(recorded.originator_id, []).append(recorded)
+        for stream_id, events in newer.items():
+            aggregate, start = starts[stream_id]
+            try:
+                self.cache.put(aggregate.name, stream_id,
+                               self.fold(aggregate, stream_id, start, events))
+            except NotFoundError:
+                continue
+
     def _insert_halving(self, groups: Sequence[Group]) -> list[int | None]:
         """All groups in one transaction; if that conflicts, each half again, down to the
         groups that conflict alone: about log2(n) extra transactions per conflict."""

@@ -112,6 +112,10 @@ class Unit:
         return self._stored(await self.bus.committer.append_async(
             records, self._claims, self._unchanged()) if records else 0)
 
+    def streams(self) -> list[tuple[AggregateType, UUID]]:
+        """The streams this unit looked at so far."""
+        return [(stream.aggregate, stream_id) for stream_id, stream in self._streams.items()]
+
     def _unchanged(self) -> list[tuple[UUID, int]]:
         """The streams this unit only read, at the versions it decided on: if one has moved
         on by the commit, the unit conflicts (as a stream it writes would)."""
@@ -160,15 +164,26 @@ def run_unit(bus: CommandBus, ctx: CommandContext,
 async def run_unit_async(bus: CommandBus, ctx: CommandContext,
                          body: Callable[[Unit], T]) -> tuple[T, UnitOutcome]:
     """``run_unit`` for the event loop: the attempt on cached states is decided right here
-    (``body`` must then do no I/O of its own) and its commit awaited; the attempts on current
-    states, which read the store, run in a worker thread."""
+    (``body`` must then do no I/O of its own) and its commit awaited. If it was stale, on
+    PostgreSQL the streams it looked at catch up in the loop (one read, awaited) and it is
+    decided here once more (another API worker changing a stock item is the common case).
+    The attempts on current states read the store in a worker thread."""
+    unit = Unit(bus, ctx, fresh=False)
     try:
-        unit = Unit(bus, ctx, fresh=False)
-        outcome = body(unit)
-        return outcome, await unit.commit_async()
+        return await _attempt_async(unit, body)
     except (ConflictError, StaleDecision):
         pass
+    if bus.store.writes_in_event_loop and await bus.committer.catch_up_async(unit.streams()):
+        try:
+            return await _attempt_async(Unit(bus, ctx, fresh=False), body)
+        except (ConflictError, StaleDecision):
+            pass
     return await asyncio.to_thread(_run_fresh, bus, ctx, body)
+
+
+async def _attempt_async(unit: Unit, body: Callable[[Unit], T]) -> tuple[T, UnitOutcome]:
+    outcome = body(unit)
+    return outcome, await unit.commit_async()
 
 
 def _run_fresh(bus: CommandBus, ctx: CommandContext,

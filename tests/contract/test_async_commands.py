@@ -9,12 +9,15 @@ import asyncio
 from decimal import Decimal
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from domain.errors import InsufficientStockError, NotFoundError
 from infra.audit.subjects import RESERVE
 from infra.audit.tables import KEYS
+from infra.bootstrap import bootstrap
 from infra.errors import ConflictError
+from infra.settings import Settings
 from infra.sqldb import Database
 from tests.conftest import ctx
 from tests.contract.test_stale_cache import _deal
@@ -169,6 +172,85 @@ def test_an_order_decided_on_a_stale_account_is_priced_on_the_current_one(sales,
     assert other.orders.get(str(after.stream_id)).total < other.orders.get(
         str(before.stream_id)).total
 
+
+
+def _counting_thread_hops(monkeypatch) -> list[str]:
+    hops: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counting(function, *args, **kwargs):
+        hops.append(getattr(function, "__name__", repr(function)))
+        return await to_thread(function, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    return hops
+
+
+def test_on_postgresql_stale_states_catch_up_in_the_loop_without_a_thread(
+        sales, other, monkeypatch, database_url):
+    """Another process changed the stock item, the account and the deal, and created a deal
+    this one never saw: on PostgreSQL the loop reads what it missed and decides again right
+    there; on SQLite (no loop connection) those commands take the thread path."""
+    deal, account_id = _deal(sales)
+    sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("100.00"))
+    sales.stock.receive(ctx(), "S-1", quantity=50)
+    other.accounts.get(account_id), other.stock.get("S-1"), other.opportunities.get(deal)
+    sales.stock.receive(ctx(), "S-1", quantity=5)  # elsewhere: all three move on
+    sales.accounts.grade(ctx(), account_id, grade="A")
+    sales.opportunities.change_stage(ctx(), deal, stage="proposal")
+    unseen, _ = _deal(sales)
+    hops = _counting_thread_hops(monkeypatch)
+
+    async def commands():
+        placed = await other.orders.place_async(ctx(), account_id=account_id,
+                                                lines=[("S-1", 55)])
+        moved = await other.opportunities.change_stage_async(ctx(), deal, stage="negotiation")
+        fresh = await other.opportunities.change_stage_async(ctx(), unseen, stage="proposal",
+                                                             expected_version=1)
+        return placed, moved, fresh
+
+    placed, moved, fresh = asyncio.run(commands())
+
+    item = sales.stock.get("S-1")
+    assert (item.on_hand, item.reserved) == (55, 55)  # decided on the current level
+    assert sales.orders.get(str(placed.stream_id)).status == "reserved"
+    assert (moved.version, fresh.version) == (3, 2)
+    assert _stages(sales, deal) == ["proposal", "negotiation"]
+    expected = [] if database_url.startswith("postgresql") else [
+        "_run_fresh", "_execute_fresh", "_execute_fresh"]
+    assert hops == expected
+
+
+def test_a_lost_read_connection_in_the_loop_falls_back_to_the_thread_and_is_replaced(
+        pg_sales, monkeypatch):
+    other = bootstrap(Settings(database_url=pg_sales.settings.database_url, pool_size=2))
+    deal, _ = _deal(pg_sales)
+    other.opportunities.get(deal)
+    hops = _counting_thread_hops(monkeypatch)
+
+    async def story():
+        moves = []
+        for stage in ("qualification", "proposal", "negotiation"):
+            pg_sales.opportunities.change_stage(ctx(), deal, stage=stage)  # other is stale
+            if stage == "proposal":  # the loop's read connection is lost
+                (queue,) = other.bus.committer._loops.values()
+                with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)",
+                                  (queue.reader.info.backend_pid,))
+            moves.append(await other.opportunities.change_stage_async(
+                ctx(), deal, stage="prospecting"))
+        await other.bus.committer.aclose()
+        return moves
+
+    try:
+        moves = asyncio.run(story())
+    finally:
+        other.close()
+
+    assert [m.version for m in moves] == [3, 5, 7]  # each decided on the current state
+    assert _stages(pg_sales, deal) == ["qualification", "prospecting", "proposal",
+                                       "prospecting", "negotiation", "prospecting"]
+    assert hops == ["_execute_fresh"]  # only the command whose catch-up read failed
 
 def _stored_keys(sales) -> set[str]:
     db = Database(sales.settings)
