@@ -160,10 +160,14 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[], %s::{id}[], "
             "%s::bigint[], %s::int[])"
         ).format(function, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
+        # An index probe per stream whatever the plan cache decides: a prepared join on
+        # unnest of parameters gets a generic plan that hashes the whole table, and a plain
+        # LATERAL subquery is flattened into that same join (OFFSET 0 keeps it apart).
         self.select_newer_statement = SQL(
-            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {table} e "
-            "JOIN unnest(%s::{id}[], %s::bigint[]) AS s(id, after) "
-            "ON e.originator_id = s.id AND e.originator_version > s.after "
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::{id}[], %s::bigint[]) AS s(id, after) CROSS JOIN LATERAL "
+            "(SELECT originator_id, originator_version, topic, state FROM {table} "
+            " WHERE originator_id = s.id AND originator_version > s.after OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         ).format(table=Identifier(self.datastore.schema, self.events_table_name),
                  id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
