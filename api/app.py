@@ -12,6 +12,7 @@ from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
 from infra.bootstrap import bootstrap
+from infra.memory import settle_garbage_collector
 from infra.read_models import ReadModels
 from infra.settings import Settings
 from infra.sqldb import Database
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings)
         app.state.services = Services(bootstrap(settings), db, TokenStore(db))
+        if settings.settle_gc:
+            settle_garbage_collector()
         stop, follower = threading.Event(), None
         if follow:
             follower = threading.Thread(target=_follow, args=(settings, stop),

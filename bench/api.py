@@ -71,6 +71,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _children(pid: int) -> list[int]:
+    return sorted({int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                   for c in (task / "children").read_text().split()})
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and all its descendants (from /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -78,13 +88,43 @@ def tree_cpu_seconds(pid: int) -> float:
     while pending:
         current = pending.pop()
         try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(current)
             total += (int(fields[11]) + int(fields[12])) / ticks
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
+            pending += _children(current)
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
+
+
+def server_split_seconds(pid: int, projector_first: bool) -> dict[str, float]:
+    """CPU seconds of each part of ``sfa serve`` (the supervisor, the projector process, each API
+    worker) and of every PostgreSQL process on the machine. ``sfa serve`` starts the projector
+    before uvicorn starts the workers, so its earliest-started spawned child is the projector
+    (``projector_first``; the baseline has none)."""
+    spawned = sorted((child for child in _children(pid) if _is_spawned(child)),
+                     key=lambda child: int(_stat_fields(child)[19]))
+    parts = {"supervisor": tree_cpu_seconds(pid) - sum(map(tree_cpu_seconds, spawned))}
+    for n, child in enumerate(spawned):
+        name = "projector" if projector_first and n == 0 else f"worker {n + 1 - projector_first}"
+        parts[name] = tree_cpu_seconds(child)
+    parts["PostgreSQL"] = sum(_postgres_cpu_seconds(proc) for proc in Path("/proc").iterdir()
+                              if proc.name.isdigit())
+    return parts
+
+
+def _is_spawned(pid: int) -> bool:
+    return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def _postgres_cpu_seconds(proc: Path) -> float:
+    """The process's own CPU seconds if it is a PostgreSQL process, else 0."""
+    try:
+        if (proc / "comm").read_text().strip() != "postgres":
+            return 0.0
+        fields = _stat_fields(int(proc.name))
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_seconds() -> float:
@@ -102,6 +142,7 @@ class Measured:
     server_cpu: float  # seconds, the server's process tree
     machine_cpu: float  # seconds, the whole machine
     wall: float
+    split: dict[str, float]  # seconds, by part of the server and PostgreSQL
 
     def ms_per_request(self, cpu_seconds: float) -> float:
         return 1000 * cpu_seconds / self.wall / self.result.rate(ok_only=False)
@@ -164,13 +205,16 @@ def baseline_served(server_url: str, args: argparse.Namespace,
 
 
 def load_with_cpu(port: int, pid: int, headers: dict[str, str], scenario: http_load.Scenario,
-                  args: argparse.Namespace) -> Measured:
-    """The load at ``--clients``, and the CPU seconds spent meanwhile (server, machine)."""
+                  args: argparse.Namespace, projector_first: bool = False) -> Measured:
+    """The load at ``--clients``, and the CPU seconds spent meanwhile (server, machine, by part)."""
+    split = server_split_seconds(pid, projector_first)
     cpu, machine, started = tree_cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
     result, answers = http_load.run("127.0.0.1", port, headers, scenario, clients=args.clients,
                                     seconds=args.seconds, warmup=args.warmup)
+    after = server_split_seconds(pid, projector_first)
     return Measured(result, answers, tree_cpu_seconds(pid) - cpu,
-                    machine_busy_seconds() - machine, time.monotonic() - started)
+                    machine_busy_seconds() - machine, time.monotonic() - started,
+                    {part: seconds - split.get(part, 0.0) for part, seconds in after.items()})
 
 
 # --- the command workload -------------------------------------------------------------------
@@ -242,6 +286,10 @@ def report(title: str, result: http_load.LoadResult, labels: list[str],
               f"({measured.server_cpu / measured.wall:.2f} cores busy); whole machine "
               f"(+ PostgreSQL, load client) {measured.ms_per_request(measured.machine_cpu):.2f} ms "
               f"({measured.machine_cpu / measured.wall:.2f} of {os.cpu_count()} cores)")
+        rest = measured.machine_cpu - sum(measured.split.values())
+        parts = [*measured.split.items(), ("the rest (load client, other)", rest)]
+        print("  ms per request by part: " + ", ".join(
+            f"{part} {measured.ms_per_request(seconds):.2f}" for part, seconds in parts))
     for label in labels:
         print(f"  {label:>7}: {result.rate(label):8,.0f}/s  p50 {result.median_ms(label):6.1f} ms"
               f"  p99 {result.percentile_ms(0.99, label):6.1f} ms")
@@ -259,7 +307,8 @@ def bench_commands(server_url: str, args: argparse.Namespace) -> dict[str, Measu
         token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
         with sfa_served(url, args) as (port, pid):
             measured["sfa"] = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
-                                            command_scenario(world, uuid4().hex[:8]), args)
+                                            command_scenario(world, uuid4().hex[:8]), args,
+                                            projector_first=True)
         report("sfa-core mixed commands", measured["sfa"].result, ["lead", "stage", "order"],
                measured["sfa"].answers, measured["sfa"])
         print(f"  events stored in all: {_count_events(url):,}")

@@ -96,19 +96,26 @@ class GroupCommitter:
             while not pending.done:
                 if self._flushing:
                     self._cond.wait()
-                    continue
-                self._flushing = True
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
-                self._cond.release()
-                try:
-                    self._commit(batch)
-                finally:
-                    self._cond.acquire()
-                    self._flushing = False
-                    self._cond.notify_all()
+                else:
+                    self._flush_a_batch()
         if pending.error is not None:
-            raise pending.error
+            try:
+                raise pending.error
+            finally:
+                del pending  # see append_async
         return pending.position
+
+    def _flush_a_batch(self) -> None:
+        """Stores the oldest waiting batch; called holding the lock, released meanwhile."""
+        self._flushing = True
+        batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
+        self._cond.release()
+        try:
+            self._commit(batch)
+        finally:
+            self._cond.acquire()
+            self._flushing = False
+            self._cond.notify_all()
 
     async def append_async(self, records: Sequence[RecordedEvent], claims: Claims = (),
                            unchanged: Unchanged = ()) -> int:
@@ -121,7 +128,13 @@ class GroupCommitter:
         queue.waiting.append((pending, answer))
         if queue.writing is None:
             queue.writing = loop.create_task(self._write_waiting(queue))
-        return await answer
+        try:
+            return await answer
+        finally:
+            # A raised error's traceback holds this frame, and these hold the error: without
+            # the del each conflict would leave a reference cycle (frames, states, events)
+            # for the cyclic collector, whose pauses then stall every request of the loop.
+            del answer, pending
 
     async def _write_waiting(self, queue: "_LoopQueue") -> None:
         """Stores what waits, a batch at a time, until nothing does."""

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # bigger batches, far less work per event, at the cost of this much more lag
     projection_interval: float = Field(default=0.02, ge=0, le=5)
     run_projectors: bool = True  # the API process also follows the log (embedded default)
+    # a serving process freezes its start-up objects for the garbage collector (infra.memory);
+    # ``sfa serve`` sets it, tests that start many apps in one process leave it off
+    settle_gc: bool = False
 
     @field_validator("database_url")
     @classmethod

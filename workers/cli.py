@@ -107,6 +107,7 @@ def serve(
 
     if with_demo:
         _prepare_demo(settings, host, port)
+    os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
     follower = None
     if workers > 1:
         follower = multiprocessing.get_context("spawn").Process(

@@ -5,6 +5,7 @@ import signal
 import threading
 from types import FrameType
 
+from infra.memory import settle_garbage_collector
 from infra.read_models import ReadModels
 from infra.settings import Settings
 
@@ -21,6 +22,7 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
         signal.signal(signal.SIGINT, request_stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     models = ReadModels(settings)
+    settle_garbage_collector()  # a process of its own (sfa serve, sfa project)
     try:
         models.follow(stop)
     finally:

@@ -1,6 +1,7 @@
 """Group commit on both backends: shared transactions, and only a race's loser fails."""
 
 import asyncio
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
@@ -180,6 +181,58 @@ def test_a_loser_in_the_loop_fails_alone_and_an_error_reaches_every_coroutine(sa
     _store_down(sales, monkeypatch)
     outcomes = _appends_at_once(GroupCommitter(sales.store), [uuid4() for _ in range(5)])
     assert [type(o).__name__ for o in outcomes] == ["OSError"] * 5
+
+
+def _cyclic_garbage_of(action) -> int:
+    """How many objects ``action`` left that only the cyclic collector can free."""
+    gc.collect()
+    gc.disable()
+    try:
+        action()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+async def _cyclic_garbage_of_async(action) -> int:
+    gc.collect()
+    gc.disable()
+    try:
+        await action()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+def test_a_conflict_leaves_no_reference_cycle_for_the_collector(pg_sales):
+    """A stored error's traceback held the appending frame, which held the error: each
+    conflict left its states and events to the cyclic collector, whose pauses stalled the
+    API's event loop under load. (PostgreSQL, where the API's load runs: on SQLite a
+    conflict is an exception inside the library's transaction, which makes cycles of its
+    own.)"""
+    taken = uuid4()
+    pg_sales.store.append([_record(taken, 1, _hired(str(taken)))])
+    committer = GroupCommitter(pg_sales.store)
+
+    async def conflicts_in_the_loop():
+        async def ten_conflicts():
+            outcomes = await asyncio.gather(*(committer.append_async(
+                [_record(taken, 1, _hired(str(taken)))]) for _ in range(10)),
+                return_exceptions=True)
+            assert [type(o) for o in outcomes] == [ConflictError] * 10
+
+        await ten_conflicts()  # the first makes the loop's queue and connection
+        garbage = await _cyclic_garbage_of_async(ten_conflicts)
+        await committer.aclose()
+        return garbage
+
+    def conflicts_in_threads():
+        for _ in range(10):
+            with pytest.raises(ConflictError):
+                committer.append([_record(taken, 1, _hired(str(taken)))])
+
+    assert asyncio.run(conflicts_in_the_loop()) == 0
+    assert _cyclic_garbage_of(conflicts_in_threads) == 0
 
 
 def test_two_event_loops_on_one_committer_each_get_their_answers(sales):
