@@ -38,6 +38,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 
 from domain.catalog import AggregateType
+from infra.cache_follower import CacheFollower
 from infra.errors import ConflictError
 from infra.recorders import Group, Unchanged
 from infra.store import CONFLICT, EventStore, RecordedEvent
@@ -85,6 +86,11 @@ class GroupCommitter:
         default_factory=weakref.WeakKeyDictionary)
     _writer: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="group-commit"))
+    follower: CacheFollower | None = None  # PostgreSQL: see infra.cache_follower
+
+    def __post_init__(self) -> None:
+        if self.follower is None and self.store.writes_in_event_loop:
+            self.follower = CacheFollower(self.store)
 
     def append(self, records: Sequence[RecordedEvent], claims: Claims = (),
                unchanged: Unchanged = ()) -> int:
@@ -126,6 +132,8 @@ class GroupCommitter:
         answer: asyncio.Future[int] = loop.create_future()
         pending = _Pending(records, claims, self.store.encode(records), unchanged)
         queue.waiting.append((pending, answer))
+        if self.follower is not None:
+            self.follower.appending()
         if queue.writing is None:
             queue.writing = loop.create_task(self._write_waiting(queue))
         try:
@@ -207,6 +215,8 @@ class GroupCommitter:
 
     async def aclose(self) -> None:
         """Closes the running loop's connections (the app's shutdown)."""
+        if self.follower is not None:
+            await self.follower.aclose()
         queue = self._loops.get(asyncio.get_running_loop())
         if queue is None:
             return

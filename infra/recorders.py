@@ -172,6 +172,11 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         ).format(table=Identifier(self.datastore.schema, self.events_table_name),
                  id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
+        self.select_after_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(self.datastore.schema, self.events_table_name)).as_bytes(None)
+
     def _append_function(self, function: Identifier) -> Composed:
         """Groups of events with their claims in one server-side call (see the module). Each
         group in a block of its own: a group that conflicts with what is stored (a version
@@ -242,6 +247,16 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
                             originator_version=row["originator_version"],
                             topic=row["topic"], state=bytes(row["state"]))
                 for row in await cursor.fetchall()]
+
+    async def select_events_after_async(self, conn: AsyncConnection[dict[str, Any]],
+                                        position: int, limit: int
+                                        ) -> list[tuple[int, StoredEvent]]:
+        """Up to ``limit`` events after a global position, with their positions, in order
+        (on an event loop's own connection)."""
+        cursor = await conn.execute(self.select_after_statement, (position, limit), prepare=True)
+        return [(row["notification_id"], StoredEvent(
+            originator_id=row["originator_id"], originator_version=row["originator_version"],
+            topic=row["topic"], state=bytes(row["state"]))) for row in await cursor.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         (positions,) = self.insert_event_groups([Group(stored_events,

@@ -107,6 +107,11 @@ class StateCache:
             self.entries.move_to_end(stream_id)
             return entry[1]
 
+    def peek(self, stream_id: UUID) -> tuple[str, Loaded] | None:
+        """The cached entry of a stream, of whatever aggregate, without refreshing its age."""
+        with self.lock:
+            return self.entries.get(stream_id)
+
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
@@ -244,6 +249,34 @@ class EventStore:
                                self.fold(aggregate, stream_id, start, events))
             except NotFoundError:
                 continue
+
+    async def max_position_async(self, conn: "AsyncConnection[dict[str, Any]]") -> int:
+        cursor = await conn.execute(f"SELECT max(notification_id) AS head FROM {self.events_table}")
+        row = await cursor.fetchone()
+        return int(row["head"] or 0) if row else 0
+
+    async def apply_stored_after_async(self, conn: "AsyncConnection[dict[str, Any]]",
+                                       position: int, limit: int = 1000) -> tuple[int, int]:
+        """Folds into the cached states the events stored after ``position`` (by anyone:
+        our own are already in, and skipped), one read awaited on ``conn`` (PostgreSQL
+        only); streams not cached are passed over. Returns the position reached and how many
+        rows were read (``limit`` means there may be more)."""
+        self._drop_cache_after_forget()
+        recorder = cast(PostgresSalesRecorder, self.recorder)
+        rows = await recorder.select_events_after_async(conn, position, limit)
+        for _, stored in rows:
+            stream_id = cast(UUID, stored.originator_id)
+            entry = self.cache.peek(stream_id)
+            if entry is None or stored.originator_version != entry[1].version + 1:
+                continue  # not cached, already in, or after a gap (the catch-up read's case)
+            name, loaded = entry
+            recorded = cast(RecordedEvent, self.app.mapper.to_domain_event(stored))
+            try:
+                self.cache.put(name, stream_id,
+                               self.fold(AGGREGATES[name], stream_id, loaded, [recorded]))
+            except NotFoundError:
+                continue
+        return (rows[-1][0] if rows else position), len(rows)
 
     def _insert_halving(self, groups: Sequence[Group]) -> list[int | None]:
         """All groups in one transaction; if that conflicts, each half again, down to the
