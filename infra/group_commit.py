@@ -200,18 +200,18 @@ class GroupCommitter:
             return True
         except psycopg.Error as error:
             log.warning("catching up in the event loop failed, using a thread: %s", error)
-            if queue.reader is not None and queue.reader.broken:
-                await queue.reader.close()
-                queue.reader = None
+            await self._drop_broken(queue, "reader")
             return False
 
     @staticmethod
-    async def _drop_broken(queue: "_LoopQueue") -> None:
-        """A connection that failed is replaced by the next batch (whether the failed batch was
-        stored is unknown, as with any lost commit: its requests get the error)."""
-        if queue.connection is not None and queue.connection.broken:
-            await queue.connection.close()
-            queue.connection = None
+    async def _drop_broken(queue: "_LoopQueue", slot: str = "connection") -> None:
+        """A connection (``slot``: the loop's write connection, or its reader) that failed is
+        replaced by the next use. Whether a failed batch was stored is unknown, as with any
+        lost commit: its requests get the error."""
+        connection = getattr(queue, slot)
+        if connection is not None and connection.broken:
+            await connection.close()
+            setattr(queue, slot, None)
 
     async def aclose(self) -> None:
         """Closes the running loop's connections (the app's shutdown)."""

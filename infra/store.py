@@ -160,6 +160,11 @@ class EventStore:
         self._drop_cache_after_forget()
         start = self.cache.get(aggregate.name, stream_id) or Loaded(None, 0, None)
         newer = cast(list[RecordedEvent], list(self.app.events.get(stream_id, gt=start.version or None)))
+        return self._cache_caught_up(aggregate, stream_id, start, newer)
+
+    def _cache_caught_up(self, aggregate: AggregateType, stream_id: UUID, start: Loaded,
+                         newer: list[RecordedEvent]) -> Loaded:
+        """``start`` with the ``newer`` events folded in, cached (if the stream exists)."""
         loaded = self.fold(aggregate, stream_id, start, newer)
         if loaded.version:
             self.cache.put(aggregate.name, stream_id, loaded)
@@ -245,8 +250,7 @@ class EventStore:
         for stream_id, events in newer.items():
             aggregate, start = starts[stream_id]
             try:
-                self.cache.put(aggregate.name, stream_id,
-                               self.fold(aggregate, stream_id, start, events))
+                self._cache_caught_up(aggregate, stream_id, start, events)
             except NotFoundError:
                 continue
 
@@ -272,8 +276,7 @@ class EventStore:
             name, loaded = entry
             recorded = cast(RecordedEvent, self.app.mapper.to_domain_event(stored))
             try:
-                self.cache.put(name, stream_id,
-                               self.fold(AGGREGATES[name], stream_id, loaded, [recorded]))
+                self._cache_caught_up(AGGREGATES[name], stream_id, loaded, [recorded])
             except NotFoundError:
                 continue
         return (rows[-1][0] if rows else position), len(rows)
