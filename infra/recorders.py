@@ -14,7 +14,9 @@ function ``<events table>_append`` (created with the schema) that takes the tabl
 notifies the followers and stores groups of events with their claims (the commands of a
 group commit), given as plain arrays. Each group is stored whole or, when it conflicts with
 what is stored, not at all, while the other groups are stored: a stale command costs no one
-else a retry. The table lock, which serialises every writer of every process so that
+else a retry. Its fast form (``<events table>_append_together``) finds the conflicting
+groups with one query and stores the rest with one INSERT each for claims and events; the
+block-per-group form is the fallback for a batch whose own claims collide. The table lock, which serialises every writer of every process so that
 positions commit in order, is held only while the server runs that statement — the
 library's own insert holds it across two round trips, until the client comes back for the
 commit. The client's work is small too: one prepared statement, no composed SQL and no
@@ -36,7 +38,8 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import AsyncConnection
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.errors import UniqueViolation
+from psycopg.sql import SQL, Composable, Composed, Identifier
 
 KEYS_TABLE = "sfa_duplicate_keys"
 CREATE_KEYS_TABLE = (
@@ -111,6 +114,16 @@ def _arrays(groups: Sequence[Group]) -> tuple[list[Any], ...]:
             list(accumulate(len(group.unchanged) for group in groups)))
 
 
+def _group_arrays(groups: Sequence[Group]) -> tuple[list[Any], ...]:
+    """The fast append function's arguments: ``_arrays`` with each element's group number
+    (from 1) in place of where each group ends."""
+    arrays = list(_arrays(groups))
+    for at, part in ((4, "events"), (7, "claims"), (10, "unchanged")):
+        arrays[at] = [number for number, group in enumerate(groups, start=1)
+                      for _ in getattr(group, part)]
+    return tuple(arrays)
+
+
 def _stored_positions(groups: Sequence[Group], rows: Sequence[dict[str, Any]]
                       ) -> list[list[int] | None]:
     stored: list[list[int] | None] = [[] for _ in groups]
@@ -154,12 +167,15 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
         self.sql_create_statements.append(SQL(topic_index(self.events_table_name)))  # type: ignore[arg-type]
         function = Identifier(self.datastore.schema, f"{self.events_table_name}_append")
+        together = Identifier(self.datastore.schema, f"{self.events_table_name}_append_together")
         self.sql_create_statements.append(self._append_function(function))
-        self.append_statement = SQL(
+        self.sql_create_statements.append(self._append_together_function(together))
+        self.append_statement, self.append_together_statement = (SQL(
             "SELECT group_number, stored_position FROM {}(%s::{id}[], %s::bigint[], %s::text[], "
             "%s::bytea[], %s::int[], %s::text[], %s::text[], %s::int[], %s::{id}[], "
             "%s::bigint[], %s::int[])"
-        ).format(function, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
+        ).format(name, id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
+            for name in (function, together))
         # An index probe per stream whatever the plan cache decides: a prepared join on
         # unnest of parameters gets a generic plan that hashes the whole table, and a plain
         # LATERAL subquery is flattened into that same join (OFFSET 0 keeps it apart).
@@ -217,24 +233,85 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; r0 := read_ends[g] + 1; "
             "END LOOP; "
             "END $body$"
-        ).format(function=function,
-                 id_type=Identifier(self.datastore.originator_id_type),
-                 keys=Identifier(self.datastore.schema, KEYS_TABLE),
-                 lock_timeout=SQL(str(int(self.datastore.lock_timeout))),
-                 table=Identifier(self.datastore.schema, self.events_table_name),
-                 channel=Identifier(self.channel_name))
+        ).format(function=function, **self._function_names())
+
+    def _function_names(self) -> dict[str, Composable]:
+        """What the append functions' bodies name: types, tables, the lock timeout, the
+        followers' channel."""
+        return {"id_type": Identifier(self.datastore.originator_id_type),
+                "keys": Identifier(self.datastore.schema, KEYS_TABLE),
+                "lock_timeout": SQL(str(int(self.datastore.lock_timeout))),
+                "table": Identifier(self.datastore.schema, self.events_table_name),
+                "channel": Identifier(self.channel_name)}
+
+    def _append_together_function(self, function: Identifier) -> Composed:
+        """The append function's fast form: the same arguments, but each element's group
+        number instead of where each group ends, and no block per group. Under the table
+        lock nothing else is stored meanwhile, so one query finds every group that conflicts
+        with what is stored (a version taken, a stream it read changed, a key claimed), and
+        the others' claims and events are each one INSERT, in batch order. Conflicts between
+        groups of one batch never reach it (``GroupCommitter`` fails the later one first);
+        if a claim collides all the same (a group claiming one key twice), the call fails
+        with ``unique_violation`` as a whole, storing nothing, and the caller stores the
+        batch through the block-per-group function instead."""
+        return SQL(
+            "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
+            "topics text[], states bytea[], event_groups int[], claim_keys text[], "
+            "claim_records text[], claim_groups int[], read_ids {id_type}[], "
+            "read_versions bigint[], read_groups int[]) "
+            "RETURNS TABLE (group_number int, stored_position bigint) "
+            "LANGUAGE plpgsql AS $body$ "
+            "DECLARE losers int[]; "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "SELECT coalesce(array_agg(DISTINCT x.g), '{{}}') INTO losers FROM ( "
+            "  SELECT r.g FROM unnest(read_ids, read_versions, read_groups) AS r(id, version, g) "
+            "    JOIN {table} t ON t.originator_id = r.id AND t.originator_version = r.version + 1 "
+            "  UNION ALL "
+            "  SELECT e.g FROM unnest(ids, versions, event_groups) AS e(id, version, g) "
+            "    JOIN {table} t ON t.originator_id = e.id AND t.originator_version = e.version "
+            "  UNION ALL "
+            "  SELECT c.g FROM unnest(claim_keys, claim_groups) AS c(key, g) "
+            "    JOIN {keys} k ON k.key = c.key) x; "
+            "INSERT INTO {keys} (key, record_id) SELECT c.key, c.record "
+            "  FROM unnest(claim_keys, claim_records, claim_groups) AS c(key, record, g) "
+            "  WHERE NOT c.g = ANY(losers); "
+            "RETURN QUERY WITH inserted AS (INSERT INTO {table} AS t "
+            "    (originator_id, originator_version, topic, state) "
+            "    SELECT e.id, e.version, e.topic, e.state FROM unnest(ids, versions, topics, "
+            "      states, event_groups) WITH ORDINALITY AS e(id, version, topic, state, g, n) "
+            "    WHERE NOT e.g = ANY(losers) ORDER BY e.n "
+            "    RETURNING t.originator_id, t.originator_version, t.notification_id) "
+            "  SELECT e.g, i.notification_id FROM inserted i "
+            "    JOIN unnest(ids, versions, event_groups) AS e(id, version, g) "
+            "    ON e.id = i.originator_id AND e.version = i.originator_version "
+            "  ORDER BY i.notification_id; "
+            "RETURN QUERY SELECT g, NULL::bigint FROM unnest(losers) AS g; "
+            "END $body$"
+        ).format(function=function, **self._function_names())
 
     def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
         """Stores each group whole, or, if it conflicts with what is stored, not at all
-        (None), without failing the others: one statement and one transaction for all."""
+        (None), without failing the others: one statement and one transaction for all
+        (two if the batch's own claims collide: see ``_append_together_function``)."""
         with self.datastore.get_connection() as conn:  # autocommit: the call is the transaction
-            rows = conn.execute(self.append_statement, _arrays(groups), prepare=True).fetchall()
+            try:
+                rows = conn.execute(self.append_together_statement, _group_arrays(groups),
+                                    prepare=True).fetchall()
+            except UniqueViolation:
+                rows = conn.execute(self.append_statement, _arrays(groups), prepare=True).fetchall()
         return _stored_positions(groups, rows)
 
     async def insert_event_groups_async(self, conn: AsyncConnection[dict[str, Any]],
                                         groups: Sequence[Group]) -> list[list[int] | None]:
         """``insert_event_groups`` on an event loop's own connection (autocommit, dict rows)."""
-        cursor = await conn.execute(self.append_statement, _arrays(groups), prepare=True)
+        try:
+            cursor = await conn.execute(self.append_together_statement, _group_arrays(groups),
+                                        prepare=True)
+        except UniqueViolation:
+            cursor = await conn.execute(self.append_statement, _arrays(groups), prepare=True)
         return _stored_positions(groups, await cursor.fetchall())
 
     async def select_newer_events_async(self, conn: AsyncConnection[dict[str, Any]],

@@ -11,6 +11,7 @@ import pytest
 from domain import rep
 from infra.errors import ConflictError
 from infra.group_commit import GroupCommitter, _Pending
+from infra.recorders import Group, _group_arrays
 from tests.contract.test_event_store import _hired, _record
 
 
@@ -28,6 +29,64 @@ def test_a_batch_with_one_loser_stores_the_others_and_fails_only_the_loser(sales
     assert batch[0].error is None and batch[2].error is None
     assert batch[0].position < batch[2].position
     assert [len(sales.store.read_stream(s)) for s in (a, taken, b)] == [1, 1, 1]
+
+
+def test_each_kind_of_conflict_fails_its_group_alone_and_the_rest_keep_batch_order(sales):
+    """A version taken, a stream read that changed since, a key claimed before: each loses
+    alone (on PostgreSQL found by one query under the table lock, with no block per group)."""
+    taken, read, a, b, c = (uuid4() for _ in range(5))
+    sales.store.append([_record(taken, 1, _hired(str(taken)))], [("email:x@example.com", "x")])
+    sales.store.append([_record(read, 1, _hired(str(read)))])
+    sales.store.append([_record(read, 2, _hired(str(read)))])  # moved on since version 1
+    batch = [_Pending([_record(a, 1, _hired(str(a)))], ()),
+             _Pending([_record(taken, 1, _hired(str(taken)))], ()),
+             _Pending([_record(b, 1, _hired(str(b)))], (), unchanged=[(read, 1)]),
+             _Pending([_record(c, 1, _hired(str(c))), _record(c, 2, _hired(str(c)))], ()),
+             _Pending([_record(uuid4(), 1, _hired("y"))], [("email:x@example.com", "y")])]
+
+    GroupCommitter(sales.store)._commit(batch)
+
+    assert [type(p.error).__name__ for p in batch] == [
+        "NoneType", "ConflictError", "ConflictError", "NoneType", "ConflictError"]
+    assert batch[0].position < batch[3].position
+    assert [len(sales.store.read_stream(s)) for s in (a, taken, b, c)] == [1, 1, 0, 2]
+
+
+def test_on_postgresql_one_call_finds_each_kind_of_conflict_by_itself(pg_sales):
+    """The fast append function alone (no fallback): losers answered NULL, the rest stored."""
+    store = pg_sales.store
+    taken, read, a, b = (uuid4() for _ in range(4))
+    store.append([_record(taken, 1, _hired(str(taken)))], [("email:x@example.com", "x")])
+    store.append([_record(read, 1, _hired(str(read)))])
+    store.append([_record(read, 2, _hired(str(read)))])
+    groups = [Group(store.encode([_record(a, 1, _hired(str(a)))])),
+              Group(store.encode([_record(taken, 1, _hired(str(taken)))])),
+              Group(store.encode([_record(b, 1, _hired(str(b)))]), (), [(read, 1)]),
+              Group(store.encode([_record(uuid4(), 1, _hired("y"))]),
+                    [("email:x@example.com", "y")])]
+
+    with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as conn:
+        rows = conn.execute(store.recorder.append_together_statement,
+                            _group_arrays(groups)).fetchall()
+
+    answers = {group: position for group, position in rows}
+    assert [answers[g] is None for g in (1, 2, 3, 4)] == [False, True, True, True]
+    assert answers[1] == store.max_position()
+
+
+def test_a_group_whose_claims_collide_among_themselves_fails_alone(pg_sales):
+    """The one case the single query cannot see: the call fails as a whole and the batch is
+    stored again group by group, each in a block of its own."""
+    twice, other = uuid4(), uuid4()
+    groups = [Group(pg_sales.store.encode([_record(twice, 1, _hired(str(twice)))]),
+                    [("email:twice@example.com", str(twice))] * 2),
+              Group(pg_sales.store.encode([_record(other, 1, _hired(str(other)))]))]
+
+    stored = pg_sales.store.recorder.insert_event_groups(groups)
+
+    assert stored[0] is None and len(stored[1]) == 1
+    assert [len(pg_sales.store.read_stream(s)) for s in (twice, other)] == [0, 1]
+    assert pg_sales.store.recorder.find_claims(["email:twice@example.com"]) == {}
 
 
 def test_a_shared_transaction_answers_each_append_its_own_position(sales):
@@ -170,6 +229,28 @@ def test_appends_of_one_event_loop_share_transactions(sales, monkeypatch):
     stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
     assert positions == [stored[s] for s in streams]  # each its own position, all stored
     assert sum(transactions) == 20 and len(transactions) < 20
+
+
+def test_appends_a_few_loop_iterations_apart_still_share_one_transaction(sales, monkeypatch):
+    """The loop's writer lets a few iterations pass before it takes a batch: requests
+    decided meanwhile join it, instead of each paying for a transaction of its own."""
+    transactions = _count_transactions(sales, monkeypatch)
+    committer = GroupCommitter(sales.store)
+    streams = [uuid4() for _ in range(5)]  # the last one 4 iterations after the first
+
+    async def append_after(iterations, stream):
+        for _ in range(iterations):
+            await asyncio.sleep(0)
+        return await committer.append_async([_record(stream, 1, _hired(str(stream)))])
+
+    async def staggered():
+        return await asyncio.gather(*(append_after(n, s) for n, s in enumerate(streams)))
+
+    positions = asyncio.run(staggered())
+
+    assert transactions == [len(streams)]
+    stored = {n.originator_id: n.id for n in sales.store.notifications(0)}
+    assert positions == [stored[s] for s in streams]
 
 
 def test_a_loser_in_the_loop_fails_alone_and_an_error_reaches_every_coroutine(sales, monkeypatch):
