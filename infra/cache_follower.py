@@ -21,7 +21,6 @@ position seen misses nothing that commits later.
 import asyncio
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +38,7 @@ RETRY_AFTER = 1.0  # seconds after a failed read
 
 
 @dataclass
-class _Following:
+class Following:
     task: "asyncio.Task[None] | None" = None
     last_append: float = 0.0
     connection: "AsyncConnection[dict[str, Any]] | None" = None
@@ -47,20 +46,20 @@ class _Following:
 
 
 class CacheFollower:
+    """Follows the log for one store's cache; each event loop keeps its own ``Following``
+    (the ``GroupCommitter``'s queue of that loop holds it)."""
+
     def __init__(self, store: EventStore) -> None:
         self.store = store
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Following] = (
-            weakref.WeakKeyDictionary())
 
-    def appending(self) -> None:
+    def appending(self, following: "Following") -> None:
         """Called by each append of the running loop: keeps its follower reading."""
-        loop = asyncio.get_running_loop()
-        following = self._loops.setdefault(loop, _Following())
         following.last_append = time.monotonic()
         if following.task is None or following.task.done():
-            following.task = loop.create_task(self._follow(following), name="sfa-cache-follower")
+            following.task = asyncio.get_running_loop().create_task(
+                self._follow(following), name="sfa-cache-follower")
 
-    async def _follow(self, following: _Following) -> None:
+    async def _follow(self, following: Following) -> None:
         while time.monotonic() - following.last_append < IDLE_AFTER:
             try:
                 await self.read_once(following)
@@ -72,7 +71,7 @@ class CacheFollower:
             await asyncio.sleep(INTERVAL)
         following.position = None  # idle: the next append starts at the head of the log
 
-    async def read_once(self, following: _Following) -> None:
+    async def read_once(self, following: Following) -> None:
         """Folds what was stored since the last read into the cache (all of it, a batch at a
         time)."""
         if following.connection is None or following.connection.closed:
@@ -85,16 +84,13 @@ class CacheFollower:
                 following.connection, following.position, BATCH)
 
     @staticmethod
-    async def _drop(following: _Following) -> None:
+    async def _drop(following: Following) -> None:
         if following.connection is not None:
             await following.connection.close()
         following.connection, following.position = None, None
 
-    async def aclose(self) -> None:
-        """Stops the running loop's follower and closes its connection (the app's shutdown)."""
-        following = self._loops.pop(asyncio.get_running_loop(), None)
-        if following is None:
-            return
+    async def aclose(self, following: "Following") -> None:
+        """Stops a loop's follower and closes its connection (the app's shutdown)."""
         if following.task is not None:
             following.task.cancel()
             try:

@@ -38,7 +38,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 
 from domain.catalog import AggregateType
-from infra.cache_follower import CacheFollower
+from infra.cache_follower import CacheFollower, Following
 from infra.errors import ConflictError
 from infra.recorders import Group, Unchanged
 from infra.store import CONFLICT, EventStore, RecordedEvent
@@ -79,6 +79,7 @@ class _LoopQueue:
     writing: "asyncio.Task[None] | None" = None
     connection: "AsyncConnection[dict[str, Any]] | None" = None  # PostgreSQL: the loop's own
     reader: "AsyncConnection[dict[str, Any]] | None" = None  # for catch_up_async
+    following: Following = field(default_factory=Following)  # PostgreSQL: the cache follower
 
 
 @dataclass
@@ -139,7 +140,7 @@ class GroupCommitter:
         pending = _Pending(records, claims, self.store.encode(records), unchanged)
         queue.waiting.append((pending, answer))
         if self.follower is not None:
-            self.follower.appending()
+            self.follower.appending(queue.following)
         if queue.writing is None:
             queue.writing = loop.create_task(self._write_waiting(queue))
         try:
@@ -223,11 +224,11 @@ class GroupCommitter:
 
     async def aclose(self) -> None:
         """Closes the running loop's connections (the app's shutdown)."""
-        if self.follower is not None:
-            await self.follower.aclose()
         queue = self._loops.get(asyncio.get_running_loop())
         if queue is None:
             return
+        if self.follower is not None:
+            await self.follower.aclose(queue.following)
         for connection in (queue.connection, queue.reader):
             if connection is not None:
                 await connection.close()

@@ -16,12 +16,12 @@ group commit), given as plain arrays. Each group is stored whole or, when it con
 what is stored, not at all, while the other groups are stored: a stale command costs no one
 else a retry. Its fast form (``<events table>_append_together``) finds the conflicting
 groups with one query and stores the rest with one INSERT each for claims and events; the
-block-per-group form is the fallback for a batch whose own claims collide. The table lock, which serialises every writer of every process so that
-positions commit in order, is held only while the server runs that statement — the
-library's own insert holds it across two round trips, until the client comes back for the
-commit. The client's work is small too: one prepared statement, no composed SQL and no
-composite-type rows to build per insert. A conflict still arrives as the library's
-``IntegrityError``.
+block-per-group form is the fallback for a batch whose own claims collide. The table lock,
+which serialises every writer of every process so that positions commit in order, is held
+only while the server runs that statement — the library's own insert holds it across two
+round trips, until the client comes back for the commit. The client's work is small too:
+one prepared statement, no composed SQL and no composite-type rows to build per insert. A
+conflict still arrives as the library's ``IntegrityError``.
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,7 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import AsyncConnection
 from psycopg.errors import UniqueViolation
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
 KEYS_TABLE = "sfa_duplicate_keys"
@@ -327,13 +328,13 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
 
     async def select_events_after_async(self, conn: AsyncConnection[dict[str, Any]],
                                         position: int, limit: int
-                                        ) -> list[tuple[int, StoredEvent]]:
-        """Up to ``limit`` events after a global position, with their positions, in order
-        (on an event loop's own connection)."""
-        cursor = await conn.execute(self.select_after_statement, (position, limit), prepare=True)
-        return [(row["notification_id"], StoredEvent(
-            originator_id=row["originator_id"], originator_version=row["originator_version"],
-            topic=row["topic"], state=bytes(row["state"]))) for row in await cursor.fetchall()]
+                                        ) -> list[tuple[int, UUID, int, str, bytes]]:
+        """Up to ``limit`` events after a global position, in order, as plain rows
+        (position, stream id, version, topic, state), on an event loop's own connection: the
+        caller looks at most of them only to pass them over."""
+        async with conn.cursor(row_factory=tuple_row) as cursor:
+            await cursor.execute(self.select_after_statement, (position, limit), prepare=True)
+            return await cursor.fetchall()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         (positions,) = self.insert_event_groups([Group(stored_events,

@@ -268,13 +268,14 @@ class EventStore:
         self._drop_cache_after_forget()
         recorder = cast(PostgresSalesRecorder, self.recorder)
         rows = await recorder.select_events_after_async(conn, position, limit)
-        for _, stored in rows:
-            stream_id = cast(UUID, stored.originator_id)
+        for _, stream_id, version, topic, state in rows:
             entry = self.cache.peek(stream_id)
-            if entry is None or stored.originator_version != entry[1].version + 1:
+            if entry is None or version != entry[1].version + 1:
                 continue  # not cached, already in, or after a gap (the catch-up read's case)
             name, loaded = entry
-            recorded = cast(RecordedEvent, self.app.mapper.to_domain_event(stored))
+            recorded = cast(RecordedEvent, self.app.mapper.to_domain_event(StoredEvent(
+                originator_id=stream_id, originator_version=version, topic=topic,
+                state=bytes(state))))
             try:
                 self._cache_caught_up(AGGREGATES[name], stream_id, loaded, [recorded])
             except NotFoundError:

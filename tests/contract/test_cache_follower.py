@@ -11,7 +11,7 @@ import pytest
 
 from infra import cache_follower
 from infra.bootstrap import Sales, bootstrap
-from infra.cache_follower import _Following
+from infra.cache_follower import Following
 from infra.ids import stock_item_id
 from infra.settings import Settings
 from tests.conftest import ctx
@@ -56,7 +56,7 @@ def test_what_another_process_stored_is_folded_into_cached_states_only(
     pg_sales.stock.receive(ctx(), "S-1", quantity=5)  # elsewhere: the item and the deal move on
     pg_sales.opportunities.change_stage(ctx(), deal, stage="proposal")
     pg_sales.opportunities.change_stage(ctx(), unseen, stage="proposal")
-    following = _Following(position=before)
+    following = Following(position=before)
     catch_ups = _catch_ups(other, monkeypatch)
 
     async def follow_then_decide():
@@ -142,11 +142,11 @@ def _two_deals_cached(sales: Sales, other: Sales) -> tuple[str, str]:
     return deal, busy
 
 
-async def _following_after_an_append(sales: Sales, deal: str) -> _Following:
+async def _following_after_an_append(sales: Sales, deal: str) -> Following:
     """The follower of the running loop, started by an append in it."""
     await sales.opportunities.change_stage_async(ctx(), deal, stage="qualification")
-    (following,) = sales.bus.committer.follower._loops.values()
-    return following
+    (queue,) = sales.bus.committer._loops.values()
+    return queue.following
 
 
 async def _until(condition, seconds: float = 5.0) -> bool:
