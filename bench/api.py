@@ -33,6 +33,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ from bench.dataset import PROBABILITY, Writer, _id, _insert  # noqa: E402
 from domain import account, opportunity, rep  # noqa: E402
 from infra.bootstrap import Sales, bootstrap  # noqa: E402
 from infra.commands import CommandContext  # noqa: E402
+from infra.read_models import ReadModels  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.sqldb import Database  # noqa: E402
 from infra.tokens import TokenStore  # noqa: E402
@@ -306,12 +308,16 @@ def bench_commands(server_url: str, args: argparse.Namespace) -> dict[str, Measu
         sales.close()
         token = TokenStore(Database(Settings(database_url=url))).create("admin", None, "bench")
         with sfa_served(url, args) as (port, pid):
-            measured["sfa"] = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
-                                            command_scenario(world, uuid4().hex[:8]), args,
-                                            projector_first=True)
+            with LagWatch(url) as lag:
+                measured["sfa"] = load_with_cpu(port, pid, {"Authorization": f"Bearer {token}"},
+                                                command_scenario(world, uuid4().hex[:8]), args,
+                                                projector_first=True)
+            caught_up = lag.caught_up_after()
         report("sfa-core mixed commands", measured["sfa"].result, ["lead", "stage", "order"],
                measured["sfa"].answers, measured["sfa"])
-        print(f"  events stored in all: {_count_events(url):,}")
+        print(f"  events stored in all: {_count_events(url):,}; read models during the load: up "
+              f"to {lag.worst_events:,} events ({lag.worst_seconds:.2f} s) behind the log, all "
+              f"caught up {caught_up:.2f} s after it stopped")
     with baseline_served(server_url, args) as (port, pid):
         measured["baseline"] = load_with_cpu(port, pid, {}, baseline_scenario("b", "insert", "/items"),
                                              args)
@@ -335,6 +341,44 @@ def print_budget(measured: dict[str, Measured]) -> None:
           f"{allowed:.2f} ms of machine CPU per request; the floor takes {floor_ms:.2f} ms, "
           f"leaving {allowed - floor_ms:.2f} ms for deciding, storing and projecting a command "
           f"(sfa-core spends {sfa.ms_per_request(sfa.machine_cpu) - floor_ms:.2f} ms on that now)")
+
+
+class LagWatch:
+    """Samples how far the read models are behind the log while the load runs (the
+    projectors must keep up under it, or the commands' rate is not honest), then how long
+    they take to catch up once it stops."""
+
+    def __init__(self, url: str, every: float = 0.25) -> None:
+        self.models = ReadModels(Settings(database_url=url))
+        self.every, self.worst_events, self.worst_seconds = every, 0, 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> LagWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _sample(self) -> None:
+        while not self.stop.wait(self.every):
+            self._lag()
+
+    def _lag(self) -> int:
+        statuses = self.models.status()
+        self.worst_seconds = max(self.worst_seconds, *(s.lag_seconds for s in statuses))
+        behind = max(s.lag_events for s in statuses)
+        self.worst_events = max(self.worst_events, behind)
+        return behind
+
+    def caught_up_after(self, timeout: float = 120) -> float:
+        started = time.monotonic()
+        while self._lag() and time.monotonic() - started < timeout:
+            time.sleep(0.02)
+        self.models.close()
+        return time.monotonic() - started
 
 
 def _count_events(url: str) -> int:

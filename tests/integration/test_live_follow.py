@@ -85,3 +85,18 @@ def test_a_live_model_reads_no_row_for_a_new_record_and_still_finds_the_old_ones
     assert {old_deal, account} <= read_ids  # rows that exist are still read
     assert not read_ids & set(new)  # a new record's rows are known absent without a query
     models.close()
+
+
+def test_a_busy_follower_pauses_by_its_last_round_within_bounds(sqlite_url):
+    """Short rounds: a write reaches the read models about ``interval`` later; long rounds
+    (a heavy load): a pause several times the round, so bigger batches; never longer than
+    the cap, unless the configured interval is longer still."""
+    models = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.02))
+    slow = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.5))
+    try:
+        pauses = [models.pause_after(seconds) for seconds in (0.002, 0.01, 0.02, 0.05)]
+        assert [round(p, 3) for p in pauses] == [0.018, 0.04, 0.08, 0.1]
+        assert slow.pause_after(0.01) == 0.49
+    finally:
+        models.close()
+        slow.close()
