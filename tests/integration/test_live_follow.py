@@ -88,15 +88,16 @@ def test_a_live_model_reads_no_row_for_a_new_record_and_still_finds_the_old_ones
 
 
 def test_a_busy_follower_pauses_by_its_last_round_within_bounds(sqlite_url):
-    """Short rounds: a write reaches the read models about ``interval`` later; long rounds
-    (a heavy load): a pause several times the round, so bigger batches; never longer than
-    the cap, unless the configured interval is longer still."""
+    """Short rounds: a write reaches the read models about ``interval`` later; rounds that
+    take much CPU (a heavy load): a pause several times that, so bigger batches; never
+    longer than the cap, unless the configured interval is longer still."""
     models = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.02))
     slow = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.5))
     try:
-        pauses = [models.pause_after(seconds) for seconds in (0.002, 0.01, 0.02, 0.05)]
-        assert [round(p, 3) for p in pauses] == [0.018, 0.04, 0.08, 0.1]
-        assert slow.pause_after(0.01) == 0.49
+        pauses = [models.pause_after(seconds, seconds) for seconds in (0.001, 0.005, 0.01, 0.05)]
+        assert [round(p, 3) for p in pauses] == [0.019, 0.04, 0.08, 0.1]
+        assert round(models.pause_after(0.03, 0.001), 3) == 0.008  # it waited on the database
+        assert slow.pause_after(0.01, 0.01) == 0.49
     finally:
         models.close()
         slow.close()
