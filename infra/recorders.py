@@ -24,7 +24,7 @@ one prepared statement, no composed SQL and no composite-type rows to build per 
 conflict still arrives as the library's ``IntegrityError``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -100,29 +100,38 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
             return {row["key"]: row["record_id"] for row in c.fetchall()}
 
 
-def _arrays(groups: Sequence[Group]) -> tuple[list[Any], ...]:
+Marks = Callable[[Sequence[Group], str], list[int]]
+
+
+def _ends(groups: Sequence[Group], part: str) -> list[int]:
+    """Where each group ends in the flat array of ``part`` (events, claims or unchanged)."""
+    return list(accumulate(len(getattr(group, part)) for group in groups))
+
+
+def _numbers(groups: Sequence[Group], part: str) -> list[int]:
+    """The group number (from 1) of each element of the flat array of ``part``."""
+    return [number for number, group in enumerate(groups, start=1)
+            for _ in getattr(group, part)]
+
+
+def _arrays(groups: Sequence[Group], marks: Marks = _ends) -> tuple[list[Any], ...]:
     """The append function's arguments: the groups' events, claims and read streams as
-    plain arrays, with where each group ends in them."""
+    plain arrays, each with ``marks`` telling which group an element belongs to (where each
+    group ends, for the block-per-group function)."""
     events = [e for group in groups for e in group.events]
     claims = [c for group in groups for c in group.claims]
     reads = [r for group in groups for r in group.unchanged]
     return ([e.originator_id for e in events], [e.originator_version for e in events],
-            [e.topic for e in events], [e.state for e in events],
-            list(accumulate(len(group.events) for group in groups)),
+            [e.topic for e in events], [e.state for e in events], marks(groups, "events"),
             [key for key, _ in claims], [record for _, record in claims],
-            list(accumulate(len(group.claims) for group in groups)),
+            marks(groups, "claims"),
             [stream_id for stream_id, _ in reads], [version for _, version in reads],
-            list(accumulate(len(group.unchanged) for group in groups)))
+            marks(groups, "unchanged"))
 
 
 def _group_arrays(groups: Sequence[Group]) -> tuple[list[Any], ...]:
-    """The fast append function's arguments: ``_arrays`` with each element's group number
-    (from 1) in place of where each group ends."""
-    arrays = list(_arrays(groups))
-    for at, part in ((4, "events"), (7, "claims"), (10, "unchanged")):
-        arrays[at] = [number for number, group in enumerate(groups, start=1)
-                      for _ in getattr(group, part)]
-    return tuple(arrays)
+    """The fast append function's arguments: each element's group number instead."""
+    return _arrays(groups, _numbers)
 
 
 def _stored_positions(groups: Sequence[Group], rows: Sequence[dict[str, Any]]
@@ -189,6 +198,8 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         ).format(table=Identifier(self.datastore.schema, self.events_table_name),
                  id=Identifier(self.datastore.originator_id_type)).as_bytes(None)
 
+        self.select_head_statement = SQL("SELECT max(notification_id) AS head FROM {}").format(
+            Identifier(self.datastore.schema, self.events_table_name)).as_bytes(None)
         self.select_after_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -325,6 +336,12 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
                             originator_version=row["originator_version"],
                             topic=row["topic"], state=bytes(row["state"]))
                 for row in await cursor.fetchall()]
+
+    async def max_notification_id_async(self, conn: AsyncConnection[dict[str, Any]]) -> int:
+        """``max_notification_id`` on an event loop's own connection (0 for an empty log)."""
+        cursor = await conn.execute(self.select_head_statement)
+        row = await cursor.fetchone()
+        return int(row["head"] or 0) if row else 0
 
     async def select_events_after_async(self, conn: AsyncConnection[dict[str, Any]],
                                         position: int, limit: int

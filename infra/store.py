@@ -255,9 +255,8 @@ class EventStore:
                 continue
 
     async def max_position_async(self, conn: "AsyncConnection[dict[str, Any]]") -> int:
-        cursor = await conn.execute(f"SELECT max(notification_id) AS head FROM {self.events_table}")
-        row = await cursor.fetchone()
-        return int(row["head"] or 0) if row else 0
+        """``max_position`` awaited on ``conn`` (PostgreSQL only)."""
+        return await cast(PostgresSalesRecorder, self.recorder).max_notification_id_async(conn)
 
     async def apply_stored_after_async(self, conn: "AsyncConnection[dict[str, Any]]",
                                        position: int, limit: int = 1000) -> tuple[int, int]:
