@@ -341,6 +341,22 @@ def print_budget(measured: dict[str, Measured]) -> None:
           f"{allowed:.2f} ms of machine CPU per request; the floor takes {floor_ms:.2f} ms, "
           f"leaving {allowed - floor_ms:.2f} ms for deciding, storing and projecting a command "
           f"(sfa-core spends {sfa.ms_per_request(sfa.machine_cpu) - floor_ms:.2f} ms on that now)")
+    print_bound(sfa, base, floor_ms)
+
+
+def print_bound(sfa: Measured, base: Measured, floor_ms: float) -> None:
+    """The most the design could reach if its API workers cost no more than the floor's HTTP
+    layer: what PostgreSQL and the projector process spend per command (storing its events,
+    projecting them, sealing the audit chain) still comes on top."""
+    beyond = {part: sfa.ms_per_request(sfa.split.get(part, 0.0))
+              for part in ("PostgreSQL", "projector")}
+    bound_ms = floor_ms + sum(beyond.values())
+    bound = 1000 * (os.cpu_count() or 1) / bound_ms
+    print(f"bound: the floor ({floor_ms:.2f} ms) + PostgreSQL ({beyond['PostgreSQL']:.2f}) + "
+          f"the projector ({beyond['projector']:.2f}) = {bound_ms:.2f} ms per request, "
+          f"at most {bound:,.0f} requests/s ({bound / base.result.rate():.2f} x the baseline) "
+          f"with workers as cheap as the floor's; the baseline's one INSERT costs "
+          f"{base.ms_per_request(base.machine_cpu) - floor_ms:.2f} ms beyond the floor")
 
 
 class LagWatch:

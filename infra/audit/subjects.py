@@ -45,6 +45,7 @@ PREFIX = "sfa:enc:v1:"
 ERASED = "[erased]"
 REFRESH_SECONDS = 2.0
 RESERVE = 100
+COUNT_FORGOTTEN = f"SELECT COUNT(*) FROM {KEYS} WHERE key IS NULL"  # the tombstones' index
 PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "LeadCaptured": ("lead_id", ("person", "email", "phone", "duplicate_keys")),
     "ContactAdded": ("contact_id", ("name", "email", "phone", "duplicate_keys")),
@@ -158,7 +159,7 @@ class KeyRing:
         if time.monotonic() - self._checked_at < REFRESH_SECONDS:
             return False
         self._checked_at = time.monotonic()
-        row = self._query(f"SELECT COUNT(*) FROM {KEYS} WHERE key IS NULL", [])
+        row = self._query(COUNT_FORGOTTEN, [])
         mark = row[0][0] if row else 0
         changed = self._forgotten_mark is not None and mark != self._forgotten_mark
         self._forgotten_mark = mark

@@ -6,7 +6,8 @@
   publishing elsewhere.
 - ``sfa_audit_links`` / ``sfa_audit_moves``: the account index, written by the sealer in the
   same transaction as the chain rows (see ``index``).
-- ``sfa_subject_keys``: one AES-GCM key per data subject (see ``subjects``).
+- ``sfa_subject_keys``: one AES-GCM key per data subject (see ``subjects``); a forgotten
+  subject's key is NULL (a tombstone), and a partial index holds the tombstones.
 """
 
 import threading
@@ -37,6 +38,9 @@ def _ddl(db: Database) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {MOVES}_order_idx ON {MOVES} (order_id)",
         f"CREATE TABLE IF NOT EXISTS {KEYS} (subject_id TEXT PRIMARY KEY, key {blob}, "
         "created_at TEXT NOT NULL)",
+        # Every process counts the tombstones every few seconds (``KeyRing.refresh``): with
+        # this index that reads the forgotten subjects only, not a key row per lead.
+        f"CREATE INDEX IF NOT EXISTS {KEYS}_forgotten_idx ON {KEYS} (subject_id) WHERE key IS NULL",
     ]
 
 

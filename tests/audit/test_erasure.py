@@ -7,6 +7,7 @@ import pytest
 from infra.audit import erasure, export
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
+from infra.audit.subjects import COUNT_FORGOTTEN
 from infra.audit.verify import Verifier
 from infra.read_models import ReadModels
 from infra.settings import Settings
@@ -113,3 +114,20 @@ def test_a_forgotten_person_can_be_captured_again_without_being_flagged(db, sale
     assert sales.leads.get(str(again.stream_id)).duplicate_of is None
     assert sales.leads.get(world.lead).person == "[erased]"
     assert sales.leads.get(str(again.stream_id)).person == "Lea Park"
+
+
+def test_the_forget_check_reads_the_tombstones_index_not_every_key(db, sales):
+    """Every process runs the check every few seconds; a scan of the key table (a row per
+    lead) would grow with the store. Sequential scans are disabled on PostgreSQL, so that
+    the plan shows whether the index can serve the query at all."""
+    build(sales)
+    conn = db.connect()
+    try:
+        if db.backend == "sqlite":
+            plan = conn.execute(f"EXPLAIN QUERY PLAN {COUNT_FORGOTTEN}").fetchall()
+        else:
+            conn.execute("SET enable_seqscan = off")
+            plan = conn.execute(f"EXPLAIN {COUNT_FORGOTTEN}").fetchall()
+    finally:
+        conn.close()
+    assert "sfa_subject_keys_forgotten_idx" in " ".join(str(part) for row in plan for part in row)
