@@ -64,6 +64,14 @@ class Group(NamedTuple):
     events: Sequence[StoredEvent]
     claims: Claims = ()
     unchanged: Unchanged = ()
+# The append functions' statements take a batch's few elements as array arguments. Left to
+# itself, PostgreSQL plans them again for every call (custom plans: a generic plan's estimate
+# is worse, as it assumes ten elements per array), and for a command stored alone that
+# planning was about a third of its time (BENCHMARKS.md, stop 14). Planned once instead, and
+# as index probes whatever the tables' size when the plan is made: a generic plan made while
+# a table is small would otherwise scan it, and keep scanning it as it grows.
+PLAN_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off",
+                 "enable_hashjoin": "off", "enable_mergejoin": "off"}
 SCHEMA_LOCK = 4242001  # advisory lock key: one creator of tables at a time, across processes
 
 
@@ -216,7 +224,7 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "claim_records text[], claim_ends int[], read_ids {id_type}[], read_versions bigint[], "
             "read_ends int[]) "
             "RETURNS TABLE (group_number int, stored_position bigint) "
-            "LANGUAGE plpgsql AS $body$ "
+            "LANGUAGE plpgsql {plan_once} AS $body$ "
             "DECLARE e0 int := 1; c0 int := 1; r0 int := 1; stored bigint[]; "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -250,7 +258,9 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
     def _function_names(self) -> dict[str, Composable]:
         """What the append functions' bodies name: types, tables, the lock timeout, the
         followers' channel."""
-        return {"id_type": Identifier(self.datastore.originator_id_type),
+        return {"plan_once": SQL(" ".join(f"SET {name} = {value}"
+                                          for name, value in PLAN_SETTINGS.items())),
+                "id_type": Identifier(self.datastore.originator_id_type),
                 "keys": Identifier(self.datastore.schema, KEYS_TABLE),
                 "lock_timeout": SQL(str(int(self.datastore.lock_timeout))),
                 "table": Identifier(self.datastore.schema, self.events_table_name),
@@ -272,7 +282,7 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
             "claim_records text[], claim_groups int[], read_ids {id_type}[], "
             "read_versions bigint[], read_groups int[]) "
             "RETURNS TABLE (group_number int, stored_position bigint) "
-            "LANGUAGE plpgsql AS $body$ "
+            "LANGUAGE plpgsql {plan_once} AS $body$ "
             "DECLARE losers int[]; "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "

@@ -11,7 +11,7 @@ import pytest
 from domain import rep
 from infra.errors import ConflictError
 from infra.group_commit import GroupCommitter, _Pending
-from infra.recorders import Group, _group_arrays
+from infra.recorders import PLAN_SETTINGS, Group, _group_arrays
 from tests.contract.test_event_store import _hired, _record
 
 
@@ -72,6 +72,29 @@ def test_on_postgresql_one_call_finds_each_kind_of_conflict_by_itself(pg_sales):
     answers = {group: position for group, position in rows}
     assert [answers[g] is None for g in (1, 2, 3, 4)] == [False, True, True, True]
     assert answers[1] == store.max_position()
+
+
+def test_on_postgresql_the_append_functions_plan_their_statements_once(pg_sales):
+    """Planned again for every call's arrays, a command stored alone spent about a third of
+    its time planning (BENCHMARKS.md, stop 14); the plan made once still finds conflicts
+    after many calls (the test above runs the function fresh)."""
+    store = pg_sales.store
+    with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as conn:
+        settings = dict(conn.execute(
+            "SELECT proname, proconfig FROM pg_proc WHERE proname LIKE 'sfa_events_append%'"
+        ).fetchall())
+        taken = uuid4()
+        store.append([_record(taken, 1, _hired(str(taken)))])
+        for _ in range(8):  # past the five custom plans PostgreSQL tries first
+            fresh = uuid4()
+            rows = conn.execute(store.recorder.append_together_statement, _group_arrays(
+                [Group(store.encode([_record(fresh, 1, _hired(str(fresh)))])),
+                 Group(store.encode([_record(taken, 1, _hired(str(taken)))]))])).fetchall()
+            assert sorted((group, position is None) for group, position in rows) == [
+                (1, False), (2, True)]
+    expected = [f"{name}={value}" for name, value in PLAN_SETTINGS.items()]
+    assert settings == {name: expected
+                        for name in ("sfa_events_append", "sfa_events_append_together")}
 
 
 def test_a_group_whose_claims_collide_among_themselves_fails_alone(pg_sales):
