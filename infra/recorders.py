@@ -64,10 +64,12 @@ class Group(NamedTuple):
     events: Sequence[StoredEvent]
     claims: Claims = ()
     unchanged: Unchanged = ()
+
+
 # The append functions' statements take a batch's few elements as array arguments. Left to
 # itself, PostgreSQL plans them again for every call (custom plans: a generic plan's estimate
 # is worse, as it assumes ten elements per array), and for a command stored alone that
-# planning was about a third of its time (BENCHMARKS.md, stop 14). Planned once instead, and
+# planning was about a quarter of its time (BENCHMARKS.md, stop 14). Planned once instead, and
 # as index probes whatever the tables' size when the plan is made: a generic plan made while
 # a table is small would otherwise scan it, and keep scanning it as it grows.
 PLAN_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off",
@@ -256,8 +258,8 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         ).format(function=function, **self._function_names())
 
     def _function_names(self) -> dict[str, Composable]:
-        """What the append functions' bodies name: types, tables, the lock timeout, the
-        followers' channel."""
+        """What the append functions' definitions name: their plan settings, types, tables,
+        the lock timeout, the followers' channel."""
         return {"plan_once": SQL(" ".join(f"SET {name} = {value}"
                                           for name, value in PLAN_SETTINGS.items())),
                 "id_type": Identifier(self.datastore.originator_id_type),

@@ -75,8 +75,8 @@ def test_on_postgresql_one_call_finds_each_kind_of_conflict_by_itself(pg_sales):
 
 
 def test_on_postgresql_the_append_functions_plan_their_statements_once(pg_sales):
-    """Planned again for every call's arrays, a command stored alone spent about a third of
-    its time planning (BENCHMARKS.md, stop 14); the plan made once still finds conflicts
+    """Planned again for every call's arrays, a command stored alone spent about a quarter
+    of its time planning (BENCHMARKS.md, stop 14); the plan made once still finds conflicts
     after many calls (the test above runs the function fresh)."""
     store = pg_sales.store
     with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as conn:
