@@ -31,6 +31,7 @@ from domain.events import Event
 from infra import codec
 from infra.audit.subjects import KeyRing, key_ring
 from infra.codec import Metadata
+from infra.duplicate_keys import DuplicateKeys
 from infra.errors import ConflictError
 from infra.recorders import Group, PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.settings import Settings
@@ -133,6 +134,7 @@ class EventStore:
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
         self.keys = key_ring(Database(settings))
+        self.duplicate_keys = DuplicateKeys.open(Database(settings))  # migrates plain keys
         cast(EventMapper, self.app.mapper).keys = self.keys
         self._keys_seen = self.keys.generation
 
@@ -209,6 +211,7 @@ class EventStore:
         in-process notification, neither used here). Each group is stored whole, or, when it
         conflicts with what is stored (None), not at all, the others being stored anyway;
         returns the last position of each group."""
+        groups = self.duplicate_keys.groups(groups)
         if isinstance(self.recorder, PostgresSalesRecorder):  # per group, in one statement
             return [positions[-1] if positions else None
                     for positions in self.recorder.insert_event_groups(groups)]
@@ -229,6 +232,7 @@ class EventStore:
         """``insert_groups`` awaited on ``conn`` (PostgreSQL only): no thread, so the event
         loop that decided the commands also stores them, with no hand-off or GIL to wait for."""
         recorder = cast(PostgresSalesRecorder, self.recorder)
+        groups = self.duplicate_keys.groups(groups)
         return [positions[-1] if positions else None
                 for positions in await recorder.insert_event_groups_async(conn, groups)]
 
@@ -323,7 +327,9 @@ class EventStore:
                                                              list(records)))
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
-        return self.recorder.find_claims(keys)
+        """Who holds which of these (plain) keys; the table holds their keyed hashes."""
+        hashed = {self.duplicate_keys.hash(key): key for key in keys}
+        return {hashed[h]: record for h, record in self.recorder.find_claims(list(hashed)).items()}
 
     def notifications(self, after: int, limit: int = 1000,
                       topics: Sequence[str] = ()) -> Sequence[Notification]:

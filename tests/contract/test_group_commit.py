@@ -66,8 +66,8 @@ def test_on_postgresql_one_call_finds_each_kind_of_conflict_by_itself(pg_sales):
                     [("email:x@example.com", "y")])]
 
     with psycopg.connect(pg_sales.settings.database_url, autocommit=True) as conn:
-        rows = conn.execute(store.recorder.append_together_statement,
-                            _group_arrays(groups)).fetchall()
+        rows = conn.execute(store.recorder.append_together_statement,  # keys as stored: hashed
+                            _group_arrays(store.duplicate_keys.groups(groups))).fetchall()
 
     answers = {group: position for group, position in rows}
     assert [answers[g] is None for g in (1, 2, 3, 4)] == [False, True, True, True]
