@@ -13,9 +13,11 @@ Tables
   (accounts), ``actor`` (who logged it: the event's actor), ``owner_id`` (the record's owner
   then), ``logged_at``.
 - ``activities_channels``: per lead channel -> ``leads`` captured, of which ``duplicates``
-  flagged, ``qualified``, ``converted``, ``won_deals`` (won opportunities opened from its leads)
-  and ``won_revenue`` (their won amounts, in the deals' currency). Costs are configuration, so
-  cost per lead and per won deal are computed at query time.
+  flagged, ``qualified``, ``converted``, ``won_deals`` (won opportunities opened from its leads).
+  Costs are configuration, so cost per lead and per won deal are computed at query time.
+- ``activities_channel_revenue``: per channel and currency -> ``won_deals`` and
+  ``won_revenue`` (their won amounts): amounts of different currencies are never added
+  (version 2; version 1 kept one sum per channel).
 - ``activities_deals``: opportunity -> ``source_lead_id`` and its ``channel`` (only deals opened
   from a lead), so a win can be credited to the channel.
 """
@@ -44,19 +46,23 @@ INTERACTIONS = Table("activities_interactions", (
 CHANNELS = Table("activities_channels", (
     Column("channel"), Column("leads", "int"), Column("duplicates", "int"),
     Column("qualified", "int"), Column("converted", "int"), Column("won_deals", "int"),
-    Column("won_revenue", "numeric"),
 ), key=("channel",))
 
+REVENUE = Table("activities_channel_revenue", (
+    Column("channel"), Column("currency"), Column("won_deals", "int"),
+    Column("won_revenue", "numeric"),
+), key=("channel", "currency"))
+
 DEALS = Table("activities_deals", (
-    Column("opportunity_id"), Column("source_lead_id"), Column("channel"),
+    Column("opportunity_id"), Column("source_lead_id"), Column("channel"), Column("currency"),
 ), key=("opportunity_id",))
 
 
 class ActivitiesProjection(Projection):
     name = "activities"
-    version = 1
+    version = 2
     cost = 3
-    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, DEALS)
+    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS)
     topics = (
         "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadQualified", "LeadDisqualified",
         "LeadConverted", "LeadInteractionLogged", "LeadFollowUpScheduled", "LeadFollowUpCompleted",
@@ -111,12 +117,15 @@ class ActivitiesProjection(Projection):
         lead = rows.get(RECORDS.name, (lead_id,)) if lead_id else None
         if lead is not None:
             rows.put(DEALS.name, {"opportunity_id": e.stream_id, "source_lead_id": lead_id,
-                                  "channel": lead["channel"]})
+                                  "channel": lead["channel"],
+                                  "currency": e.data.get("currency", "EUR")})
 
     def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
         deal = rows.get(DEALS.name, (e.stream_id,))
         if deal is not None:
-            _count(rows, deal["channel"], "won_deals", revenue=money(e.data["amount"]))
+            _count(rows, deal["channel"], "won_deals")
+            _won(rows, deal["channel"], e.data.get("currency", deal["currency"]),
+                 money(e.data["amount"]))
 
     # --- interactions and follow-ups ------------------------------------------------------
     def _on_LeadInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
@@ -152,14 +161,20 @@ def _change(rows: Rows, e: EventRecord, **changes: Any) -> Row:
     return record
 
 
-def _count(rows: Rows, channel: str, column: str, revenue: Any = None) -> None:
+def _count(rows: Rows, channel: str, column: str) -> None:
     entry = rows.get(CHANNELS.name, (channel,)) or {
         "channel": channel, "leads": 0, "duplicates": 0, "qualified": 0, "converted": 0,
-        "won_deals": 0, "won_revenue": money(0)}
+        "won_deals": 0}
     entry[column] += 1
-    if revenue is not None:
-        entry["won_revenue"] += revenue
     rows.put(CHANNELS.name, entry)
+
+
+def _won(rows: Rows, channel: str, currency: Any, amount: Any) -> None:
+    entry = rows.get(REVENUE.name, (channel, currency)) or {
+        "channel": channel, "currency": currency, "won_deals": 0, "won_revenue": money(0)}
+    entry["won_deals"] += 1
+    entry["won_revenue"] += amount
+    rows.put(REVENUE.name, entry)
 
 
 def _interaction(rows: Rows, e: EventRecord) -> None:

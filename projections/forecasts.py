@@ -6,12 +6,13 @@ computed at query time by ``infra.queries.forecasts``; these tables only keep th
 Tables
 - ``forecasts_pipeline``: one row per opportunity ever opened — ``owner_id`` (current owner,
   after owner changes and hand-overs), ``account_id``, ``products`` (list of SKUs), ``amount``
-  (current), ``probability`` (percent, of the current stage), ``expected_close`` (current
-  date), ``open`` (false once closed won or lost). Weighted pipeline = amount x probability /
-  100 over the rows with ``open`` true.
+  (current) and ``currency``, ``probability`` (percent, of the current stage),
+  ``expected_close`` (current date), ``open`` (false once closed won or lost). Weighted
+  pipeline = amount x probability / 100 over the rows with ``open`` true, per currency.
 - ``forecasts_won``: one row per won opportunity — ``owner_id`` (owner when won; a closed
   deal changes hands no more), ``account_id``, ``products``, ``amount`` (as recorded by
-  OpportunityWon), ``won_at`` (when it was won, UTC): the source of the monthly revenue series.
+  OpportunityWon) and ``currency``, ``won_at`` (when it was won, UTC): the source of the
+  monthly revenue series.
 - ``forecasts_reps``: rep -> current ``team`` and ``region`` (team filters use the current team).
 - ``forecasts_accounts``: account -> ``region`` (a deal's region is its account's).
 - ``forecasts_quotas``: one row per rep and quota period (``2026-03``, ``2026-Q1``, ``FY2026``)
@@ -26,11 +27,11 @@ from projections.base import Column, EventRecord, Projection, Rows, Table, day, 
 PIPELINE = Table("forecasts_pipeline", (
     Column("opportunity_id"), Column("owner_id"), Column("account_id"), Column("products", "json"),
     Column("amount", "numeric"), Column("probability", "int"), Column("expected_close", "date"),
-    Column("open", "bool"),
+    Column("open", "bool"), Column("currency"),
 ), key=("opportunity_id",), indexes=(("owner_id",), ("expected_close",)))
 WON = Table("forecasts_won", (
     Column("opportunity_id"), Column("owner_id"), Column("account_id"), Column("amount", "numeric"),
-    Column("won_at", "timestamp"), Column("products", "json"),
+    Column("won_at", "timestamp"), Column("products", "json"), Column("currency"),
 ), key=("opportunity_id",), indexes=(("owner_id",), ("won_at",)))
 REPS = Table("forecasts_reps", (Column("rep_id"), Column("team"), Column("region")),
              key=("rep_id",))
@@ -42,7 +43,7 @@ QUOTAS = Table("forecasts_quotas", (Column("rep_id"), Column("period"), Column("
 
 class ForecastProjection(Projection):
     name = "forecasts"
-    version = 1
+    version = 2  # 2: the deals' currency
     tables = (PIPELINE, WON, REPS, ACCOUNTS, QUOTAS)
     topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
               "OpportunityCloseDateChanged", "OpportunityOwnerChanged", "OpportunityHandedOver",
@@ -75,6 +76,7 @@ class ForecastProjection(Projection):
             "account_id": d["account_id"], "products": list(d["products"]),
             "amount": money(d["amount"]), "probability": d["probability"],
             "expected_close": day(d["expected_close"]), "open": is_open(Stage(d["stage"])),
+            "currency": d.get("currency", "EUR"),  # v1 events were all in EUR
         })
 
     def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
@@ -102,6 +104,7 @@ class ForecastProjection(Projection):
             "opportunity_id": e.stream_id, "owner_id": deal["owner_id"],
             "account_id": deal["account_id"], "amount": money(e.data["amount"]),
             "won_at": e.occurred_at, "products": deal["products"],
+            "currency": e.data.get("currency", deal["currency"]),
         })
 
     @staticmethod

@@ -8,9 +8,10 @@ Tables
 - ``funnel_stage_reached``: per stage of the path prospecting -> ... -> closed_won, how many
   deals reached it or went past it (a deal that skips a stage still passed it), so
   stage-to-stage conversion reached(next) / reached(stage) is never above 1.
-- ``funnel_totals``: per stage, owner and region (the account's, '' when unknown): number of
-  deals, amount and weighted amount — kept up to date with every change, so the summary a
-  manager asks for reads a few hundred rows, not every deal.
+- ``funnel_totals``: per stage, owner, region (the account's, '' when unknown) and currency:
+  number of deals, amount and weighted amount — kept up to date with every change, so the
+  summary a manager asks for reads a few hundred rows, not every deal. Amounts of different
+  currencies are never added (version 3 added the currency to the key).
 - ``funnel_reps``: rep -> name, team, region (queries join on the owner's current team).
 - ``funnel_accounts``: account -> name, region (a deal's region is its account's).
 """
@@ -31,9 +32,9 @@ OPPORTUNITIES = Table("funnel_opportunities", (
 ), key=("opportunity_id",), indexes=(("owner_id",), ("stage",), ("account_id",)))
 
 TOTALS = Table("funnel_totals", (
-    Column("stage"), Column("owner_id"), Column("region"), Column("deals", "int"),
-    Column("amount", "numeric"), Column("weighted_amount", "numeric"),
-), key=("stage", "owner_id", "region"))
+    Column("stage"), Column("owner_id"), Column("region"), Column("currency"),
+    Column("deals", "int"), Column("amount", "numeric"), Column("weighted_amount", "numeric"),
+), key=("stage", "owner_id", "region", "currency"))
 
 STAGE_REACHED = Table("funnel_stage_reached", (Column("stage"), Column("reached", "int")),
                       key=("stage",))
@@ -50,7 +51,7 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 
 class FunnelProjection(Projection):
     name = "funnel"
-    version = 2
+    version = 3
     cost = 2
     tables = (OPPORTUNITIES, STAGE_REACHED, TOTALS, REPS, ACCOUNTS)
     topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
@@ -145,11 +146,12 @@ class FunnelProjection(Projection):
 
     @staticmethod
     def _count(rows: Rows, deal: dict, sign: int) -> None:  # type: ignore[type-arg]
-        """Adds (+1) or takes back (-1) the deal's share of its stage/owner/region total."""
-        key = (deal["stage"], deal["owner_id"], deal["region"])
+        """Adds (+1) or takes back (-1) the deal's share of its stage/owner/region/currency
+        total."""
+        key = (deal["stage"], deal["owner_id"], deal["region"], deal["currency"])
         total = rows.get(TOTALS.name, key) or {
-            "stage": key[0], "owner_id": key[1], "region": key[2], "deals": 0,
-            "amount": Decimal(0), "weighted_amount": Decimal(0)}
+            "stage": key[0], "owner_id": key[1], "region": key[2], "currency": key[3],
+            "deals": 0, "amount": Decimal(0), "weighted_amount": Decimal(0)}
         total["deals"] += sign
         total["amount"] += sign * deal["amount"]
         total["weighted_amount"] += sign * deal["weighted_amount"]

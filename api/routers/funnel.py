@@ -18,11 +18,24 @@ TeamFilter = Annotated[str | None, Query(max_length=100, description="The owner'
 RegionFilter = Annotated[str | None, Query(max_length=100, description="The account's region")]
 
 
-class StageSummary(BaseModel):
-    stage: str
+class StageMoney(BaseModel):
+    currency: str
     count: int
     amount: Decimal
-    weighted_amount: Decimal = Field(description="Sum of amount x probability / 100")
+    weighted_amount: Decimal
+
+
+class StageSummary(BaseModel):
+    stage: str
+    count: int = Field(description="Deals of every currency")
+    amount: Decimal | None = Field(description="In `currency`; null when the stage holds "
+                                               "several currencies (see `by_currency`)")
+    weighted_amount: Decimal | None = Field(description="Sum of amount x probability / 100, "
+                                                        "as `amount`")
+    currency: str | None = Field(None, description="The one currency of the stage's deals; "
+                                                   "null when none or several")
+    by_currency: list[StageMoney] = Field([], description="Figures per currency; amounts "
+                                                          "of different currencies are never added")
 
 
 class Funnel(BaseModel):

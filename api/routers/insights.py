@@ -38,6 +38,12 @@ class FollowUps(PageInfo):
     items: list[FollowUpDue] = Field(description="Soonest due first")
 
 
+class ChannelRevenue(BaseModel):
+    currency: str
+    won_deals: int
+    won_revenue: Decimal
+
+
 class ChannelFigures(BaseModel):
     channel: str
     leads: int
@@ -45,10 +51,13 @@ class ChannelFigures(BaseModel):
     qualified: int
     converted: int
     won_deals: int
-    won_revenue: Decimal
+    won_revenue: Decimal | None = Field(description="In `currency`; null when the won deals "
+                                                    "are in several currencies")
     cost: Decimal | None
     cost_per_lead: Decimal | None
     cost_per_won_deal: Decimal | None
+    currency: str | None = Field(None, description="The one currency of the won deals")
+    by_currency: list[ChannelRevenue] = Field([], description="Won revenue per currency")
 
 
 class Channels(BaseModel):
@@ -58,6 +67,8 @@ class Channels(BaseModel):
 class SalesRow(BaseModel):
     period: str = Field(description="2026-11-02, 2026-W45, 2026-11 or 2026")
     key: str | None = Field(description="The region, SKU or rep; null without `by`")
+    currency: str | None = Field(None, description="The orders' currency: a row per period, "
+                                                   "key and currency, never a sum over currencies")
     orders: int
     revenue: Decimal
 
@@ -65,7 +76,13 @@ class SalesRow(BaseModel):
 class SalesReport(PageInfo):
     period: str
     by: str | None
-    items: list[SalesRow] = Field(description="By period, then key")
+    items: list[SalesRow] = Field(description="By period, then key, then currency")
+
+
+class ChurnRevenue(BaseModel):
+    currency: str
+    orders: int
+    revenue: Decimal
 
 
 class ChurnedAccount(BaseModel):
@@ -76,7 +93,10 @@ class ChurnedAccount(BaseModel):
     first_order_on: date
     last_order_on: date
     orders: int
-    revenue: Decimal
+    revenue: Decimal | None = Field(description="In `currency`; null when the account's orders "
+                                                "are in several currencies")
+    currency: str | None = Field(None, description="The one currency of the orders")
+    by_currency: list[ChurnRevenue] = Field([], description="Orders and revenue per currency")
 
 
 class Churn(PageInfo):

@@ -1,10 +1,12 @@
-"""Activities queries: follow-ups due and overdue, interactions per rep, channel effectiveness."""
+"""Activities queries: follow-ups due and overdue, interactions per rep, channel effectiveness
+(won revenue per currency, never added over currencies: ``money.split_by_currency``)."""
 
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from infra.queries.money import split_by_currency
 from infra.sqldb import Database, rows_as_dicts
 
 CENT = Decimal("0.01")
@@ -61,9 +63,14 @@ class ActivityQueries:
     def channel_effectiveness(self, costs: Mapping[str, Decimal]) -> list[dict[str, Any]]:
         """Per channel (with leads or a cost): leads to wins, and cost per lead and per won deal."""
         found = {r["channel"]: r for r in self._select(
-            "SELECT channel, leads, duplicates, qualified, converted, won_deals, won_revenue "
+            "SELECT channel, leads, duplicates, qualified, converted, won_deals "
             "FROM activities_channels")}
-        return [_effectiveness(channel, found.get(channel), costs.get(channel))
+        revenue: dict[str, list[dict[str, Any]]] = {}
+        for r in self._select("SELECT channel, currency, won_deals, won_revenue "
+                              "FROM activities_channel_revenue"):
+            revenue.setdefault(r["channel"], []).append(r)
+        return [{**_effectiveness(channel, found.get(channel), costs.get(channel)),
+                 **split_by_currency(revenue.get(channel, []), ("won_revenue",), ("won_deals",))}
                 for channel in sorted(set(found) | set(costs))]
 
 
@@ -71,9 +78,7 @@ def _effectiveness(channel: str, row: dict[str, Any] | None,
                    cost: Decimal | None) -> dict[str, Any]:
     counts = {c: int(row[c]) if row else 0
               for c in ("leads", "duplicates", "qualified", "converted", "won_deals")}
-    revenue = Decimal(str(row["won_revenue"])) if row else Decimal(0)
-    return {"channel": channel, **counts, "won_revenue": revenue.quantize(CENT),
-            "cost": cost.quantize(CENT) if cost is not None else None,
+    return {"channel": channel, **counts, "cost": cost.quantize(CENT) if cost is not None else None,
             "cost_per_lead": _per(cost, counts["leads"]),
             "cost_per_won_deal": _per(cost, counts["won_deals"])}
 

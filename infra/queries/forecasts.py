@@ -7,7 +7,8 @@ its backtest run as DuckDB SQL over those frames.
 Periods are labelled as quotas are: month ``2026-03``, quarter ``2026-Q1``, year ``FY2026``
 (the fiscal year is the calendar year). Filters: ``rep_id`` (the deal's owner), ``team``
 (the owner's current team), ``region`` (the account's region), ``product`` (a SKU among the
-deal's products). Amounts of different currencies are summed as they are.
+deal's products). Amounts of different currencies are never added: the forecast is made
+for each currency of the deals alone (``forecast_currencies`` puts the answers together).
 
 Pipeline-weighted: over open deals, sum(amount x probability / 100) by the period of the
 expected close date (an open deal whose date has passed stays in that past period).
@@ -31,7 +32,7 @@ Historical, method ``linear_trend``:
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -40,6 +41,7 @@ import duckdb
 import polars as pl
 
 from domain.errors import ValidationError
+from infra.queries.forecast_currencies import together
 from infra.sqldb import Database
 from projections.base import Table
 from projections.forecasts import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
@@ -138,11 +140,12 @@ class Filters:
     team: str | None = None
     region: str | None = None
     product: str | None = None
+    currency: str | None = None
 
     def predicate(self) -> pl.Expr:
         found = pl.lit(True)
         for column, value in (("owner_id", self.rep_id), ("team", self.team),
-                              ("region", self.region)):
+                              ("region", self.region), ("currency", self.currency)):
             if value is not None:
                 found &= pl.col(column) == value
         if self.product is not None:
@@ -173,8 +176,14 @@ class History:
 class ForecastQueries:
     def __init__(self, db: Database, conn: Any) -> None:
         self.db, self.conn = db, conn
+        self._frames: dict[str, pl.DataFrame] = {}  # one read per table and answer
 
     def _frame(self, table: Table) -> pl.DataFrame:
+        if table.name not in self._frames:
+            self._frames[table.name] = self._fetch(table)
+        return self._frames[table.name]
+
+    def _fetch(self, table: Table) -> pl.DataFrame:
         cursor = self.conn.execute(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
         kinds = [c.type for c in table.columns]
         rows = [[self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True)]
@@ -191,8 +200,9 @@ class ForecastQueries:
                 .filter(f.predicate()))
 
     def _pipeline_months(self, f: Filters) -> pl.DataFrame:
+        """Per month of expected close and currency: open deals, amount, weighted x 100."""
         return (self._deals(PIPELINE, f).filter(pl.col("open"))
-                .group_by(pl.col("expected_close").dt.truncate("1mo").alias("month"))
+                .group_by(pl.col("expected_close").dt.truncate("1mo").alias("month"), "currency")
                 .agg(pl.len().alias("count"), pl.col("amount").sum(),
                      (pl.col("amount") * pl.col("probability")).sum().alias("weighted_x100")))
 
@@ -204,14 +214,22 @@ class ForecastQueries:
     def pipeline(self, period: str = "month", *, rep_id: str | None = None,
                  team: str | None = None, region: str | None = None,
                  product: str | None = None) -> list[dict[str, Any]]:
-        """Per period of expected close: open deals, their amount and weighted amount."""
+        """Per period of expected close and currency: open deals, their amount and weighted
+        amount."""
         label = period_label(pl.col("month"), period)
         grouped = (self._pipeline_months(Filters(rep_id, team, region, product))
-                   .group_by(label.alias("period"))
+                   .group_by(label.alias("period"), "currency")
                    .agg(pl.col("count").sum(), pl.col("amount").sum(), pl.col("weighted_x100").sum())
-                   .sort("period"))
-        return [{"period": r["period"], "count": r["count"], "amount": _money(r["amount"]),
-                 "pipeline_weighted": _money(r["weighted_x100"] / 100)} for r in grouped.to_dicts()]
+                   .sort("period", "currency"))
+        return [{"period": r["period"], "currency": r["currency"], "count": r["count"],
+                 "amount": _money(r["amount"]), "pipeline_weighted": _money(r["weighted_x100"] / 100)}
+                for r in grouped.to_dicts()]
+
+    def currencies(self, f: Filters) -> list[str]:
+        """The currencies of the open and won deals the filters keep, by code."""
+        found = {*self._deals(PIPELINE, f).filter(pl.col("open"))["currency"],
+                 *self._deals(WON, f)["currency"]}
+        return sorted(c for c in found if c is not None)
 
     def _history(self, as_of: date, f: Filters) -> History:
         plan = Plan(as_of)
@@ -226,9 +244,13 @@ class ForecastQueries:
 
     def historical(self, as_of: date | None = None, *, rep_id: str | None = None,
                    team: str | None = None, region: str | None = None,
-                   product: str | None = None) -> dict[str, Any]:
-        """Won revenue per complete month, its projection, and the backtest of the method."""
-        h = self._history(as_of or _today(), Filters(rep_id, team, region, product))
+                   product: str | None = None, currency: str | None = None) -> dict[str, Any]:
+        """Won revenue per complete month, its projection, and the backtest of the method,
+        in one currency: ``currency``, else the deals' only one (422 when there are several)."""
+        f = Filters(rep_id, team, region, product, currency)
+        if currency is None and len(self.currencies(f)) > 1:
+            raise ValidationError("currency", "the deals are in several currencies: name one")
+        h = self._history(as_of or _today(), f)
         return {
             "as_of": h.plan.as_of, "method": METHOD,
             "months": [{"month": m.strftime("%Y-%m"), "won": _money(v)} for m, v in h.actual.items()],
@@ -239,7 +261,8 @@ class ForecastQueries:
 
     def _monthly(self, h: History, f: Filters) -> pl.DataFrame:
         """Every month from the first fact to the last: weighted pipeline, won, historical."""
-        pipeline = self._pipeline_months(f).select("month", "weighted_x100")
+        pipeline = (self._pipeline_months(f).group_by("month")
+                    .agg(pl.col("weighted_x100").sum()))
         won = self._won_months(f)
         known = [*h.plan.projected_months, *h.actual, *pipeline["month"], *won["month"]]
         months = month_range(min(known), max(known))
@@ -266,34 +289,35 @@ class ForecastQueries:
     def forecast(self, period: str = "month", *, rep_id: str | None = None,
                  team: str | None = None, region: str | None = None, product: str | None = None,
                  as_of: date | None = None) -> dict[str, Any]:
-        """Per period: weighted pipeline, historical (won, then projected), won so far, quota."""
+        """Per period: weighted pipeline, historical (won, then projected), won so far, quota;
+        made for each currency of the deals alone, then put together (``by_currency``)."""
         f = Filters(rep_id, team, region, product)
-        h = self._history(as_of or _today(), f)
+        day = as_of or _today()
+        parts = {c: self._forecast_in(period, replace(f, currency=c), day)
+                 for c in self.currencies(f)}
+        empty = self._forecast_in(period, f, day) if not parts else None
+        return {**together(period, day, parts, empty, self._quotas(f)), "method": METHOD}
+
+    def _forecast_in(self, period: str, f: Filters, as_of: date) -> dict[str, Any]:
+        """The forecast of the deals ``f`` keeps (of one currency, or none at all)."""
+        h = self._history(as_of, f)
         unknown = pl.lit(None, POLARS_TYPES["numeric"])
         grouped = (self._monthly(h, f)
                    .group_by(period_label(pl.col("month"), period).alias("period"), maintain_order=True)
                    .agg(pl.col("weighted_x100").sum(), pl.col("won").sum(),
                         pl.when(pl.col("historical").is_null().any()).then(unknown)
                         .otherwise(pl.col("historical").sum()).alias("historical")))
-        quotas = self._quotas(f)
         periods = [{"period": r["period"], "pipeline_weighted": _money(r["weighted_x100"] / 100),
-                    "historical": _money(r["historical"]), "won": _money(r["won"]),
-                    "quota": None if quotas is None else _money(quotas.get(r["period"]))}
+                    "historical": _money(r["historical"]), "won": _money(r["won"])}
                    for r in grouped.to_dicts()]
-        return {"period": period, "as_of": h.plan.as_of, "periods": periods, "method": METHOD,
-                "backtest": h.backtest, "next_quarter": _next_quarter(h),
-                "fiscal_year": h.fiscal_year(), "quota": _total_quota(periods)}
+        return {"periods": periods, "backtest": h.backtest, "next_quarter": _next_quarter(h),
+                "fiscal_year": h.fiscal_year()}
 
 
 def _next_quarter(h: History) -> dict[str, Any]:
     first = h.plan.next_quarter[0]
     return {"period": f"{first.year}-Q{(first.month - 1) // 3 + 1}",
             "projected": _money(h.projected_sum(h.plan.next_quarter))}
-
-
-def _total_quota(periods: list[dict[str, Any]]) -> Decimal | None:
-    quotas = [p["quota"] for p in periods if p["quota"] is not None]
-    return sum(quotas, Decimal(0)) if quotas else None
 
 
 def _today() -> date:

@@ -3,17 +3,18 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from domain.stages import OPEN_STAGES, Stage
+from infra.queries.money import split_by_currency
 from infra.sqldb import Database, rows_as_dicts
 
 STUCK_AFTER_DAYS: Mapping[str, int] = MappingProxyType({
     Stage.PROSPECTING: 14, Stage.QUALIFICATION: 21, Stage.PROPOSAL: 30, Stage.NEGOTIATION: 30,
 })
 STAGE_ORDER = [s.value for s in Stage]
+MONEY = ("amount", "weighted_amount")
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,19 @@ class FunnelQueries:
         return rows_as_dicts(cursor, cursor.fetchall())
 
     def summary(self, f: Filters = Filters()) -> list[dict[str, Any]]:
-        """Every stage, in funnel order, with count, amount and weighted amount (from the
-        running totals per stage, owner and region, not from every deal)."""
+        """Every stage, in funnel order, with count, amount and weighted amount per currency
+        (``money.split_by_currency``), from the running totals per stage, owner, region and
+        currency, not from every deal."""
         where, params = self._where(f)
-        statement = ("SELECT o.stage AS stage, SUM(o.deals) AS count, SUM(o.amount) AS amount, "
-                     "SUM(o.weighted_amount) AS weighted_amount FROM funnel_totals o "
-                     "LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id" + where.replace(
-                         "a.region", "o.region") + " GROUP BY o.stage")
+        statement = ("SELECT o.stage AS stage, o.currency AS currency, SUM(o.deals) AS count, "
+                     "SUM(o.amount) AS amount, SUM(o.weighted_amount) AS weighted_amount "
+                     "FROM funnel_totals o LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id"
+                     + where.replace("a.region", "o.region") + " GROUP BY o.stage, o.currency")
         cursor = self.conn.execute(self.db.sql(statement), params)
-        found = {r["stage"]: r for r in rows_as_dicts(cursor, cursor.fetchall())}
-        return [{"stage": s, "count": int(found.get(s, {}).get("count") or 0),
-                 "amount": _money(found.get(s, {}).get("amount")),
-                 "weighted_amount": _money(found.get(s, {}).get("weighted_amount"))}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in rows_as_dicts(cursor, cursor.fetchall()):
+            found.setdefault(row["stage"], []).append(row)
+        return [{"stage": s, **split_by_currency(found.get(s, []), MONEY, ("count",))}
                 for s in STAGE_ORDER]
 
     def stuck(self, now: datetime, f: Filters = Filters(),
@@ -91,7 +93,3 @@ class FunnelQueries:
                 "win_rate": round(won / (won + lost), 4) if won + lost else None,
                 "average_cycle_days": (round(float(row["cycle"]), 1)
                                        if row["cycle"] is not None else None)}
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))

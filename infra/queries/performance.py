@@ -5,7 +5,10 @@ fiscal year is the calendar year). Won revenue, new customers, activities and le
 when they happened within the period; the quota is the one set for exactly that period.
 Commission uses the rep's current plan: ``rate`` on revenue up to quota and
 ``accelerated_rate`` (else ``rate``) on revenue above it; without a quota, ``rate`` on all
-won revenue; without a plan, None. Amounts of every currency are added as they are.
+won revenue; without a plan, None. Won revenue is never added over currencies
+(``money.split_by_currency``): a rep whose wins of the period are in several currencies has
+``by_currency`` and a null ``won_revenue``, ``attainment`` and ``commission`` (a quota has no
+currency of its own: it is read in the currency of the wins).
 """
 
 from collections import defaultdict
@@ -13,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.values import require_period
+from infra.queries.money import split_by_currency
 from infra.sqldb import Database, rows_as_dicts
 
 CENT = Decimal("0.01")
@@ -67,13 +71,14 @@ class PerformanceQueries:
             statement, params = statement + " WHERE team = ?", [team]
         return self._select(statement + " ORDER BY name, rep_id", params)
 
-    def _won(self, months: list[str]) -> dict[str, tuple[Decimal, int]]:
+    def _won(self, months: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per rep: won revenue and wins per currency."""
         marks = ", ".join("?" * len(months))
-        won: dict[str, tuple[Decimal, int]] = defaultdict(lambda: (Decimal(0), 0))
-        for row in self._select("SELECT rep_id, amount FROM performance_wins "
-                                f"WHERE won_month IN ({marks})", months):
-            total, count = won[row["rep_id"]]
-            won[row["rep_id"]] = (total + (self._money(row["amount"]) or 0), count + 1)
+        won: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._select("SELECT rep_id, currency, SUM(amount) AS won_revenue, "
+                                "COUNT(*) AS wins FROM performance_wins "
+                                f"WHERE won_month IN ({marks}) GROUP BY rep_id, currency", months):
+            won[row["rep_id"]].append({**row, "won_revenue": self._money(row["won_revenue"])})
         return won
 
     def _counts(self, months: list[str]) -> dict[str, dict[str, int]]:
@@ -93,22 +98,23 @@ class PerformanceQueries:
         """One entry per rep (of ``team`` if given), by name."""
         months = months_of(period)
         won, counts, quotas = self._won(months), self._counts(months), self._quotas(period)
-        return [self._entry(rep, period, won.get(rep["rep_id"], (Decimal(0), 0)),
+        return [self._entry(rep, period, won.get(rep["rep_id"], []),
                             counts.get(rep["rep_id"], dict.fromkeys(COUNTERS, 0)),
                             quotas.get(rep["rep_id"]))
                 for rep in self._reps(team)]
 
-    def _entry(self, rep: dict[str, Any], period: str, won: tuple[Decimal, int],
+    def _entry(self, rep: dict[str, Any], period: str, won: list[dict[str, Any]],
                counts: dict[str, int], quota: Decimal | None) -> dict[str, Any]:
-        revenue = won[0].quantize(CENT)
+        wins = split_by_currency(won, ("won_revenue",), ("wins",))
+        revenue = wins["won_revenue"]
         return {
             "rep_id": rep["rep_id"], "name": rep["name"], "team": rep["team"],
-            "region": rep["region"], "active": bool(rep["active"]), "period": period,
-            "won_revenue": revenue, "wins": won[1],
+            "region": rep["region"], "active": bool(rep["active"]), "period": period, **wins,
             "quota": quota.quantize(CENT) if quota is not None else None,
-            "attainment": ratio(revenue, quota),
-            "commission": commission(revenue, quota, self._money(rep["commission_rate"]),
-                                     self._money(rep["accelerated_rate"])),
+            "attainment": None if revenue is None else ratio(revenue, quota),
+            "commission": None if revenue is None else commission(
+                revenue, quota, self._money(rep["commission_rate"]),
+                self._money(rep["accelerated_rate"])),
             **counts,
             "conversion_rate": ratio(counts["leads_converted"], counts["leads_assigned"]),
         }

@@ -25,7 +25,14 @@ QUERIES = ["/v1/funnel", "/v1/funnel/conversion", "/v1/opportunities/stuck", "/v
 
 def _stages(*parts: dict[str, dict[str, object]]) -> list[dict[str, object]]:
     merged = {k: v for part in parts for k, v in part.items()}
-    return [{"stage": s, **merged.get(s, ZERO)} for s in STAGES]
+    return [{"stage": s, **merged.get(s, ZERO), **_in_euros(merged.get(s, ZERO))} for s in STAGES]
+
+
+def _in_euros(figures: dict[str, object]) -> dict[str, object]:
+    """The world's deals are all in EUR: one currency, named, and its figures."""
+    if not figures["count"]:
+        return {"currency": None, "by_currency": []}
+    return {"currency": "EUR", "by_currency": [{"currency": "EUR", **figures}]}
 
 
 def test_funnel_for_the_read_everything_roles_and_with_filters(qapi: Api):

@@ -163,9 +163,12 @@ def _channel_world(sales):
 def _channel(channel, leads, duplicates, qualified, converted, won, revenue, cost, per_lead,
              per_win):
     d = lambda v: None if v is None else Decimal(v)  # noqa: E731
+    by_currency = [{"currency": "EUR", "won_deals": won, "won_revenue": Decimal(revenue)}] \
+        if won else []
     return {"channel": channel, "leads": leads, "duplicates": duplicates, "qualified": qualified,
             "converted": converted, "won_deals": won, "won_revenue": Decimal(revenue),
-            "cost": d(cost), "cost_per_lead": d(per_lead), "cost_per_won_deal": d(per_win)}
+            "cost": d(cost), "cost_per_lead": d(per_lead), "cost_per_won_deal": d(per_win),
+            "currency": "EUR" if won else None, "by_currency": by_currency}
 
 
 def test_channel_effectiveness_against_its_cost(sales, models):

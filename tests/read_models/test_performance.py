@@ -89,7 +89,11 @@ def test_november_per_rep_revenue_quota_commission_and_counts(sales, models):
     mia, ann, bob = _world(sales)
     q = _queries(models)
 
-    assert q.performance("2026-11") == [
+    found = q.performance("2026-11")
+    assert [(r["currency"], r.pop("by_currency")) for r in found] == [
+        ("EUR", [{"currency": "EUR", "won_revenue": D("80000.00"), "wins": 3}]),
+        ("EUR", [{"currency": "EUR", "won_revenue": D("15000.00"), "wins": 1}]), (None, [])]
+    assert [{k: v for k, v in r.items() if k != "currency"} for r in found] == [
         {"rep_id": ann, "name": "Ann", "team": "north", "region": "north", "active": True,
          "period": "2026-11", "won_revenue": D("80000.00"), "wins": 3,
          "quota": D("50000.00"), "attainment": D("1.6000"),
