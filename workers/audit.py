@@ -4,7 +4,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.errors import DomainError
-from infra.audit import checkpoints, erasure, export
+from infra.audit import checkpoints, erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
@@ -151,30 +151,46 @@ def export_history(
     target: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
                                                 "audit-ACCOUNT.FORMAT).")] = None,
 ) -> None:
-    """The account's full history with its chain hashes, verifiable offline."""
+    """The account's full history with its chain hashes and a manifest, verifiable offline."""
     path = target or Path(f"audit-{account_id}.{fmt.value}")
     with connected() as (db, conn):
         Sealer(db).seal(conn)
         try:
-            rows = export.export_rows(db, conn, account_id)
+            manifest, rows = export.build(db, conn, account_id, datetime.now(UTC).isoformat())
         except DomainError as error:
             fail(f"{error.code}: {error.detail}")
-    if not rows:
-        fail(f"no events of account {account_id}")
-    export.write(rows, fmt.value, path)
-    out.print(f"Exported {len(rows)} events to {path} (SHA-256 of the file: "
-              f"{export.digest_of(path)}).")
+        if not rows:
+            fail(f"no events of account {account_id}")
+    try:
+        export.write(manifest, rows, fmt.value, path)
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    out.print(f"Exported {len(rows)} events to {path}; manifest digest "
+              f"{manifest['manifest_digest']} (quote it beside the file); chain head "
+              f"{manifest['head_position']} {manifest['head_hash']}.")
 
 
 @audit_app.command("verify-export")
-def verify_export(path: Annotated[Path, typer.Argument(help="A jsonl or parquet export.")]) -> None:
-    """Check an export offline: every row's hash from its stored bytes, links and data."""
-    if not path.exists():
-        fail(f"no such file: {path}")
-    proven, problems = export.verify_rows(export.read(path))
+def verify_export(
+    path: Annotated[Path, typer.Argument(help="A jsonl or parquet export.")],
+    digest: Annotated[str | None, typer.Option(
+        "--digest", help="The manifest digest quoted at export time: refuse any other.")] = None,
+) -> None:
+    """Check an export offline: manifest, every row's hash, links, columns and completeness."""
+    try:
+        manifest, rows = export.read(path)
+    except export.ExportFileError as error:
+        fail(f"export unreadable: {error}")
+        raise
+    problems = export_check.verify(manifest, rows)
+    if digest is not None and manifest.get("manifest_digest") != digest.strip().lower():
+        problems.insert(0, "manifest: its digest is not the one quoted (--digest)")
     if problems:
         fail(f"export does not verify: {problems[0]} ({len(problems)} problems)")
-    out.print(f"Export verifies: {proven} events proven against their chain hashes.")
+    out.print(f"Export verifies: {len(rows)} events of account {manifest['account_id']} "
+              f"(positions {manifest['first_position']}-{manifest['last_position']}) proven "
+              f"against their chain hashes; chain head {manifest['head_position']} "
+              f"{manifest['head_hash']}; manifest digest {manifest['manifest_digest']}.")
 
 
 @audit_app.command("forget")
