@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -21,25 +20,20 @@ from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
 from infra.settings import Settings
 from infra.sqldb import Database
+from workers.store import fail, settings_or_fail
 
 audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
                         no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 
 
-def fail(reason: str) -> None:
-    print(f"sfa: {reason}", file=sys.stderr)
-    raise typer.Exit(code=1)
-
-
 @contextmanager
 def connected() -> Iterator[tuple[Database, Any]]:
+    """The configured (existing) store; any failure to open it is one line."""
+    settings = settings_or_fail()
     try:
-        db = Database(Settings())
+        db = Database(settings)
         conn = db.connect()
-    except SettingsError as error:
-        fail(f"invalid configuration: {error.errors()[0]['msg']}")
-        raise
     except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
         fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
         raise
@@ -66,16 +60,24 @@ def verify(
                                              help="Seal new events before checking.")] = False,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first position altered, removed or inserted."""
+    wanted = _published(published) if published else None
     with connected() as (db, conn):
         if seal_first:
             Sealer(db).seal(conn)
-        wanted = checkpoints.load(published) if published else None
         verdict = Verifier(db).verify(conn, start, wanted)
     if verdict.broken is not None:
         fail(f"chain broken at position {verdict.broken.position} ({verdict.broken.kind}): "
              f"{verdict.broken.detail}")
     unsealed = f"; {verdict.unsealed} newer events not yet sealed" if verdict.unsealed else ""
     out.print(f"Intact: {verdict.checked} events checked up to position {verdict.head}{unsealed}.")
+
+
+def _published(path: Path) -> dict[int, bytes]:
+    try:
+        return checkpoints.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        fail(f"cannot read the checkpoints in {path}: {type(error).__name__}: {error}")
+        raise
 
 
 @audit_app.command("checkpoint")
@@ -90,7 +92,10 @@ def checkpoint(
             Sealer(db).seal(conn)
         record = checkpoints.latest(db, conn)
     if target is not None:
-        checkpoints.publish(record, target)
+        try:
+            checkpoints.publish(record, target)
+        except OSError as error:
+            fail(f"cannot write {target}: {error.strerror or error}")
     print(json.dumps(record, sort_keys=True))
 
 
