@@ -3,7 +3,9 @@
 import json
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,6 +112,9 @@ def serve(
     if with_demo:
         _prepare_demo(settings, host, port)
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
+    # every worker's metrics in files of their own, summed at each scrape (api.metrics)
+    metrics_dir = tempfile.mkdtemp(prefix="sfa-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     follower = None
     if workers > 1:
         follower = multiprocessing.get_context("spawn").Process(
@@ -122,6 +127,7 @@ def serve(
     finally:
         if follower is not None:
             follower.terminate()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 T = TypeVar("T")
 
