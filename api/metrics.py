@@ -1,11 +1,21 @@
-"""``/metrics`` (Prometheus text): requests and latencies, commands by type, projector state."""
+"""``/metrics`` (Prometheus text): requests and latencies, commands by type, projector state.
 
+With several API worker processes (``sfa serve --workers N``) each keeps its own counters, and
+a scrape reaches one of them: ``sfa serve`` therefore gives every run a fresh
+``PROMETHEUS_MULTIPROC_DIR``, where prometheus_client's multiprocess mode keeps each worker's
+values in a file of its own, and a scrape answers the sum over all workers
+(``MultiProcessCollector``), so counters only grow and count every worker's requests. The
+projector and relay gauges are read from the database at scrape time, the same in every worker.
+"""
+
+import os
 import time
 from collections.abc import Iterator
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,12 +94,16 @@ def _documentation(scope: Scope) -> str | None:
 
 def install(app: FastAPI) -> None:
     registry = CollectorRegistry()
+    shared = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    own = None if shared else registry  # shared: the values live in files, summed at scrape
     requests = Counter("sfa_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                       registry=registry)
+                       registry=own)
     latency = Histogram("sfa_http_request_seconds", "HTTP request latency", ["method", "route"],
-                        registry=registry)
+                        registry=own)
     commands = Counter("sfa_commands_total", "Commands accepted, by route", ["route"],
-                       registry=registry)
+                       registry=own)
+    if shared:
+        MultiProcessCollector(registry)
     registry.register(ProjectorCollector(app))
     registry.register(RelayCollector(app))
 

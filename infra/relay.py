@@ -12,6 +12,11 @@ relay reports ``waiting_for_broker``, drops its producer, waits (capped exponent
 backoff) and re-sends from its stored position. An event too large for the broker stops
 the relay with ``EventTooLargeError`` naming it, its position not passed.
 
+Liveness: while ``run`` goes on, a ``Heartbeat`` thread writes ``heartbeat_at`` (see
+``infra.relay_positions``); ``close`` records ``stopped`` (``failed`` stays). With
+``give_up_after`` (``sfa relay --once``: 30 s by default) a broker that acknowledges nothing
+for that long ends the run with ``BrokerUnavailableError`` instead of a retry for ever.
+
 Why order per key survives a re-send: with one request in flight, what the broker holds of
 a partition is always a prefix of what was sent to it, and a re-send starts at or before
 the end of that prefix and goes on in order. Keeping the first occurrence of each
@@ -32,7 +37,7 @@ from infra.envelope import UnpublishableEventError, message
 from infra.event_reader import EventReader
 from infra.kafka_publisher import BrokerUnavailableError, KafkaPublisher, ProducerConfig
 from infra.read_models import Waiter
-from infra.relay_positions import RelayPositions, RelayState
+from infra.relay_positions import Heartbeat, RelayPositions, RelayState
 from infra.sqldb import Database
 from projections.base import EventRecord
 
@@ -52,6 +57,7 @@ class RelayConfig:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     idle_wait: float = 1.0  # longest sleep at the head of the log
+    give_up_after: float | None = None  # seconds of broker failure before run() raises
 
 
 def backoff(attempt: int, config: RelayConfig) -> float:
@@ -75,11 +81,19 @@ class Relay:
         self.positions.ensure_row(self.conn, self.topic)
         self.position = self.positions.get(self.conn, self.topic).position
         self._stop = threading.Event()
-        self._status = "idle"
+        self._status, self._ran = "idle", False
+        self._last_error: str | None = None
+        self._failing_since: float | None = None
+        self.heartbeat = Heartbeat(db, self.topic)
 
     def close(self) -> None:
+        """Records ``stopped`` (keeping the last error; ``failed`` stays as it is)."""
         self.publisher.discard()
-        self.conn.close()
+        try:
+            if self._ran and self._status != "failed":
+                self.report("stopped", self._last_error)
+        finally:
+            self.conn.close()
 
     def start_at(self, position: int) -> None:
         """Replay: the next run publishes every event after ``position``."""
@@ -160,26 +174,39 @@ class Relay:
         self.position, self._status = position, "publishing"
 
     def _stalled(self, seconds: float) -> bool:
-        self.report("waiting_for_broker", f"no acknowledgement from the broker for {seconds:.0f} s")
-        return not self._stop.is_set()
+        self.heartbeat.tick()
+        reason = f"no acknowledgement from the broker for {seconds:.0f} s"
+        self.report("waiting_for_broker", reason)
+        self._failing_since = self._failing_since or time.monotonic() - seconds
+        return not self._stop.is_set() and not self._given_up()
+
+    def _given_up(self) -> bool:
+        limit = self.config.give_up_after
+        return limit is not None and self._failing_since is not None and \
+            time.monotonic() - self._failing_since >= limit
 
     def report(self, status: str, error: str | None = None) -> None:
         self.positions.report(self.conn, self.topic, status, error)
-        self._status = status
+        self._status, self._last_error = status, error
 
     def run(self, stop: threading.Event, once: bool = False,
             progress: Progress | None = None) -> int:
         """Publishes until ``stop`` is set (``once``: until the head, then returns).
         Broker trouble is retried with backoff for ever; returns the final position."""
-        self._stop, failures = stop, 0
+        self._stop, failures, self._ran = stop, 0, True
         waiter = Waiter(self.db)
+        self.heartbeat.start()
         try:
             while not stop.is_set():
+                self.heartbeat.tick()
                 try:
                     published = self.publish_page()
-                    failures = 0
+                    failures, self._failing_since = 0, None
                 except BrokerUnavailableError as error:
                     failures += 1
+                    self._failing_since = self._failing_since or time.monotonic()
+                    if self._given_up():
+                        self._give_up(str(error))
                     self._retry_later(failures, str(error))
                     continue
                 except UnpublishableEventError as error:
@@ -194,12 +221,23 @@ class Relay:
                         break
                     waiter.wait(self.config.idle_wait)
         finally:
+            self.heartbeat.stop()
             waiter.close()
         return self.position
+
+    def _give_up(self, reason: str) -> None:
+        waited = time.monotonic() - (self._failing_since or time.monotonic())
+        message = (f"no acknowledgement from the broker at {self.config.producer.bootstrap} "
+                   f"for {waited:.0f} s ({reason}); position {self.position}")
+        self.report("waiting_for_broker", message)
+        raise BrokerUnavailableError(message)
 
     def _retry_later(self, attempt: int, reason: str) -> None:
         delay = backoff(attempt, self.config)
         log.warning("relay to %s: %s; retry %d in %.1f s", self.topic, reason, attempt, delay)
         self.report("waiting_for_broker", f"{reason} (retry {attempt} in {delay:.1f} s)")
         self.publisher.discard()
+        if self.config.give_up_after is not None and self._failing_since is not None:
+            delay = min(delay, max(self._failing_since + self.config.give_up_after
+                                   - time.monotonic(), 0.0))
         self._stop.wait(delay)

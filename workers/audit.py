@@ -4,42 +4,36 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
 
 from domain.errors import DomainError
-from infra.audit import checkpoints, erasure, export
+from infra.audit import checkpoints, erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
 from infra.settings import Settings
 from infra.sqldb import Database
+from workers.store import fail, settings_or_fail
 
 audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
                         no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 
 
-def fail(reason: str) -> None:
-    print(f"sfa: {reason}", file=sys.stderr)
-    raise typer.Exit(code=1)
-
-
 @contextmanager
 def connected() -> Iterator[tuple[Database, Any]]:
+    """The configured (existing) store; any failure to open it is one line."""
+    settings = settings_or_fail()
     try:
-        db = Database(Settings())
+        db = Database(settings)
         conn = db.connect()
-    except SettingsError as error:
-        fail(f"invalid configuration: {error.errors()[0]['msg']}")
-        raise
     except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
         fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
         raise
@@ -66,16 +60,24 @@ def verify(
                                              help="Seal new events before checking.")] = False,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first position altered, removed or inserted."""
+    wanted = _published(published) if published else None
     with connected() as (db, conn):
         if seal_first:
             Sealer(db).seal(conn)
-        wanted = checkpoints.load(published) if published else None
         verdict = Verifier(db).verify(conn, start, wanted)
     if verdict.broken is not None:
         fail(f"chain broken at position {verdict.broken.position} ({verdict.broken.kind}): "
              f"{verdict.broken.detail}")
     unsealed = f"; {verdict.unsealed} newer events not yet sealed" if verdict.unsealed else ""
     out.print(f"Intact: {verdict.checked} events checked up to position {verdict.head}{unsealed}.")
+
+
+def _published(path: Path) -> dict[int, bytes]:
+    try:
+        return checkpoints.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        fail(f"cannot read the checkpoints in {path}: {type(error).__name__}: {error}")
+        raise
 
 
 @audit_app.command("checkpoint")
@@ -90,7 +92,10 @@ def checkpoint(
             Sealer(db).seal(conn)
         record = checkpoints.latest(db, conn)
     if target is not None:
-        checkpoints.publish(record, target)
+        try:
+            checkpoints.publish(record, target)
+        except OSError as error:
+            fail(f"cannot write {target}: {error.strerror or error}")
     print(json.dumps(record, sort_keys=True))
 
 
@@ -151,30 +156,46 @@ def export_history(
     target: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
                                                 "audit-ACCOUNT.FORMAT).")] = None,
 ) -> None:
-    """The account's full history with its chain hashes, verifiable offline."""
+    """The account's full history with its chain hashes and a manifest, verifiable offline."""
     path = target or Path(f"audit-{account_id}.{fmt.value}")
     with connected() as (db, conn):
         Sealer(db).seal(conn)
         try:
-            rows = export.export_rows(db, conn, account_id)
+            manifest, rows = export.build(db, conn, account_id, datetime.now(UTC).isoformat())
         except DomainError as error:
             fail(f"{error.code}: {error.detail}")
-    if not rows:
-        fail(f"no events of account {account_id}")
-    export.write(rows, fmt.value, path)
-    out.print(f"Exported {len(rows)} events to {path} (SHA-256 of the file: "
-              f"{export.digest_of(path)}).")
+        if not rows:
+            fail(f"no events of account {account_id}")
+    try:
+        export.write(manifest, rows, fmt.value, path)
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    out.print(f"Exported {len(rows)} events to {path}; manifest digest "
+              f"{manifest['manifest_digest']} (quote it beside the file); chain head "
+              f"{manifest['head_position']} {manifest['head_hash']}.")
 
 
 @audit_app.command("verify-export")
-def verify_export(path: Annotated[Path, typer.Argument(help="A jsonl or parquet export.")]) -> None:
-    """Check an export offline: every row's hash from its stored bytes, links and data."""
-    if not path.exists():
-        fail(f"no such file: {path}")
-    proven, problems = export.verify_rows(export.read(path))
+def verify_export(
+    path: Annotated[Path, typer.Argument(help="A jsonl or parquet export.")],
+    digest: Annotated[str | None, typer.Option(
+        "--digest", help="The manifest digest quoted at export time: refuse any other.")] = None,
+) -> None:
+    """Check an export offline: manifest, every row's hash, links, columns and completeness."""
+    try:
+        manifest, rows = export.read(path)
+    except export.ExportFileError as error:
+        fail(f"export unreadable: {error}")
+        raise
+    problems = export_check.verify(manifest, rows)
+    if digest is not None and manifest.get("manifest_digest") != digest.strip().lower():
+        problems.insert(0, "manifest: its digest is not the one quoted (--digest)")
     if problems:
         fail(f"export does not verify: {problems[0]} ({len(problems)} problems)")
-    out.print(f"Export verifies: {proven} events proven against their chain hashes.")
+    out.print(f"Export verifies: {len(rows)} events of account {manifest['account_id']} "
+              f"(positions {manifest['first_position']}-{manifest['last_position']}) proven "
+              f"against their chain hashes; chain head {manifest['head_position']} "
+              f"{manifest['head_hash']}; manifest digest {manifest['manifest_digest']}.")
 
 
 @audit_app.command("forget")

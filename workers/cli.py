@@ -3,7 +3,9 @@
 import json
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +14,6 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
 from typer.exceptions import TyperException
@@ -31,6 +32,7 @@ from workers import projector
 from workers.audit import audit_app
 from workers.progress import events_progress
 from workers.relay import relay_app
+from workers.store import fail, settings_or_fail
 
 app = typer.Typer(help="sfa-core: an event-sourced Sales Force Automation core.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -94,20 +96,25 @@ def tokens_list() -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
     with_demo: Annotated[bool, typer.Option(
         "--demo", help="Load the demo data first (if not loaded) and print an admin token.")] = False,
     access_log: Annotated[bool, typer.Option(
         help="Log every request (uvicorn's access log); /metrics counts them either way.")] = False,
+    create: Annotated[bool, typer.Option(
+        "--create", help="Make a new SQLite store if the path names none (else refused).")] = False,
 ) -> None:
     """Run the API and the projectors (one projector process beside the API workers)."""
-    settings = settings_or_fail()
+    settings = settings_or_fail(create=create or with_demo)
     import uvicorn
 
     if with_demo:
         _prepare_demo(settings, host, port)
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
+    # every worker's metrics in files of their own, summed at each scrape (api.metrics)
+    metrics_dir = tempfile.mkdtemp(prefix="sfa-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     follower = None
     if workers > 1:
         follower = multiprocessing.get_context("spawn").Process(
@@ -120,6 +127,7 @@ def serve(
     finally:
         if follower is not None:
             follower.terminate()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 T = TypeVar("T")
 
@@ -130,18 +138,13 @@ class Scale(StrEnum):
     LARGE = "large"
 
 
-def fail(reason: str) -> None:
-    print(f"sfa: {reason}", file=sys.stderr)
-    raise typer.Exit(code=1)
-
-
 @contextmanager
-def opened() -> Iterator[Sales]:
-    """The command side for the configured store; configuration and store errors end in one line."""
+def opened(create: bool = False) -> Iterator[Sales]:
+    """The command side for the configured store (an existing one unless ``create``);
+    configuration and store errors end in one line."""
+    settings = settings_or_fail(create)
     try:
-        sales = bootstrap(Settings())
-    except SettingsError as error:
-        fail(f"invalid configuration: {error.errors()[0]['msg']}")
+        sales = bootstrap(settings)
     except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
         fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
     try:
@@ -158,7 +161,7 @@ def demo(
     scale: Annotated[Scale, typer.Option(help="small | medium | large")] = Scale.SMALL,
 ) -> None:
     """Load a realistic demo data set through the commands (idempotent per seed)."""
-    with opened() as sales:
+    with opened(create=True) as sales:
         started, before = time.monotonic(), sales.store.max_position()
         leads = _with_progress(f"Loading demo data ({scale}, seed {seed})",
                                SCALES[scale][1], lambda tick: load_demo(sales, seed, scale,
@@ -201,14 +204,6 @@ def flows_resume() -> None:
     with opened() as sales:
         ran = sales.flows.resume()
         out.print(f"Checked {ran} flows; position {sales.flows.position()}.")
-
-
-def settings_or_fail() -> Settings:
-    try:
-        return Settings()
-    except SettingsError as error:
-        fail(f"invalid configuration: {error.errors()[0]['msg']}")
-        raise  # unreachable: fail() exits
 
 
 @app.command()
@@ -283,7 +278,7 @@ def projections_rebuild(
 
 
 def _prepare_demo(settings: Settings, host: str, port: int) -> None:
-    with opened() as sales:
+    with opened(create=True) as sales:
         if load_demo(sales) == 0:
             out.print("Demo data already loaded.")
         else:

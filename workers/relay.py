@@ -14,35 +14,22 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError as SettingsError
 from rich.console import Console
 from rich.table import Table
 
 from infra import schemas
 from infra.envelope import UnpublishableEventError
-from infra.kafka_publisher import ProducerConfig
+from infra.event_reader import EventReader
+from infra.kafka_publisher import BrokerUnavailableError, ProducerConfig
 from infra.relay import Relay, RelayConfig
-from infra.relay_positions import statuses
-from infra.settings import Settings
+from infra.relay_positions import STALE_SECONDS, statuses
 from infra.sqldb import Database
 from infra.store import EventStore
 from workers.progress import events_progress
+from workers.store import fail, settings_or_fail
 
 relay_app = typer.Typer(help="Publish the event stream to Kafka (SFA_KAFKA_BOOTSTRAP).",
                         invoke_without_command=True)
-
-
-def _fail(reason: str) -> None:
-    print(f"sfa: {reason}", file=sys.stderr)
-    raise typer.Exit(code=1)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except SettingsError as error:
-        _fail(f"invalid configuration: {error.errors()[0]['msg']}")
-        raise  # unreachable
 
 
 @relay_app.callback()
@@ -60,20 +47,37 @@ def relay(
         help="Largest Kafka record, in bytes (the producer's max_request_size).")] = 1_048_576,
     ack_patience: Annotated[float, typer.Option(
         help="Seconds without acknowledgement before reporting waiting_for_broker.")] = 5.0,
+    give_up_after: Annotated[float, typer.Option(
+        min=0.1, help="With --once: seconds without a broker before exiting 1 (without "
+                      "--once the relay waits for the broker for ever).")] = 30.0,
 ) -> None:
     """Follow the store's global order and publish every event (at least once, in order per key)."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = _settings()
+    settings = settings_or_fail()
     if not settings.kafka_bootstrap:
-        _fail("SFA_KAFKA_BOOTSTRAP is not set: the relay has no broker to publish to")
+        fail("SFA_KAFKA_BOOTSTRAP is not set: the relay has no broker to publish to")
     producer = ProducerConfig(settings.kafka_bootstrap or "", topic or settings.kafka_topic,
                               partitions=partitions, max_request_size=max_request_size)
-    config = RelayConfig(producer, batch_size=batch, ack_patience=ack_patience)
+    config = RelayConfig(producer, batch_size=batch, ack_patience=ack_patience,
+                         give_up_after=give_up_after if once else None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is every connection
     EventStore(settings).close()  # a fresh database gets the store's tables: nothing to publish yet
-    _run(Relay(Database(settings), config), once, from_position)
+    db = Database(settings)
+    if from_position is not None:
+        _refuse_past_head(db, from_position)
+    _run(Relay(db, config), once, from_position)
+
+
+def _refuse_past_head(db: Database, position: int) -> None:
+    conn = db.connect()
+    try:
+        head = EventReader(db).head(conn)
+    finally:
+        conn.close()
+    if position > head:
+        fail(f"--from-position {position} is past the last stored event ({head})")
 
 
 def _run(relay: Relay, once: bool, from_position: int | None) -> None:
@@ -88,8 +92,8 @@ def _run(relay: Relay, once: bool, from_position: int | None) -> None:
                 return
         position = relay.run(stop, once=once)
         print(f"sfa: relay to {relay.topic} at position {position}", file=sys.stderr)
-    except UnpublishableEventError as error:
-        _fail(f"relay stopped: {error}")
+    except (UnpublishableEventError, BrokerUnavailableError) as error:
+        fail(f"relay stopped: {error}")
     finally:
         relay.close()
 
@@ -111,7 +115,7 @@ def _stop_on_signals() -> threading.Event:
 def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
            ) -> None:
     """Each topic the relay publishes to: position / head, lag, status, last error."""
-    db = Database(_settings())
+    db = Database(settings_or_fail())
     conn = db.connect()
     try:
         found = statuses(db, conn)
@@ -119,20 +123,27 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object
         conn.close()
     if as_json:
         for status in found:
-            print(json.dumps({**asdict(status.state), "head": status.head,
+            print(json.dumps({**asdict(status.state), "status": status.status,
+                              "reported_status": status.state.status, "head": status.head,
                               "lag_events": status.lag_events,
-                              "outage_seconds": round(status.outage_seconds, 1)}))
+                              "outage_seconds": round(status.outage_seconds, 1),
+                              "heartbeat_age_seconds": _rounded(status.heartbeat_age_seconds)}))
         return
-    table = Table(title="relay")
+    table = Table(title=f"relay (down: no heartbeat for {STALE_SECONDS:.0f} s)")
     for column in ("topic", "status", "position", "lag (events)", "events/s", "outage (s)",
-                   "updated", "last error"):
+                   "heartbeat (s ago)", "last error"):
         table.add_column(column)
     for r in found:
         s = r.state
         rate = f"{s.events_per_second:,.0f}" if s.events_per_second else "-"
-        table.add_row(s.topic, s.status, f"{s.position}/{r.head}", str(r.lag_events), rate,
-                      f"{r.outage_seconds:.0f}", (s.updated_at or "")[:19], s.last_error or "")
+        beat = "-" if r.heartbeat_age_seconds is None else f"{r.heartbeat_age_seconds:.0f}"
+        table.add_row(s.topic, r.status, f"{s.position}/{r.head}", str(r.lag_events), rate,
+                      f"{r.outage_seconds:.0f}", beat, s.last_error or "")
     Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
 
 
 @relay_app.command("schemas")
@@ -144,7 +155,7 @@ def write_schemas(
     if check:
         problems = schemas.check(out)
         if problems:
-            _fail("; ".join(problems))
+            fail("; ".join(problems))
         print("schemas up to date")
         return
     print(f"wrote {len(schemas.write(out))} files under {out}")

@@ -10,9 +10,11 @@ for their copies to go too; the command does it with ``--rebuild``.
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import orjson
 
+from domain.errors import NotFoundError
 from infra.audit.subjects import key_ring
 from infra.ids import parse_id
 from infra.recorders import KEYS_TABLE
@@ -27,15 +29,26 @@ class Forgotten:
 
 
 def same_person(db: Database, conn: Any, subject: str) -> set[str]:
-    """The subject and the lead or contacts that are the same person (conversion ties them)."""
-    found = {subject}
+    """The subject and the lead or contacts that are the same person (conversion ties them);
+    ``NotFoundError`` when the subject is neither a captured lead nor an added contact."""
+    found, known = {subject}, _is_lead(db, conn, subject)
     statement = db.sql(f"SELECT state FROM {db.events_table} WHERE topic = ?")
     for (state,) in conn.execute(statement, ["ContactAdded"]).fetchall():
         data = orjson.loads(state)["data"]
         contact, lead = data["contact_id"], data.get("source_lead_id")
+        known = known or contact == subject
         if lead and subject in (contact, lead):
             found |= {contact, lead}
+    if not known:
+        raise NotFoundError(f"no lead or contact {subject}")
     return found
+
+
+def _is_lead(db: Database, conn: Any, subject: str) -> bool:
+    stream = UUID(subject).hex if db.backend == "sqlite" else subject
+    row = conn.execute(db.sql(f"SELECT 1 FROM {db.events_table} WHERE originator_id = ? "
+                              "AND topic = ? LIMIT 1"), [stream, "LeadCaptured"]).fetchone()
+    return row is not None
 
 
 def forget(db: Database, subject_id: str) -> Forgotten:

@@ -1,16 +1,21 @@
 """Exports of an account's full history that a third party can verify offline.
 
-Each row is one event: its readable fields (``data`` as JSON text, personal data decrypted
-or shown erased) and, for the proof, the ``stored`` bytes exactly as in the events table
-(UTF-8 canonical JSON; personal fields inside are ciphertext), ``stream_hex``, the chain's
-``previous_position`` / ``previous_hash`` and ``hash``. Offline verification
-(``verify_rows``, and README "Verifying an export offline") recomputes every row's hash
-from its previous hash and its stored bytes, checks that consecutive rows whose chain
-records are adjacent link up, and that ``data`` says what ``stored`` says.
+An export is a **manifest** and **rows**, one row per event in global order:
+- each row: the readable fields (``data`` as JSON text, personal data decrypted or shown
+  erased, ``event_id``, ``occurred_at``, ``actor``, …) and, for the proof, the ``stored``
+  bytes exactly as in the events table (UTF-8 canonical JSON; personal fields inside are
+  ciphertext), ``stream_hex``, the chain's ``previous_position`` / ``previous_hash`` and
+  ``hash``. Only sealed events are exported (export seals first; events written meanwhile
+  are past the manifest's head and left out), so every row has its chain hash.
+- the manifest: the account, the export time, the row count, first and last position, the
+  chain's head (position, hash) at export time, ``rows_digest`` (SHA-256 over every row's
+  canonical JSON, so any change to any column, and any row deleted, inserted or moved, shows)
+  and ``manifest_digest`` (SHA-256 of the manifest's other fields: quote it beside the file).
+JSONL: the manifest is the first line, ``{"manifest": {...}}``; Parquet: the file's
+key-value metadata ``sfa_manifest``. ``infra.audit.export_check`` verifies an export.
 """
 
 import json
-from collections.abc import Iterable
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -18,21 +23,39 @@ from uuid import UUID
 
 import polars as pl
 
+from infra.audit import checkpoints
 from infra.audit.chain import event_hash
 from infra.audit.history import AuditHistory
-from infra.audit.subjects import is_sealed_value
 from infra.sqldb import Database
 
+FORMAT = "sfa-audit-export/2"
+METADATA_KEY = "sfa_manifest"
 COLUMNS = {"position": pl.Int64, "previous_position": pl.Int64, "event_id": pl.Utf8,
            "stream_type": pl.Utf8, "stream_id": pl.Utf8, "stream_hex": pl.Utf8,
            "version": pl.Int64, "type": pl.Utf8, "occurred_at": pl.Utf8, "actor": pl.Utf8,
            "correlation_id": pl.Utf8, "causation_id": pl.Utf8, "data": pl.Utf8,
            "stored": pl.Utf8, "previous_hash": pl.Utf8, "hash": pl.Utf8}
+NULLABLE = frozenset({"event_id", "actor", "correlation_id", "causation_id"})
 
 
-def export_rows(db: Database, conn: Any, account_id: str) -> list[dict[str, Any]]:
+class ExportFileError(Exception):
+    """An export that cannot be read as one (damaged, truncated, not an export): one line."""
+
+
+def build(db: Database, conn: Any, account_id: str, exported_at: str
+          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(manifest, rows): the account's events sealed at or before the head read first."""
+    head = checkpoints.latest(db, conn)
+    rows = export_rows(db, conn, account_id, head["position"])
+    return manifest_of(account_id, rows, head, exported_at), rows
+
+
+def export_rows(db: Database, conn: Any, account_id: str,
+                head: int | None = None) -> list[dict[str, Any]]:
+    """The account's sealed events (up to ``head``) as export rows (call after sealing)."""
     events = AuditHistory(db, conn).events(account_id, with_stored=True)
-    return [_row(e) for e in events]
+    return [_row(e) for e in events
+            if e["hash"] is not None and (head is None or e["position"] <= head)]
 
 
 def _row(event: dict[str, Any]) -> dict[str, Any]:
@@ -47,68 +70,116 @@ def _row(event: dict[str, Any]) -> dict[str, Any]:
             "hash": event["hash"]}
 
 
-def write(rows: list[dict[str, Any]], fmt: str, path: Path) -> None:
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def rows_digest(rows: list[dict[str, Any]]) -> str:
+    """SHA-256 over the rows' canonical JSON, one per line, in file order."""
+    digest = sha256()
+    for row in rows:
+        digest.update(canonical(row) + b"\n")
+    return digest.hexdigest()
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    return sha256(canonical({k: v for k, v in manifest.items() if k != "manifest_digest"})).hexdigest()
+
+
+def manifest_of(account_id: str, rows: list[dict[str, Any]], head: dict[str, Any],
+                exported_at: str) -> dict[str, Any]:
+    manifest = {"format": FORMAT, "account_id": str(UUID(account_id)), "exported_at": exported_at,
+                "count": len(rows), "first_position": rows[0]["position"] if rows else 0,
+                "last_position": rows[-1]["position"] if rows else 0,
+                "head_position": head["position"], "head_hash": head["hash"],
+                "rows_digest": rows_digest(rows)}
+    return {**manifest, "manifest_digest": manifest_digest(manifest)}
+
+
+def write(manifest: dict[str, Any], rows: list[dict[str, Any]], fmt: str, path: Path) -> None:
     if fmt == "jsonl":
         with path.open("w", encoding="utf-8") as out:
+            out.write(json.dumps({"manifest": manifest}, sort_keys=True) + "\n")
             for row in rows:
                 out.write(json.dumps(row, sort_keys=True) + "\n")
         return
-    pl.DataFrame(rows, schema=COLUMNS, orient="row").write_parquet(path)
+    pl.DataFrame(rows, schema=COLUMNS, orient="row").write_parquet(
+        path, metadata={METADATA_KEY: json.dumps(manifest, sort_keys=True)})
 
 
-def read(path: Path) -> list[dict[str, Any]]:
-    """Rows of an export in either format (by content, not by name)."""
-    with path.open("rb") as probe:
-        magic = probe.read(4)
-    if magic == b"PAR1":
-        return pl.read_parquet(path).to_dicts()
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(manifest, rows) of an export in either format (told by content, not by name);
+    ``ExportFileError`` with a one-line reason for anything that is not a readable export."""
+    try:
+        with path.open("rb") as probe:
+            magic = probe.read(4)
+        manifest, rows = _parquet(path) if magic == b"PAR1" else _jsonl(path)
+    except ExportFileError:
+        raise
+    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+        raise ExportFileError(f"cannot read {path}: {_first_line(error)}") from error
+    if not isinstance(manifest, dict):
+        raise ExportFileError(f"{path} has no export manifest")
+    for number, row in enumerate(rows, start=1):
+        problem = shape_problem(number, row)
+        if problem:
+            raise ExportFileError(problem)
+    return manifest, rows
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def _jsonl(path: Path) -> tuple[Any, list[Any]]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        raise ExportFileError(f"{path} is empty")
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            parsed.append(json.loads(line))
+        except ValueError as error:
+            raise ExportFileError(f"{path}: line {number} is not JSON ({error})") from error
+    head = parsed[0]
+    if not isinstance(head, dict) or set(head) != {"manifest"}:
+        raise ExportFileError(f"{path}: the first line is not the export manifest")
+    return head["manifest"], parsed[1:]
+
+
+def _parquet(path: Path) -> tuple[Any, list[Any]]:
+    metadata = pl.read_parquet_metadata(path)
+    if METADATA_KEY not in metadata:
+        raise ExportFileError(f"{path} has no export manifest")
+    frame = pl.read_parquet(path)
+    missing = [name for name in COLUMNS if name not in frame.columns]
+    if missing:
+        raise ExportFileError(f"{path}: column {missing[0]!r} is missing")
+    return json.loads(metadata[METADATA_KEY]), frame.to_dicts()
+
+
+def shape_problem(number: int, row: Any) -> str | None:
+    """Every row has exactly the export's columns, each of its type."""
+    if not isinstance(row, dict):
+        return f"row {number} is not an object"
+    if set(row) != set(COLUMNS):
+        odd = sorted(set(row) ^ set(COLUMNS))[0]
+        return (f"row {number}: column {odd!r} is "
+                f"{'missing' if odd in COLUMNS else 'not an export column'}")
+    for name, kind in COLUMNS.items():
+        value, wanted = row[name], int if kind == pl.Int64 else str
+        if value is None and name in NULLABLE:
+            continue
+        if type(value) is not wanted:
+            return f"row {number}: {name} is not {'an integer' if wanted is int else 'text'}"
+    return None
 
 
 def row_hash(row: dict[str, Any]) -> str:
     """The chain hash of one exported event, from its own fields only."""
     return event_hash(bytes.fromhex(row["previous_hash"]), row["position"], row["stream_hex"],
                       row["version"], row["type"], row["stored"].encode()).hex()
-
-
-def verify_rows(rows: Iterable[dict[str, Any]]) -> tuple[int, list[str]]:
-    """(rows proven, problems): every sealed row's hash, links and readable data."""
-    proven, problems, before = 0, [], None
-    for row in rows:
-        problem = _check(row, before)
-        if problem:
-            problems.append(f"position {row['position']}: {problem}")
-        elif row["hash"] is not None:
-            proven += 1
-        before = row
-    return proven, problems
-
-
-def _check(row: dict[str, Any], before: dict[str, Any] | None) -> str | None:
-    if before is not None and row["position"] <= before["position"]:
-        return "rows are not in global order"
-    if row["hash"] is None:
-        return None  # not sealed at export time: nothing to prove
-    if row_hash(row) != row["hash"]:
-        return "hash does not match the stored bytes"
-    if before is not None and row["previous_position"] == before["position"] \
-            and row["previous_hash"] != before["hash"]:
-        return "does not link to the row before it"
-    if not _says_the_same(json.loads(row["data"]), json.loads(row["stored"])["data"]):
-        return "data differs from the stored bytes"
-    return None
-
-
-def _says_the_same(shown: Any, stored: Any) -> bool:
-    """Equal, except where the stored value is ciphertext (shown decrypted or erased)."""
-    if is_sealed_value(stored):
-        return True
-    if isinstance(stored, dict) and isinstance(shown, dict):
-        return shown.keys() == stored.keys() and all(
-            _says_the_same(shown[k], stored[k]) for k in stored)
-    if isinstance(stored, list) and isinstance(shown, list):
-        return len(shown) == len(stored) and all(map(_says_the_same, shown, stored))
-    return bool(shown == stored or json.dumps(shown, default=str) == json.dumps(stored))
 
 
 def digest_of(path: Path) -> str:

@@ -68,7 +68,7 @@ def _at_or_before(stored: str, limit_text: str, limit: datetime) -> bool:
 _UTC_LENGTHS = (25, 32)  # without and with microseconds
 
 
-def _rfc3339(stored: str) -> str:
+def rfc3339(stored: str) -> str:
     """The stored text when it already is UTC (it is, as the codec writes it)."""
     return stored if stored.endswith("+00:00") else _utc(datetime.fromisoformat(stored)).isoformat()
 
@@ -122,7 +122,7 @@ class AuditHistory:
                 continue
             event = {"position": position, "event_id": meta.get("event_id"),
                      "stream_type": _STREAM_TYPES[topic], "stream_id": _uuid_text(stream),
-                     "version": version, "type": topic, "occurred_at": _rfc3339(occurred),
+                     "version": version, "type": topic, "occurred_at": rfc3339(occurred),
                      "actor": meta.get("actor"), "correlation_id": meta.get("correlation_id"),
                      "causation_id": meta.get("causation_id"),
                      "data": event_data(topic, body, keys),

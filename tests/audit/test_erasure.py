@@ -4,7 +4,7 @@ chain still verifies."""
 
 import pytest
 
-from infra.audit import erasure, export
+from infra.audit import erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.subjects import COUNT_FORGOTTEN
@@ -96,11 +96,11 @@ def test_after_forget_nothing_personal_is_readable_anywhere_and_the_chain_verifi
     contact = found["state"]["account"]["contacts"][0]
     assert (contact["name"], contact["email"]) == ("[erased]", "[erased]")
     assert sales.leads.get(world.lead).email == "[erased]"  # the state cache was dropped
-    rows = export.export_rows(db, db.connect(), world.account)
+    manifest, rows = export.build(db, db.connect(), world.account, "2026-11-20T00:00:00+00:00")
     path = tmp_path / "acme.parquet"
-    export.write(rows, "parquet", path)
+    export.write(manifest, rows, "parquet", path)
     assert not [p for p in PERSONAL if p.encode() in path.read_bytes().lower()]
-    assert export.verify_rows(export.read(path)) == (len(rows), [])
+    assert export_check.verify(*export.read(path)) == [] and len(rows) > 10
     conn = db.connect()
     verdict = Verifier(db).verify(conn)
     conn.close()

@@ -110,7 +110,7 @@ def test_an_unreachable_broker_is_retried_with_backoff_until_it_appears(postgres
         assert "retry 1 in 0.5 s" in (_state(db)[2] or "")
         late.start()
         assert relay.wait(timeout=90) == 0, stderr_of(relay)
-        assert _state(db)[:2] == (pg_sales.store.max_position(), "caught_up")
+        assert _state(db)[:2] == (pg_sales.store.max_position(), "stopped")  # --once is done
         stored = stored_envelopes(postgres_url)
         assert_topic_equals_store(late.messages("sfa.events", len(stored)), stored)
     finally:

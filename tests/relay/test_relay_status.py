@@ -25,6 +25,7 @@ def _outage(url: str) -> Database:
     positions.ensure_row(conn, "sfa.events")
     assert positions.advance(conn, "sfa.events", 0, 120, 900.0)
     positions.report(conn, "sfa.events", "waiting_for_broker", "NoBrokersAvailable (retry 3 in 2.0 s)")
+    positions.beat(conn, "sfa.events")  # the relay is alive, waiting for its broker
     conn.close()
     return db
 
