@@ -67,10 +67,11 @@ class Directory:
                 self.state.position = batch[-1].id
             return self.state
 
-    def active_reps_in(self, region: str | None) -> list[str]:
+    def active_reps_in(self, region: str | None, team: str | None = None) -> list[str]:
+        """The active reps of a region (any: None), of one team if ``team`` is given."""
         reps = self.catch_up().reps.values()
         return [r.rep_id for r in reps if r.active and r.role == "rep"
-                and (region is None or r.region == region)]
+                and (region is None or r.region == region) and (team is None or r.team == team)]
 
     def open_lead_counts(self, rep_ids: list[str]) -> dict[str, int]:
         counts = Counter(i.owner_id for i in self.catch_up().items.values()
