@@ -20,6 +20,7 @@ from infra.access import (
     READ_ALL,
     WRITERS,
     Ref,
+    Sight,
     can_see_owner,
     record_check,
     require_visible,
@@ -123,6 +124,6 @@ def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, s
     return None, None
 
 
-__all__ = ["READ_ALL", "WRITERS", "ApiError", "Ref", "can_see_owner", "check_may_act",
+__all__ = ["READ_ALL", "WRITERS", "ApiError", "Ref", "Sight", "can_see_owner", "check_may_act",
            "check_may_advance_handover", "check_refs", "check_rep_visible", "check_visible",
            "record_check", "rep_scope", "require_role", "require_writer", "team_of"]

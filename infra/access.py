@@ -61,10 +61,32 @@ def can_see_owner(principal: Principal, directory: Directory, owner_id: str | No
     return sees_owner(principal, directory.catch_up(), owner_id)
 
 
-def sight(principal: Principal, directory: Directory) -> Callable[[str | None], bool]:
-    """``can_see_owner`` for many owners: the directory is caught up once."""
-    state = directory.catch_up() if principal.role == "manager" else DirectoryState()
-    return lambda owner_id: sees_owner(principal, state, owner_id)
+class Sight:
+    """The rule for one caller over many rows at once (query answers): the directory is
+    caught up once. Records are looked up by id in the command-side directory (their
+    current owner; an order through its account); actors are people (rep ids), tokens
+    (``token:…``) or the system's flows (``system:…``, seen by all)."""
+
+    def __init__(self, principal: Principal, directory: Directory) -> None:
+        self.principal = principal
+        self.everything = principal.role in READ_ALL
+        self.state = DirectoryState() if self.everything else directory.catch_up()
+
+    def owner(self, owner_id: str | None) -> bool:
+        return sees_owner(self.principal, self.state, owner_id)
+
+    def record(self, record_id: str | None) -> bool:
+        """Whether the caller may see this lead, account, opportunity or order (an id the
+        directory does not know: no)."""
+        if self.everything:
+            return True
+        record_id = self.state.order_accounts.get(record_id or "", record_id)
+        item = self.state.items.get(record_id or "")
+        return item is not None and self.owner(item.owner_id)
+
+    def actor(self, actor: str | None) -> bool:
+        return (self.everything or actor is None or actor.startswith("system:")
+                or (not actor.startswith("token:") and self.owner(actor)))
 
 
 @dataclass(frozen=True)
