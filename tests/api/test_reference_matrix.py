@@ -119,22 +119,35 @@ def _path(route: str, side: dict[str, str]) -> str:
 
 
 def referencing_fields(api: Api) -> list[tuple[str, str]]:
-    """(route, body field) for every body field of every command that names a record."""
+    """(route, body field) for every body field of every command that names a record; a
+    field inside a list or object of the body is named with its path (``lines[].sku``)."""
     document = api.client.get("/openapi.json").json()
     schemas = document["components"]["schemas"]
     found = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            ref = (operation.get("requestBody", {}).get("content", {})
-                   .get("application/json", {}).get("schema", {}).get("$ref"))
-            if ref is None:
-                continue
-            properties = schemas[ref.rsplit("/", 1)[1]].get("properties", {})
-            for field in properties:
-                if field.endswith("_id") and field not in NOT_REFERENCES:
-                    assert field in KIND_OF, f"{method} {path}: what does {field} name?"
-                    found.append((f"{method.upper()} {path}", field))
+            schema = (operation.get("requestBody", {}).get("content", {})
+                      .get("application/json", {}).get("schema"))
+            for field in _id_fields(schema or {}, schemas, ""):
+                assert field.rsplit(".", 1)[-1] in KIND_OF, f"{method} {path}: what does {field} name?"
+                found.append((f"{method.upper()} {path}", field))
     return sorted(found)
+
+
+def _id_fields(schema: dict[str, Any], schemas: dict[str, Any], prefix: str) -> list[str]:
+    """The ``*_id`` fields of a body schema, nested ones too."""
+    if "$ref" in schema:
+        return _id_fields(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas, prefix)
+    found = []
+    for option in schema.get("anyOf", []) + ([schema["items"]] if "items" in schema else []):
+        found += _id_fields(option, schemas, prefix + ("[]" if option is schema.get("items")
+                                                       else ""))
+    for name, field in schema.get("properties", {}).items():
+        path = f"{prefix}.{name}" if prefix else name
+        if (name.endswith("_id") or name == "id") and name not in NOT_REFERENCES:
+            found.append(path)
+        found += _id_fields(field, schemas, path)
+    return found
 
 
 @pytest.fixture
@@ -171,6 +184,8 @@ def test_every_referencing_field_is_known(ref_api: Api):
     assert len(fields) >= 12  # the commands of f177836 name records in 12 body fields
     assert ("POST /v1/leads/{lead_id}/convert", "account_id") in fields
     assert ("POST /v1/orders", "opportunity_id") in fields
+    nested = [(route, field) for route, field in fields if "." in field or "[]" in field]
+    assert nested == [], "ids inside lists or objects of a body: teach _call to set them"
 
 
 def test_invisible_records_in_bodies_answer_like_unknown_ones_and_write_nothing(ref_api: Api):
