@@ -5,7 +5,10 @@
 - auditor: reads everything, writes nothing;
 - integrator: read-only queries (and the stream);
 - admin: everything.
-A record the caller may not see answers 404, exactly like an unknown one.
+The visibility rule itself is ``infra.access`` (the flows use it too). A record the caller
+may not see answers 404, exactly like an unknown one — the record in the path and every
+record the body names (``check_refs``): a rep cannot join another rep's account, a manager
+cannot name an owner, assignee or successor outside their team.
 """
 
 from collections.abc import Callable
@@ -13,13 +16,21 @@ from typing import Any
 
 from api.errors import ApiError, forbidden, not_found
 from domain.errors import NotFoundError
+from infra.access import (
+    READ_ALL,
+    WRITERS,
+    Ref,
+    Sight,
+    can_see_owner,
+    record_check,
+    require_visible,
+    team_of,
+)
+from infra.bootstrap import Sales
 from infra.commands import Guard
 from infra.directory import Directory
 from infra.store import Loaded
 from infra.tokens import Principal
-
-WRITERS = ("rep", "manager", "admin")
-READ_ALL = ("auditor", "integrator", "admin")
 
 
 def require_role(principal: Principal, *roles: str) -> None:
@@ -31,25 +42,20 @@ def require_writer(principal: Principal) -> None:
     require_role(principal, *WRITERS)
 
 
-def team_of(directory: Directory, rep_id: str | None) -> str | None:
-    if rep_id is None:
-        return None
-    entry = directory.catch_up().reps.get(rep_id)
-    return entry.team if entry else None
+def check_refs(caller: Principal, sales: Sales, *refs: Ref) -> dict[str, Any]:
+    """The check of every record a command names in its body (an account to join, an owner,
+    assignee, successor or manager to name, an opportunity to link): the caller must be a
+    writer (403) and see each of them by the same rule as the path record — an unknown or
+    invisible one is 404 ``not_found``, the same answer for both. Answers the states read."""
+    require_writer(caller)
+    return require_visible(caller, sales.directory, sales.bus, refs)
 
 
-def can_see_owner(principal: Principal, directory: Directory, owner_id: str | None) -> bool:
-    """Whether the caller may see a record owned by ``owner_id`` (None: unassigned)."""
-    if principal.role in READ_ALL:
-        return True
-    if principal.role == "rep":
-        return owner_id is not None and owner_id == principal.rep_id
-    if principal.role == "manager":
-        if owner_id is None or owner_id == principal.rep_id:
-            return True  # unassigned leads are for managers to distribute
-        mine = team_of(directory, principal.rep_id)
-        return mine is not None and team_of(directory, owner_id) == mine
-    return False
+def check_rep_visible(caller: Principal, sales: Sales, rep_id: str) -> Any:
+    """A rep as the path record: seen by the rule (themself, their team's manager, the
+    read-everything roles); unknown or not visible: 404. Answers the rep's state."""
+    return require_visible(caller, sales.directory, sales.bus, [Ref("rep", rep_id, "rep_id")])[
+        "rep_id"]
 
 
 def check_visible(principal: Principal, directory: Directory, owner_id: str | None,
@@ -118,5 +124,6 @@ def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, s
     return None, None
 
 
-__all__ = ["ApiError", "can_see_owner", "check_may_act", "check_may_advance_handover",
-           "check_visible", "rep_scope", "require_role", "require_writer"]
+__all__ = ["READ_ALL", "WRITERS", "ApiError", "Ref", "Sight", "can_see_owner", "check_may_act",
+           "check_may_advance_handover", "check_refs", "check_rep_visible", "check_visible",
+           "record_check", "rep_scope", "require_role", "require_writer", "team_of"]

@@ -20,7 +20,7 @@ TOPICS = (
     "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadConverted", "LeadDisqualified",
     "AccountOpened", "AccountOwnerChanged", "AccountHandedOver",
     "OpportunityOpened", "OpportunityStageChanged", "OpportunityOwnerChanged",
-    "OpportunityHandedOver",
+    "OpportunityHandedOver", "OrderPlaced",
 )
 
 
@@ -50,6 +50,7 @@ class DirectoryState:
     position: int = 0
     reps: dict[str, RepEntry] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
+    order_accounts: dict[str, str] = field(default_factory=dict)  # order id -> account id
     round_robin_counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -67,10 +68,11 @@ class Directory:
                 self.state.position = batch[-1].id
             return self.state
 
-    def active_reps_in(self, region: str | None) -> list[str]:
+    def active_reps_in(self, region: str | None, team: str | None = None) -> list[str]:
+        """The active reps of a region (any: None), of one team if ``team`` is given."""
         reps = self.catch_up().reps.values()
         return [r.rep_id for r in reps if r.active and r.role == "rep"
-                and (region is None or r.region == region)]
+                and (region is None or r.region == region) and (team is None or r.team == team)]
 
     def open_lead_counts(self, rep_ids: list[str]) -> dict[str, int]:
         counts = Counter(i.owner_id for i in self.catch_up().items.values()
@@ -107,6 +109,8 @@ def _apply_item(state: DirectoryState, topic: str, item_id: str, data: dict[str,
         state.items[item_id] = Item("lead", item_id, None, region=data["region"])
     elif topic == "AccountOpened":
         state.items[item_id] = Item("account", item_id, data["owner_id"], region=data["region"])
+    elif topic == "OrderPlaced":  # an order is seen through its account
+        state.order_accounts[item_id] = data["account_id"]
     elif topic == "OpportunityOpened":
         state.items[item_id] = Item("opportunity", item_id, data["owner_id"],
                                     account_id=data["account_id"],

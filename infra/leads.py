@@ -146,20 +146,23 @@ class Leads:
         return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx, expected_version)
 
     def distribute(self, ctx: CommandContext, lead_id: str, *,
-                   rule: str = DistributionRule.ROUND_ROBIN) -> CommandResult:
-        """Assigns by rule among the active reps of the lead's territory."""
+                   rule: str = DistributionRule.ROUND_ROBIN,
+                   team: str | None = None) -> CommandResult:
+        """Assigns by rule among the active reps of the lead's territory (of ``team`` only,
+        if given: a manager distributes within their team)."""
         stream_id = parse_id(lead_id, "lead_id")
 
         def command(loaded: Loaded) -> lead.AssignLead:
             if loaded.state is None:
                 raise NotFoundError(f"lead {lead_id} not found")
             region = loaded.state.profile.region
-            return lead.AssignLead(self.reps.ref(self._choose(rule, region)), rule)
+            return lead.AssignLead(self.reps.ref(self._choose(rule, region, team)), rule)
 
         return self.bus.execute(LEAD, stream_id, command, ctx)
 
-    def _choose(self, rule: str, region: str | None) -> str:
-        candidates = self.directory.active_reps_in(region) or self.directory.active_reps_in(None)
+    def _choose(self, rule: str, region: str | None, team: str | None) -> str:
+        candidates = (self.directory.active_reps_in(region, team)
+                      or self.directory.active_reps_in(None, team))
         if rule == DistributionRule.ROUND_ROBIN:
             turns = self.directory.state.round_robin_counts[region or ""]
             return round_robin(candidates, turns)

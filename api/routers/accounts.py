@@ -8,22 +8,21 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.access import (
-    can_see_owner,
+    Ref,
     check_may_act,
     check_may_advance_handover,
+    check_refs,
     check_visible,
     require_role,
-    require_writer,
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
-from api.errors import ERROR_RESPONSES, forbidden, not_found
+from api.errors import ERROR_RESPONSES, not_found
 from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
 from api.schemas import Created, Versioned
 from domain.account import Account
 from infra.accounts import ACCOUNT
 from infra.errors import ConflictError
 from infra.ids import parse_id
-from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 AccountId = Annotated[str, Path(description="Account id (UUID)")]
@@ -117,15 +116,6 @@ class AccountPublic(BaseModel):
     version: int
 
 
-def check_may_own(caller: Principal, services: ServicesDep, owner_id: str) -> None:
-    """Who may make ``owner_id`` an owner: a rep themself, a manager their team, admin anyone."""
-    require_writer(caller)
-    if owner_id not in services.sales.directory.catch_up().reps:
-        raise not_found(f"rep {owner_id}")
-    if not can_see_owner(caller, services.sales.directory, owner_id):
-        raise forbidden(f"the caller may not make rep {owner_id} an owner")
-
-
 def load_account(services: ServicesDep, account_id: str) -> tuple[Account, int]:
     try:
         loaded = services.sales.bus.load(ACCOUNT, parse_id(account_id, "account_id"))
@@ -136,12 +126,6 @@ def load_account(services: ServicesDep, account_id: str) -> tuple[Account, int]:
     return loaded.state, loaded.version
 
 
-def check_account_visible(caller: Principal, services: ServicesDep, account_id: str) -> Account:
-    account = load_account(services, account_id)[0]
-    check_visible(caller, services.sales.directory, account.owner_id, f"account {account_id}")
-    return account
-
-
 def _may_act(caller: PrincipalDep, services: ServicesDep, account_id: str) -> None:
     owner = load_account(services, account_id)[0].owner_id
     check_may_act(caller, services.sales.directory, owner, f"account {account_id}")
@@ -150,7 +134,7 @@ def _may_act(caller: PrincipalDep, services: ServicesDep, account_id: str) -> No
 @router.post("", status_code=201)
 def open_account(body: AccountCreate, call: CommandDep) -> Created:
     """Open an account. A rep opens accounts for themself, a manager for their team."""
-    check_may_own(call.caller, call.services, str(body.owner_id))
+    check_refs(call.caller, call.services.sales, Ref("rep", body.owner_id, "owner_id"))
     result = call.services.sales.accounts.open(
         call.ctx, name=body.name, region=body.region, owner_id=str(body.owner_id),
         industry=body.industry, size=body.size)
@@ -263,7 +247,7 @@ def change_owner(account_id: AccountId, body: OwnerChange,
     """Give the account to another rep (managers within their team, and admins)."""
     _may_act(call.caller, call.services, account_id)
     require_role(call.caller, "manager", "admin")
-    check_may_own(call.caller, call.services, str(body.owner_id))
+    check_refs(call.caller, call.services.sales, Ref("rep", body.owner_id, "owner_id"))
     result = call.services.sales.accounts.change_owner(
         call.ctx, account_id, owner_id=str(body.owner_id),
         expected_version=call.expected_version)
@@ -282,4 +266,4 @@ def advance_handover(account_id: AccountId, body: HandOverStep, call: CommandDep
     return Versioned(position=result.position, version=result.version)
 
 
-__all__ = ["check_account_visible", "check_may_own", "load_account", "router"]
+__all__ = ["load_account", "router"]

@@ -64,7 +64,8 @@ def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
 def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
               _: WaitDep) -> HandOvers:
     """Every item the rep handed over on departure (empty while the rep has not departed),
-    and any open item left unassigned."""
+    and any open item left unassigned. A successor or manager outside the rep's team, named
+    at departure, gets only the items they take over or must act on."""
     rep_id = canonical_id(rep_id, "rep_id")
     with services.db.reader() as conn:
         queries = HandOverQueries(services.db, conn)
@@ -72,6 +73,9 @@ def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
         _check_visible(caller, services, rep_id, departure)
         items, left = queries.items_for(rep_id), queries.unassigned_for(rep_id)
         summary = queries.summary(rep_id)
+    if not can_see_owner(caller, services.sales.directory, rep_id):  # named at departure only
+        items, left = [i for i in items if caller.rep_id in (i["successor_id"], i["actor_id"])], []
+        summary = {status: sum(i["status"] == status for i in items) for status in summary}
     return HandOvers(rep_id=rep_id, departed=departure is not None,
                      successor_id=(departure or {}).get("successor_id"),
                      manager_id=(departure or {}).get("manager_id"),

@@ -1,6 +1,8 @@
 """Inventory queries: a SKU's stock level, the SKUs to reorder, and a SKU's movements.
 
-Stock belongs to no customer, so every authenticated role may read it.
+Stock belongs to no customer, so every authenticated role may read it; but a movement made
+by an order names the order and who placed it: a rep or manager sees those only for the
+orders they may see (and the actors they may see), else null.
 """
 
 from datetime import datetime
@@ -9,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from api.access import Sight
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.routers.reading import Money, PageInfo, paged
@@ -57,6 +60,14 @@ class Movements(BaseModel):
     items: list[Movement] = Field(description="Newest first")
 
 
+def _as_seen(row: dict[str, Any], sight: Sight) -> dict[str, Any]:
+    """The movement with the order (and its shipment and actor) the caller may not see,
+    and any actor they may not see, left out."""
+    if row["order_id"] is not None and not sight.record(row["order_id"]):
+        return {**row, "order_id": None, "shipment_id": None, "actor": None}
+    return row if sight.actor(row["actor"]) else {**row, "actor": None}
+
+
 def _level(row: dict[str, Any]) -> StockLevel:
     return StockLevel(**{k: row[k] for k in StockLevel.model_fields})
 
@@ -93,11 +104,14 @@ def level(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> 
 def movements(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
               page: PageDep) -> Movements:
     """The SKU's stock events (receipts, reservations, releases, shipments, adjustments,
-    price changes), newest first."""
+    price changes), newest first. Reps and managers get `order_id`, `shipment_id` and
+    `actor` only where they may see the order and the actor (else null)."""
     with services.db.reader() as conn:
         queries = InventoryQueries(services.db, conn)
         if queries.level(sku) is None:
             raise not_found(f"stock item {sku}")
         found = queries.movements(sku, limit=page["limit"] + page["offset"])
-    items = [Movement(**{k: r[k] for k in Movement.model_fields}) for r in paged(found, page)]
+    sight = Sight(caller, services.sales.directory)
+    items = [Movement(**{k: r[k] for k in Movement.model_fields})
+             for r in (_as_seen(r, sight) for r in paged(found, page))]
     return Movements(sku=sku, items=items, **page)

@@ -8,7 +8,16 @@ from uuid import uuid4
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from api.access import check_may_act, check_may_advance_handover, check_visible, require_role, require_writer
+from api.access import (
+    Ref,
+    check_may_act,
+    check_may_advance_handover,
+    check_refs,
+    check_visible,
+    require_role,
+    require_writer,
+    team_of,
+)
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
 from api.schemas import Position, Versioned
@@ -171,9 +180,10 @@ def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> Le
 
 @router.post("/{lead_id}/assign")
 def assign(lead_id: LeadId, body: Assignment, call: VersionedCommandDep) -> Versioned:
-    """Assign (or re-assign) by hand (managers and admins)."""
+    """Assign (or re-assign) by hand (managers to a rep of their team, and admins)."""
     require_role(call.caller, "manager", "admin")
     _may_act(call.caller, call.services, lead_id)
+    check_refs(call.caller, call.services.sales, Ref("rep", body.rep_id, "rep_id"))
     result = call.services.sales.leads.assign(call.ctx, lead_id, rep_id=body.rep_id,
                                               expected_version=call.expected_version)
     return Versioned(position=result.position, version=result.version)
@@ -181,10 +191,15 @@ def assign(lead_id: LeadId, body: Assignment, call: VersionedCommandDep) -> Vers
 
 @router.post("/{lead_id}/distribute")
 def distribute(lead_id: LeadId, body: Distribution, call: CommandDep) -> Versioned:
-    """Assign by rule: round robin within the lead's territory, or least loaded."""
+    """Assign by rule: round robin within the lead's territory, or least loaded; a manager
+    distributes among the reps of their own team."""
     require_role(call.caller, "manager", "admin")
     _may_act(call.caller, call.services, lead_id)
-    result = call.services.sales.leads.distribute(call.ctx, lead_id, rule=body.rule)
+    sales = call.services.sales
+    team = None  # a manager of no known team has nobody to distribute to
+    if call.caller.role == "manager":
+        team = team_of(sales.directory, call.caller.rep_id) or ""
+    result = sales.leads.distribute(call.ctx, lead_id, rule=body.rule, team=team)
     return Versioned(position=result.position, version=result.version)
 
 
@@ -242,6 +257,7 @@ def disqualify(lead_id: LeadId, body: Disqualification, call: CommandDep) -> Ver
 def convert(lead_id: LeadId, body: ConversionBody, call: CommandDep) -> Converted:
     """Convert into a new (or an existing) account with a contact, and open an opportunity."""
     _may_act(call.caller, call.services, lead_id)
+    check_refs(call.caller, call.services.sales, Ref("account", body.account_id, "account_id"))
     done = call.services.sales.conversion.convert(
         call.ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
         amount=body.amount, expected_close=body.expected_close)

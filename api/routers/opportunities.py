@@ -9,17 +9,18 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import (
+    Ref,
     check_may_act,
     check_may_advance_handover,
+    check_refs,
     check_visible,
     may_act_guard,
     require_role,
-    require_writer,
     visibility_reads_store,
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
-from api.routers.accounts import EXAMPLE_REP, OwnerChange, check_account_visible, check_may_own
+from api.routers.accounts import EXAMPLE_REP, OwnerChange
 from api.routers.leads import HandOverStep
 from api.schemas import Created, Versioned
 from domain.opportunity import Opportunity
@@ -166,9 +167,8 @@ def _money(amount: Decimal) -> Decimal:
 @router.post("", status_code=201)
 def open_opportunity(body: OpportunityCreate, call: CommandDep) -> Created:
     """Open an opportunity on a visible account; it starts in prospecting (10 %)."""
-    require_writer(call.caller)
-    check_account_visible(call.caller, call.services, str(body.account_id))
-    check_may_own(call.caller, call.services, str(body.owner_id))
+    check_refs(call.caller, call.services.sales, Ref("account", body.account_id, "account_id"),
+               Ref("rep", body.owner_id, "owner_id"))
     result = call.services.sales.opportunities.open(
         call.ctx, account_id=str(body.account_id), owner_id=str(body.owner_id), name=body.name,
         amount=body.amount, expected_close=body.expected_close, currency=body.currency,
@@ -263,7 +263,7 @@ def change_owner(opportunity_id: OpportunityId, body: OwnerChange,
     """Give the opportunity to another rep (managers within their team, and admins)."""
     _may_act(call.caller, call.services, opportunity_id)
     require_role(call.caller, "manager", "admin")
-    check_may_own(call.caller, call.services, str(body.owner_id))
+    check_refs(call.caller, call.services.sales, Ref("rep", body.owner_id, "owner_id"))
     result = call.services.sales.opportunities.change_owner(
         call.ctx, opportunity_id, owner_id=str(body.owner_id),
         expected_version=call.expected_version)

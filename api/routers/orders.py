@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.access import (
     check_may_act,
     check_visible,
-    may_see_check,
+    record_check,
     require_writer,
     visibility_reads_store,
 )
@@ -160,7 +160,7 @@ async def place(body: OrderCreate, call: CommandDep) -> OrderPlaced:
     result = await sales.orders.place_async(
         call.ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
         opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
-        may_see=may_see_check(call.caller, sales.directory, f"account {body.account_id}"),
+        may_see=record_check(call.caller, sales.directory),
         in_loop=not visibility_reads_store(call.caller))
     loaded = sales.store.cached(ORDER, result.stream_id)  # as just stored
     if loaded.version != result.version:  # a replayed answer: the order may have moved on

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from api.access import require_role
+from api.access import Ref, check_refs, check_rep_visible, require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import ERROR_RESPONSES
 from api.schemas import Created, Versioned
 from infra.ids import parse_id
 from infra.reps import REP
@@ -78,24 +78,17 @@ class RepPublic(BaseModel):
 def hire(body: RepCreate, call: CommandDep) -> Created:
     """Hire a rep or manager (admin only)."""
     require_role(call.caller, "admin")
+    check_refs(call.caller, call.services.sales, Ref("rep", body.manager_id, "manager_id"))
     result = call.services.sales.reps.hire(call.ctx, name=body.name, email=str(body.email),
                                            role=body.role, team=body.team, region=body.region,
                                            manager_id=body.manager_id)
     return Created(id=str(result.stream_id), position=result.position)
 
 
-def _check_rep_visible(caller: PrincipalDep, services: ServicesDep, rep_id: str) -> None:
-    rep = services.sales.reps.get(rep_id)
-    if caller.role == "rep" and caller.rep_id != rep.id:
-        raise not_found(f"rep {rep_id}")
-    if caller.role == "manager" and rep.id != caller.rep_id and rep.manager_id != caller.rep_id:
-        raise not_found(f"rep {rep_id}")
-
-
 @router.get("/{rep_id}")
 def get_rep(rep_id: RepId, caller: PrincipalDep, services: ServicesDep) -> RepPublic:
     """A rep as the command side knows them now (reps see themselves, managers their team)."""
-    _check_rep_visible(caller, services, rep_id)
+    check_rep_visible(caller, services.sales, rep_id)
     loaded = services.sales.bus.load(REP, parse_id(rep_id, "rep_id"))
     rep = loaded.state
     return RepPublic(id=rep.id, name=rep.name, email=rep.email, role=rep.role, team=rep.team,
@@ -107,6 +100,8 @@ def get_rep(rep_id: RepId, caller: PrincipalDep, services: ServicesDep) -> RepPu
 def move(rep_id: RepId, body: RepMove, call: VersionedCommandDep) -> Versioned:
     """Move a rep to another team or territory (admin)."""
     require_role(call.caller, "admin")
+    check_rep_visible(call.caller, call.services.sales, rep_id)
+    check_refs(call.caller, call.services.sales, Ref("rep", body.manager_id, "manager_id"))
     result = call.services.sales.reps.move(call.ctx, rep_id, team=body.team, region=body.region,
                                            manager_id=body.manager_id,
                                            expected_version=call.expected_version)
@@ -117,7 +112,7 @@ def move(rep_id: RepId, body: RepMove, call: VersionedCommandDep) -> Versioned:
 def set_quota(rep_id: RepId, body: QuotaSet, call: VersionedCommandDep) -> Versioned:
     """Set a rep's quota for a month, quarter or fiscal year (admin, or the rep's manager)."""
     require_role(call.caller, "admin", "manager")
-    _check_rep_visible(call.caller, call.services, rep_id)
+    check_rep_visible(call.caller, call.services.sales, rep_id)
     result = call.services.sales.reps.set_quota(call.ctx, rep_id, period=body.period,
                                                 amount=body.amount,
                                                 expected_version=call.expected_version)
@@ -138,9 +133,10 @@ def set_commission_plan(rep_id: RepId, body: CommissionPlanSet,
 @router.post("/{rep_id}/departure")
 def depart(rep_id: RepId, body: Departure, call: VersionedCommandDep) -> Versioned:
     """Record a departure: every open item goes to the successor by the hand-over policy
-    (admin, or the rep's manager)."""
+    (admin, or the manager of the rep's team, who names a successor of that team)."""
     require_role(call.caller, "admin", "manager")
-    _check_rep_visible(call.caller, call.services, rep_id)
+    check_rep_visible(call.caller, call.services.sales, rep_id)
+    check_refs(call.caller, call.services.sales, Ref("rep", body.successor_id, "successor_id"))
     result = call.services.sales.departure.depart(call.ctx, rep_id,
                                                   successor_id=body.successor_id,
                                                   effective_date=body.effective_date,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from api.access import check_visible
+from api.access import Sight, check_visible
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.routers.reading import AsOfInstant
@@ -54,9 +54,25 @@ def timeline(account_id: AccountId, caller: PrincipalDep, services: ServicesDep,
     """Every event of the account, of the leads that became it, its opportunities and orders
     (and their stock movements), and the state they add up to, as of `as_of` (default: now).
     Visible to whoever may see the account (its owner, the owner's manager, auditors,
-    integrators, admins); 404 else."""
+    integrators, admins); 404 else. Reps and managers get the leads and opportunities of
+    the account they may see (by their owner now), and the actors they may see (else null)."""
     owner = services.sales.accounts.get(account_id).owner_id
     check_visible(caller, services.sales.directory, owner, f"account {account_id}")
     with services.db.reader() as conn:
         found = AuditHistory(services.db, conn).history(account_id, as_of)
-    return Timeline(**found)
+    return Timeline(**_as_seen(found, Sight(caller, services.sales.directory)))
+
+
+def _as_seen(found: dict[str, Any], sight: Sight) -> dict[str, Any]:
+    """The timeline without the leads and opportunities the caller may not see, and with
+    the actors they may not see left out."""
+    if sight.everything:
+        return found
+    hidden = {e["stream_id"] for e in found["events"]
+              if e["stream_type"] in ("Lead", "Opportunity") and not sight.record(e["stream_id"])}
+    events = [e if sight.actor(e["actor"]) else {**e, "actor": None}
+              for e in found["events"] if e["stream_id"] not in hidden]
+    state = found["state"]
+    return {"events": events, "state": {
+        **state, "leads": [x for x in state["leads"] if x["id"] not in hidden],
+        "opportunities": [x for x in state["opportunities"] if x["id"] not in hidden]}}

@@ -17,14 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from typing import Any
 from uuid import UUID
 
-from domain import order, stock_item
+from domain import opportunity, order, stock_item
 from domain.account import Account
-from domain.catalog import AGGREGATES
-from domain.errors import DomainError, InsufficientStockError, NotFoundError
+from domain.catalog import AGGREGATES, AggregateType
+from domain.errors import DomainError, InsufficientStockError, NotFoundError, ValidationError
 from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
+from infra.access import RecordCheck, missing
 from infra.accounts import ACCOUNT
 from infra.commands import CommandBus, CommandContext, CommandResult
 from infra.ids import canonical_id, new_stream_id, parse_id, stock_item_id
@@ -32,6 +34,7 @@ from infra.stock import STOCK_ITEM, StockItems
 from infra.units import Unit, run_unit, run_unit_async
 
 ORDER = AGGREGATES[order.STREAM]
+OPPORTUNITY = AGGREGATES[opportunity.STREAM]
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,13 @@ class OrderFlows:
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
               currency: str = "EUR",
-              may_see: Callable[[Account], None] | None = None) -> CommandResult:
+              may_see: RecordCheck | None = None) -> CommandResult:
         """Places, reserves every line and marks the order reserved (or back-ordered) in one
         unit: stored together, or, when stock is short, not at all. The account is read in
         the unit too (its grade and region price the lines): if it changes before the commit,
-        the unit is decided again. ``may_see`` checks, on that same account state, that the
-        caller may see it (raising ``NotFoundError`` if not)."""
+        the unit is decided again. ``may_see`` checks, on those same states, that the caller
+        may see the account and the opportunity the order names (``NotFoundError`` if not,
+        as for an unknown one); the opportunity must be one of the account's (422)."""
         placing = self._placing(ctx, account_id, lines, opportunity_id, allow_back_order,
                                 currency, may_see)
         replayed = self.bus.replay(ORDER, placing.stream_id, ctx, placing.request)
@@ -74,7 +78,7 @@ class OrderFlows:
     async def place_async(self, ctx: CommandContext, *, account_id: str,
                           lines: Sequence[tuple[str, int]], opportunity_id: str | None = None,
                           allow_back_order: bool = False, currency: str = "EUR",
-                          may_see: Callable[[Account], None] | None = None,
+                          may_see: RecordCheck | None = None,
                           in_loop: bool = True) -> CommandResult:
         """``place`` for the event loop: decided on cached states right here, the commit
         awaited (``run_unit_async``). A retried create (``Idempotency-Key``) or a ``may_see``
@@ -91,7 +95,7 @@ class OrderFlows:
 
     def _placing(self, ctx: CommandContext, account_id: str, lines: Sequence[tuple[str, int]],
                  opportunity_id: str | None, allow_back_order: bool, currency: str,
-                 may_see: Callable[[Account], None] | None) -> "_Placing":
+                 may_see: RecordCheck | None) -> "_Placing":
         account_stream = parse_id(account_id, "account_id")
         account_id = str(account_stream)
         opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
@@ -99,9 +103,10 @@ class OrderFlows:
         request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
 
         def placement(unit: Unit) -> tuple[Event, ...]:
-            customer: Account = unit.existing(ACCOUNT, account_stream, f"account {account_id}")
-            if may_see is not None:
-                unit.require(lambda: may_see(customer))
+            customer: Account = _named(unit, ACCOUNT, "account", account_id, may_see)
+            if opportunity_id is not None:
+                deal = _named(unit, OPPORTUNITY, "opportunity", opportunity_id, may_see)
+                unit.require(lambda: _of_account(deal, opportunity_id, account_id))
             items = {sku: unit.existing(STOCK_ITEM, stock_item_id(sku), f"stock item {sku}")
                      for sku, _ in lines}
             prices = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
@@ -208,3 +213,22 @@ class OrderFlows:
         for recorded in self.bus.store.read_stream(parse_id(order_id)):
             if isinstance(recorded.event, order.OrderShipped):
                 self.ship_stock(ctx, order_id, recorded.event.shipment_id, recorded.event.lines)
+
+
+def _named(unit: Unit, aggregate: AggregateType, kind: str, record_id: str,
+           may_see: RecordCheck | None) -> Any:
+    """A record the order names, read in the unit: unknown, of another kind or not visible
+    to the caller, it is ``missing`` alike."""
+    try:
+        state = unit.existing(aggregate, UUID(record_id), f"{kind} {record_id}")
+    except NotFoundError:
+        raise missing(kind, record_id) from None
+    if may_see is not None:
+        unit.require(lambda: may_see(kind, record_id, state.owner_id))
+    return state
+
+
+def _of_account(deal: Any, opportunity_id: str, account_id: str) -> None:
+    if deal.account_id != account_id:
+        raise ValidationError("opportunity_id",
+                              f"opportunity {opportunity_id} is not one of account {account_id}")

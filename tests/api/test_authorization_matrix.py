@@ -59,7 +59,7 @@ MATRIX: dict[str, Row] = {
     # A rep may not assign at all (403, whoever's lead it is); another team's manager: 404.
     "POST /v1/leads/{lead_id}/assign": Row({"admin", "mia"}, {"sam"}),
     "POST /v1/leads/{lead_id}/distribute": Row({"admin", "mia"}, {"sam"}),
-    "POST /v1/accounts": Row({"admin", "mia", "ann"}),
+    "POST /v1/accounts": Row({"admin", "mia", "ann"}, {"sam", "sue"}),  # Ann: not theirs to name
     "GET /v1/accounts/{account_id}": Row(SEE, ALL - SEE),
     "POST /v1/accounts/{account_id}/owner": record({"admin", "mia"}),
     "POST /v1/opportunities": Row({"admin", "mia", "ann"}, {"sam", "sue"}),
