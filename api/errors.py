@@ -50,6 +50,8 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     problems = [("body" if e["type"] == "json_invalid" else _field_of(tuple(e["loc"])), e["msg"])
                 for e in error.errors()]  # a JSON syntax error's location is a character offset
     detail = "; ".join(f"{field}: {message}" for field, message in problems)
+    if any(e["type"] == "json_invalid" for e in error.errors()):  # unparsable: 400, not 422
+        return JSONResponse(body("invalid_json", detail, ["body"]), status_code=400)
     return JSONResponse(body("invalid_input", detail, [f for f, _ in problems]), status_code=422)
 
 
