@@ -43,7 +43,11 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 CorrelationId = Annotated[str | None, Header(max_length=200)]
-IfMatch = Annotated[str | None, Header()]
+IF_MATCH_PATTERN = r'^\s*(W/)?"*[0-9]+"*\s*$'
+IfMatch = Annotated[str | None, Header(
+    description="The record's version the client last saw (`3`, `\"3\"` or `W/\"3\"`): "
+                "409 `version_conflict` if it moved on",
+    pattern=IF_MATCH_PATTERN)]
 
 
 async def verify_token(services: Services, token: str) -> Principal | None:
@@ -121,6 +125,8 @@ async def command(request: Request, caller: PrincipalDep,
     its version (409 ``version_conflict`` when stale); a create has none to match (422)."""
     found: Services = request.app.state.services
     ctx = context_of(request, caller, idempotency_key, x_correlation_id)
+    if if_match is None and "if-match" in request.headers:  # sent empty: refused, not ignored
+        if_match = request.headers["if-match"]
     version = version_in(if_match)
     if version is not None:
         ctx = replace(ctx, expected=(record_named_in(request), version))
@@ -158,9 +164,10 @@ def wait_for(services: ServicesDep,
     if min_position is None:
         return
     head = services.sales.store.max_position()
-    if min_position > head:
-        raise ApiError(422, "invalid_input",
-                       f"min_position: {min_position} is beyond the last stored event ({head})")
+    if min_position > head:  # a valid number the store has not reached: a conflict, not 422
+        raise ApiError(409, "position_ahead",
+                       f"min_position: {min_position} is beyond the last stored event ({head})",
+                       fields=["min_position"])
     deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
     while read_models_at(services.db) < min_position:
         if time.monotonic() > deadline:

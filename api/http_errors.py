@@ -78,17 +78,36 @@ API_OPERATION = {
 
 
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Adds to every operation the error answers every layer may give it."""
+    """Adds to every operation the error answers every layer may give it, and says of
+    headers what HTTP allows: absent or a string, never ``null``."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
+            operation["parameters"] = _headers_as_sent(path, operation.get("parameters", []))
+            if not operation["parameters"]:
+                del operation["parameters"]
             responses = operation.setdefault("responses", {})
             extra = {**ANY_OPERATION, **(WITH_BODY if "requestBody" in operation else {}),
                      **(API_OPERATION if path.startswith("/v1/") else {})}
             for status, answer in extra.items():
                 responses.setdefault(status, answer)
     return schema
+
+
+def _headers_as_sent(path: str, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An optional header is absent or a string, never ``null``; a create (a path naming no
+    record) takes no ``If-Match`` (it would answer 422: there is no version to match)."""
+    kept = []
+    for parameter in parameters:
+        if parameter["in"] == "header":
+            if parameter["name"] == "if-match" and "{" not in path:
+                continue
+            options = parameter["schema"].pop("anyOf", None)
+            if options is not None:
+                parameter["schema"].update(next(o for o in options if o.get("type") != "null"))
+        kept.append(parameter)
+    return kept
 
 
 def install(app: FastAPI) -> None:

@@ -217,6 +217,16 @@ def test_a_create_refuses_if_match_with_422_and_writes_nothing(api: Api):
     assert api.events() == before
 
 
+def test_an_empty_or_malformed_if_match_is_422_and_writes_nothing(api: Api):
+    w = World(api)
+    before = api.events()
+    for value in ("", " ", "W/", "v1", "1.5", "-1"):
+        answer = api.client.post(f"/v1/accounts/{w.account}/grade", json={"grade": "B"},
+                                 headers={**w.admin, "If-Match": value})
+        assert (answer.status_code, answer.json()["code"]) == (422, "invalid_input"), value
+    assert api.events() == before
+
+
 def example_body(schema: dict[str, Any], operation: dict[str, Any]) -> Any:
     ref: str = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     component: dict[str, Any] = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
