@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, metrics
+from api import edge, errors, http_errors, metrics
 from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
@@ -55,8 +55,10 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
 
     app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    http_errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
-    metrics.install(app)  # outside the idempotency middleware: replays are counted too
+    edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
+    metrics.install(app)  # outermost: replays and refusals at the edge are counted too
     for router in ALL_ROUTERS:
         app.router.routes.extend(router.routes)  # flat: see ``api.routers``
     return app

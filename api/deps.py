@@ -8,7 +8,7 @@ to a thread."""
 import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import ApiError, unauthorized
 from infra.bootstrap import Sales
 from infra.commands import CommandContext
+from infra.ids import parse_id, stock_item_id
 from infra.readstore import REGISTRY
 from infra.sqldb import Database
 from infra.tokens import Principal, TokenStore
@@ -42,27 +43,38 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 CorrelationId = Annotated[str | None, Header(max_length=200)]
-IfMatch = Annotated[str | None, Header()]
+IF_MATCH_PATTERN = r'^\s*(W/)?"*[0-9]+"*\s*$'
+IfMatch = Annotated[str | None, Header(
+    description="The record's version the client last saw (`3`, `\"3\"` or `W/\"3\"`): "
+                "409 `version_conflict` if it moved on",
+    pattern=IF_MATCH_PATTERN)]
+
+
+async def verify_token(services: Services, token: str) -> Principal | None:
+    """A token verified less than a second ago costs no read and no thread hop."""
+    return (services.tokens.remembered(token)
+            or await run_in_threadpool(services.tokens.verify, token))
 
 
 async def authenticate(services: Services, credentials: HTTPAuthorizationCredentials | None
                        ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
-    token = credentials.credentials
-    found = (services.tokens.remembered(token)
-             or await run_in_threadpool(services.tokens.verify, token))
+    found = await verify_token(services, credentials.credentials)
     if found is None:
         raise unauthorized("unknown or revoked token")
     return found
 
 
 class TokenBearer(HTTPBearer):
-    """The bearer scheme that also checks the token: the caller in one dependency, solved
-    before any other parameter is validated, so a request without a valid token is a 401
-    whatever else is wrong with it."""
+    """The bearer scheme (for the OpenAPI document) and the caller: the one
+    ``api.edge.Authenticate`` checked before the body was read, or, in an app without that
+    middleware, checked here before any other parameter is validated."""
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        checked: Principal | None = request.scope.get("state", {}).get("principal")
+        if checked is not None:
+            return checked
         services: Services = request.app.state.services
         return await authenticate(services, await super().__call__(request))
 
@@ -107,22 +119,32 @@ class Command:
 
 async def command(request: Request, caller: PrincipalDep,
                   idempotency_key: IdempotencyKey = None,
-                  x_correlation_id: CorrelationId = None) -> Command:
+                  x_correlation_id: CorrelationId = None,
+                  if_match: IfMatch = None) -> Command:
+    """Every command route takes ``If-Match``: a command on a record is then conditional on
+    its version (409 ``version_conflict`` when stale); a create has none to match (422)."""
     found: Services = request.app.state.services
-    return Command(found, caller, context_of(request, caller, idempotency_key, x_correlation_id))
+    ctx = context_of(request, caller, idempotency_key, x_correlation_id)
+    if if_match is None and "if-match" in request.headers:  # sent empty: refused, not ignored
+        if_match = request.headers["if-match"]
+    version = version_in(if_match)
+    if version is not None:
+        ctx = replace(ctx, expected=(record_named_in(request), version))
+    return Command(found, caller, ctx, version)
 
 
-async def versioned_command(request: Request, caller: PrincipalDep,
-                            idempotency_key: IdempotencyKey = None,
-                            x_correlation_id: CorrelationId = None,
-                            if_match: IfMatch = None) -> Command:
-    """``command`` with ``If-Match``: the version the client last saw."""
-    found = await command(request, caller, idempotency_key, x_correlation_id)
-    return replace(found, expected_version=version_in(if_match))
+def record_named_in(request: Request) -> UUID:
+    """The stream of the record a command route names first in its path (``/v1/leads/{lead_id}
+    /...``, ``/v1/stock-items/{sku}/...``): the one ``If-Match`` is about."""
+    if not request.path_params:
+        raise ApiError(422, "invalid_input",
+                       "If-Match: a create has no version to match; send it without If-Match")
+    name, value = next(iter(request.path_params.items()))
+    return stock_item_id(value) if name == "sku" else parse_id(value, name)
 
 
 CommandDep = Annotated[Command, Depends(command)]
-VersionedCommandDep = Annotated[Command, Depends(versioned_command)]
+VersionedCommandDep = CommandDep  # the earlier name: every command honours If-Match now
 
 
 def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
@@ -142,9 +164,10 @@ def wait_for(services: ServicesDep,
     if min_position is None:
         return
     head = services.sales.store.max_position()
-    if min_position > head:
-        raise ApiError(422, "invalid_input",
-                       f"min_position: {min_position} is beyond the last stored event ({head})")
+    if min_position > head:  # a valid number the store has not reached: a conflict, not 422
+        raise ApiError(409, "position_ahead",
+                       f"min_position: {min_position} is beyond the last stored event ({head})",
+                       fields=["min_position"])
     deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
     while read_models_at(services.db) < min_position:
         if time.monotonic() > deadline:

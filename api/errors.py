@@ -19,9 +19,11 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                 fields: list[str] | None = None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
+        self.fields = fields
 
 
 def unauthorized(detail: str = "a valid bearer token is required") -> ApiError:
@@ -50,6 +52,8 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     problems = [("body" if e["type"] == "json_invalid" else _field_of(tuple(e["loc"])), e["msg"])
                 for e in error.errors()]  # a JSON syntax error's location is a character offset
     detail = "; ".join(f"{field}: {message}" for field, message in problems)
+    if any(e["type"] == "json_invalid" for e in error.errors()):  # unparsable: 400, not 422
+        return JSONResponse(body("invalid_json", detail, ["body"]), status_code=400)
     return JSONResponse(body("invalid_input", detail, [f for f, _ in problems]), status_code=422)
 
 
@@ -64,7 +68,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    fields = [error.detail.split(":", 1)[0]] if error.status == 422 else []
+    fields = error.fields or ([error.detail.split(":", 1)[0]] if error.status == 422 else [])
     return JSONResponse(body(error.code, error.detail, fields), status_code=error.status,
                         headers=error.headers)
 

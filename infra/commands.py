@@ -24,7 +24,7 @@ from domain.catalog import AggregateType
 from domain.errors import DomainError
 from domain.events import Command, Event
 from infra.codec import Metadata
-from infra.errors import ConflictError, IdempotencyKeyReusedError
+from infra.errors import ConflictError, IdempotencyKeyReusedError, VersionMismatchError
 from infra.group_commit import GroupCommitter
 from infra.store import EventStore, Loaded, RecordedEvent
 
@@ -42,10 +42,20 @@ class CommandContext:
     causation_id: str | None = None
     idempotency_key: str | None = None
     now: datetime = field(default_factory=utc_now)
+    # ``If-Match``: the record the request names and the version its client last saw. Every
+    # command on that stream decided in this context is conditional on it (``expected_of``)
+    expected: tuple[UUID, int] | None = None
 
     def caused_by(self, event_id: str) -> "CommandContext":
-        """The context of a flow step triggered by an event: same actor and correlation."""
-        return replace(self, causation_id=event_id, idempotency_key=None)
+        """The context of a flow step triggered by an event: same actor and correlation. The
+        client's ``If-Match`` was about the state before the request: not the step's."""
+        return replace(self, causation_id=event_id, idempotency_key=None, expected=None)
+
+    def expected_of(self, stream_id: UUID) -> int | None:
+        """The version the client expects ``stream_id`` at, if the request named one."""
+        if self.expected is None or self.expected[0] != stream_id:
+            return None
+        return self.expected[1]
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,9 @@ class CommandBus:
         ``guard`` checks that the caller may act, on the very state the command is decided
         on: no read of its own, and a record whose owner changes meanwhile conflicts and is
         checked again. A refusal (``DomainError``) on a cached state is checked again on the
-        current one."""
+        current one. ``expected_version`` defaults to the context's ``If-Match`` for this stream."""
+        if expected_version is None:
+            expected_version = ctx.expected_of(stream_id)
         attempt = self._attempt
         if expected_version is None:
             attempt = retry(retry=retry_if_exception_type(ConflictError),
@@ -134,8 +146,7 @@ class CommandBus:
         if guard is not None:
             guard(loaded)  # before the version check: never tell a stranger the version
         if expected_version is not None and expected_version != loaded.version:
-            raise ConflictError(f"expected version {expected_version}, "
-                                f"but the record is at version {loaded.version}")
+            raise VersionMismatchError(expected_version, loaded.version)
         result = self._decide(aggregate, stream_id, loaded, source, ctx, expected_version,
                               claims, request)
         if result is None:  # nothing to do on the current state
@@ -186,6 +197,8 @@ class CommandBus:
         Everything else — a conflict again, a refusal to check again, a retried create
         (``Idempotency-Key``), a ``guard`` that reads the store (``in_loop=False``) — runs as
         ``execute`` in a worker thread."""
+        if expected_version is None:
+            expected_version = ctx.expected_of(stream_id)
         eligible = in_loop and ctx.idempotency_key is None
         tried = False
         if eligible:

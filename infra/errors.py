@@ -13,3 +13,10 @@ class IdempotencyKeyReusedError(DomainError):
     """The idempotency key was already used for a different request."""
 
     code = "idempotency_key_reused"
+
+
+class VersionMismatchError(ConflictError):
+    """The record is not at the version the client named (``If-Match``): final, not retried."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, but the record is at version {actual}")

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     # a serving process freezes its start-up objects for the garbage collector (infra.memory);
     # ``sfa serve`` sets it, tests that start many apps in one process leave it off
     settle_gc: bool = False
+    max_body_bytes: int = Field(default=1_048_576, ge=1)  # larger request bodies: 413
 
     @field_validator("database_url")
     @classmethod

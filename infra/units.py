@@ -19,13 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from domain.catalog import AggregateType
 from domain.errors import DomainError, NotFoundError
 from domain.events import Command, Event
 from infra.commands import MAX_ATTEMPTS, CommandBus, CommandContext, CommandResult
-from infra.errors import ConflictError
+from infra.errors import ConflictError, VersionMismatchError
 from infra.store import Loaded, RecordedEvent
 
 T = TypeVar("T")
@@ -138,10 +144,18 @@ class Unit:
             store = self.bus.store
             loaded = store.load(aggregate, stream_id) if self.fresh else store.cached(aggregate,
                                                                                        stream_id)
+            self._check_expected(stream_id, loaded)
             stream = self._streams[stream_id] = _Stream(aggregate, loaded, loaded)
         elif stream.aggregate is not aggregate:
             raise NotFoundError(f"{aggregate.name} {stream_id} not found")
         return stream
+
+    def _check_expected(self, stream_id: UUID, loaded: Loaded) -> None:
+        """The client's ``If-Match`` on this stream: a cached state may just be stale, the
+        current one answers for good."""
+        expected = self.ctx.expected_of(stream_id)
+        if expected is not None and expected != loaded.version:
+            self._refuse(VersionMismatchError(expected, loaded.version))
 
     def _refuse(self, refusal: DomainError) -> NoReturn:
         if not self.fresh:
@@ -188,7 +202,8 @@ async def _attempt_async(unit: Unit, body: Callable[[Unit], T]) -> tuple[T, Unit
 
 def _run_fresh(bus: CommandBus, ctx: CommandContext,
                body: Callable[[Unit], T]) -> tuple[T, UnitOutcome]:
-    retrying = Retrying(retry=retry_if_exception_type(ConflictError),
+    retrying = Retrying(retry=retry_if_exception_type(ConflictError)
+                        & retry_if_not_exception_type(VersionMismatchError),
                         stop=stop_after_attempt(MAX_ATTEMPTS),
                         wait=wait_random_exponential(multiplier=0.002, max=0.1), reraise=True)
     return retrying(_attempt, bus, ctx, body, fresh=True)

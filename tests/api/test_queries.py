@@ -173,11 +173,13 @@ def test_every_query_needs_a_valid_token(qapi: Api):
         assert (bad.status_code, bad.json()["code"]) == (401, "unauthorized"), path
 
 
-def test_min_position_beyond_the_last_event_is_422(qapi: Api):
+def test_min_position_beyond_the_last_event_is_409(qapi: Api):
+    """A valid number (the schema cannot bound it by the head) the store has not reached."""
     build_world(qapi.sales)
     answer = qapi.client.get("/v1/funnel", headers=qapi.token("admin"),
                              params={"min_position": qapi.events() + 1000})
-    assert (answer.status_code, answer.json()["fields"]) == (422, ["min_position"])
+    assert (answer.status_code, answer.json()["code"], answer.json()["fields"]) == (
+        409, "position_ahead", ["min_position"])
 
 
 def test_read_models_behind_min_position_answer_503_with_retry_after(qapi: Api, monkeypatch):

@@ -52,11 +52,12 @@ def test_invalid_input_is_422_naming_every_field(api: Api):
     assert api.events() == before
 
 
-def test_a_body_that_is_not_json_is_422_naming_the_body(api: Api):
+def test_a_body_that_is_not_json_is_400_naming_the_body(api: Api):
     before = api.events()
     answer = api.client.post("/v1/reps", content=b'{"name":', headers={
         **api.token("admin"), "Content-Type": "application/json"})
-    assert (answer.status_code, answer.json()["fields"]) == (422, ["body"])
+    assert (answer.status_code, answer.json()["code"], answer.json()["fields"]) == (
+        400, "invalid_json", ["body"])
     assert answer.json()["detail"].startswith("body: JSON decode error")
     assert api.events() == before
 

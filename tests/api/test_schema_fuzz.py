@@ -1,10 +1,20 @@
-"""Property-based run of every operation of /openapi.json (schemathesis): no answer is a
-server error, and every answer matches the documented schema. Runs on the embedded
-backend (SQLite) to keep the suite's time in bounds; the routes are the same on both."""
+"""Property-based runs of every operation of /openapi.json (schemathesis). In process on the
+embedded backend (SQLite): no answer is a server error, every answer matches the documented
+schema. Then schemathesis' own command line against ``sfa serve`` on PostgreSQL, all phases
+(stateful included) and all checks, bounded by a few examples per operation (about a minute)."""
 
+import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -44,3 +54,73 @@ def test_no_server_error_and_answers_match_the_schema(case: schemathesis.Case,
                                                       fuzzed: tuple[FastAPI, str]) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {fuzzed[1]}"},
                            checks=[not_a_server_error, response_schema_conformance])
+
+
+# --- schemathesis' own command line against `sfa serve` on PostgreSQL: all phases, all checks
+
+ROOT = Path(__file__).resolve().parents[2]
+PHASES = "examples,coverage,fuzzing,stateful"
+# What is left to the engineers of issue 16's input types (path ids, dates, decimals and
+# periods not yet stated as formats in the document) shows as these two kinds only: a value
+# the document allows but the server refuses (ST202) or the reverse (ST201). Every kind that
+# is the HTTP layer's fault — a 5xx, an answer, status, header or content type the document
+# does not state, a wrong 405/Allow, an ignored token, a deleted record still answering —
+# must not appear at all. Once the input types are in, this set should become empty.
+LEFT_TO_INPUT_TYPES = {"RejectedPositiveData", "AcceptedNegativeData"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served(postgres_url: str) -> Iterator[tuple[str, str]]:
+    """``sfa serve`` on a fresh PostgreSQL database, and an admin token."""
+    env = {**os.environ, "SFA_DATABASE_URL": postgres_url, "PYTHONPATH": str(ROOT)}
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port)],
+                              env=env, cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_answering(url)
+        token = subprocess.run([sys.executable, "-m", "workers.cli", "tokens", "create", "--role",
+                                "admin"], env=env, cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()[-1]
+        yield url, token
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def wait_until_answering(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/openapi.json", timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {seconds} s")
+
+
+def test_schemathesis_all_phases_and_checks_find_no_fault_of_the_http_layer(
+        served: tuple[str, str], tmp_path: Path) -> None:
+    url, token = served
+    report = tmp_path / "report.json"
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("schemathesis")), "run", f"{url}/openapi.json",
+         "--checks", "all", "--phases", PHASES, "-H", f"Authorization: Bearer {token}",
+         "--max-examples", "3", "--seed", "16", "--workers", "2", "--no-color",
+         "--generation-database", "none", "--request-timeout", "20",
+         "--report", "json", "--report-json-path", str(report)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    outcome = json.loads(report.read_text())
+    assert outcome["complete"] and outcome["operations"]["errored"] == 0, run.stdout[-3000:]
+    assert all(phase["status"] != "skipped" for phase in outcome["phases"].values())
+    faults = {f["type"]: f["operations"] for f in outcome["failures"]
+              if f["type"] not in LEFT_TO_INPUT_TYPES}
+    assert faults == {}, run.stdout[-6000:]
+    assert outcome["errors"] == [], run.stdout[-3000:]
