@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
-from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText
+from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from infra.bootstrap import Sales
 from infra.commands import CommandContext
 from infra.readstore import REGISTRY
@@ -46,9 +46,8 @@ IdempotencyKey = Annotated[HeaderText | None, Header(
     description="Makes a retried POST answer the first answer and write nothing new")]
 CorrelationId = Annotated[HeaderText | None, Header(
     description="Recorded on every event of the command (default: the request's id)")]
-IfMatch = Annotated[str | None, Header(
-    description="The version the client last saw: `3`, `\"3\"` or `W/\"3\"` (ASCII digits)",
-    json_schema_extra={"pattern": IF_MATCH_PATTERN})]
+IfMatch = Annotated[IfMatchText | None, Header(
+    description="The version the client last saw: `3`, `\"3\"` or `W/\"3\"` (ASCII digits)")]
 
 
 async def authenticate(services: Services, credentials: HTTPAuthorizationCredentials | None
@@ -93,7 +92,7 @@ def version_in(if_match: str | None) -> int | None:
     only: ``str.isdigit`` also takes ``²`` and other digits ``int`` cannot read."""
     if if_match is None:
         return None
-    if re.fullmatch(IF_MATCH_PATTERN, if_match) is None:
+    if re.fullmatch(IF_MATCH_PATTERN, if_match) is None:  # also bounds its length
         raise ApiError(422, "invalid_input", f"If-Match: not a version number: {if_match[:40]!r}")
     return int(if_match.strip(" ").removeprefix("W/").strip('"'))
 

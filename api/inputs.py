@@ -39,7 +39,8 @@ DATE_PATTERN = rf"^{_DAY}$"
 INSTANT_PATTERN = (rf"^{_DAY}([Tt ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\.[0-9]{{1,6}})?)?"
                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-IF_MATCH_PATTERN = r'^ *(W/)?"?[0-9]{1,18}"? *$'
+IF_MATCH_PATTERN = r'^ {0,8}(W/)?"?[0-9]{1,18}"? {0,8}$'
+DECIMAL_TEXT_LENGTH = 32  # leading zeros and all
 # Spaces that make a text blank (a required text needs one character besides them).
 _BLANKS = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
@@ -85,6 +86,7 @@ class Matching:
 
     pattern: str
     what: str
+    format: str | None = None
 
     def check(self, value: str) -> str:
         if not isinstance(value, str) or re.fullmatch(self.pattern, value) is None:
@@ -99,6 +101,8 @@ class Matching:
                                      handler: GetJsonSchemaHandler) -> dict[str, Any]:
         found: dict[str, Any] = handler(schema)
         found["pattern"] = self.pattern
+        if self.format:
+            found["format"] = self.format
         return found
 
 
@@ -133,6 +137,19 @@ class IsoText:
         found: dict[str, Any] = handler(schema)
         found["pattern"] = self.pattern
         return found
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Documents a rule that the route checks itself (``If-Match``: ``api.deps.version_in``,
+    which names the header as clients spell it)."""
+
+    pattern: str
+    max_length: int
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {**handler(schema), "pattern": self.pattern, "maxLength": self.max_length}
 
 
 def _digits_after_point(places: int) -> str:
@@ -178,7 +195,8 @@ class Decimals:
                 float(top if self.fraction else top - step), "multipleOf": float(step)}
 
     def before(self, value: Any) -> Any:
-        if isinstance(value, str) and re.fullmatch(self.pattern, value) is None:
+        if isinstance(value, str) and (len(value) > DECIMAL_TEXT_LENGTH
+                                       or re.fullmatch(self.pattern, value) is None):
             raise ValueError(self.rule)
         if isinstance(value, bool):
             raise ValueError("not a number")
@@ -200,7 +218,8 @@ class Decimals:
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
                                      handler: GetJsonSchemaHandler) -> dict[str, Any]:
         return {"anyOf": [{"type": "number", **self.bounds},
-                          {"type": "string", "pattern": self.pattern}]}
+                          {"type": "string", "maxLength": DECIMAL_TEXT_LENGTH,
+                           "pattern": self.pattern}]}
 
 
 def _line(max_length: int) -> StringConstraints:
@@ -224,7 +243,7 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254), Plain(required=Tr
 
 # Values with a format of their own.
 RecordId = Annotated[str, StringConstraints(min_length=36, max_length=36),
-                     Matching(UUID_PATTERN, "a UUID (8-4-4-4-12 hex digits)"),
+                     Matching(UUID_PATTERN, "a UUID (8-4-4-4-12 hex digits)", "uuid"),
                      AfterValidator(str.lower)]  # the spelling events record
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=64),
                 Matching(SKU_PATTERN, "a SKU: 1 to 64 letters, digits, '.', '_' or '-', "
@@ -235,6 +254,8 @@ Currency = Annotated[str, StringConstraints(min_length=3, max_length=3),
                      Matching(r"^[A-Za-z]{3}$", "a currency code (ISO 4217)")]
 Day = Annotated[date, IsoText(DATE_PATTERN, "a date YYYY-MM-DD")]
 Instant = Annotated[datetime, IsoText(INSTANT_PATTERN, "an instant")]
+
+IfMatchText = Annotated[str, Checked(IF_MATCH_PATTERN, 40)]
 
 # Numbers.
 Money = Annotated[Decimal, Decimals(digits=12, places=2)]
