@@ -5,6 +5,7 @@ one hop per dependency and request, which under load costs more than the work it
 what may block (a token not verified in the last second, the wait for ``min_position``) goes
 to a thread."""
 
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
+from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from infra.bootstrap import Sales
 from infra.commands import CommandContext
 from infra.ids import parse_id, stock_item_id
@@ -41,13 +43,13 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-IdempotencyKey = Annotated[str | None, Header(max_length=200)]
-CorrelationId = Annotated[str | None, Header(max_length=200)]
-IF_MATCH_PATTERN = r'^\s*(W/)?"*[0-9]+"*\s*$'
-IfMatch = Annotated[str | None, Header(
-    description="The record's version the client last saw (`3`, `\"3\"` or `W/\"3\"`): "
-                "409 `version_conflict` if it moved on",
-    pattern=IF_MATCH_PATTERN)]
+IdempotencyKey = Annotated[HeaderText | None, Header(
+    description="Makes a retried POST answer the first answer and write nothing new")]
+CorrelationId = Annotated[HeaderText | None, Header(
+    description="Recorded on every event of the command (default: the request's id)")]
+IfMatch = Annotated[IfMatchText | None, Header(
+    description="The record's version the client last saw (`3`, `\"3\"` or `W/\"3\"`, ASCII "
+                "digits): 409 `version_conflict` if it moved on")]
 
 
 async def verify_token(services: Services, token: str) -> Principal | None:
@@ -95,13 +97,13 @@ def context_of(request: Request, caller: Principal, idempotency_key: str | None,
 
 
 def version_in(if_match: str | None) -> int | None:
-    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the version the client last saw."""
+    """``If-Match: 3`` (or ``"3"``, ``W/"3"``): the version the client last saw. ASCII digits
+    only: ``str.isdigit`` also takes ``²`` and other digits ``int`` cannot read."""
     if if_match is None:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise ApiError(422, "invalid_input", f"If-Match: not a version number: {if_match!r}")
-    return int(text)
+    if re.fullmatch(IF_MATCH_PATTERN, if_match) is None:  # also bounds its length
+        raise ApiError(422, "invalid_input", f"If-Match: not a version number: {if_match[:40]!r}")
+    return int(if_match.strip(" ").removeprefix("W/").strip('"'))
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
 
 def wait_for(services: ServicesDep,
              min_position: Annotated[int | None, Query(
-                 ge=0, description="Answer only once the read models reached this position "
+                 ge=0, le=MAX_POSITION, description="Answer only once the read models reached this position "
                                    "(a command answer's `position`): read your writes")] = None,
              ) -> None:
     if min_position is None:
@@ -182,7 +184,7 @@ WaitDep = Annotated[None, Depends(wait_for)]
 
 
 async def page(limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+               offset: Annotated[int, Query(ge=0, le=MAX_POSITION - 500)] = 0) -> dict[str, Any]:
     return {"limit": limit, "offset": offset}
 
 

@@ -7,10 +7,12 @@ is N reads older data through its ``upcast_vK_vK+1`` static methods, oldest firs
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from domain import account, lead, opportunity, order, rep, stock_item
 from domain.events import Command, Event
+from domain.storable import require_storable
 
 Decide = Callable[[Any, Command], list[Event]]
 Evolve = Callable[[Any, Event], Any]
@@ -32,8 +34,18 @@ def _event_types_of(module: Any) -> tuple[type[Event], ...]:
     )
 
 
+def storable_only(decide: Decide) -> Decide:
+    """``decide``, refusing a decision whose events hold a value the store cannot keep."""
+
+    @wraps(decide)
+    def checked(state: Any, command: Command) -> list[Event]:
+        return [require_storable(event) for event in decide(state, command)]
+
+    return checked
+
+
 AGGREGATES: dict[str, AggregateType] = {
-    module.STREAM: AggregateType(module.STREAM, module.decide, module.evolve,
+    module.STREAM: AggregateType(module.STREAM, storable_only(module.decide), module.evolve,
                                  _event_types_of(module))
     for module in (rep, lead, account, opportunity, order, stock_item)
 }

@@ -11,7 +11,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.events import Command, Event
-from domain.values import require_non_negative, require_positive, require_text
+from domain.values import require_non_negative, require_positive, require_sku, require_text
 
 STREAM = "StockItem"
 
@@ -135,7 +135,7 @@ def _register(state: StockItem | None, c: RegisterStockItem) -> list[Event]:
         raise AlreadyExistsError(f"stock item {c.sku} already exists")
     require_positive("base_price", c.base_price)
     require_non_negative("reorder_level", c.reorder_level)
-    return [StockItemRegistered(require_text("sku", c.sku, 64), require_text("name", c.name),
+    return [StockItemRegistered(require_sku("sku", c.sku), require_text("name", c.name),
                                 c.specification, c.base_price, c.reorder_level)]
 
 

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -56,11 +57,54 @@ class RepRef:
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PERIOD = re.compile(r"^(?:\d{4}-(?:0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4})$")
+# Control characters: C0, DEL and C1. Free text of several lines (notes, specifications) may
+# keep tab, line feed and carriage return; every other text none of them. NUL in particular
+# is refused everywhere: PostgreSQL cannot store it in text, and one projected NUL would stop
+# the read models (issue 16). Lone surrogates cannot be encoded as UTF-8 at all.
+# As regular-expression ranges (the API's OpenAPI patterns use the same text).
+LINE_CONTROLS = r"\x00-\x1f\x7f-\x9f"
+TEXT_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_IN_LINE = re.compile(rf"[{LINE_CONTROLS}\ud800-\udfff]")
+_IN_TEXT = re.compile(rf"[{TEXT_CONTROLS}\ud800-\udfff]")
+# The calendar a record's dates live in: wide enough for any deal, narrow enough that a
+# period-by-period answer (forecast months, churn windows) stays small.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SKU = re.compile(SKU_PATTERN)
+PERIOD_PATTERN = r"^(20[0-9]{2}-(0[1-9]|1[0-2])|20[0-9]{2}-Q[1-4]|FY20[0-9]{2})$"  # in the calendar
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+
+def control_character_in(value: str, multiline: bool = False) -> str | None:
+    """The first character ``value`` may not hold (see ``LINE_CONTROLS``), or None."""
+    found = (_IN_TEXT if multiline else _IN_LINE).search(value)
+    return found.group() if found else None
+
+
+def require_plain(field: str, value: str, multiline: bool = False) -> str:
+    """``value`` without control characters (tab and line breaks allowed if ``multiline``)."""
+    bad = control_character_in(value, multiline)
+    if bad is not None:
+        raise ValidationError(field, f"contains the control character U+{ord(bad):04X}")
+    return value
+
+
+def require_date(field: str, value: date) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(field, f"not between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+def require_sku(field: str, value: str) -> str:
+    if not _SKU.match(value.strip()):
+        raise ValidationError(field, "a SKU is 1 to 64 letters, digits, '.', '_' or '-', "
+                                     f"starting with a letter or digit: {value!r}")
+    return value.strip()
 
 
 def require_text(field: str, value: str, max_length: int = 200) -> str:
-    text = value.strip()
+    text = require_plain(field, value).strip()
     if not text:
         raise ValidationError(field, "must not be empty")
     if len(text) > max_length:

@@ -2,10 +2,10 @@
 
 from datetime import date
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import (
     Ref,
@@ -17,6 +17,7 @@ from api.access import (
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
+from api.inputs import Email, Label, Name, Phone, RecordId, Reference
 from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
 from api.schemas import Created, Versioned
 from domain.account import Account
@@ -25,8 +26,9 @@ from infra.errors import ConflictError
 from infra.ids import parse_id
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
-AccountId = Annotated[str, Path(description="Account id (UUID)")]
-ContactId = Annotated[str, Path(description="Contact id, as answered when it was added")]
+AccountId = Annotated[RecordId, Path(description="Account id")]
+ContactId = Annotated[Reference, Path(description="Contact id, as answered when it was added")]
+FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when scheduled")]
 EXAMPLE_REP = "2d9f8ae8-372c-48df-95e7-008663e3c030"
 
 
@@ -34,10 +36,10 @@ class AccountCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Nordlicht Werke GmbH", "industry": "manufacturing", "region": "north",
         "owner_id": EXAMPLE_REP, "size": 250}]})
-    name: str = Field(min_length=1, max_length=200)
-    industry: str | None = Field(default=None, max_length=100)
-    region: str = Field(min_length=1, max_length=100)
-    owner_id: UUID = Field(description="The owning rep: a rep may only name themself, "
+    name: Name
+    industry: Label | None = None
+    region: Label
+    owner_id: RecordId = Field(description="The owning rep: a rep may only name themself, "
                                        "a manager a rep of their team")
     size: int | None = Field(default=None, ge=1, le=10_000_000, description="Employees")
 
@@ -46,16 +48,16 @@ class ContactChange(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Clara Weber", "email": "clara.weber@nordlicht.example",
         "phone": "+49 30 1234567", "role": "Head of Purchasing", "preferences": ["email"]}]})
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    phone: str | None = Field(default=None, max_length=40)
-    role: str | None = Field(default=None, max_length=100)
-    preferences: list[str] = Field(default=[], max_length=20)
+    name: Name
+    email: Email
+    phone: Phone | None = None
+    role: Label | None = None
+    preferences: list[Label] = Field(default=[], max_length=20)
 
 
 class ContactCreate(ContactChange):
-    contact_id: str | None = Field(default=None, min_length=1, max_length=100,
-                                   description="Chosen by the client; a new one if omitted")
+    contact_id: Reference | None = Field(default=None,
+                                         description="Chosen by the client; a new one if omitted")
 
 
 class ContactAdded(Created):
@@ -65,7 +67,7 @@ class ContactAdded(Created):
 class Classification(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"segment": "mid-market",
                                                                 "potential": "high"}]})
-    segment: str = Field(min_length=1, max_length=100)
+    segment: Label
     potential: Literal["high", "medium", "low"]
 
 
@@ -75,13 +77,12 @@ class Grading(BaseModel):
 
 
 class AccountInteraction(Interaction):
-    contact_id: str | None = Field(default=None, max_length=100,
-                                   description="The contact spoken to, if any")
+    contact_id: Reference | None = Field(default=None, description="The contact spoken to, if any")
 
 
 class OwnerChange(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"owner_id": EXAMPLE_REP}]})
-    owner_id: UUID
+    owner_id: RecordId
 
 
 class ContactPublic(BaseModel):
@@ -233,7 +234,7 @@ def schedule_follow_up(account_id: AccountId, body: FollowUp, call: CommandDep) 
 
 
 @router.post("/{account_id}/follow-ups/{follow_up_id}/complete")
-def complete_follow_up(account_id: AccountId, follow_up_id: str, body: FollowUpDone,
+def complete_follow_up(account_id: AccountId, follow_up_id: FollowUpId, body: FollowUpDone,
                        call: CommandDep) -> Versioned:
     _may_act(call.caller, call.services, account_id)
     result = call.services.sales.accounts.complete_follow_up(

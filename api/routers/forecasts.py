@@ -10,13 +10,14 @@ from pydantic import BaseModel, Field
 
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
+from api.inputs import Label, Period, RecordId, Sku
 from api.routers.reading import AsOfDay, PageInfo, paged, scope_for, utc
 from infra.queries.forecasts import ForecastQueries
 from infra.queries.performance import PerformanceQueries
 
 router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
-RepFilter = Annotated[str | None, Query(max_length=100, description="The deals' owner")]
-TeamFilter = Annotated[str | None, Query(max_length=100, description="The owner's team")]
+RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
+TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
 
 
 class PeriodMoney(BaseModel):
@@ -122,8 +123,8 @@ class Performance(PageInfo):
 def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
              period: Literal["month", "quarter", "year"] = "month",
              rep_id: RepFilter = None, team: TeamFilter = None,
-             region: Annotated[str | None, Query(max_length=100)] = None,
-             product: Annotated[str | None, Query(max_length=100, description="A SKU")] = None,
+             region: Annotated[Label | None, Query()] = None,
+             product: Annotated[Sku | None, Query(description="A SKU")] = None,
              as_of: AsOfDay = None,
              ) -> Forecast:
     """Per period: weighted pipeline, historical revenue (won, then a linear-trend
@@ -139,8 +140,8 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
 
 @router.get("/performance")
 def performance(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
-                period: Annotated[str, Query(
-                    max_length=10, description="A month 2026-11, quarter 2026-Q4 or year FY2026",
+                period: Annotated[Period, Query(
+                    description="A month 2026-11, quarter 2026-Q4 or year FY2026",
                     examples=["2026-Q4"])],
                 team: TeamFilter = None, rep_id: RepFilter = None) -> Performance:
     """Each rep's won revenue against quota, commission, new customers, activities and

@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
+from api.inputs import Label, RecordId
 from api.routers.reading import AsOfInstant, PageInfo, is_scoped, paged, scope_for, utc
 from infra.queries.funnel import Filters, FunnelQueries
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
-RepFilter = Annotated[str | None, Query(max_length=100, description="The deals' owner")]
-TeamFilter = Annotated[str | None, Query(max_length=100, description="The owner's team")]
-RegionFilter = Annotated[str | None, Query(max_length=100, description="The account's region")]
+RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
+TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
+RegionFilter = Annotated[Label | None, Query(description="The account's region")]
 
 
 class StageMoney(BaseModel):

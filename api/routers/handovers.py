@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 from api.access import can_see_owner
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
+from api.inputs import RecordId
 from infra.ids import canonical_id
 from infra.queries.handover import HandOverQueries
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
-RepId = Annotated[str, Path(description="The departing rep's id (UUID)")]
+RepId = Annotated[RecordId, Path(description="The departing rep's id")]
 
 
 class HandOverItem(BaseModel):

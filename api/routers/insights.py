@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from api.access import READ_ALL, require_role
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
+from api.inputs import RecordId
 from api.routers.reading import AsOfDay, PageInfo, paged, scope_for, utc, visible
 from infra.queries.activities import ActivityQueries
 from infra.queries.reports import ReportQueries
@@ -107,8 +108,7 @@ class Churn(PageInfo):
 
 @router.get("/activities/follow-ups")
 def follow_ups(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
-               rep_id: Annotated[str | None, Query(max_length=100,
-                                                   description="The record's owner")] = None,
+               rep_id: Annotated[RecordId | None, Query(description="The record's owner")] = None,
                overdue: Annotated[bool, Query(description="Only overdue ones")] = False,
                today: AsOfDay = None) -> FollowUps:
     """Open follow-ups on leads and accounts. A rep gets their own; a manager their team's

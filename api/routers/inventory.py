@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 from api.access import Sight
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
+from api.inputs import Sku
 from api.routers.reading import Money, PageInfo, paged
 from infra.queries.inventory import LEVEL_COLUMNS, InventoryQueries
 from projections.inventory import LEVELS
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
-Sku = Annotated[str, Path(max_length=100, description="The stock item's SKU")]
+SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
 
 
 class StockLevel(BaseModel):
@@ -91,7 +92,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
 
 
 @router.get("/{sku}")
-def level(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
+def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
     """On hand, reserved (held by orders) and available stock of one SKU."""
     with services.db.reader() as conn:
         found = InventoryQueries(services.db, conn).level(sku)
@@ -101,7 +102,7 @@ def level(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> 
 
 
 @router.get("/{sku}/movements")
-def movements(sku: Sku, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
               page: PageDep) -> Movements:
     """The SKU's stock events (receipts, reservations, releases, shipments, adjustments,
     price changes), newest first. Reps and managers get `order_id`, `shipment_id` and

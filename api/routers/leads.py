@@ -1,12 +1,11 @@
 """Leads: capture (duplicates flagged), scoring input, distribution, nurturing, conversion."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import uuid4
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import (
     Ref,
@@ -20,13 +19,15 @@ from api.access import (
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
+from api.inputs import Day, Email, Label, LongNote, Money, Name, Note, Phone, Reason, RecordId, Reference
 from api.schemas import Position, Versioned
 from domain.values import Channel
 from infra.ids import parse_id
 from infra.leads import LEAD
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
-LeadId = Annotated[str, Path(description="Lead id (UUID)")]
+LeadId = Annotated[RecordId, Path(description="Lead id")]
+FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when scheduled")]
 ChannelName = Literal["web_form", "social", "event", "referral", "purchased_list",
                       "inbound_call", "partner"]
 assert set(ChannelName.__args__) == {c.value for c in Channel}  # type: ignore[attr-defined]
@@ -38,15 +39,15 @@ class LeadCreate(BaseModel):
         "email": "clara.weber@nordlicht.example", "phone": "+49 30 1234567",
         "channel": "web_form", "region": "north", "industry": "manufacturing",
         "company_size": 250, "interests": ["Gateway"]}]})
-    person: str = Field(min_length=1, max_length=200)
-    company: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    phone: str | None = Field(default=None, max_length=40)
+    person: Name
+    company: Name
+    email: Email
+    phone: Phone | None = None
     channel: ChannelName
-    region: str | None = Field(default=None, max_length=100)
-    industry: str | None = Field(default=None, max_length=100)
+    region: Label | None = None
+    industry: Label | None = None
     company_size: int | None = Field(default=None, ge=1, le=10_000_000)
-    interests: list[str] = Field(default=[], max_length=20)
+    interests: list[Label] = Field(default=[], max_length=20)
 
 
 class LeadCaptured(BaseModel):
@@ -59,7 +60,7 @@ class LeadCaptured(BaseModel):
 class Assignment(BaseModel):
     model_config = ConfigDict(json_schema_extra={
         "examples": [{"rep_id": "2d9f8ae8-372c-48df-95e7-008663e3c030"}]})
-    rep_id: str
+    rep_id: RecordId
 
 
 class Distribution(BaseModel):
@@ -77,35 +78,35 @@ class Interaction(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "kind": "call", "notes": "Interested in a pilot", "outcome": "meeting booked"}]})
     kind: Literal["call", "email", "meeting", "visit"]
-    notes: str = Field(default="", max_length=10_000)
-    outcome: str | None = Field(default=None, max_length=500)
-    interaction_id: str | None = Field(default=None, max_length=100)
+    notes: LongNote = ""
+    outcome: Reason | None = None
+    interaction_id: Reference | None = None
 
 
 class FollowUp(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"due": "2026-12-01",
                                                                 "note": "Send the offer"}]})
-    due: date
-    note: str = Field(default="", max_length=2000)
-    follow_up_id: str | None = Field(default=None, max_length=100)
+    due: Day
+    note: Note = ""
+    follow_up_id: Reference | None = None
 
 
 class FollowUpDone(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"outcome": "sent"}]})
-    outcome: str | None = Field(default=None, max_length=500)
+    outcome: Reason | None = None
 
 
 class Disqualification(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "no budget"}]})
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ConversionBody(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{}]})
-    account_id: str | None = Field(default=None, description="Join this existing account")
-    opportunity_name: str | None = Field(default=None, max_length=200)
-    amount: Decimal = Field(default=Decimal("10000"), gt=0, max_digits=14, decimal_places=2)
-    expected_close: date | None = None
+    account_id: RecordId | None = Field(default=None, description="Join this existing account")
+    opportunity_name: Name | None = None
+    amount: Money = Decimal("10000")
+    expected_close: Day | None = None
 
 
 class Converted(BaseModel):
@@ -231,7 +232,7 @@ def schedule_follow_up(lead_id: LeadId, body: FollowUp, call: CommandDep) -> Ver
 
 
 @router.post("/{lead_id}/follow-ups/{follow_up_id}/complete")
-def complete_follow_up(lead_id: LeadId, follow_up_id: str, body: FollowUpDone,
+def complete_follow_up(lead_id: LeadId, follow_up_id: FollowUpId, body: FollowUpDone,
                        call: CommandDep) -> Versioned:
     _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.complete_follow_up(

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,7 @@ from api.access import (
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
+from api.inputs import Currency, Day, Label, Money, Name, Reason, RecordId, Reference, Sku
 from api.routers.accounts import EXAMPLE_REP, OwnerChange
 from api.routers.leads import HandOverStep
 from api.schemas import Created, Versioned
@@ -33,11 +34,10 @@ from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
                    responses=ERROR_RESPONSES)
-OpportunityId = Annotated[str, Path(description="Opportunity id (UUID)")]
+OpportunityId = Annotated[RecordId, Path(description="Opportunity id")]
 StageName = Literal["prospecting", "qualification", "proposal", "negotiation", "closed_won",
                     "closed_lost"]
 assert set(StageName.__args__) == {s.value for s in Stage}  # type: ignore[attr-defined]
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 Score = Annotated[int, Field(ge=0, le=10)]
 
 
@@ -46,14 +46,14 @@ class OpportunityCreate(BaseModel):
         "account_id": "0b6f3f0e-6c1a-4c43-9a57-1f4f7c2b9e11", "owner_id": EXAMPLE_REP,
         "name": "Gateway roll-out 2027", "amount": "48000.00", "expected_close": "2027-03-31",
         "currency": "EUR", "products": ["Gateway"]}]})
-    account_id: UUID = Field(description="An account visible to the caller")
-    owner_id: UUID = Field(description="A rep may only name themself, a manager a rep of "
+    account_id: RecordId = Field(description="An account visible to the caller")
+    owner_id: RecordId = Field(description="A rep may only name themself, a manager a rep of "
                                        "their team")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     amount: Money
-    expected_close: date
-    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$", description="ISO 4217")
-    products: list[str] = Field(default=[], max_length=50)
+    expected_close: Day
+    currency: Currency = Field(default="EUR", description="ISO 4217")
+    products: list[Label] = Field(default=[], max_length=50)
 
 
 class StageChange(BaseModel):
@@ -61,8 +61,8 @@ class StageChange(BaseModel):
         {"stage": "proposal"},
         {"stage": "closed_lost", "reason": "price", "competitor": "Südwind AG"}]})
     stage: StageName
-    reason: str | None = Field(default=None, max_length=500, description="closed_lost only")
-    competitor: str | None = Field(default=None, max_length=200, description="closed_lost only")
+    reason: Reason | None = Field(default=None, description="closed_lost only")
+    competitor: Name | None = Field(default=None, description="closed_lost only")
 
 
 class StageChanged(Versioned):
@@ -91,21 +91,21 @@ class AmountChange(BaseModel):
 
 class CloseDateChange(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"expected_close": "2027-04-30"}]})
-    expected_close: date
+    expected_close: Day
 
 
 class QuoteLine(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Sku
     quantity: int = Field(ge=1, le=1_000_000)
 
 
 class QuoteCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "lines": [{"sku": "GW-100", "quantity": 12}], "valid_until": "2027-01-31"}]})
-    quote_id: str | None = Field(default=None, min_length=1, max_length=100,
-                                 description="Chosen by the client; a new one if omitted")
+    quote_id: Reference | None = Field(default=None,
+                                       description="Chosen by the client; a new one if omitted")
     lines: list[QuoteLine] = Field(min_length=1, max_length=100)
-    valid_until: date
+    valid_until: Day
 
 
 class PricedLinePublic(BaseModel):

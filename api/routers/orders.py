@@ -18,6 +18,7 @@ from api.access import (
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep
 from api.errors import ERROR_RESPONSES, not_found
+from api.inputs import Money, Name, Reason, RecordId, Reference, Sku
 from api.schemas import Position, Versioned
 from domain.order import Order
 from domain.pricing import CENT
@@ -27,15 +28,13 @@ from infra.store import Loaded
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERROR_RESPONSES)
-OrderId = Annotated[str, Path(description="Order id (UUID)")]
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+OrderId = Annotated[RecordId, Path(description="Order id")]
 Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
 EXAMPLE_ACCOUNT = "0b7d5bd4-3f8e-4c61-9a3c-2f1f6e0d6a11"
 
 
 class LineIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Sku
     quantity: Quantity
 
 
@@ -43,9 +42,9 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "account_id": EXAMPLE_ACCOUNT, "lines": [{"sku": "GW-200", "quantity": 2}],
         "opportunity_id": None, "allow_back_order": False}]})
-    account_id: str
+    account_id: RecordId
     lines: list[LineIn] = Field(min_length=1, max_length=200, description="Each SKU once")
-    opportunity_id: str | None = None
+    opportunity_id: RecordId | None = None
     allow_back_order: bool = Field(default=False, description="Keep the order as back-ordered "
                                    "instead of refusing it when stock is short")
 
@@ -89,15 +88,15 @@ class OrderPublic(BaseModel):
 class Shipment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "shipment_id": "SHP-1001", "lines": [{"sku": "GW-200", "quantity": 2}]}]})
-    shipment_id: str | None = Field(default=None, min_length=1, max_length=100,
-                                    description="Your reference; a repeat records nothing new")
+    shipment_id: Reference | None = Field(default=None,
+                                          description="Your reference; a repeat records nothing new")
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
 
 class Invoice(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"invoice_id": "INV-2026-0042",
                                                                 "amount": "2208.00"}]})
-    invoice_id: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    invoice_id: Reference
     amount: Money
 
 
@@ -105,12 +104,12 @@ class Payment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "2208.00",
                                                                 "reference": "BANK-7781"}]})
     amount: Money
-    reference: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    reference: Name
 
 
 class Cancellation(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "customer withdrew"}]})
-    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    reason: Reason
 
 
 def _money(value: Decimal) -> Decimal:

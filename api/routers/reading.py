@@ -6,7 +6,7 @@ applies it to the filters a query takes and to the rows it answers.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -14,18 +14,17 @@ from fastapi import Query
 from pydantic import AfterValidator, BaseModel, Field
 
 from api.access import READ_ALL, can_see_owner, rep_scope
+from api.inputs import Day, Instant
 from infra.directory import Directory
 from infra.tokens import Principal
 
 T = TypeVar("T")
 # Money as a string with two decimals, whatever scale the view stored it with.
 Money = Annotated[Decimal, AfterValidator(lambda v: v.quantize(Decimal("0.01")))]
-# Calendar arithmetic (months before, quarters after) needs room on either side.
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
-AsOfInstant = Annotated[datetime | None, Query(
-    ge=EARLIEST, le=LATEST, description="The clock to use (ISO 8601; naive is UTC); default now")]
-AsOfDay = Annotated[date | None, Query(
-    ge=EARLIEST.date(), le=LATEST.date(), description="The day to use; default today")]
+# ISO 8601 text inside the calendar (``api.inputs``): ``as_of=0`` is refused, not read as 1970.
+AsOfInstant = Annotated[Instant | None, Query(
+    description="The clock to use (ISO 8601; naive is UTC); default now")]
+AsOfDay = Annotated[Day | None, Query(description="The day to use (YYYY-MM-DD); default today")]
 
 
 @dataclass(frozen=True)

@@ -1,64 +1,61 @@
 """Reps: hiring, moves, quotas, commission plans, departure (with hand-over)."""
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import Ref, check_refs, check_rep_visible, require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES
+from api.inputs import Amount, Day, Email, Label, Name, Period, Rate, RecordId
 from api.schemas import Created, Versioned
 from infra.ids import parse_id
 from infra.reps import REP
 
 router = APIRouter(prefix="/v1/reps", tags=["reps"], responses=ERROR_RESPONSES)
-RepId = Annotated[str, Path(description="Rep id (UUID)")]
+RepId = Annotated[RecordId, Path(description="Rep id")]
 
 
 class RepCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Anna Schmidt", "email": "anna@example.com", "role": "rep", "team": "north",
         "region": "north", "manager_id": None}]})
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    name: Name
+    email: Email
     role: Literal["rep", "manager"]
-    team: str = Field(min_length=1, max_length=100)
-    region: str = Field(min_length=1, max_length=100)
-    manager_id: str | None = None
+    team: Label
+    region: Label
+    manager_id: RecordId | None = None
 
 
 class RepMove(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "team": "south", "region": "south", "manager_id": None}]})
-    team: str = Field(min_length=1, max_length=100)
-    region: str = Field(min_length=1, max_length=100)
-    manager_id: str | None = None
+    team: Label
+    region: Label
+    manager_id: RecordId | None = None
 
 
 class QuotaSet(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"period": "2026-Q4",
                                                                 "amount": "120000"}]})
-    period: str = Field(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4})$",
-                        description="YYYY-MM, YYYY-Qn or FYYYYY")
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    period: Period = Field(description="YYYY-MM, YYYY-Qn or FYYYYY")
+    amount: Amount
 
 
 class CommissionPlanSet(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "0.05",
                                                                 "accelerated_rate": "0.08"}]})
-    rate: Decimal = Field(gt=0, lt=1, max_digits=6, decimal_places=4)
-    accelerated_rate: Decimal | None = Field(default=None, gt=0, lt=1, max_digits=6,
-                                             decimal_places=4)
+    rate: Rate
+    accelerated_rate: Rate | None = None
 
 
 class Departure(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "successor_id": "7e5f77e3-654b-4f9e-a475-ee703eed295d", "effective_date": "2026-12-31"}]})
-    successor_id: str
-    effective_date: date | None = None
+    successor_id: RecordId
+    effective_date: Day | None = None
 
 
 class RepPublic(BaseModel):

@@ -12,14 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.access import require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
+from api.inputs import LongNote, Money, Name, Reason, Sku
 from api.schemas import Position, Versioned
 from domain.pricing import CENT
 from infra.ids import stock_item_id
 from infra.stock import STOCK_ITEM
 
 router = APIRouter(prefix="/v1/stock-items", tags=["stock"], responses=ERROR_RESPONSES)
-Sku = Annotated[str, Path(min_length=1, max_length=64, description="The item's SKU")]
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+SkuPath = Annotated[Sku, Path(description="The item's SKU")]
 STOCK_KEEPERS = ("manager", "admin")  # who runs the stock; everyone signed in may read it
 
 
@@ -27,11 +27,11 @@ class StockItemCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "sku": "GW-200", "name": "Gateway 200", "base_price": "1200.00", "reorder_level": 10,
         "specification": "Industrial IoT gateway, 4 ports"}]})
-    sku: str = Field(min_length=1, max_length=64, pattern=r"\S")
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    sku: Sku
+    name: Name
     base_price: Money
     reorder_level: int = Field(default=0, ge=0, le=10_000_000)
-    specification: str = Field(default="", max_length=10_000)
+    specification: LongNote = ""
 
 
 class StockItemCreated(Position):
@@ -47,7 +47,7 @@ class Adjustment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"delta": -2,
                                                                 "reason": "damaged in storage"}]})
     delta: int = Field(ge=-10_000_000, le=10_000_000, description="Count correction; not zero")
-    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    reason: Reason
 
 
 class PriceChange(BaseModel):
@@ -83,7 +83,7 @@ def register(body: StockItemCreate, call: CommandDep) -> StockItemCreated:
 
 
 @router.get("/{sku}")
-def get_stock_item(sku: Sku, caller: PrincipalDep, services: ServicesDep) -> StockItemPublic:
+def get_stock_item(sku: SkuPath, caller: PrincipalDep, services: ServicesDep) -> StockItemPublic:
     """The item as the command side knows it now (every role may read stock)."""
     loaded = services.sales.bus.load(STOCK_ITEM, stock_item_id(sku))
     item = loaded.state
@@ -96,7 +96,7 @@ def get_stock_item(sku: Sku, caller: PrincipalDep, services: ServicesDep) -> Sto
 
 
 @router.post("/{sku}/receipts")
-def receive(sku: Sku, body: Receipt, call: CommandDep) -> Versioned:
+def receive(sku: SkuPath, body: Receipt, call: CommandDep) -> Versioned:
     """Goods arrived: on hand (and available) grow by `quantity`."""
     require_role(call.caller, *STOCK_KEEPERS)
     _require_known(call.services, sku)
@@ -105,7 +105,7 @@ def receive(sku: Sku, body: Receipt, call: CommandDep) -> Versioned:
 
 
 @router.post("/{sku}/adjustments")
-def adjust(sku: Sku, body: Adjustment, call: CommandDep) -> Versioned:
+def adjust(sku: SkuPath, body: Adjustment, call: CommandDep) -> Versioned:
     """Correct the count (stocktaking, damage). On hand may not fall below what is reserved:
     409 `insufficient_stock`."""
     require_role(call.caller, *STOCK_KEEPERS)
@@ -116,7 +116,7 @@ def adjust(sku: Sku, body: Adjustment, call: CommandDep) -> Versioned:
 
 
 @router.post("/{sku}/price")
-def change_price(sku: Sku, body: PriceChange, call: VersionedCommandDep) -> Versioned:
+def change_price(sku: SkuPath, body: PriceChange, call: VersionedCommandDep) -> Versioned:
     """Change the base price of later orders (placed orders keep theirs). Honours If-Match."""
     require_role(call.caller, *STOCK_KEEPERS)
     _require_known(call.services, sku)

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from api.access import Sight, check_visible
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
+from api.inputs import RecordId
 from api.routers.reading import AsOfInstant
 from infra.audit.history import AuditHistory
 
 router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
-AccountId = Annotated[str, Path(description="Account id (UUID)")]
+AccountId = Annotated[RecordId, Path(description="Account id")]
 
 
 class TimelineEvent(BaseModel):

@@ -107,10 +107,13 @@ def test_a_duplicate_sku_is_409_already_exists_and_writes_nothing(api: Api):
     manager = _as(api, "manager")
     before = api.events()
 
-    again = api.client.post("/v1/stock-items", json={**ITEM, "sku": " GW-200 ", "name": "Other"},
+    again = api.client.post("/v1/stock-items", json={**ITEM, "sku": "GW-200", "name": "Other"},
                             headers=manager)
+    spaced = api.client.post("/v1/stock-items", json={**ITEM, "sku": " GW-200 ", "name": "Other"},
+                             headers=manager)  # a SKU has no spaces (its pattern): refused
 
     assert (again.status_code, again.json()["code"]) == (409, "already_exists")
+    assert (spaced.status_code, spaced.json()["fields"]) == (422, ["sku"])
     assert api.events() == before
     assert _item(api)["name"] == "Gateway 200"
 
