@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import edge, errors, http_errors, metrics
+from api.bounded import BoundedWaitMiddleware
 from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
             follower = threading.Thread(target=_follow, args=(settings, stop),
                                         name="projectors", daemon=True)
             follower.start()
+            threading.Thread(target=app.state.services.sales.flows.keep_resuming,
+                             args=(stop, settings.flow_resume_interval), name="flows",
+                             daemon=True).start()
         try:
             yield
         finally:
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     http_errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
     edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
+    app.add_middleware(BoundedWaitMiddleware, settings=settings)  # outside: bounds the token check too
     metrics.install(app)  # outermost: replays and refusals at the edge are counted too
     for router in ALL_ROUTERS:
         app.router.routes.extend(router.routes)  # flat: see ``api.routers``

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
+from api.idempotency import TAKEN_OVER
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from infra.bootstrap import Sales
 from infra.commands import CommandContext
@@ -93,7 +94,8 @@ def context_of(request: Request, caller: Principal, idempotency_key: str | None,
     request.state.request_id = request_id
     key = f"{caller.subject}:{idempotency_key}" if idempotency_key else None
     return CommandContext(actor=caller.subject, correlation_id=correlation_id or request_id,
-                          causation_id=request_id, idempotency_key=key)
+                          causation_id=request_id, idempotency_key=key,
+                          taken_over=bool(getattr(request.state, TAKEN_OVER, False)))
 
 
 def version_in(if_match: str | None) -> int | None:

@@ -4,12 +4,14 @@ import sqlite3
 from typing import Any
 
 import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from domain.errors import DomainError, NotFoundError, ValidationError
+from infra.sqldb import is_stalled
 
 
 class ErrorBody(BaseModel):
@@ -75,10 +77,22 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _model_not_built(request: Request, error: Exception) -> JSONResponse:
     """A read model's tables do not exist before its first build (a fresh start)."""
+    if is_stalled(error):
+        return await _stalled(request, error)
     if not _is_missing_table(error):
         raise error
     return JSONResponse(body("not_ready", "read models are still being built; retry shortly"),
                         status_code=503, headers={"Retry-After": "1"})
+
+
+async def _stalled(request: Request, error: Exception) -> JSONResponse:
+    """A bounded wait on the database ran out (statement or lock timeout, no connection in
+    time, a locked SQLite file): 503, retry later (``SFA_DB_*`` settings)."""
+    if not is_stalled(error):
+        raise error
+    return JSONResponse(body("database_unavailable", f"the database did not answer in time "
+                                                     f"({type(error).__name__}); retry shortly"),
+                        status_code=503, headers={"Retry-After": "2"})
 
 
 def _is_missing_table(error: Exception) -> bool:
@@ -90,6 +104,8 @@ def _is_missing_table(error: Exception) -> bool:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.errors.UndefinedTable, _model_not_built)
     app.add_exception_handler(sqlite3.OperationalError, _model_not_built)
+    app.add_exception_handler(psycopg.OperationalError, _stalled)
+    app.add_exception_handler(persistence.PersistenceError, _stalled)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)
@@ -101,9 +117,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown id, or not visible to the caller"},
     409: {"model": ErrorBody, "description": "Conflict or business-rule violation (see code)"},
     422: {"model": ErrorBody, "description": "Invalid input; fields names each invalid field"},
+    503: {"model": ErrorBody, "description": "The database did not answer in time (code "
+                                             "database_unavailable); retry after the "
+                                             "Retry-After header's seconds"},
 }
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    503: {"model": ErrorBody, "description": "Read models not at min_position in time; "
-                                             "retry after the Retry-After header's seconds"},
+    503: {"model": ErrorBody, "description": "Read models not at min_position in time "
+                                             "(not_caught_up), or the database did not answer "
+                                             "in time (database_unavailable); retry after the "
+                                             "Retry-After header's seconds"},
 }

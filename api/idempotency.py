@@ -1,14 +1,29 @@
-"""``Idempotency-Key`` on any POST: a retry returns the first answer and writes nothing new."""
+"""``Idempotency-Key`` on any POST: a retry returns the first answer and writes nothing new.
 
+A request holds its key under a lease it renews while it runs; a retry after the lease of a
+dead process ran out takes the key over and runs again, marked (``TAKEN_OVER``) so that the
+command side answers from what the dead process may already have stored."""
+
+import asyncio
 import hashlib
 import json
+import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import body as error_body
-from infra.idempotency import IdempotencyStore
+from infra.idempotency import Claim, IdempotencyStore
+
+TAKEN_OVER = "idempotency_taken_over"  # in the request's state: the key was taken over
+
+
+def scope_key_of(authorization: bytes, path: str, key: bytes) -> str:
+    """A key is the caller's (by token) and the route's: others may use the same one."""
+    auth = hashlib.sha256(authorization).hexdigest()[:32]
+    return f"{auth}:{path}:{key.decode(errors='replace')}"
 
 
 class IdempotencyMiddleware:
@@ -23,21 +38,22 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
-        auth = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()[:32]
-        scope_key = f"{auth}:{scope['path']}:{key.decode(errors='replace')}"
+        scope_key = scope_key_of(headers.get(b"authorization", b""), scope["path"], key)
         store = self._store(scope)
-        outcome, stored = await run_in_threadpool(store.claim, scope_key,
-                                                  hashlib.sha256(body).hexdigest())
-        if outcome == "done":
-            await _send_json(send, stored[0], stored[1])
-        elif outcome == "mismatch":
+        claim = await run_in_threadpool(store.claim, scope_key, hashlib.sha256(body).hexdigest())
+        if claim.outcome == "done" and claim.answer is not None:
+            await _send_json(send, claim.answer[0], claim.answer[1])
+        elif claim.outcome == "mismatch":
             await _send_json(send, 409, error_body(
                 "idempotency_key_reused", "this Idempotency-Key was used for another request"))
-        elif outcome == "pending":
+        elif claim.outcome == "pending":
             await _send_json(send, 409, error_body(
-                "request_in_progress", "a request with this Idempotency-Key is running"))
+                "request_in_progress", "a request with this Idempotency-Key is running"),
+                [(b"retry-after", str(max(1, math.ceil(claim.retry_after))).encode())])
         else:
-            await self._first_time(scope, body, send, store, scope_key)
+            if claim.outcome == "taken_over":
+                scope.setdefault("state", {})[TAKEN_OVER] = True
+            await self._first_time(scope, body, send, store, scope_key, claim)
 
     def _store(self, scope: Scope) -> IdempotencyStore:
         if self.store is None:
@@ -45,7 +61,7 @@ class IdempotencyMiddleware:
         return self.store
 
     async def _first_time(self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore,
-                          scope_key: str) -> None:
+                          scope_key: str, claim: Claim) -> None:
         captured: dict[str, Any] = {"status": 500, "chunks": []}
 
         async def replay() -> Message:
@@ -58,15 +74,33 @@ class IdempotencyMiddleware:
                 captured["chunks"].append(message.get("body", b""))
             await send(message)
 
+        claimant = claim.claimant or ""
         try:
-            await self.app(scope, replay, capture)
+            await _while_renewing(self.app(scope, replay, capture), store.lease / 3,
+                                  lambda: store.renew(scope_key, claimant))
         finally:
             status = captured["status"]
             if 200 <= status < 300:
                 payload = json.loads(b"".join(captured["chunks"]) or b"null")
                 await run_in_threadpool(store.complete, scope_key, status, payload)
             else:
-                await run_in_threadpool(store.release, scope_key)
+                await run_in_threadpool(store.release, scope_key, claimant, status < 500)
+
+
+async def _while_renewing(work: Awaitable[None], every: float,
+                          renew: Callable[[], bool]) -> None:
+    """Runs ``work``, renewing the claim's lease every ``every`` seconds meanwhile."""
+
+    async def keep_renewing() -> None:
+        while True:
+            await asyncio.sleep(every)
+            await run_in_threadpool(renew)
+
+    renewal = asyncio.create_task(keep_renewing())
+    try:
+        await work
+    finally:
+        renewal.cancel()
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -78,9 +112,11 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _send_json(send: Send, status: int, payload: Any) -> None:
+async def _send_json(send: Send, status: int, payload: Any,
+                     extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()  # as the first
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"idempotent-replayed", b"true" if status < 300 else b"false")]})
+                            (b"idempotent-replayed", b"true" if status < 300 else b"false"),
+                            *(extra_headers or [])]})
     await send({"type": "http.response.body", "body": data})

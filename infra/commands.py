@@ -45,11 +45,15 @@ class CommandContext:
     # ``If-Match``: the record the request names and the version its client last saw. Every
     # command on that stream decided in this context is conditional on it (``expected_of``)
     expected: tuple[UUID, int] | None = None
+    # a retry that took its key over from a process that died: the first attempt may have
+    # stored the command's events already (found by their ``idempotency_key``)
+    taken_over: bool = False
 
     def caused_by(self, event_id: str) -> "CommandContext":
         """The context of a flow step triggered by an event: same actor and correlation. The
         client's ``If-Match`` was about the state before the request: not the step's."""
-        return replace(self, causation_id=event_id, idempotency_key=None, expected=None)
+        return replace(self, causation_id=event_id, idempotency_key=None, expected=None,
+                       taken_over=False)
 
     def expected_of(self, stream_id: UUID) -> int | None:
         """The version the client expects ``stream_id`` at, if the request named one."""
@@ -249,7 +253,7 @@ class CommandBus:
                  ctx: CommandContext, request: object) -> list[RecordedEvent]:
         occurred_at = ctx.now.astimezone(UTC).isoformat()
         causation = ctx.causation_id or ctx.correlation_id
-        key = ctx.idempotency_key if version == 0 else None
+        key = ctx.idempotency_key  # on every event: a retry finds what its key stored
         fingerprint = request_hash(request) if key else None
         return [
             RecordedEvent(stream_id, version + i, event, Metadata(
@@ -268,17 +272,33 @@ class CommandBus:
 
     def _idempotent_replay(self, loaded: Loaded, request: object, ctx: CommandContext,
                            stream_id: UUID) -> CommandResult | None:
-        """A retried create with the same idempotency key answers as the first time."""
+        """A retried create with the same idempotency key answers as the first time; so does
+        any command retried after its key was taken over from a dead process, if that
+        process stored it."""
         if ctx.idempotency_key is None or loaded.first is None:
             return None
         first = loaded.first.meta
-        if first.idempotency_key != ctx.idempotency_key:
+        if first.idempotency_key == ctx.idempotency_key:
+            return self._replayed(stream_id, first, request, ctx)
+        if not ctx.taken_over:
             return None
+        stored = next((r.meta for r in self.store.read_stream(stream_id)
+                       if r.meta.idempotency_key == ctx.idempotency_key), None)
+        return None if stored is None else self._replayed(stream_id, stored, request, ctx)
+
+    def _replayed(self, stream_id: UUID, first: Metadata, request: object,
+                  ctx: CommandContext) -> CommandResult:
+        """The answer of the command whose first event carried ``first``."""
         if first.request_hash != request_hash(request):
             raise IdempotencyKeyReusedError(
                 f"idempotency key {ctx.idempotency_key!r} was used for a different request")
-        creation = [r for r in self.store.read_stream(stream_id)
-                    if r.meta.correlation_id == first.correlation_id]
-        return CommandResult(stream_id, creation[-1].originator_version,
-                             self.store.max_position(), tuple(r.event for r in creation),
-                             tuple(r.meta.event_id for r in creation), replayed=True)
+        made: list[RecordedEvent] = []
+        for r in self.store.read_stream(stream_id):  # one command's events are consecutive
+            if r.meta.event_id == first.event_id or (made and r.meta.correlation_id == (
+                    first.correlation_id) and r.meta.idempotency_key in (None, first.idempotency_key)):
+                made.append(r)
+            elif made:
+                break
+        return CommandResult(stream_id, made[-1].originator_version,
+                             self.store.max_position(), tuple(r.event for r in made),
+                             tuple(r.meta.event_id for r in made), replayed=True)

@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     # ``sfa serve`` sets it, tests that start many apps in one process leave it off
     settle_gc: bool = False
     max_body_bytes: int = Field(default=1_048_576, ge=1)  # larger request bodies: 413
+    # bounded waits on the database (seconds): a stalled or locked database answers 503
+    # with Retry-After instead of holding every request (README, "Limits")
+    db_statement_timeout: float = Field(default=5.0, gt=0, le=3600)
+    db_lock_timeout: int = Field(default=5, ge=1, le=3600)  # also SQLite's busy timeout
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=3600)  # a pooled connection; connecting
+    request_timeout: float = Field(default=10.0, gt=0, le=3600)  # then 503, whatever it waits on
+    health_timeout: float = Field(default=2.0, gt=0, le=60)  # /healthz answers within this
+    # an Idempotency-Key's claim: a running request renews it; a dead process's claim is
+    # taken over once it expires
+    idempotency_lease: float = Field(default=30.0, gt=0, le=86400)
+    # interrupted flows resume at start-up and then every this many seconds (those started
+    # at least this long ago, so a request still running its own flow is left alone)
+    flow_resume_interval: float = Field(default=30.0, gt=0, le=86400)
 
     @field_validator("database_url")
     @classmethod
@@ -47,23 +60,35 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """The ``eventsourcing`` library's persistence settings for this URL."""
         if self.backend == "sqlite":
-            return _sqlite_env(self.database_url)
-        return _postgres_env(self.database_url, self.pool_size)
+            return _sqlite_env(self.database_url, self.db_lock_timeout)
+        return {**_postgres_env(self.database_url, self.pool_size, self.db_lock_timeout,
+                                self.db_pool_timeout),
+                "PERSISTENCE_MODULE": "infra.sqldb:BoundedPostgresFactory",
+                "POSTGRES_OPTIONS": self.postgres_options}
 
 
-def _sqlite_env(url: str) -> dict[str, str]:
+    @property
+    def postgres_options(self) -> str:
+        """libpq ``options`` for every connection: the server cancels a statement, or a wait
+        for a lock, that takes longer than the settings allow."""
+        return (f"-c statement_timeout={int(self.db_statement_timeout * 1000)} "
+                f"-c lock_timeout={self.db_lock_timeout * 1000}")
+
+
+def _sqlite_env(url: str, busy_timeout: int = 5) -> dict[str, str]:
     path = url.removeprefix("sqlite:///")
     if path != ":memory:":
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
-        "SQLITE_LOCK_TIMEOUT": "30",
+        "SQLITE_LOCK_TIMEOUT": str(busy_timeout),
         "APPLICATION_RECORDER_TOPIC": "infra.recorders:SQLiteSalesRecorder",
     }
 
 
-def _postgres_env(url: str, pool_size: int) -> dict[str, str]:
+def _postgres_env(url: str, pool_size: int, lock_timeout: int = 5,
+                  pool_timeout: float = 5.0) -> dict[str, str]:
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     host = query.get("host") or parts.hostname or "localhost"
@@ -76,8 +101,9 @@ def _postgres_env(url: str, pool_size: int) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parts.password or query.get("password") or ""),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_LOCK_TIMEOUT": "10",
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
+        # the library's pool waits this long for a connection (and to connect)
+        "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(pool_timeout))),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresSalesRecorder",
         "TRACKING_RECORDER_TOPIC": "infra.recorders:PostgresSalesTrackingRecorder",

@@ -5,6 +5,8 @@ projectors and bulk readers use these connections, with the small differences be
 SQLite and PostgreSQL (placeholders, column types, value conversions) kept here.
 """
 
+import fcntl
+import hashlib
 import json
 import sqlite3
 import threading
@@ -15,8 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from eventsourcing import persistence
+from eventsourcing.postgres import PostgresFactory
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from infra.settings import Settings
 
@@ -57,10 +61,17 @@ class Database:
             with self._pool_lock:
                 if self._pool is None:
                     url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-                    self._pool = ConnectionPool(url, min_size=1, max_size=self.settings.pool_size,
-                                                kwargs={"autocommit": True}, open=True)
+                    self._pool = ConnectionPool(
+                        url, min_size=1, max_size=self.settings.pool_size,
+                        kwargs={"autocommit": True, **self.postgres_kwargs()},
+                        timeout=self.settings.db_pool_timeout, open=True)
         with self._pool.connection() as conn:
             yield conn
+
+    def postgres_kwargs(self) -> dict[str, Any]:
+        """Bounded waits for every PostgreSQL connection: to connect, per statement, per lock."""
+        return {"connect_timeout": max(2, round(self.settings.db_pool_timeout)),
+                "options": self.settings.postgres_options}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -69,13 +80,14 @@ class Database:
     def connect(self) -> Any:
         if self.backend == "sqlite":
             path = self.settings.database_url.removeprefix("sqlite:///")
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+            conn = sqlite3.connect(path, timeout=self.settings.db_lock_timeout,
+                                   isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn
         url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-        return psycopg.connect(url, autocommit=True)
+        return psycopg.connect(url, autocommit=True, **self.postgres_kwargs())
 
     @contextmanager
     def transaction(self, conn: Any) -> Iterator[Any]:
@@ -91,6 +103,20 @@ class Database:
         else:
             with conn.transaction(), conn.cursor() as cursor:
                 yield cursor
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """A lock across processes, held while the block runs: yields whether this process
+        got it (another holder: False, at once). A process that dies releases it (a
+        PostgreSQL advisory lock on a connection of its own; on SQLite a file lock)."""
+        if self.backend == "sqlite":
+            with _file_lock(self.settings.database_url.removeprefix("sqlite:///"), name) as got:
+                yield got
+            return
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with self.connect() as conn:
+            got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+            yield got  # closing the connection releases the lock
 
     def sql(self, statement: str) -> str:
         """Statements are written with ``?``; PostgreSQL gets ``%s``."""
@@ -150,6 +176,55 @@ class Database:
         else:
             found = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]
         return bool(found)
+
+
+@contextmanager
+def _file_lock(database_path: str, name: str) -> Iterator[bool]:
+    if database_path == ":memory:":
+        yield True  # one process only
+        return
+    with open(f"{database_path}.{name}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class BoundedPostgresFactory(PostgresFactory):
+    """The ``eventsourcing`` library's PostgreSQL persistence with the statement and lock
+    timeouts of ``POSTGRES_OPTIONS`` on every pooled connection (its own settings bound the
+    wait for a lock in its inserts and for a connection, not a statement)."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        options = self.env.get("POSTGRES_OPTIONS")
+        if options:  # the pool has not connected yet: every connection gets them
+            kwargs = self.datastore.pool.kwargs
+            assert isinstance(kwargs, dict)
+            kwargs["options"] = options
+
+
+def is_stalled(error: BaseException) -> bool:
+    """Whether ``error`` is a bounded wait on the database that ran out (a statement or lock
+    timeout, no pooled connection in time, a locked SQLite file, a server that does not
+    answer), as opposed to a mistake in a statement: a retry later may succeed."""
+    if isinstance(error, PoolTimeout | psycopg.errors.QueryCanceled
+                  | psycopg.errors.LockNotAvailable):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    if isinstance(error, psycopg.OperationalError):
+        return True  # cannot connect, connection lost, timeouts
+    if isinstance(error, persistence.ConnectionUnavailableError):
+        return True
+    cause = error.__cause__ or error.__context__  # the library re-raises driver errors
+    return (isinstance(error, persistence.PersistenceError) and cause is not None
+            and is_stalled(cause))
 
 
 def rows_as_dicts(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

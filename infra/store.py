@@ -225,7 +225,10 @@ class EventStore:
     async def connect_async(self) -> "AsyncConnection[dict[str, Any]]":
         """A connection of an event loop's own for ``insert_groups_async``."""
         url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-        return await AsyncConnection.connect(url, autocommit=True, row_factory=dict_row)
+        return await AsyncConnection.connect(url, autocommit=True, row_factory=dict_row,
+                                             connect_timeout=max(2, round(
+                                                 self.settings.db_pool_timeout)),
+                                             options=self.settings.postgres_options)
 
     async def insert_groups_async(self, conn: "AsyncConnection[dict[str, Any]]",
                                   groups: Sequence[Group]) -> list[int | None]:

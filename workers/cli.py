@@ -111,6 +111,7 @@ def serve(
 
     if with_demo:
         _prepare_demo(settings, host, port)
+    _resume_flows()  # before any request: nothing else is running a flow yet
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
     # every worker's metrics in files of their own, summed at each scrape (api.metrics)
     metrics_dir = tempfile.mkdtemp(prefix="sfa-metrics-")
@@ -203,7 +204,18 @@ def flows_resume() -> None:
     """Complete every flow (conversion, order, departure) that was interrupted between steps."""
     with opened() as sales:
         ran = sales.flows.resume()
+        if ran is None:
+            fail("another process is resuming the flows right now; try again shortly")
         out.print(f"Checked {ran} flows; position {sales.flows.position()}.")
+
+
+def _resume_flows() -> None:
+    """Start-up of ``serve`` and ``project``: completes the flows a crash interrupted (the
+    caller has already checked that the store exists, or may be created)."""
+    with opened(create=True) as sales:
+        ran = sales.flows.resume()
+        if ran:
+            out.print(f"Resumed {ran} interrupted flows.")
 
 
 @app.command()
@@ -212,6 +224,7 @@ def project(
 ) -> None:
     """Run the projectors alone (no API): follow the log until interrupted."""
     settings = settings_or_fail()
+    _resume_flows()
     if once:
         models = ReadModels(settings)
         try:

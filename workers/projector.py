@@ -5,6 +5,7 @@ import signal
 import threading
 from types import FrameType
 
+from infra.bootstrap import bootstrap
 from infra.memory import settle_garbage_collector
 from infra.read_models import ReadModels
 from infra.settings import Settings
@@ -22,8 +23,20 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
         signal.signal(signal.SIGINT, request_stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     models = ReadModels(settings)
+    flows = threading.Thread(target=resume_flows, args=(settings, stop), name="flows",
+                             daemon=True)
+    flows.start()
     settle_garbage_collector()  # a process of its own (sfa serve, sfa project)
     try:
         models.follow(stop)
     finally:
         models.close()
+
+
+def resume_flows(settings: Settings, stop: threading.Event) -> None:
+    """Resumes interrupted flows on a timer (``SFA_FLOW_RESUME_INTERVAL``) until ``stop``."""
+    sales = bootstrap(settings)
+    try:
+        sales.flows.keep_resuming(stop, settings.flow_resume_interval)
+    finally:
+        sales.close()

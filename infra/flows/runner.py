@@ -2,8 +2,14 @@
 
 Follows the store's global order for the events that start a flow, re-runs each flow
 (every step is idempotent) and records its position with the library's tracking
-recorder, so a restart resumes where the last run stopped.
+recorder, so a restart resumes where the last run stopped. One process at a time resumes
+(a lock across processes): two running the same step at once could both act. ``sfa serve``
+and ``sfa project`` resume at start-up, before serving, and then on a timer, for flows that
+started at least one interval earlier: a request still running its own flow is left alone.
 """
+
+import logging
+import threading
 
 from eventsourcing.persistence import Tracking
 
@@ -11,10 +17,14 @@ from infra.commands import CommandContext
 from infra.flows.conversion import ConversionFlow
 from infra.flows.departure import DepartureFlow
 from infra.flows.orders import OrderFlows
+from infra.sqldb import Database
 from infra.store import EventStore
+
+log = logging.getLogger(__name__)
 
 FLOW_STARTERS = ("LeadConverted", "OrderPlaced", "OrderShipped", "OrderCancelled", "RepDeparted")
 TRACKING_NAME = "sfa_flows"
+LOCK_NAME = "sfa_flows_resume"
 
 
 class FlowRunner:
@@ -23,15 +33,38 @@ class FlowRunner:
         self.store, self.conversion, self.orders, self.departure = (
             store, conversion, orders, departure)
         self.tracking = store.app.factory.tracking_recorder()  # creates its table if missing
+        self.db = Database(store.settings)
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(TRACKING_NAME) or 0
 
-    def resume(self) -> int:
-        """Re-runs every flow started after the checkpoint; returns how many it ran."""
+    def resume(self, up_to: int | None = None) -> int | None:
+        """Re-runs every flow started after the checkpoint (and at or before ``up_to``);
+        returns how many it ran, or None when another process is resuming them."""
+        with self.db.exclusive(LOCK_NAME) as mine:
+            return self._resume(up_to) if mine else None
+
+    def keep_resuming(self, stop: threading.Event, interval: float) -> None:
+        """Every ``interval`` seconds, resumes the flows that had started by the previous
+        round (so each had at least ``interval`` seconds to finish by itself), until
+        ``stop``. A failed round is logged and tried again next time."""
+        boundary = self.store.max_position()
+        while not stop.wait(interval):
+            try:
+                head = self.store.max_position()
+                ran = self.resume(up_to=boundary)
+                if ran:
+                    log.info("resumed %d interrupted flows (up to position %d)", ran, boundary)
+                boundary = head
+            except Exception:  # noqa: BLE001 — a stalled database: the next round tries again
+                log.exception("resuming flows failed")
+
+    def _resume(self, up_to: int | None) -> int:
         ran = 0
         while batch := self.store.notifications(self.position(), 500, FLOW_STARTERS):
             for notification in batch:
+                if up_to is not None and notification.id > up_to:
+                    return ran
                 recorded = self.store.decode(notification)
                 ctx = CommandContext(actor="system:flows",
                                      correlation_id=recorded.meta.correlation_id,

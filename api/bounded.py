@@ -1,0 +1,89 @@
+"""Every request answers within a bound, even when the database stalls.
+
+The database's own bounds (statement and lock timeouts, the pools' wait for a connection:
+``SFA_DB_*``) end most waits with an error, answered 503 with ``Retry-After`` (here for
+errors raised outside the routes, in ``api.errors`` for the routes'). A server that stops
+answering altogether (frozen, its host unreachable) cannot cancel anything itself, and a
+driver waits on its socket for good: so a request still unanswered after
+``SFA_REQUEST_TIMEOUT`` seconds (``/healthz``: ``SFA_HEALTH_TIMEOUT``) is answered 503 here,
+while its work goes on in the background until the database answers (its own answer is
+then dropped). A command answered so may still be stored: its ``Idempotency-Key`` makes
+the retry safe.
+"""
+
+import asyncio
+import json
+import logging
+import math
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import body
+from infra.settings import Settings
+from infra.sqldb import is_stalled
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
+HEALTH_PATHS = ("/healthz",)
+
+
+class BoundedWaitMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def limit(self, scope: Scope) -> float:
+        if scope["path"] in HEALTH_PATHS:
+            return self.settings.health_timeout
+        return self.settings.request_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "answered": False}
+
+        async def guarded(message: Message) -> None:
+            if state["answered"]:
+                return  # answered 503 already: the late answer has nowhere to go
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        work = asyncio.ensure_future(self._answering_stalls(scope, receive, guarded, state))
+        limit = self.limit(scope)
+        done, _ = await asyncio.wait({work}, timeout=limit)
+        if work in done or state["started"]:
+            await work
+            return
+        state["answered"] = True
+        work.add_done_callback(_log_late_failure)
+        await send_unavailable(send, f"the database did not answer within {limit:g} s")
+
+    async def _answering_stalls(self, scope: Scope, receive: Receive, send: Send,
+                                state: dict[str, bool]) -> None:
+        """Runs the request; a bounded wait that ran out outside a route is a 503 too."""
+        try:
+            await self.app(scope, receive, send)
+        except Exception as error:
+            if state["started"] or not is_stalled(error):
+                raise
+            await send_unavailable(send, stalled_detail(error))
+
+
+def stalled_detail(error: BaseException) -> str:
+    return f"the database did not answer in time ({type(error).__name__}); retry shortly"
+
+
+async def send_unavailable(send: Send, detail: str) -> None:
+    payload = json.dumps(body("database_unavailable", detail)).encode()
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"retry-after", str(math.ceil(RETRY_AFTER_SECONDS)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _log_late_failure(work: "asyncio.Future[Any]") -> None:
+    if not work.cancelled() and work.exception() is not None:
+        log.warning("a request answered 503 (timeout) failed later: %r", work.exception())
