@@ -1,7 +1,6 @@
 """The ``sfa`` command line (typer). Exit 0 on success; otherwise a one-line reason on stderr."""
 
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -108,18 +107,19 @@ def serve(
     if with_demo:
         _prepare_demo(settings, host, port)
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
-    follower = None
+    with opened():
+        pass  # the store's tables exist before any projector reads them
+    supervisor = None
     if workers > 1:
-        follower = multiprocessing.get_context("spawn").Process(
-            target=projector.run, args=(settings,), name="sfa-projectors", daemon=True)
-        follower.start()
+        supervisor = projector.ProjectorSupervisor(settings)
+        supervisor.start()
         os.environ["SFA_RUN_PROJECTORS"] = "false"
     try:
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", access_log=access_log)
     finally:
-        if follower is not None:
-            follower.terminate()
+        if supervisor is not None:
+            supervisor.stop()
 out = Console(width=None if sys.stdout.isatty() else 160)
 T = TypeVar("T")
 
