@@ -81,6 +81,7 @@ class ReadModels:
             for g in reversed(self.store.generations(conn, projection.name)):
                 if g.status == "building" and g.version == projection.version:
                     return g
+        self.store.drop_retired(conn, projection, ("failed",))  # the new try replaces them
         return self.store.create_generation(conn, projection)
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None,
@@ -147,7 +148,7 @@ class ReadModels:
                 group.add(self.projections[name], generation)
             reader = EventReader(self.db)
             while group.running and group.step():
-                if progress:
+                if progress and group.running:  # (the last running one may just have stopped)
                     progress(min(m.position for m in group.running), reader.head(conn))
             group.flush()
             return {m.projection.name: m.error for m in group.members if m.error}

@@ -167,9 +167,11 @@ class ReadStore:
                 "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
         return True
 
-    def drop_retired(self, conn: Any, projection: Projection) -> None:
+    def drop_retired(self, conn: Any, projection: Projection,
+                     statuses: tuple[str, ...] = ("retired",)) -> None:
+        """Drops the tables and registry rows of generations in ``statuses`` (never active)."""
         for generation in self.generations(conn, projection.name):
-            if generation.status != "retired":
+            if generation.status not in statuses or generation.status == "active":
                 continue
             with self.db.transaction(conn) as cursor:
                 for table in projection.tables:

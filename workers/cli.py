@@ -20,6 +20,7 @@ from domain.catalog import AGGREGATES
 from domain.errors import DomainError
 from infra.bootstrap import Sales, bootstrap
 from infra.demo import SCALES, load_demo
+from infra.projector import one_line
 from infra.read_models import ReadModels
 from infra.settings import Settings
 from infra.sqldb import Database
@@ -235,15 +236,20 @@ def project(
 def projections_status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Each read model: generation, status, position, lag (events, seconds), rate, last error."""
-    models = ReadModels(settings_or_fail())
+    """Each read model: generation, status, position, lag (events, seconds), rate, last error;
+    then whether a projector process is alive (its heartbeat)."""
     try:
-        rows = models.status()
-    finally:
-        models.close()
+        models = ReadModels(settings_or_fail())
+        try:
+            rows, liveness = models.status(), models.liveness()
+        finally:
+            models.close()
+    except Exception as error:  # noqa: BLE001 — an unreachable store is one line
+        fail(one_line(f"cannot read the read models: {type(error).__name__}: {error}"))
     if as_json:
         for row in rows:
             print(json.dumps(asdict(row)))
+        print(json.dumps({"projector": asdict(liveness)}))
         return
     table = Table(title="read models")
     for column in ("name", "gen", "status", "position", "lag (events)", "lag (s)", "events/s",
@@ -254,6 +260,10 @@ def projections_status(
         table.add_row(r.name, str(r.generation), r.status, f"{r.position}/{r.head}",
                       str(r.lag_events), f"{r.lag_seconds:.1f}", rate, r.last_error or "")
     out.print(table)
+    age = "never" if liveness.age_seconds is None else f"{liveness.age_seconds:.0f} s ago"
+    out.print(f"projector: {'alive' if liveness.alive else 'NOT RUNNING'} ({liveness.state}, "
+              f"last heartbeat {age}{', ' + liveness.node if liveness.node else ''})"
+              + (f": {liveness.last_error}" if liveness.last_error else ""))
 
 
 @projections_app.command("rebuild")
@@ -270,16 +280,27 @@ def projections_rebuild(
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         fail(f"unknown read model {unknown[0]!r} (known: {', '.join(BY_NAME)})")
-    models = ReadModels(settings_or_fail())
-    try:
-        with events_progress(f"rebuilding {', '.join(names)}") as tick:
-            done = models.rebuild(names, progress=tick, fresh=restart, workers=workers)
-    except RuntimeError as error:
-        fail(f"rebuild stopped: {error}")
-    finally:
-        models.close()
+    done = _rebuild(settings_or_fail(), names, restart, workers)
     for model, position in done.items():
         out.print(f"{model}: rebuilt up to position {position} and swapped in.")
+
+
+def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) -> dict[str, int]:
+    """A model stopped by an event, or a store that fails, ends in one line (exit 1)."""
+    try:
+        models = ReadModels(settings)
+    except Exception as error:  # noqa: BLE001
+        fail(one_line(f"cannot open the read models: {type(error).__name__}: {error}"))
+    try:
+        with events_progress(f"rebuilding {', '.join(names)}") as tick:
+            return models.rebuild(names, progress=tick, fresh=restart, workers=workers)
+    except RuntimeError as error:
+        fail(one_line(f"rebuild stopped: {error}"))
+    except Exception as error:  # noqa: BLE001
+        fail(one_line(f"rebuild stopped: {type(error).__name__}: {error}"))
+    finally:
+        models.close()
+    raise AssertionError("unreachable: fail() exits")
 
 
 def _prepare_demo(settings: Settings, host: str, port: int) -> None:
