@@ -100,6 +100,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    503: {"model": ErrorBody, "description": "Read models not at min_position in time; "
-                                             "retry after the Retry-After header's seconds"},
+    503: {"model": ErrorBody, "description": "`not_caught_up`: read models not at min_position "
+                                             "in time; retry after the Retry-After header's "
+                                             "seconds. `read_model_failed`: an event stopped "
+                                             "this query's read model (the detail names it)"},
 }
