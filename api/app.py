@@ -13,8 +13,8 @@ from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
 from infra.bootstrap import bootstrap
+from infra.follower import follow_until_stopped
 from infra.memory import settle_garbage_collector
-from infra.read_models import ReadModels
 from infra.settings import Settings
 from infra.sqldb import Database
 from infra.tokens import TokenStore
@@ -70,10 +70,5 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
 
 
 def _follow(settings: Settings, stop: threading.Event) -> None:
-    models = ReadModels(settings)
-    try:
-        models.follow(stop)
-    except Exception:  # noqa: BLE001 — the API keeps serving; /healthz reports the projectors
-        log.exception("projectors stopped")
-    finally:
-        models.close()
+    """The API keeps serving whatever the projectors meet; /healthz reports their heartbeat."""
+    follow_until_stopped(settings, stop)

@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import ApiError, unauthorized
 from api.idempotency import TAKEN_OVER
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
+from api.read_side import ReadSide, models_of
 from infra.bootstrap import Sales
 from infra.commands import CommandContext
 from infra.ids import parse_id, stock_item_id
-from infra.readstore import REGISTRY
 from infra.sqldb import Database
 from infra.tokens import Principal, TokenStore
 from projections.catalog import BY_NAME
@@ -34,6 +34,7 @@ class Services:
     sales: Sales
     db: Database
     tokens: TokenStore
+    read_side: ReadSide | None = None  # made on first use
 
 
 async def services(request: Request) -> Services:
@@ -153,18 +154,25 @@ VersionedCommandDep = CommandDep  # the earlier name: every command honours If-M
 
 def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
     """The lowest position among the active read models (0 before any is built)."""
-    with db.reader() as conn:
-        rows = conn.execute(f"SELECT name, position FROM {REGISTRY} WHERE status = 'active'"
-                            ).fetchall()
-    active = dict(rows)
-    return min(active.get(name, 0) for name in (names or tuple(BY_NAME)))  # not built yet: 0
+    return ReadSide(db).position(names or tuple(BY_NAME))
 
 
-def wait_for(services: ServicesDep,
+def read_side(services: Services) -> ReadSide:
+    if services.read_side is None:
+        services.read_side = ReadSide(services.db)
+    return services.read_side
+
+
+def wait_for(request: Request, services: ServicesDep,
              min_position: Annotated[int | None, Query(
                  ge=0, le=MAX_POSITION, description="Answer only once the read models reached this position "
                                    "(a command answer's `position`): read your writes")] = None,
              ) -> None:
+    """The query's own read models can answer: none stopped by an event (503
+    ``read_model_failed``), and, with ``min_position``, all at it (503 ``not_caught_up``)."""
+    names = models_of(getattr(request.scope.get("route"), "path", None))
+    side = read_side(services)
+    refuse_failed(side, names)
     if min_position is None:
         return
     head = services.sales.store.max_position()
@@ -173,13 +181,23 @@ def wait_for(services: ServicesDep,
                        f"min_position: {min_position} is beyond the last stored event ({head})",
                        fields=["min_position"])
     deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
-    while read_models_at(services.db) < min_position:
+    while read_models_at(services.db, names) < min_position:
+        refuse_failed(side, names, fresh=True)
         if time.monotonic() > deadline:
             raise ApiError(503, "not_caught_up",
                            f"read models have not reached position {min_position} yet",
                            {"Retry-After": "1"})
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
+
+
+def refuse_failed(side: ReadSide, names: tuple[str, ...], fresh: bool = False) -> None:
+    failures = side.failures(names, fresh)
+    if failures:
+        name, error = next(iter(failures.items()))
+        raise ApiError(503, "read_model_failed",
+                       f"read model {name} is stopped by the event at {error}; it answers "
+                       f"again once rebuilt (sfa projections rebuild {name})")
 
 
 WaitDep = Annotated[None, Depends(wait_for)]

@@ -123,8 +123,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    503: {"model": ErrorBody, "description": "Read models not at min_position in time "
-                                             "(not_caught_up), or the database did not answer "
-                                             "in time (database_unavailable); retry after the "
-                                             "Retry-After header's seconds"},
+    503: {"model": ErrorBody, "description": "`not_caught_up`: read models not at min_position "
+                                             "in time. `read_model_failed`: an event stopped "
+                                             "this query's read model (the detail names it). "
+                                             "`database_unavailable`: the database did not "
+                                             "answer in time. Retry after the Retry-After "
+                                             "header's seconds"},
 }

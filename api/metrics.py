@@ -24,7 +24,8 @@ from infra.read_models import ReadModels
 
 
 class ProjectorCollector(Collector):
-    """Read at scrape time from the registry: position and lag of each read model."""
+    """Read at scrape time from the registry: position, lag and failure of each read model,
+    and whether a projector process beat its heartbeat lately."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -34,18 +35,26 @@ class ProjectorCollector(Collector):
                                      labels=["name"])
         lag = GaugeMetricFamily("sfa_projection_lag_events", "Events not applied yet",
                                 labels=["name"])
+        failed = GaugeMetricFamily("sfa_projection_failed",
+                                   "1 if an event stopped the serving read model", labels=["name"])
+        up = GaugeMetricFamily("sfa_projector_up", "1 if a projector beat its heartbeat lately")
+        age = GaugeMetricFamily("sfa_projector_heartbeat_age_seconds",
+                                "Seconds since the last projector heartbeat (-1: never)")
         services = getattr(self.app.state, "services", None)
         if services is not None:
             models = ReadModels(services.sales.settings)
             try:
                 for status in models.status():
-                    if status.status in ("active", "failed"):
+                    if status.serving:
                         position.add_metric([status.name], status.position)
                         lag.add_metric([status.name], status.lag_events)
+                        failed.add_metric([status.name], int(status.status == "failed"))
+                liveness = models.liveness()
+                up.add_metric([], int(liveness.alive))
+                age.add_metric([], -1 if liveness.age_seconds is None else liveness.age_seconds)
             finally:
                 models.close()
-        yield position
-        yield lag
+        yield from (position, lag, failed, up, age)
 
 
 class MeasureRequests:

@@ -5,111 +5,31 @@ member applies only events after its own position, so members at different posit
 share the work. Per batch, every member's changed rows and its new position are written in
 one transaction; the position only moves if nobody else moved it (see
 ``ReadStore.advance``), so each event counts exactly once even after ``kill -9``.
-An event a member cannot apply stops that member (the error names position, type and
-stream) and leaves the others running.
+An event a member cannot apply, or whose rows the database refuses (PostgreSQL refuses a NUL
+character in text, a number out of range, ...), stops that member alone (the error names
+position, type and stream) and leaves the others running: when a batch cannot be stored,
+the group stores each member alone, then the failing member event by event, to find it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra.event_reader import EventReader
 from infra.readstore import Generation, ReadStore
+from infra.row_cache import Changes, RowCache
 from infra.sqldb import Database
-from projections.base import EventRecord, Key, Projection, Row, Table
+from projections.base import EventRecord, Projection
 
 log = logging.getLogger(__name__)
-MISSING = object()
-KEY_SET_LIMIT = 500_000  # keys per table a live cache holds to know which rows are absent
 
 
 class PositionMovedError(Exception):
     """Another runner advanced this generation: reload state and go on from there."""
-
-
-class RowCache:
-    """The rows a member has read or written; the source of truth between batches.
-
-    ``complete`` means the tables were empty when this runner started them and nobody else
-    writes them, so a row not in the cache does not exist (no database read needed).
-
-    Otherwise (a live model that was built before), the first miss in a table reads the
-    keys stored in it, once: a later miss on a key not among them is a row that does not
-    exist (most misses are for new records), and costs no query. Like the cached rows
-    themselves, that holds while this runner is the model's only writer — if another one
-    moves the position, the group reloads and starts a fresh cache.
-    """
-
-    def __init__(self, store: ReadStore, conn: Any, tables: Iterable[Table], generation: int,
-                 complete: bool) -> None:
-        self.store, self.conn, self.generation, self.complete = store, conn, generation, complete
-        self.tables = {t.name: t for t in tables}
-        self.rows: dict[str, dict[Key, Any]] = {name: {} for name in self.tables}
-        self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
-        # With a complete cache we know which keys are stored: new ones need no delete first.
-        self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
-        # Non-complete: the keys stored when first needed; None where the table is too big.
-        self.keys_at_start: dict[str, frozenset[Key] | None] = {}
-
-    def get(self, table: str, key: Key) -> Row | None:
-        cached = self.rows[table].get(key, MISSING)
-        if cached is MISSING:
-            cached = None if self.complete else self._load(table, key)
-            self.rows[table][key] = cached
-        return dict(cached) if cached is not None else None
-
-    def _load(self, name: str, key: Key) -> Row | None:
-        if name not in self.keys_at_start:
-            self.keys_at_start[name] = self.store.load_keys(
-                self.conn, self.tables[name], self.generation, KEY_SET_LIMIT)
-        known = self.keys_at_start[name]
-        if known is not None and key not in known:
-            return None
-        return self.store.load_row(self.conn, self.tables[name], self.generation, key)
-
-    def put(self, table: str, row: Row) -> None:
-        key = self.tables[table].key_of(row)
-        self.rows[table][key] = row
-        self.dirty[table].add(key)
-
-    def delete(self, table: str, key: Key) -> None:
-        self.rows[table][key] = None
-        self.dirty[table].add(key)
-
-    def take_changes(self) -> list[Changes]:
-        """The batch's changed rows (rows are never mutated after ``put``, so they can be
-        written by another thread while the next batch is applied)."""
-        changes = []
-        for name, keys in self.dirty.items():
-            if not keys:
-                continue
-            rows, stored = self.rows[name], self.stored[name]
-            deletes = [k for k in keys if rows[k] is None]
-            if self.complete:
-                deletes = [k for k in deletes if k in stored]
-                new = [rows[k] for k in keys if rows[k] is not None and k not in stored]
-                upserts = [rows[k] for k in keys if rows[k] is not None and k in stored]
-                stored.update(k for k in keys if rows[k] is not None)
-                stored.difference_update(k for k in keys if rows[k] is None)
-            else:
-                new, upserts = [], [rows[k] for k in keys if rows[k] is not None]
-            changes.append(Changes(self.tables[name], self.generation, upserts, deletes, new))
-            keys.clear()
-        return changes
-
-
-@dataclass(frozen=True)
-class Changes:
-    table: Table
-    generation: int
-    upserts: list[Row]
-    deletes: list[Key]
-    new_rows: list[Row]
 
 
 @dataclass(frozen=True)
@@ -177,8 +97,15 @@ class Member:
 
 
 def describe_failure(event: EventRecord, error: Exception) -> str:
-    return (f"position {event.position}: {event.type} of stream {event.stream_id}: "
-            f"{type(error).__name__}: {error}")
+    """One line naming the event and the error (database messages run over several lines)."""
+    reason = (str(error).strip().splitlines() or [""])[0]
+    return one_line(f"position {event.position}: {event.type} of stream {event.stream_id}: "
+                    f"{type(error).__name__}: {reason}")
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Text safe to store and print: no NUL or line breaks (the reason may quote the data)."""
+    return " ".join(text.replace("\x00", "\\x00").split())[:limit]
 
 
 class ProjectorGroup:
@@ -188,14 +115,19 @@ class ProjectorGroup:
         self.members: list[Member] = []
         self.writer = BatchWriter(db, store)
         self._by_topic: dict[str, list[Member]] | None = None
+        self.submitted_end = 0  # the end of the last batch handed to the writer
+        self.isolate_until = 0  # after a batch was not stored: members store alone up to here
 
     def close(self) -> None:
         self.writer.close()
 
     def add(self, projection: Projection, generation: Generation) -> Member:
+        """A generation stopped by an event earlier (error after its position) stays stopped."""
         complete = generation.position == 0 and generation.status == "building"
         cache = RowCache(self.store, self.conn, projection.tables, generation.generation, complete)
         member = Member(projection, generation.generation, generation.position, cache)
+        if generation.error_position is not None and generation.error_position > generation.position:
+            member.error = generation.last_error or f"stopped at {generation.error_position}"
         self.members.append(member)
         self._by_topic = None
         return member
@@ -208,8 +140,9 @@ class ProjectorGroup:
         return sorted(set().union(*(m.topics for m in self.running)))
 
     def step(self) -> int:
-        """One batch; returns how many events it read (0 when every member is at the head).
-        The batch is committed in the background: ``flush()`` waits for it."""
+        """One batch; returns how many events it read (0 when every member is at the head
+        and everything is stored). The batch is committed in the background: ``flush()``
+        waits for it."""
         members = self.running
         if not members:
             return 0
@@ -222,10 +155,12 @@ class ProjectorGroup:
         last = events[-1].position if events else start
         end = last if len(events) == self.batch_size else max(head, start, last)
         if end == start:
-            self.flush()
-            return 0
+            return 0 if self.flush() else 1
+        if start < self.isolate_until:
+            self._step_alone(members, events, end)
+            return max(len(events), 1)
         self._apply(events)
-        self._commit([m for m in members if m.error is None], end,
+        self._commit([m for m in members if m.error is None and m.position < end], end,
                      len(events), time.perf_counter() - started)
         return max(len(events), 1)
 
@@ -248,11 +183,14 @@ class ProjectorGroup:
         try:
             member.projection.apply(event, member.cache)
         except Exception as error:  # noqa: BLE001 — any failure stops only this member
-            member.error = describe_failure(event, error)
-            log.error("projection %s stopped at %s", member.projection.name, member.error)
             self.flush()
-            self.store.record_failure(self.conn, member.projection.name, member.generation,
-                                      event.position, member.error)
+            self._stop(member, event, error)
+
+    def _stop(self, member: Member, event: EventRecord, error: Exception) -> None:
+        member.error = describe_failure(event, error)
+        log.error("projection %s stopped at %s", member.projection.name, member.error)
+        self.store.record_failure(self.conn, member.projection.name, member.generation,
+                                  event.position, member.error)
 
     def _commit(self, members: list[Member], end: int, count: int, seconds: float) -> None:
         rate = count / seconds if count and seconds > 0 else None
@@ -263,15 +201,101 @@ class ProjectorGroup:
         except PositionMovedError:
             self.reload()  # the previous batch was refused: redo from the stored positions
             return
+        except Exception as error:  # noqa: BLE001 — the previous batch was not stored
+            return self._not_stored(error)
+        self.submitted_end = max(self.submitted_end, end)
         for m in members:
             m.position, m.rate = end, rate
 
-    def flush(self) -> None:
-        """Waits until every applied batch is stored (or refused: then reload)."""
+    def flush(self) -> bool:
+        """Waits until every applied batch is stored; False if it was refused (the group
+        then reloaded and goes on from the stored positions)."""
         try:
             self.writer.wait()
         except PositionMovedError:
             self.reload()
+            return False
+        except Exception as error:  # noqa: BLE001 — see ``_not_stored``
+            self._not_stored(error)
+            return False
+        return True
+
+    def _not_stored(self, error: Exception) -> None:
+        """A batch failed as a whole: its generation may have been swapped out and dropped
+        (``reload`` lets it go), or one member's rows for one event are refused. Until the
+        positions pass what was submitted, each member stores alone (``_step_alone``)."""
+        log.warning("read-model batch not stored (%s); storing model by model",
+                    one_line(str(error), 200))
+        self.reload()
+        self.isolate_until = max(self.submitted_end, self.isolate_until)
+
+    def _step_alone(self, members: list[Member], events: list[EventRecord], end: int) -> None:
+        for member in members:
+            mine = [e for e in events if e.type in member.topics and e.position > member.position]
+            try:
+                self._store_alone(member, mine, max(end, member.position))
+            except PositionMovedError:
+                self.reload()
+                return
+
+    def _store_alone(self, member: Member, events: list[EventRecord], end: int) -> None:
+        """The member's part of a page in one transaction of its own; if that is refused,
+        event by event, to name the one whose rows cannot be stored."""
+        for event in events:
+            self._apply_one(member, event)
+            if member.error:
+                return
+        try:
+            self._store_now(member, end)
+            return
+        except PositionMovedError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            log.warning("read model %s: batch refused (%s); event by event",
+                        member.projection.name, one_line(str(error), 200))
+        if not self._reset(member):
+            raise PositionMovedError(member.projection.name)
+        for event in events:
+            if event.position > member.position and not self._store_event(member, event):
+                return
+        self._store_now(member, end)
+
+    def _store_event(self, member: Member, event: EventRecord) -> bool:
+        """Applies and stores one event; a refusal seen twice while the database answers
+        and the generation is still ours stops the member. False if it stopped."""
+        for attempt in (1, 2):
+            self._apply_one(member, event)
+            if member.error:
+                return False
+            try:
+                self._store_now(member, event.position)
+                return True
+            except PositionMovedError:
+                raise
+            except Exception as error:  # noqa: BLE001 — judged below
+                if not self._reset(member):
+                    raise PositionMovedError(member.projection.name) from error
+                if attempt == 2:
+                    self.conn.execute("SELECT 1")  # an unreachable database raises here
+                    self._stop(member, event, error)
+        return False
+
+    def _store_now(self, member: Member, end: int) -> None:
+        advance = Advance(member.projection.name, member.generation, member.position, end)
+        self.writer.submit(member.cache.take_changes(), [advance], None)
+        self.writer.wait()
+        member.position = end
+
+    def _reset(self, member: Member) -> bool:
+        """Position from the registry and a fresh cache; False if the generation is gone."""
+        found = next((g for g in self.store.generations(self.conn, member.projection.name)
+                      if g.generation == member.generation), None)
+        if found is None or found.status == "retired":
+            return False
+        member.position = found.position
+        member.cache = RowCache(self.store, self.conn, member.projection.tables,
+                                member.generation, False)
+        return True
 
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).
@@ -279,7 +303,7 @@ class ProjectorGroup:
         try:
             self.writer.wait()  # a batch still in flight may yet commit: know before reloading
         except Exception as error:  # noqa: BLE001 — refused or failed: nothing of it was stored
-            log.info("read-model batch not stored: %s", error)
+            log.info("read-model batch not stored: %s", one_line(str(error), 200))
         self._by_topic = None
         registry = {(g.name, g.generation): g for g in self.store.generations(self.conn)}
         kept = []
@@ -295,4 +319,3 @@ class ProjectorGroup:
     def run_until_caught_up(self) -> None:
         while self.step():
             pass
-        self.flush()

@@ -1,9 +1,9 @@
 """Keeping read models current, building new generations, and reporting their state.
 
-``ReadModels.follow`` is the live loop of ``sfa project`` / ``sfa serve``: it keeps every
-active generation at the head of the log and, in a thread of its own, builds the first
-generation of a new read model (or a new version of a changed one) and swaps it in when it
-has caught up. ``rebuild`` builds a new generation of chosen models from the first event
+``ReadModels.follow`` is the live loop of ``sfa project`` / ``sfa serve`` (``infra.follower``):
+it keeps every active generation at the head of the log and, in a thread of its own, builds
+the first generation of a new read model (or a new version of a changed one) and swaps it in
+when it has caught up. ``rebuild`` builds a new generation of chosen models from the first event
 while the current ones keep serving, then swaps.
 """
 
@@ -23,6 +23,8 @@ from typing import Any
 
 from infra.audit.seal import Sealer
 from infra.event_reader import EventReader
+from infra.follower import Follower, Liveness, connection_alive, projector_liveness
+from infra.follower import Waiter as Waiter  # where the relay takes it from
 from infra.projector import ProjectorGroup
 from infra.readstore import Generation, ReadStore
 from infra.settings import Settings
@@ -54,27 +56,7 @@ class ProjectionStatus:
     lag_seconds: float
     events_per_second: float | None
     last_error: str | None
-
-
-class Waiter:
-    """Sleeps until new events may exist: LISTEN/NOTIFY on PostgreSQL, short polls on SQLite."""
-
-    def __init__(self, db: Database, channel: str = "sfa_events") -> None:
-        self.db = db
-        self.conn = db.connect() if db.backend == "postgresql" else None
-        if self.conn is not None:
-            self.conn.execute(f"LISTEN {channel}")
-
-    def wait(self, timeout: float) -> None:
-        if self.conn is None:
-            time.sleep(min(timeout, 0.01))
-            return
-        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
-            break
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+    serving: bool = False  # the generation queries read (registry status active)
 
 
 class ReadModels:
@@ -99,6 +81,7 @@ class ReadModels:
             for g in reversed(self.store.generations(conn, projection.name)):
                 if g.status == "building" and g.version == projection.version:
                     return g
+        self.store.drop_retired(conn, projection, ("failed",))  # the new try replaces them
         return self.store.create_generation(conn, projection)
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None,
@@ -135,15 +118,20 @@ class ReadModels:
             if self.store.activate(self.conn, projection, number):
                 self._drop_retired(self.conn, projection)
                 return True
-            current = next(g for g in self.store.generations(self.conn, name)
-                           if g.generation == number)
+            current = self._generation(name, number)
+            if current is None or current.status != "building":
+                return False  # replaced by another rebuild meanwhile
             if self._build_here({name: current}, None):
                 return False
         return False
 
+    def _generation(self, name: str, number: int) -> Generation | None:
+        return next((g for g in self.store.generations(self.conn, name)
+                     if g.generation == number), None)
+
     def _position(self, name: str, generation: int) -> int:
-        return next(g.position for g in self.store.generations(self.conn, name)
-                    if g.generation == generation)
+        found = self._generation(name, generation) or self.store.active(self.conn, name)
+        return found.position if found else 0
 
     def _build_here(self, generations: dict[str, Generation],
                     progress: Progress | None) -> dict[str, str]:
@@ -160,7 +148,7 @@ class ReadModels:
                 group.add(self.projections[name], generation)
             reader = EventReader(self.db)
             while group.running and group.step():
-                if progress:
+                if progress and group.running:  # (the last running one may just have stopped)
                     progress(min(m.position for m in group.running), reader.head(conn))
             group.flush()
             return {m.projection.name: m.error for m in group.members if m.error}
@@ -207,42 +195,35 @@ class ReadModels:
                 needed.append(name)
         return needed
 
+    def buildable(self) -> list[str]:
+        """``needs_build`` less the models whose build of this version an event stopped:
+        trying again would stop at the same event (a new version of the code may not)."""
+        stopped = {g.name for g in self.store.generations(self.conn)
+                   if g.status == "failed" and g.version == self.projections[g.name].version
+                   } if self.projections else set()
+        return [n for n in self.needs_build() if n not in stopped]
+
     # --- following ------------------------------------------------------------------------
-    def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> None:
-        """Keeps active models at the head until ``stop`` is set; builds what is missing.
+    def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> Follower:
+        """Keeps active models at the head until ``stop`` is set; builds what is missing;
+        returns the finished follower (its counters are for tests).
 
         A round reads the registry, applies one batch and seals the audit chain: a dozen
         statements whatever the batch holds. So while events keep arriving (this round and
         the one before found some), the next round waits (``pause_after``) and takes what
         arrived meanwhile, instead of a round for every one or two events; a first event
         after a quiet spell is taken at once, and a full batch is followed at once."""
-        builder = self._start_builder(stop)
-        waiter = Waiter(self.db)
-        group: ProjectorGroup | None = None
-        seen: list[tuple[str, int]] = []
-        busy = False
-        try:
-            while not stop.is_set():
-                started, cpu = time.monotonic(), time.process_time()
-                current = self._active_generations()
-                if group is None or current != seen:
-                    if group is not None:
-                        group.close()
-                    group, seen = self._live_group(current), current
-                applied = self._step_or_resync(group)
-                found = applied + self.sealer.try_seal(self.conn)
-                if found == 0:
-                    waiter.wait(idle_timeout)
-                elif busy and applied < self.batch_size:
-                    stop.wait(self.pause_after(time.monotonic() - started,
-                                               time.process_time() - cpu))
-                busy = found > 0
-        finally:
-            waiter.close()
-            if group is not None:
-                group.close()
-            if builder:
-                builder.join()
+        follower = Follower(self, stop, idle_timeout)
+        follower.run()
+        return follower
+
+    def reconnect_if_broken(self) -> None:
+        """After a failed round: a connection the server dropped is replaced."""
+        if not connection_alive(self.conn):
+            try:
+                self.conn.close()
+            finally:
+                self.conn = self.db.connect()
 
     def pause_after(self, round_seconds: float, round_cpu_seconds: float) -> float:
         """How long a busy follower waits after a round that took ``round_seconds`` (of
@@ -258,17 +239,6 @@ class ReadModels:
         return min(max(self.interval - round_seconds, BUSY_PAUSE_PER_ROUND * round_cpu_seconds),
                    max(self.interval, BUSY_PAUSE_MAX))
 
-    def _step_or_resync(self, group: ProjectorGroup) -> int:
-        """A rebuild may swap and drop a generation between our check and our batch: the
-        batch then fails as a whole (nothing is written) and the next round follows the new one.
-        """
-        try:
-            return group.step()
-        except Exception as error:  # noqa: BLE001 — logged, and the loop re-reads the registry
-            log.warning("read-model batch failed, re-reading the registry: %s", error)
-            group.reload()
-            return 0
-
     def catch_up(self) -> dict[str, str]:
         """Builds what is missing, then brings every active model to the head (for tests and
         ``sfa project --once``). Returns the models stopped by an event they cannot apply."""
@@ -282,7 +252,7 @@ class ReadModels:
                 errors.update({s.name: s.last_error or "" for s in self.status()
                                if s.name in missing and s.status == "failed"})
         self.sealer.seal(self.conn)
-        group = self._live_group(self._active_generations())
+        group = self.live_group(self.active_generations())
         try:
             group.run_until_caught_up()
         finally:
@@ -290,39 +260,16 @@ class ReadModels:
         errors.update({m.projection.name: m.error for m in group.members if m.error})
         return errors
 
-    def _active_generations(self) -> list[tuple[str, int]]:
-        active = self.store.active_generations(self.conn)  # one query for all models
-        return [(name, active[name]) for name in self.projections if name in active]
+    def active_generations(self) -> list[Generation]:
+        """The active generation of each of our models, from one read of the registry."""
+        active = {g.name: g for g in self.store.generations(self.conn) if g.status == "active"}
+        return [active[name] for name in self.projections if name in active]
 
-    def _live_group(self, active: list[tuple[str, int]]) -> ProjectorGroup:
+    def live_group(self, active: Sequence[Generation]) -> ProjectorGroup:
         group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size)
-        for name, number in active:
-            generation = next(g for g in self.store.generations(self.conn, name)
-                              if g.generation == number)
-            group.add(self.projections[name], generation)
+        for generation in active:
+            group.add(self.projections[generation.name], generation)
         return group
-
-    def _start_builder(self, stop: threading.Event) -> threading.Thread | None:
-        missing = self.needs_build()
-        if not missing:
-            return None
-
-        def build() -> None:
-            # A connection of its own: the follower thread uses ``self.conn`` meanwhile, and a
-            # connection shared by two threads interleaves their transactions (on SQLite the
-            # other writer then waits out the lock timeout).
-            builder = ReadModels(self.db.settings, list(self.projections.values()),
-                                 self.batch_size)
-            try:
-                builder.rebuild(missing)
-            except Exception:  # noqa: BLE001 — reported in the registry and the log
-                log.exception("building read models %s failed", missing)
-            finally:
-                builder.close()
-
-        thread = threading.Thread(target=build, name="read-model-builder", daemon=True)
-        thread.start()
-        return thread
 
     # --- reporting ------------------------------------------------------------------------
     def status(self) -> list[ProjectionStatus]:
@@ -346,7 +293,11 @@ class ReadModels:
         return ProjectionStatus(g.name, g.generation, g.version,
                                 "failed" if failing else g.status, g.position, head,
                                 lag_events, max(lag_seconds, 0.0), g.events_per_second,
-                                g.last_error if failing else None)
+                                g.last_error if failing else None, g.status == "active")
+
+    def liveness(self) -> Liveness:
+        """Whether a projector process went round lately (its heartbeat, see infra.follower)."""
+        return projector_liveness(self.store, self.conn)
 
     def position_of(self, name: str) -> int:
         active = self.store.active(self.conn, name)

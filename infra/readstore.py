@@ -9,6 +9,8 @@ or the new complete model, never a half-built one.
 
 ``sfa_projections`` records, per (name, generation): version, status
 (building | active | failed | retired), position, rate and the last error.
+``sfa_projector_heartbeats`` records, per projector process, when its live loop last went
+round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one by its age.
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,23 @@ CREATE_REGISTRY = f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
     status TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, events_per_second REAL,
     last_error TEXT, error_position BIGINT, updated_at TEXT,
     PRIMARY KEY (name, generation))"""
+HEARTBEATS = "sfa_projector_heartbeats"
+CREATE_HEARTBEATS = f"""CREATE TABLE IF NOT EXISTS {HEARTBEATS} (
+    node TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at DOUBLE PRECISION NOT NULL,
+    beat_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, last_error TEXT)"""  # Unix seconds
+HEARTBEATS_KEPT_FOR = 24 * 3600.0  # seconds: rows of projectors gone longer are deleted
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """One projector process (``node`` is host:pid); times are Unix seconds."""
+
+    node: str
+    pid: int
+    started_at: float
+    beat_at: float
+    state: str
+    last_error: str | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,25 @@ class ReadStore:
 
     def ensure_registry(self, conn: Any) -> None:
         self.db.create_table_once(conn, REGISTRY, CREATE_REGISTRY)
+        self.db.create_table_once(conn, HEARTBEATS, CREATE_HEARTBEATS)
+
+    def beat(self, conn: Any, beat: Heartbeat) -> None:
+        """Records that ``beat.node`` went round (and forgets projectors gone for a day)."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(f"DELETE FROM {HEARTBEATS} WHERE node = ? OR beat_at < ?"),
+                           (beat.node, beat.beat_at - HEARTBEATS_KEPT_FOR))
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {HEARTBEATS} (node, pid, started_at, beat_at, state, last_error) "
+                "VALUES (?, ?, ?, ?, ?, ?)"), (beat.node, beat.pid, beat.started_at, beat.beat_at,
+                                                beat.state, beat.last_error))
+
+    def heartbeats(self, conn: Any) -> list[Heartbeat]:
+        """Every projector seen in the last day, the most recent beat first."""
+        if not self.db.table_exists(conn, HEARTBEATS):
+            return []
+        rows = conn.execute(f"SELECT node, pid, started_at, beat_at, state, last_error "
+                            f"FROM {HEARTBEATS} ORDER BY beat_at DESC").fetchall()
+        return [Heartbeat(n, int(p), float(s), float(b), st, e) for n, p, s, b, st, e in rows]
 
     def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
         statement = f"SELECT * FROM {REGISTRY}"
@@ -112,6 +150,8 @@ class ReadStore:
                 f"SELECT generation, status, position FROM {REGISTRY} WHERE name = ?{lock}"),
                 (projection.name,))
             rows = {g: (status, position) for g, status, position in cursor.fetchall()}
+            if rows.get(generation, ("retired",))[0] not in ("building", "active"):
+                return False  # replaced (or stopped) meanwhile: never serve it
             serving = [p for status, p in rows.values() if status == "active"]
             if serving and rows[generation][1] < max(serving):
                 return False
@@ -127,9 +167,11 @@ class ReadStore:
                 "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
         return True
 
-    def drop_retired(self, conn: Any, projection: Projection) -> None:
+    def drop_retired(self, conn: Any, projection: Projection,
+                     statuses: tuple[str, ...] = ("retired",)) -> None:
+        """Drops the tables and registry rows of generations in ``statuses`` (never active)."""
         for generation in self.generations(conn, projection.name):
-            if generation.status != "retired":
+            if generation.status not in statuses or generation.status == "active":
                 continue
             with self.db.transaction(conn) as cursor:
                 for table in projection.tables:
@@ -229,6 +271,9 @@ class ReadStore:
 
     def record_failure(self, conn: Any, name: str, generation: int, position: int,
                        error: str) -> None:
+        """``error`` names the event at ``position`` that stopped the generation; an active
+        one keeps serving (its status reads ``failed`` while the error is past its position)."""
+        error = " ".join(error.replace("\x00", "\\x00").split())[:1000]
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(
                 f"UPDATE {REGISTRY} SET status = CASE WHEN status = 'active' THEN 'active' "

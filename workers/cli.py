@@ -1,7 +1,6 @@
 """The ``sfa`` command line (typer). Exit 0 on success; otherwise a one-line reason on stderr."""
 
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ from domain.catalog import AGGREGATES
 from domain.errors import DomainError
 from infra.bootstrap import Sales, bootstrap
 from infra.demo import SCALES, load_demo
+from infra.projector import one_line
 from infra.read_models import ReadModels
 from infra.settings import Settings
 from infra.sqldb import Database
@@ -111,25 +111,28 @@ def serve(
 
     if with_demo:
         _prepare_demo(settings, host, port)
-    _resume_flows()  # before any request: nothing else is running a flow yet
+    _resume_flows()  # creates the store's tables before any projector reads them, and
+    # completes interrupted flows before any request: nothing else is running a flow yet
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
     # every worker's metrics in files of their own, summed at each scrape (api.metrics)
     metrics_dir = tempfile.mkdtemp(prefix="sfa-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    follower = None
+    supervisor = None
     if workers > 1:
-        follower = multiprocessing.get_context("spawn").Process(
-            target=projector.run, args=(settings,), name="sfa-projectors", daemon=True)
-        follower.start()
+        supervisor = projector.ProjectorSupervisor(settings)
+        supervisor.start()
         os.environ["SFA_RUN_PROJECTORS"] = "false"
     try:
+        # a worker slow to start on a busy machine is not killed for it (uvicorn's default: 5 s)
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", access_log=access_log)
+                    log_level="info", access_log=access_log,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     finally:
-        if follower is not None:
-            follower.terminate()
+        if supervisor is not None:
+            supervisor.stop()
         shutil.rmtree(metrics_dir, ignore_errors=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
+WORKER_HEALTHCHECK_SECONDS = 30
 T = TypeVar("T")
 
 
@@ -243,15 +246,20 @@ def project(
 def projections_status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Each read model: generation, status, position, lag (events, seconds), rate, last error."""
-    models = ReadModels(settings_or_fail())
+    """Each read model: generation, status, position, lag (events, seconds), rate, last error;
+    then whether a projector process is alive (its heartbeat)."""
     try:
-        rows = models.status()
-    finally:
-        models.close()
+        models = ReadModels(settings_or_fail())
+        try:
+            rows, liveness = models.status(), models.liveness()
+        finally:
+            models.close()
+    except Exception as error:  # noqa: BLE001 — an unreachable store is one line
+        fail(one_line(f"cannot read the read models: {type(error).__name__}: {error}"))
     if as_json:
         for row in rows:
             print(json.dumps(asdict(row)))
+        print(json.dumps({"projector": asdict(liveness)}))
         return
     table = Table(title="read models")
     for column in ("name", "gen", "status", "position", "lag (events)", "lag (s)", "events/s",
@@ -262,6 +270,10 @@ def projections_status(
         table.add_row(r.name, str(r.generation), r.status, f"{r.position}/{r.head}",
                       str(r.lag_events), f"{r.lag_seconds:.1f}", rate, r.last_error or "")
     out.print(table)
+    age = "never" if liveness.age_seconds is None else f"{liveness.age_seconds:.0f} s ago"
+    out.print(f"projector: {'alive' if liveness.alive else 'NOT RUNNING'} ({liveness.state}, "
+              f"last heartbeat {age}{', ' + liveness.node if liveness.node else ''})"
+              + (f": {liveness.last_error}" if liveness.last_error else ""))
 
 
 @projections_app.command("rebuild")
@@ -278,16 +290,27 @@ def projections_rebuild(
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         fail(f"unknown read model {unknown[0]!r} (known: {', '.join(BY_NAME)})")
-    models = ReadModels(settings_or_fail())
-    try:
-        with events_progress(f"rebuilding {', '.join(names)}") as tick:
-            done = models.rebuild(names, progress=tick, fresh=restart, workers=workers)
-    except RuntimeError as error:
-        fail(f"rebuild stopped: {error}")
-    finally:
-        models.close()
+    done = _rebuild(settings_or_fail(), names, restart, workers)
     for model, position in done.items():
         out.print(f"{model}: rebuilt up to position {position} and swapped in.")
+
+
+def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) -> dict[str, int]:
+    """A model stopped by an event, or a store that fails, ends in one line (exit 1)."""
+    try:
+        models = ReadModels(settings)
+    except Exception as error:  # noqa: BLE001
+        fail(one_line(f"cannot open the read models: {type(error).__name__}: {error}"))
+    try:
+        with events_progress(f"rebuilding {', '.join(names)}") as tick:
+            return models.rebuild(names, progress=tick, fresh=restart, workers=workers)
+    except RuntimeError as error:
+        fail(one_line(f"rebuild stopped: {error}"))
+    except Exception as error:  # noqa: BLE001
+        fail(one_line(f"rebuild stopped: {type(error).__name__}: {error}"))
+    finally:
+        models.close()
+    raise AssertionError("unreachable: fail() exits")
 
 
 def _prepare_demo(settings: Settings, host: str, port: int) -> None:

@@ -1,0 +1,34 @@
+"""Events that a read model cannot store, written straight into the store (as an older store,
+written before input checks existed, may hold them): no command validation on the way."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from domain.account import AccountOpened
+from domain.events import Event
+from domain.stock_item import StockItemRegistered
+from infra.bootstrap import Sales
+from infra.codec import Metadata
+from infra.ids import stock_item_id
+from infra.store import RecordedEvent
+
+
+def append_raw(sales: Sales, stream_id: UUID, version: int, event: Event) -> int:
+    """Appends one event as it is; returns its position."""
+    meta = Metadata(str(uuid4()), datetime.now(UTC).isoformat(), "poisoner", "c", "c")
+    return sales.store.append([RecordedEvent(stream_id, version, event, meta)])
+
+
+def register_unstorable_item(sales: Sales, sku: str) -> int:
+    """A stock item whose specification is an object where a text column waits: neither
+    SQLite nor PostgreSQL can bind it (inventory alone reads the event)."""
+    event = StockItemRegistered(sku, "Odd", {"nested": "spec"}, Decimal("1"), 0)  # type: ignore[arg-type]
+    return append_raw(sales, stock_item_id(sku), 1, event)
+
+
+def open_account_named_with_nul(sales: Sales, owner_id: str) -> int:
+    """PostgreSQL refuses a NUL character in text (SQLite stores it)."""
+    stream_id = uuid4()
+    event = AccountOpened(str(stream_id), "nul\x00name", None, None, "north", owner_id)
+    return append_raw(sales, stream_id, 1, event)

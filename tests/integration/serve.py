@@ -1,0 +1,97 @@
+"""``sfa serve --workers 2`` as a real process group on a free port of 18200-18299, for
+tests of the read side under the real process layout (a projector child beside the API)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from infra.settings import Settings
+from infra.sqldb import Database
+from infra.tokens import TokenStore
+
+PORTS = range(18200, 18300)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 18200-18299")
+
+
+def cli(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workers.cli", *args], env=_env(url),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _env(url: str) -> dict[str, str]:
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "SFA_DATABASE_URL": url, "PYTHONPATH": path, "COLUMNS": "200"}
+
+
+class Server:
+    def __init__(self, url: str, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url, self.base, self.process, self.log = url, f"http://127.0.0.1:{port}", process, log
+        self.http = httpx.Client(base_url=self.base, timeout=30)
+
+    def admin(self) -> dict[str, str]:
+        db = Database(Settings(database_url=self.url))
+        token = TokenStore(db).create("admin", None)
+        db.close()
+        return {"Authorization": f"Bearer {token}"}
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        try:
+            answer = self.http.get("/healthz")
+            return answer.status_code, answer.json()
+        except httpx.HTTPError as error:
+            return 0, {"error": str(error)}
+
+    def until(self, check: Callable[[int, dict[str, Any]], bool], seconds: float) -> dict[str, Any]:
+        """Polls /healthz until ``check(status, body)``; fails naming the last answer."""
+        deadline, last = time.monotonic() + seconds, (0, {})
+        while time.monotonic() < deadline:
+            last = self.health()
+            if check(*last):
+                return last[1]
+            time.sleep(0.2)
+        raise AssertionError(f"not within {seconds} s; last /healthz: {last}")
+
+    def projector_pid(self) -> int:
+        body = self.until(lambda status, b: bool(b.get("projector", {}).get("alive")), 60)
+        return int(body["projector"]["node"].rsplit(":", 1)[1])
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def serving(url: str, tmp_path: Path, workers: int = 2) -> Iterator[Server]:
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "serve", "--workers", str(workers),
+             "--port", str(port)], env=_env(url), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    server = Server(url, port, process, log)
+    try:
+        yield server
+    finally:
+        server.http.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
