@@ -248,8 +248,9 @@ def projections_status(
 ) -> None:
     """Each read model: generation, status, position, lag (events, seconds), rate, last error;
     then whether a projector process is alive (its heartbeat)."""
+    settings = settings_or_fail()
     try:
-        models = ReadModels(settings_or_fail())
+        models = ReadModels(settings)
         try:
             rows, liveness = models.status(), models.liveness()
         finally:

@@ -2,6 +2,7 @@
 the rebuild always answer from a complete model; afterwards it equals a from-zero rebuild."""
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -32,6 +33,24 @@ def _keep_querying(models: ReadModels, stop: threading.Event, seen: list[int]) -
     queries.conn.close()
 
 
+def _until_commands_arrive(opened: list[str], count: int = 3, seconds: float = 30):
+    """A rebuild's progress callback that, half-way through, holds the rebuild until
+    ``count`` more commands were stored: on a busy machine the rebuild may otherwise finish
+    before the writer stored any, and the test would prove nothing about writes meanwhile."""
+    state: dict[str, int] = {}
+
+    def progress(position: int, head: int) -> None:
+        state.setdefault("first", len(opened))
+        if state.get("held") or position < head // 2:
+            return
+        deadline = time.monotonic() + seconds
+        while len(opened) < state["first"] + count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        state["held"] = 1
+
+    return progress
+
+
 def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
     load_demo(sales, seed=5, scale="small")
     live = ReadModels(Settings(database_url=database_url))
@@ -45,13 +64,13 @@ def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
         thread.start()
     rebuilder = ReadModels(Settings(database_url=database_url), batch_size=10)
     try:
-        rebuilder.rebuild(["funnel"], fresh=True)
+        rebuilder.rebuild(["funnel"], fresh=True, progress=_until_commands_arrive(opened))
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
 
-    assert len(opened) >= 3, "commands kept arriving during the rebuild"
+    assert len(opened) >= 3, "commands kept arriving during the rebuild"  # (held for them)
     assert len(seen) > 20 and min(seen) >= deals_before  # never an empty or half-built model
     assert seen == sorted(seen)  # deals only get added: a query never went backwards
     live.catch_up()
