@@ -26,6 +26,9 @@ class UnknownEventTypeError(UnpublishableEventError):
 
 
 def envelope(event: EventRecord) -> dict[str, Any]:
+    if event.problem is not None:
+        raise UnpublishableEventError(f"position {event.position}: {event.problem} "
+                                      f"(stream {event.stream_id})")
     event_type = EVENT_TYPES.get(event.type)
     if event_type is None:
         raise UnknownEventTypeError(f"position {event.position}: unknown event type {event.type} "

@@ -93,16 +93,38 @@ class EventReader:
 
 
 def _records(rows: Sequence[Sequence[Any]], keys: KeyRing) -> list[EventRecord]:
-    """Decodes a page; the keys its personal fields need are fetched in one query."""
-    bodies = [orjson.loads(row[4]) for row in rows]
-    prefetch_keys([row[3] for row in rows], bodies, keys)
+    """Decodes a page; the keys its personal fields need are fetched in one query. A row
+    that cannot be decoded becomes a record naming its ``problem`` instead of failing the
+    page: otherwise one damaged event would stop every reader of the log at once."""
+    bodies = [_body(row[4]) for row in rows]
+    readable = [(row[3], body) for row, body in zip(rows, bodies, strict=True)
+                if isinstance(body, dict)]
+    prefetch_keys([topic for topic, _ in readable], [body for _, body in readable], keys)
     return [_record(row, body, keys) for row, body in zip(rows, bodies, strict=True)]
 
 
-def _record(row: Sequence[Any], body: dict[str, Any], keys: KeyRing) -> EventRecord:
+def _body(state: Any) -> dict[str, Any] | str:
+    """The stored JSON object, or why it is not one."""
+    try:
+        body = orjson.loads(state)
+    except (orjson.JSONDecodeError, TypeError) as error:
+        return f"undecodable JSON: {error}"
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict) \
+            or not isinstance(body.get("meta"), dict):
+        return "not an event: data or meta missing"
+    return body
+
+
+def _record(row: Sequence[Any], body: dict[str, Any] | str, keys: KeyRing) -> EventRecord:
     position, stream_id, version, topic, _ = row
-    return EventRecord(position, _uuid_text(stream_id), version, topic,
-                       event_data(topic, body, keys), body["meta"])
+    if isinstance(body, str):
+        return EventRecord(position, _uuid_text(stream_id), version, topic, {}, {}, body)
+    try:
+        data = event_data(topic, body, keys)
+    except Exception as error:  # noqa: BLE001 — a failing upcast or key: named, not raised
+        return EventRecord(position, _uuid_text(stream_id), version, topic, {}, body["meta"],
+                           f"unreadable {topic}: {type(error).__name__}: {error}")
+    return EventRecord(position, _uuid_text(stream_id), version, topic, data, body["meta"])
 
 
 def event_data(topic: str, body: dict[str, Any], keys: KeyRing) -> dict[str, Any]:

@@ -28,6 +28,10 @@ from projections.base import EventRecord, Projection
 log = logging.getLogger(__name__)
 
 
+class UnreadableEventError(Exception):
+    """A stored event the reader could not decode (``EventRecord.problem``)."""
+
+
 class PositionMovedError(Exception):
     """Another runner advanced this generation: reload state and go on from there."""
 
@@ -181,6 +185,8 @@ class ProjectorGroup:
 
     def _apply_one(self, member: Member, event: EventRecord) -> None:
         try:
+            if event.problem is not None:
+                raise UnreadableEventError(event.problem)
             member.projection.apply(event, member.cache)
         except Exception as error:  # noqa: BLE001 — any failure stops only this member
             self.flush()

@@ -63,6 +63,9 @@ class EventRecord:
     type: str
     data: dict[str, Any]
     meta: dict[str, Any]
+    # why the stored bytes could not be read as this event (broken JSON, a failing upcast):
+    # a read model that reads its type stops on it, and only that one
+    problem: str | None = None
 
     @property
     def occurred_at(self) -> datetime:

@@ -3,6 +3,8 @@ the failure names the event, the other models go on to the head (finding 1 of is
 
 from decimal import Decimal
 
+import pytest
+
 from infra.read_models import ReadModels
 from infra.settings import Settings
 from tests.conftest import ctx
@@ -58,3 +60,48 @@ def test_a_live_model_meeting_such_an_event_stops_alone_and_stays_stopped(databa
     assert inventory.status == "failed" and inventory.position < poisoned < after
     assert inventory.last_error.startswith(f"position {poisoned}: StockItemRegistered")
     assert {(s.status, s.position) for s in status.values()} == {("active", head)}
+
+
+def _damage_stored_bytes(sales, database_url: str, position: int) -> None:
+    """Overwrites an event's stored JSON with bytes that are no JSON at all (as a disk or a
+    hand edit might): the store's own reader would fail on the whole page."""
+    from infra.sqldb import Database
+
+    db = Database(Settings(database_url=database_url))
+    try:
+        with db.reader() as conn, db.transaction(conn) as cursor:
+            cursor.execute(db.sql(f"UPDATE {db.events_table} SET state = ? "
+                                  f"WHERE {db.position_column} = ?"), (b'{"broken', position))
+    finally:
+        db.close()
+
+
+def test_an_event_whose_bytes_cannot_be_decoded_stops_only_the_models_reading_its_type(
+        database_url, sales):
+    from infra.envelope import UnpublishableEventError, envelope
+    from infra.event_reader import EventReader
+
+    sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("10"))
+    damaged = sales.stock.receive(ctx(), "S-1", quantity=5).position
+    head = sales.reps.hire(ctx(), name="Mia", email="mia@example.com", role="manager",
+                           team="north", region="north").position
+    _damage_stored_bytes(sales, database_url, damaged)
+    models = ReadModels(Settings(database_url=database_url))
+    try:
+        stopped = models.catch_up()
+        status = _by_name(models)
+        page = EventReader(models.db).read(models.conn, 0, 100)
+    finally:
+        models.close()
+
+    readers = {name for name, s in status.items() if s.status == "failed"}
+    assert readers == set(stopped) and readers  # those reading stock receipts, no other
+    for name in readers:
+        assert status[name].last_error.startswith(f"position {damaged}: StockReceived")
+        assert "undecodable JSON" in status[name].last_error
+    assert {(s.status, s.position) for n, s in status.items() if n not in readers} == {
+        ("active", head)}
+    assert [e.position for e in page if e.problem] == [damaged]  # the rest of the page reads
+    bad = next(e for e in page if e.problem)
+    with pytest.raises(UnpublishableEventError, match=f"position {damaged}"):
+        envelope(bad)  # the relay stops before it, naming it, instead of publishing garbage
