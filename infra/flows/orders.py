@@ -200,6 +200,24 @@ class OrderFlows:
         return self.bus.execute(ORDER, parse_id(order_id, "order_id"),
                                 order.RecordPayment(amount, reference), ctx)
 
+    def resume_after(self, ctx: CommandContext, order_id: str, started: Event) -> None:
+        """Completes the flow that ``started`` began (placed, shipped or cancelled), if a crash
+        interrupted it: one read of the order, and stock steps only for a shipment (each
+        idempotent). The sweep of every flow (``FlowRunner``) pays this per order event, so it
+        does not re-run the other flows of the order as ``resume`` does."""
+        if isinstance(started, order.OrderShipped):
+            self.ship_stock(ctx, order_id, started.shipment_id, started.lines)
+            return
+        current = self.get(order_id)
+        if isinstance(started, order.OrderPlaced) and current.status in ("placed", "back_ordered"):
+            try:
+                self.reserve(ctx, order_id)
+            except DomainError:
+                pass  # the refusal is now recorded on the order
+        elif isinstance(started, order.OrderCancelled) and current.status in ("cancelled",
+                                                                             "rejected"):
+            self._release_all(ctx, order_id, current)
+
     def resume(self, ctx: CommandContext, order_id: str) -> None:
         """Completes whatever step of placement, shipping or cancellation was interrupted."""
         current = self.get(order_id)

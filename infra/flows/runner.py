@@ -11,7 +11,7 @@ started at least one interval earlier: a request still running its own flow is l
 import logging
 import threading
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 
 from infra.commands import CommandContext
 from infra.flows.conversion import ConversionFlow
@@ -60,24 +60,32 @@ class FlowRunner:
                 log.exception("resuming flows failed")
 
     def _resume(self, up_to: int | None) -> int:
+        """Re-runs the flows page by page; the checkpoint moves once per page (a crash within
+        one re-runs that page's flows again, and every step is idempotent), not once per flow:
+        the timer sweeps every flow of a busy store, so a transaction each was most of its cost."""
         ran = 0
         while batch := self.store.notifications(self.position(), 500, FLOW_STARTERS):
-            for notification in batch:
-                if up_to is not None and notification.id > up_to:
-                    return ran
-                recorded = self.store.decode(notification)
-                ctx = CommandContext(actor="system:flows",
-                                     correlation_id=recorded.meta.correlation_id,
-                                     causation_id=recorded.meta.event_id)
-                self._run(notification.topic, str(notification.originator_id), ctx)
-                self.tracking.insert_tracking(Tracking(TRACKING_NAME, notification.id))
-                ran += 1
+            done = None
+            try:
+                for notification in batch:
+                    if up_to is not None and notification.id > up_to:
+                        return ran
+                    self.rerun(notification)
+                    done, ran = notification.id, ran + 1
+            finally:
+                if done is not None:
+                    self.tracking.insert_tracking(Tracking(TRACKING_NAME, done))
         return ran
 
-    def _run(self, topic: str, stream_id: str, ctx: CommandContext) -> None:
-        if topic == "LeadConverted":
+    def rerun(self, notification: Notification) -> None:
+        """Completes the flow the stored event of ``notification`` started (idempotent)."""
+        recorded = self.store.decode(notification)
+        ctx = CommandContext(actor="system:flows", correlation_id=recorded.meta.correlation_id,
+                             causation_id=recorded.meta.event_id)
+        stream_id = str(notification.originator_id)
+        if notification.topic == "LeadConverted":
             self.conversion.complete(ctx, stream_id)
-        elif topic == "RepDeparted":
+        elif notification.topic == "RepDeparted":
             self.departure.hand_over(ctx, stream_id)
         else:
-            self.orders.resume(ctx, stream_id)
+            self.orders.resume_after(ctx, stream_id, recorded.event)

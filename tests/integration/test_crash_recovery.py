@@ -27,6 +27,7 @@ from api.idempotency import scope_key_of
 from infra.bootstrap import Sales, bootstrap
 from infra.commands import CommandContext
 from infra.flows.conversion import ConversionFlow
+from infra.flows.runner import FLOW_STARTERS
 from infra.idempotency import IdempotencyStore
 from infra.readstore import REGISTRY
 from infra.settings import Settings
@@ -185,11 +186,8 @@ def _no_flow_half_done(sales: Sales) -> None:
     """Re-running every flow from the first event finds nothing left to store."""
     head = sales.store.max_position()
     runner = sales.flows
-    for notification in sales.store.notifications(0, 100_000, ("LeadConverted", "OrderPlaced")):
-        recorded = sales.store.decode(notification)
-        runner._run(notification.topic, str(notification.originator_id), CommandContext(
-            actor="check", correlation_id=recorded.meta.correlation_id,
-            causation_id=recorded.meta.event_id))
+    for notification in sales.store.notifications(0, 100_000, FLOW_STARTERS):
+        runner.rerun(notification)
     assert sales.store.max_position() == head
 
 
