@@ -13,6 +13,7 @@ import threading
 
 from eventsourcing.persistence import Notification, Tracking
 
+from domain.errors import DomainError
 from infra.commands import CommandContext
 from infra.flows.conversion import ConversionFlow
 from infra.flows.departure import DepartureFlow
@@ -70,12 +71,22 @@ class FlowRunner:
                 for notification in batch:
                     if up_to is not None and notification.id > up_to:
                         return ran
-                    self.rerun(notification)
+                    self._rerun_or_skip(notification)
                     done, ran = notification.id, ran + 1
             finally:
                 if done is not None:
                     self.tracking.insert_tracking(Tracking(TRACKING_NAME, done))
         return ran
+
+    def _rerun_or_skip(self, notification: Notification) -> None:
+        """A flow whose step the domain refuses (for good: the same events decide the same way)
+        is logged and passed, so one refusal cannot hold back every later flow; any other
+        error (the database) ends the round, and the next round tries that flow again."""
+        try:
+            self.rerun(notification)
+        except DomainError as refusal:
+            log.error("flow of %s at position %d cannot be completed, passed: %s: %s",
+                      notification.topic, notification.id, type(refusal).__name__, refusal)
 
     def rerun(self, notification: Notification) -> None:
         """Completes the flow the stored event of ``notification`` started (idempotent)."""

@@ -279,3 +279,24 @@ def test_shipping_the_same_shipment_again_writes_nothing(sales):
     assert again.events == () and sales.store.max_position() == before
     assert (sales.stock.get("S-1").on_hand, sales.orders.get(order_id).status) == (
         8, "partially_shipped")
+
+
+def test_a_flow_the_domain_refuses_for_good_is_passed_and_later_flows_still_complete(
+        sales, monkeypatch):
+    from domain.errors import ValidationError
+
+    _, (rep_id, _) = _team(sales)
+    account_id = _stocked_account(sales, rep_id)
+    refused = _assigned_lead(sales, rep_id, email="refused@acme.io")
+    monkeypatch.setattr(sales.accounts, "add_contact",
+                        lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        sales.conversion.convert(ctx(), refused)
+    monkeypatch.undo()
+    later = _placed_not_reserved(sales, account_id, "S-1", 2)  # a flow started after it
+    monkeypatch.setattr(sales.conversion, "complete",
+                        lambda *a, **k: (_ for _ in ()).throw(ValidationError("lead_id", "no")))
+
+    assert sales.flows.resume() >= 2  # the refused one is passed, not retried for ever
+    assert sales.orders.get(later).status == "reserved"
+    assert sales.flows.resume() == 0
