@@ -14,6 +14,7 @@ from domain.errors import (
     LeadClosedError,
     NotFoundError,
     RepDepartedError,
+    RuleViolationError,
     ValidationError,
 )
 from domain.events import Command, Event
@@ -306,7 +307,7 @@ def _decide_open(state: Lead, command: Command) -> list[Event]:
         case ScheduleLeadFollowUp():
             activities.check_new_follow_up(state.follow_ups, command.follow_up_id, command.note)
             if command.due < command.today:
-                raise ValidationError("due", "is in the past")
+                raise RuleViolationError("due", "is in the past")
             return [LeadFollowUpScheduled(command.follow_up_id, command.due, command.note)]
         case CompleteLeadFollowUp():
             activities.check_completion(state.follow_ups, command.follow_up_id)
