@@ -20,6 +20,7 @@ from domain.errors import (
 from domain.events import Command, Event
 from domain.scoring import DEFAULT_MODEL, LeadProfile, ScoreFactor, ScoringModel, score_lead
 from domain.values import (
+    REASON_LENGTH,
     Channel,
     RepRef,
     require_email,
@@ -315,7 +316,7 @@ def _decide_open(state: Lead, command: Command) -> list[Event]:
         case QualifyLead():
             return [] if state.status == "qualified" else [LeadQualified()]
         case DisqualifyLead():
-            return [LeadDisqualified(require_text("reason", command.reason))]
+            return [LeadDisqualified(require_text("reason", command.reason, REASON_LENGTH))]
         case ConvertLead():
             return _convert(state, command)
         case HandOverLead():

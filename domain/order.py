@@ -17,7 +17,7 @@ from domain.errors import (
 )
 from domain.events import Command, Event
 from domain.pricing import PricedLine, PriceRequest, PriceRules, price_lines
-from domain.values import require_positive, require_text
+from domain.values import REASON_LENGTH, require_positive, require_text
 
 STREAM = "Order"
 CANCELLABLE = ("placed", "back_ordered", "reserved", "confirmed")
@@ -243,7 +243,7 @@ def _decide_existing(state: Order, command: Command) -> list[Event]:
             return _pay(state, command)
         case CancelOrder():
             _require_status(state, *CANCELLABLE)
-            return [OrderCancelled(require_text("reason", command.reason))]
+            return [OrderCancelled(require_text("reason", command.reason, REASON_LENGTH))]
     raise TypeError(f"not an order command: {command!r}")
 
 

@@ -271,6 +271,11 @@ def test_disqualify_lead_without_a_reason_is_refused() -> None:
     invalid(lead, open_lead(), DisqualifyLead("  "), "reason")
 
 
+def test_disqualify_lead_takes_a_reason_as_long_as_the_api_does() -> None:
+    assert when(lead, open_lead(), DisqualifyLead("r" * 500)) == [LeadDisqualified("r" * 500)]
+    invalid(lead, open_lead(), DisqualifyLead("r" * 501), "reason")
+
+
 # --- ConvertLead -----------------------------------------------------------------------------
 
 def test_convert_lead_records_the_ids_of_account_contact_and_opportunity() -> None:
