@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import edge, errors, http_errors, metrics
+from api import edge, errors, http_errors, links, metrics
 from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     http_errors.install(app)
+    links.install(app)  # after the errors: it adds to the document they complete
     app.add_middleware(IdempotencyMiddleware)
     edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
     metrics.install(app)  # outermost: replays and refusals at the edge are counted too
