@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import edge, errors, http_errors, metrics
+from api import edge, errors, http_errors, links, metrics
 from api.bounded import BoundedWaitMiddleware
 from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     http_errors.install(app)
+    links.install(app)  # after the errors: it adds to the document they complete
     app.add_middleware(IdempotencyMiddleware)
     edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
     app.add_middleware(BoundedWaitMiddleware, settings=settings)  # outside: bounds the token check too

@@ -16,7 +16,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
-from api.idempotency import TAKEN_OVER
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from api.read_side import ReadSide, models_of
 from infra.bootstrap import Sales
@@ -27,6 +26,8 @@ from infra.tokens import Principal, TokenStore
 from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0
+# in a request's state: its Idempotency-Key was taken over from a process that died (api.idempotency)
+TAKEN_OVER = "idempotency_taken_over"
 
 
 @dataclass

@@ -65,7 +65,9 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse(body(error.code, error.detail, [error.field]), status_code=422)
     if isinstance(error, NotFoundError):
         return JSONResponse(body("not_found", error.detail), status_code=404)
-    return JSONResponse(body(error.code, error.detail), status_code=409)
+    field = getattr(error, "field", None)  # a RuleViolationError names the field it refuses
+    return JSONResponse(body(error.code, error.detail, [field] if field else None),
+                        status_code=409)
 
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:

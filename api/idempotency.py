@@ -1,5 +1,10 @@
 """``Idempotency-Key`` on any POST: a retry returns the first answer and writes nothing new.
 
+A retry is answered before any route runs, so the headers every command route checks
+(``Idempotency-Key``, ``X-Correlation-Id``, ``If-Match``: ``api.deps.command``) are checked
+here first, by the same rules: a retry with a header the route would refuse is refused (422)
+as the route would refuse it, never replayed (path and body are the same as the first time's).
+
 A request holds its key under a lease it renews while it runs; a retry after the lease of a
 dead process ran out takes the key over and runs again, marked (``TAKEN_OVER``) so that the
 command side answers from what the dead process may already have stored."""
@@ -11,19 +16,27 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic import ValidationError as InvalidValue
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import TAKEN_OVER, version_in
+from api.edge import send_error
+from api.errors import ApiError
 from api.errors import body as error_body
+from api.inputs import HeaderText
 from infra.idempotency import Claim, IdempotencyStore
-
-TAKEN_OVER = "idempotency_taken_over"  # in the request's state: the key was taken over
 
 
 def scope_key_of(authorization: bytes, path: str, key: bytes) -> str:
     """A key is the caller's (by token) and the route's: others may use the same one."""
     auth = hashlib.sha256(authorization).hexdigest()[:32]
     return f"{auth}:{path}:{key.decode(errors='replace')}"
+
+_HEADER_TEXT: TypeAdapter[str] = TypeAdapter(HeaderText)
 
 
 class IdempotencyMiddleware:
@@ -36,6 +49,11 @@ class IdempotencyMiddleware:
         key = headers.get(b"idempotency-key")
         if scope["type"] != "http" or scope["method"] != "POST" or not key:
             await self.app(scope, receive, send)
+            return
+        refused = header_refusal(scope)
+        if refused is not None:
+            fields = refused.fields or [refused.detail.split(":", 1)[0]]
+            await send_error(send, refused.status, refused.code, refused.detail, fields=fields)
             return
         body = await _read_body(receive)
         scope_key = scope_key_of(headers.get(b"authorization", b""), scope["path"], key)
@@ -120,3 +138,37 @@ async def _send_json(send: Send, status: int, payload: Any,
                             (b"idempotent-replayed", b"true" if status < 300 else b"false"),
                             *(extra_headers or [])]})
     await send({"type": "http.response.body", "body": data})
+
+
+def header_refusal(scope: Scope) -> ApiError | None:
+    """What the command route would answer to this request's headers, if it refuses them (a
+    request no route takes is left to the app's 404 or 405)."""
+    path_params = _path_params(scope)
+    if path_params is None:
+        return None
+    headers = Headers(scope=scope)
+    for name in ("idempotency-key", "x-correlation-id"):
+        if name in headers:
+            try:
+                _HEADER_TEXT.validate_python(headers[name])
+            except InvalidValue as invalid:
+                message = invalid.errors()[0]["msg"]
+                return ApiError(422, "invalid_input", f"{name}: {message}", fields=[name])
+    if "if-match" in headers:
+        try:
+            version_in(headers["if-match"])
+        except ApiError as refused:
+            return refused
+        if not path_params:
+            return ApiError(422, "invalid_input", "If-Match: a create has no version to match; "
+                            "send it without If-Match", fields=["If-Match"])
+    return None
+
+
+def _path_params(scope: Scope) -> dict[str, Any] | None:
+    """The path parameters of the route that takes this request; None if none takes it."""
+    for route in scope["app"].router.routes:
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            return dict(child.get("path_params") or {})
+    return None

@@ -20,7 +20,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, EmailStr, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    AfterValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic_core import core_schema
 
 from domain.values import (
@@ -32,13 +38,22 @@ from domain.values import (
     TEXT_CONTROLS,
 )
 
-_YEAR = "20[0-9]{2}"  # EARLIEST_DATE .. LATEST_DATE, as text
+# Exactly the days of EARLIEST_DATE .. LATEST_DATE (2000 .. 2099, where every fourth year is
+# a leap year), so a text the pattern allows is a day the server takes, and the reverse.
 assert (EARLIEST_DATE.year, LATEST_DATE.year) == (2000, 2099)
-_DAY = rf"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_MONTH_DAY = ("((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+              "|02-(0[1-9]|1[0-9]|2[0-8]))")
+_DAY = rf"(20[0-9]{{2}}-{_MONTH_DAY}|20([02468][048]|[13579][26])-02-29)"
+_TIME = (r"[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+         r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?")
 DATE_PATTERN = rf"^{_DAY}$"
-INSTANT_PATTERN = (rf"^{_DAY}([Tt ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\.[0-9]{{1,6}})?)?"
-                   r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
+INSTANT_PATTERN = rf"^{_DAY}({_TIME})?$"  # a day alone is its midnight
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# The WHATWG form's "valid email address" (what browsers check), with a dot in the domain as the
+# domain's own check wants: a pattern, not ``format: email``, whose checkers disagree at the
+# edges (quoted names, IP literals, ``user@localhost``) with each other and with any server.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(\.{_LABEL})+$"
 IF_MATCH_PATTERN = r'^ {0,8}(W/)?"?[0-9]{1,18}"? {0,8}$'
 DECIMAL_TEXT_LENGTH = 32  # leading zeros and all
 # Spaces that make a text blank (a required text needs one character besides them).
@@ -108,10 +123,13 @@ class Matching:
 
 @dataclass(frozen=True)
 class IsoText:
-    """A date or instant given as ISO 8601 text (a number is refused), in the calendar."""
+    """A date or instant given as ISO 8601 text (a number is refused), in the calendar. The
+    schema states the pattern alone, no ``format``: ``date-time`` would refuse a day without
+    its time (``as_of=2026-11-01``), which the server takes."""
 
     pattern: str
     what: str
+    max_length: int
 
     def before(self, value: Any) -> Any:
         if isinstance(value, date):  # built in Python: already a date
@@ -135,8 +153,8 @@ class IsoText:
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
                                      handler: GetJsonSchemaHandler) -> dict[str, Any]:
         found: dict[str, Any] = handler(schema)
-        found["pattern"] = self.pattern
-        return found
+        found.pop("format", None)
+        return {**found, "pattern": self.pattern, "maxLength": self.max_length}
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,24 @@ class Decimals:
                            "pattern": self.pattern}]}
 
 
+@dataclass(frozen=True)
+class NonZero:
+    """A number that must not be zero, stated as ``not: {const: 0}`` in the schema."""
+
+    def check(self, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be zero")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {**handler(schema), "not": {"const": 0}}
+
+
 def _line(max_length: int) -> StringConstraints:
     return StringConstraints(min_length=1, max_length=max_length)
 
@@ -239,7 +275,8 @@ Note = Annotated[str, _upto(2000), Plain(multiline=True)]
 LongNote = Annotated[str, _upto(10_000), Plain(multiline=True)]
 Reference = Annotated[str, _line(100), Plain(required=True)]  # an id the client chose
 HeaderText = Annotated[str, _line(200), Plain(required=True)]  # Idempotency-Key, correlation
-Email = Annotated[EmailStr, StringConstraints(max_length=254), Plain(required=True)]
+Email = Annotated[str, StringConstraints(max_length=254),
+                  Matching(EMAIL_PATTERN, "an email address (name@domain.tld)")]
 
 # Values with a format of their own.
 RecordId = Annotated[str, StringConstraints(min_length=36, max_length=36),
@@ -252,8 +289,8 @@ Period = Annotated[str, StringConstraints(max_length=7),
                    Matching(PERIOD_PATTERN, "a period: YYYY-MM, YYYY-Qn or FYYYYY")]
 Currency = Annotated[str, StringConstraints(min_length=3, max_length=3),
                      Matching(r"^[A-Za-z]{3}$", "a currency code (ISO 4217)")]
-Day = Annotated[date, IsoText(DATE_PATTERN, "a date YYYY-MM-DD")]
-Instant = Annotated[datetime, IsoText(INSTANT_PATTERN, "an instant")]
+Day = Annotated[date, IsoText(DATE_PATTERN, "a date YYYY-MM-DD", 10)]
+Instant = Annotated[datetime, IsoText(INSTANT_PATTERN, "an instant", 32)]  # to microseconds
 
 IfMatchText = Annotated[str, Checked(IF_MATCH_PATTERN, 40)]
 
@@ -262,3 +299,5 @@ Money = Annotated[Decimal, Decimals(digits=12, places=2)]
 Amount = Annotated[Decimal, Decimals(digits=12, places=2, positive=False)]  # zero allowed
 Rate = Annotated[Decimal, Decimals(digits=1, places=4, fraction=True)]     # 0 < rate < 1
 MAX_POSITION = 2**63 - 1  # a database BIGINT
+MAX_COUNT = 10_000_000  # pieces in one receipt, order line or correction
+Correction = Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT), NonZero()]  # a stock count

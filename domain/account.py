@@ -6,7 +6,13 @@ from datetime import date
 from domain import activities, handover
 from domain.activities import FollowUp
 from domain.dedup import duplicate_keys
-from domain.errors import AlreadyExistsError, NotFoundError, RepDepartedError, ValidationError
+from domain.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    RepDepartedError,
+    RuleViolationError,
+    ValidationError,
+)
 from domain.events import Command, Event
 from domain.values import Grade, RepRef, require_email, require_member, require_text
 
@@ -299,7 +305,7 @@ def _decide_existing(state: Account, command: Command) -> list[Event]:  # noqa: 
         case ScheduleAccountFollowUp():
             activities.check_new_follow_up(state.follow_ups, command.follow_up_id, command.note)
             if command.due < command.today:
-                raise ValidationError("due", "is in the past")
+                raise RuleViolationError("due", "is in the past")
             return [AccountFollowUpScheduled(command.follow_up_id, command.due, command.note)]
         case CompleteAccountFollowUp():
             activities.check_completion(state.follow_ups, command.follow_up_id)

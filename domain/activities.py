@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from domain.errors import InvalidTransitionError, ValidationError
+from domain.errors import AlreadyExistsError, InvalidTransitionError, NotFoundError, ValidationError
 from domain.values import InteractionKind, require_member, require_text
 
 
@@ -24,7 +24,7 @@ def check_interaction(kind: str, notes: str) -> None:
 def check_new_follow_up(follow_ups: dict[str, FollowUp], follow_up_id: str, note: str) -> None:
     require_text("follow_up_id", follow_up_id)
     if follow_up_id in follow_ups:
-        raise ValidationError("follow_up_id", f"follow-up {follow_up_id} already exists")
+        raise AlreadyExistsError(f"follow-up {follow_up_id} already exists")
     if len(note) > 2_000:
         raise ValidationError("note", "longer than 2000 characters")
 
@@ -32,7 +32,7 @@ def check_new_follow_up(follow_ups: dict[str, FollowUp], follow_up_id: str, note
 def check_completion(follow_ups: dict[str, FollowUp], follow_up_id: str) -> None:
     follow_up = follow_ups.get(follow_up_id)
     if follow_up is None:
-        raise ValidationError("follow_up_id", f"no follow-up {follow_up_id}")
+        raise NotFoundError(f"no follow-up {follow_up_id}")
     if follow_up.done:
         raise InvalidTransitionError(f"follow-up {follow_up_id} is already completed")
 

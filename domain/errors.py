@@ -21,6 +21,18 @@ class ValidationError(DomainError):
         self.field = field
 
 
+class RuleViolationError(DomainError):
+    """A well-formed value that a business rule refuses here — against the clock, another
+    field or the record's state (a due date in the past, more than is left to ship). Unlike
+    ``ValidationError`` no schema can state it, so it is a conflict (409), still naming ``field``."""
+
+    code = "rule_violation"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+
+
 class NotFoundError(DomainError):
     code = "not_found"
 

@@ -14,11 +14,13 @@ from domain.errors import (
     LeadClosedError,
     NotFoundError,
     RepDepartedError,
+    RuleViolationError,
     ValidationError,
 )
 from domain.events import Command, Event
 from domain.scoring import DEFAULT_MODEL, LeadProfile, ScoreFactor, ScoringModel, score_lead
 from domain.values import (
+    REASON_LENGTH,
     Channel,
     RepRef,
     require_email,
@@ -306,7 +308,7 @@ def _decide_open(state: Lead, command: Command) -> list[Event]:
         case ScheduleLeadFollowUp():
             activities.check_new_follow_up(state.follow_ups, command.follow_up_id, command.note)
             if command.due < command.today:
-                raise ValidationError("due", "is in the past")
+                raise RuleViolationError("due", "is in the past")
             return [LeadFollowUpScheduled(command.follow_up_id, command.due, command.note)]
         case CompleteLeadFollowUp():
             activities.check_completion(state.follow_ups, command.follow_up_id)
@@ -314,7 +316,7 @@ def _decide_open(state: Lead, command: Command) -> list[Event]:
         case QualifyLead():
             return [] if state.status == "qualified" else [LeadQualified()]
         case DisqualifyLead():
-            return [LeadDisqualified(require_text("reason", command.reason))]
+            return [LeadDisqualified(require_text("reason", command.reason, REASON_LENGTH))]
         case ConvertLead():
             return _convert(state, command)
         case HandOverLead():

@@ -8,10 +8,16 @@ a placed, reserved or confirmed order can be cancelled, which releases its reser
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from domain.errors import AlreadyExistsError, InvalidTransitionError, NotFoundError, ValidationError
+from domain.errors import (
+    AlreadyExistsError,
+    InvalidTransitionError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
 from domain.events import Command, Event
 from domain.pricing import PricedLine, PriceRequest, PriceRules, price_lines
-from domain.values import require_positive, require_text
+from domain.values import REASON_LENGTH, require_positive, require_text
 
 STREAM = "Order"
 CANCELLABLE = ("placed", "back_ordered", "reserved", "confirmed")
@@ -166,7 +172,7 @@ def _place(state: Order | None, c: PlaceOrder) -> list[Event]:
         raise ValidationError("lines", "an order needs at least one line")
     skus = [r.sku for r in c.requests]
     if len(set(skus)) != len(skus):
-        raise ValidationError("lines", "each sku may appear once; add the quantities")
+        raise RuleViolationError("lines", "each sku may appear once; add the quantities")
     for i, request in enumerate(c.requests):
         require_positive(f"lines[{i}].quantity", request.quantity)
     lines = price_lines(c.requests, c.rules)
@@ -191,7 +197,7 @@ def _ship(state: Order, c: ShipOrder) -> list[Event]:
         require_positive(f"lines[{i}].quantity", line.quantity)
         left = after.ordered_quantity(line.sku) - after.shipped_quantity(line.sku)
         if line.quantity > left:
-            raise ValidationError(f"lines[{i}].quantity", f"only {left} of {line.sku} left to ship")
+            raise RuleViolationError(f"lines[{i}].quantity", f"only {left} of {line.sku} left to ship")
         after = replace(after, shipped=after.shipped + ((line.sku, line.quantity),))
     complete = all(after.shipped_quantity(line.sku) == line.quantity for line in state.lines)
     return [OrderShipped(c.shipment_id, c.lines, complete)]
@@ -201,7 +207,7 @@ def _invoice(state: Order, c: InvoiceOrder) -> list[Event]:
     _require_status(state, "shipped", "invoiced")
     require_positive("amount", c.amount)
     if state.invoiced + c.amount > state.total:
-        raise ValidationError("amount", f"invoices would exceed the order total {state.total}")
+        raise RuleViolationError("amount", f"invoices would exceed the order total {state.total}")
     return [OrderInvoiced(require_text("invoice_id", c.invoice_id), c.amount)]
 
 
@@ -209,7 +215,7 @@ def _pay(state: Order, c: RecordPayment) -> list[Event]:
     _require_status(state, "invoiced")
     require_positive("amount", c.amount)
     if state.paid + c.amount > state.invoiced:
-        raise ValidationError("amount", f"payments would exceed the invoiced {state.invoiced}")
+        raise RuleViolationError("amount", f"payments would exceed the invoiced {state.invoiced}")
     return [OrderPaid(c.amount, require_text("reference", c.reference))]
 
 
@@ -237,7 +243,7 @@ def _decide_existing(state: Order, command: Command) -> list[Event]:
             return _pay(state, command)
         case CancelOrder():
             _require_status(state, *CANCELLABLE)
-            return [OrderCancelled(require_text("reason", command.reason))]
+            return [OrderCancelled(require_text("reason", command.reason, REASON_LENGTH))]
     raise TypeError(f"not an order command: {command!r}")
 
 

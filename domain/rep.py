@@ -4,7 +4,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.errors import AlreadyExistsError, NotFoundError, RepDepartedError, ValidationError
+from domain.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    RepDepartedError,
+    RuleViolationError,
+    ValidationError,
+)
 from domain.events import Command, Event
 from domain.values import (
     RepRef,
@@ -124,7 +130,7 @@ def _check_manager(manager: RepRef | None) -> None:
     if not manager.active:
         raise RepDepartedError(f"manager {manager.rep_id} has departed")
     if manager.role != Role.MANAGER:
-        raise ValidationError("manager_id", f"{manager.rep_id} is not a manager")
+        raise RuleViolationError("manager_id", f"{manager.rep_id} is not a manager")
 
 
 def _hire(state: Rep | None, c: HireRep) -> list[Event]:
@@ -160,14 +166,16 @@ def _set_commission(state: Rep, c: SetCommissionPlan) -> list[Event]:
     require_positive("rate", c.rate)
     if c.rate >= 1:
         raise ValidationError("rate", "is a fraction of revenue and must be below 1")
-    if c.accelerated_rate is not None and not c.rate <= c.accelerated_rate < 1:
-        raise ValidationError("accelerated_rate", "must be at least rate and below 1")
+    if c.accelerated_rate is not None and c.accelerated_rate >= 1:
+        raise ValidationError("accelerated_rate", "is a fraction of revenue and must be below 1")
+    if c.accelerated_rate is not None and c.accelerated_rate < c.rate:
+        raise RuleViolationError("accelerated_rate", "must be at least rate")
     return [RepCommissionPlanSet(c.rate, c.accelerated_rate)]
 
 
 def _depart(state: Rep, c: DepartRep) -> list[Event]:
     if c.successor.rep_id == state.id:
-        raise ValidationError("successor_id", "a rep cannot succeed themself")
+        raise RuleViolationError("successor_id", "a rep cannot succeed themself")
     if not c.successor.active:
         raise RepDepartedError(f"successor {c.successor.rep_id} has departed")
     return [RepDeparted(c.effective_date, c.successor.rep_id)]

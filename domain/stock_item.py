@@ -11,7 +11,13 @@ from domain.errors import (
     ValidationError,
 )
 from domain.events import Command, Event
-from domain.values import require_non_negative, require_positive, require_sku, require_text
+from domain.values import (
+    REASON_LENGTH,
+    require_non_negative,
+    require_positive,
+    require_sku,
+    require_text,
+)
 
 STREAM = "StockItem"
 
@@ -160,7 +166,7 @@ def _ship(state: StockItem, c: ShipStock) -> list[Event]:
 
 
 def _adjust(state: StockItem, c: AdjustStock) -> list[Event]:
-    reason = require_text("reason", c.reason)
+    reason = require_text("reason", c.reason, REASON_LENGTH)
     if c.delta == 0:
         raise ValidationError("delta", "must not be zero")
     if state.on_hand + c.delta < state.reserved:

@@ -103,6 +103,9 @@ def require_sku(field: str, value: str) -> str:
     return value.strip()
 
 
+REASON_LENGTH = 500  # a reason or outcome; names and labels take the default 200
+
+
 def require_text(field: str, value: str, max_length: int = 200) -> str:
     text = require_plain(field, value).strip()
     if not text:

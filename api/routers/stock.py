@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.access import require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
-from api.inputs import LongNote, Money, Name, Reason, Sku
+from api.inputs import Correction, LongNote, Money, Name, Reason, Sku
 from api.schemas import Position, Versioned
 from domain.pricing import CENT
 from infra.ids import stock_item_id
@@ -46,7 +46,7 @@ class Receipt(BaseModel):
 class Adjustment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"delta": -2,
                                                                 "reason": "damaged in storage"}]})
-    delta: int = Field(ge=-10_000_000, le=10_000_000, description="Count correction; not zero")
+    delta: Correction = Field(description="Count correction; not zero")
     reason: Reason
 
 

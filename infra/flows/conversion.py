@@ -12,7 +12,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import account, lead
-from domain.errors import ValidationError
+from domain.errors import RuleViolationError
 from infra.accounts import ACCOUNT, Accounts
 from infra.commands import CommandBus, CommandContext
 from infra.ids import canonical_id, derived_id, parse_id
@@ -58,7 +58,7 @@ class ConversionFlow:
         """Steps 2-4; each is skipped when already stored."""
         converted = self.leads.get(lead_id)
         if converted.conversion is None:
-            raise ValidationError("lead_id", f"lead {lead_id} is not converted")
+            raise RuleViolationError("lead_id", f"lead {lead_id} is not converted")
         c = converted.conversion
         if not c.joined_existing_account:
             self._ensure_account(ctx, converted, c.account_id, converted.owner_id or "")

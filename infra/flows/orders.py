@@ -23,7 +23,7 @@ from uuid import UUID
 from domain import opportunity, order, stock_item
 from domain.account import Account
 from domain.catalog import AGGREGATES, AggregateType
-from domain.errors import DomainError, InsufficientStockError, NotFoundError, ValidationError
+from domain.errors import DomainError, InsufficientStockError, NotFoundError, RuleViolationError
 from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
 from infra.access import RecordCheck, missing
@@ -248,5 +248,5 @@ def _named(unit: Unit, aggregate: AggregateType, kind: str, record_id: str,
 
 def _of_account(deal: Any, opportunity_id: str, account_id: str) -> None:
     if deal.account_id != account_id:
-        raise ValidationError("opportunity_id",
+        raise RuleViolationError("opportunity_id",
                               f"opportunity {opportunity_id} is not one of account {account_id}")

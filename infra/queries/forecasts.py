@@ -40,7 +40,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from domain.errors import ValidationError
+from domain.errors import RuleViolationError, ValidationError
 from infra.queries.forecast_currencies import together
 from infra.sqldb import Database
 from projections.base import Table
@@ -246,10 +246,10 @@ class ForecastQueries:
                    team: str | None = None, region: str | None = None,
                    product: str | None = None, currency: str | None = None) -> dict[str, Any]:
         """Won revenue per complete month, its projection, and the backtest of the method,
-        in one currency: ``currency``, else the deals' only one (422 when there are several)."""
+        in one currency: ``currency``, else the deals' only one (409 when there are several)."""
         f = Filters(rep_id, team, region, product, currency)
         if currency is None and len(self.currencies(f)) > 1:
-            raise ValidationError("currency", "the deals are in several currencies: name one")
+            raise RuleViolationError("currency", "the deals are in several currencies: name one")
         h = self._history(as_of or _today(), f)
         return {
             "as_of": h.plan.as_of, "method": METHOD,

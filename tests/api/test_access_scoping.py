@@ -56,7 +56,7 @@ def test_an_orders_opportunity_must_be_visible_and_of_the_orders_account(qapi: A
     assert _refusal(order(w.acme, w.d3, ann)) == (404, "not_found", f"opportunity {w.d3} not found")
     assert _refusal(order(w.acme, w.d3, qapi.token("manager", w.mia)))[0] == 404
     refused = order(other, w.d1, ann)  # hers, but of Acme
-    assert (refused.status_code, refused.json()["fields"]) == (422, ["opportunity_id"])  # type: ignore[attr-defined]
+    assert (refused.status_code, refused.json()["fields"]) == (409, ["opportunity_id"])  # type: ignore[attr-defined]
     assert qapi.events() == before
     assert order(w.acme, w.d1, ann).status_code == 201  # type: ignore[attr-defined]
 

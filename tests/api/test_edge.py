@@ -170,3 +170,33 @@ def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
     assert Settings().max_body_bytes == 1_048_576
     monkeypatch.setenv("SFA_MAX_BODY_BYTES", "2048")
     assert Settings().max_body_bytes == 2048
+
+
+@pytest.mark.parametrize(("header", "value", "field"), [
+    ("X-Correlation-Id", "x" * 201, "x-correlation-id"),
+    ("X-Correlation-Id", "a\x85b", "x-correlation-id"),
+    ("If-Match", "a" * 41, "If-Match"),
+    ("If-Match", "3", "If-Match"),  # a create has no version to match
+    ("Idempotency-Key", "k" * 201, "idempotency-key"),
+])
+def test_a_retry_with_a_header_the_route_refuses_is_refused_not_replayed(
+        client: TestClient, admin: dict[str, str], header: str, value: str, field: str) -> None:
+    """A retry is answered before the route runs: its headers are checked first, as the route
+    would check them (schemathesis found a replay taking an over-long X-Correlation-Id)."""
+    keyed = {**admin, "Idempotency-Key": "hire-anna"}
+    first = client.post("/v1/reps", json=REP, headers=keyed)
+    sent = value.encode("latin-1")  # as on the wire: a C1 control is one byte
+    retry = client.post("/v1/reps", json=REP, headers={**keyed, header: sent})  # type: ignore[dict-item]
+    fresh = client.post("/v1/reps", json=REP, headers={**admin, header: sent})  # type: ignore[dict-item]
+    assert first.status_code == 201, first.text
+    assert (retry.status_code, retry.json()["fields"]) == (422, [field]), retry.text
+    assert (fresh.status_code, fresh.json()["fields"]) == (422, [field]), fresh.text
+    assert client.post("/v1/reps", json=REP, headers=keyed).json() == first.json()
+
+
+def test_a_keyed_request_no_route_takes_answers_404_or_405_whatever_its_headers(
+        client: TestClient, admin: dict[str, str]) -> None:
+    keyed = {**admin, "Idempotency-Key": "k", "If-Match": "3"}
+    path = "/v1/accounts/00000000-0000-0000-0000-000000000000/contacts/c-1"
+    assert client.post(path, json={}, headers=keyed).status_code == 405
+    assert client.post("/v1/nowhere", json={}, headers=keyed).status_code == 404

@@ -3,6 +3,7 @@
     state = given(lead, captured, assigned)
     assert when(lead, state, QualifyLead()) == [LeadQualified()]
     invalid(lead, state, DisqualifyLead(" "), "reason")
+    broken_rule(lead, state, ScheduleLeadFollowUp("fu-1", yesterday, today), "due")
 """
 
 from functools import reduce
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from domain.errors import ValidationError
+from domain.errors import RuleViolationError, ValidationError
 from domain.events import Command, Event
 
 E = TypeVar("E", bound=Exception)
@@ -39,3 +40,10 @@ def invalid(module: ModuleType, state: Any, command: Command, field: str) -> Non
     """Asserts ``decide`` refuses ``command`` with a ValidationError naming ``field``."""
     error = rejected(module, state, command, ValidationError)
     assert (error.code, error.field) == ("invalid_input", field)
+
+
+def broken_rule(module: ModuleType, state: Any, command: Command, field: str) -> None:
+    """Asserts ``decide`` refuses a well-formed ``command`` by a business rule (a conflict, not
+    invalid input: no schema can state it) naming ``field``."""
+    error = rejected(module, state, command, RuleViolationError)
+    assert (error.code, error.field) == ("rule_violation", field)

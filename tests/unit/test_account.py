@@ -41,7 +41,7 @@ from domain.errors import (
 from domain.handover import HandOverPlan
 from domain.stock_item import ReceiveStock
 from domain.values import RepRef, Tier
-from tests.unit.given import given, invalid, rejected, when
+from tests.unit.given import broken_rule, given, invalid, rejected, when
 
 TODAY = date(2026, 3, 2)
 NEXT_WEEK = date(2026, 3, 9)
@@ -221,13 +221,13 @@ def test_schedule_account_follow_up() -> None:
 
 
 def test_schedule_account_follow_up_in_the_past_is_refused() -> None:
-    invalid(account, acme(), ScheduleAccountFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
+    broken_rule(account, acme(), ScheduleAccountFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
 
 
 @pytest.mark.parametrize(
     ("follow_up_id", "note", "field"),
-    [("", "", "follow_up_id"), ("fu-1", "", "follow_up_id"), ("fu-2", "x" * 2001, "note")],
-    ids=["empty-id", "known-id", "overlong-note"],
+    [("", "", "follow_up_id"), ("fu-2", "x" * 2001, "note")],
+    ids=["empty-id", "overlong-note"],
 )
 def test_schedule_account_follow_up_with_an_invalid_value_names_the_field(
     follow_up_id: str, note: str, field: str
@@ -242,8 +242,13 @@ def test_complete_account_follow_up() -> None:
     assert events == [AccountFollowUpCompleted("fu-1", "renewed")]
 
 
+def test_schedule_account_follow_up_with_a_known_id_is_refused() -> None:
+    state = given(account, OPENED, FOLLOW_UP)
+    rejected(account, state, ScheduleAccountFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
+
+
 def test_complete_an_unknown_account_follow_up_is_refused() -> None:
-    invalid(account, acme(), CompleteAccountFollowUp("fu-404"), "follow_up_id")
+    rejected(account, acme(), CompleteAccountFollowUp("fu-404"), NotFoundError)
 
 
 def test_complete_an_account_follow_up_twice_is_refused() -> None:

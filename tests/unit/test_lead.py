@@ -46,7 +46,7 @@ from domain.lead import (
 from domain.scoring import ScoreFactor
 from domain.stock_item import ReceiveStock
 from domain.values import RepRef, Tier
-from tests.unit.given import given, invalid, rejected, when
+from tests.unit.given import broken_rule, given, invalid, rejected, when
 
 TODAY = date(2026, 3, 2)
 NEXT_WEEK = date(2026, 3, 9)
@@ -212,7 +212,7 @@ def test_schedule_lead_follow_up_due_today_is_allowed() -> None:
 
 
 def test_schedule_lead_follow_up_in_the_past_is_refused() -> None:
-    invalid(lead, open_lead(), ScheduleLeadFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
+    broken_rule(lead, open_lead(), ScheduleLeadFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
 
 
 def test_schedule_lead_follow_up_with_an_empty_id_is_refused() -> None:
@@ -221,7 +221,7 @@ def test_schedule_lead_follow_up_with_an_empty_id_is_refused() -> None:
 
 def test_schedule_lead_follow_up_with_a_known_id_is_refused() -> None:
     state = given(lead, CAPTURED, LeadFollowUpScheduled("fu-1", NEXT_WEEK, ""))
-    invalid(lead, state, ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY), "follow_up_id")
+    rejected(lead, state, ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
 
 
 def test_schedule_lead_follow_up_with_an_overlong_note_is_refused() -> None:
@@ -235,7 +235,7 @@ def test_complete_lead_follow_up_records_the_outcome() -> None:
 
 
 def test_complete_an_unknown_lead_follow_up_is_refused() -> None:
-    invalid(lead, open_lead(), CompleteLeadFollowUp("fu-404"), "follow_up_id")
+    rejected(lead, open_lead(), CompleteLeadFollowUp("fu-404"), NotFoundError)
 
 
 def test_complete_a_lead_follow_up_twice_is_refused() -> None:
@@ -269,6 +269,11 @@ def test_disqualify_a_qualified_lead_is_allowed() -> None:
 
 def test_disqualify_lead_without_a_reason_is_refused() -> None:
     invalid(lead, open_lead(), DisqualifyLead("  "), "reason")
+
+
+def test_disqualify_lead_takes_a_reason_as_long_as_the_api_does() -> None:
+    assert when(lead, open_lead(), DisqualifyLead("r" * 500)) == [LeadDisqualified("r" * 500)]
+    invalid(lead, open_lead(), DisqualifyLead("r" * 501), "reason")
 
 
 # --- ConvertLead -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from domain.errors import (
     AlreadyExistsError,
     InvalidTransitionError,
     NotFoundError,
-    ValidationError,
+    RuleViolationError,
 )
 from domain.order import (
     CancelOrder,
@@ -35,7 +35,7 @@ from domain.order import (
 )
 from domain.pricing import PricedLine, PriceRequest, PriceRules
 from domain.stock_item import ReceiveStock
-from tests.unit.given import given, invalid, rejected, when
+from tests.unit.given import broken_rule, given, invalid, rejected, when
 
 AT = datetime(2026, 3, 2, 10, 0)
 REQUESTS = (
@@ -103,7 +103,7 @@ def test_place_order_without_lines_is_refused() -> None:
 
 
 def test_place_order_with_a_sku_twice_is_refused() -> None:
-    invalid(order, None, place(REQUESTS[0], REQUESTS[0]), "lines")
+    broken_rule(order, None, place(REQUESTS[0], REQUESTS[0]), "lines")
 
 
 def test_place_order_with_a_zero_quantity_names_the_line() -> None:
@@ -194,18 +194,18 @@ def test_ship_order_with_a_zero_quantity_names_the_line() -> None:
 
 def test_ship_more_than_is_left_to_ship_is_refused() -> None:
     command = ShipOrder("shp-2", (ShipmentLine("SKU-1", 7),))  # 4 of 10 already shipped
-    invalid(order, an_order("partially_shipped"), command, "lines[0].quantity")
+    broken_rule(order, an_order("partially_shipped"), command, "lines[0].quantity")
 
 
 def test_ship_a_sku_that_was_not_ordered_is_refused() -> None:
     command = ShipOrder("shp-1", (ShipmentLine("SKU-404", 1),))
-    invalid(order, an_order("confirmed"), command, "lines[0].quantity")
+    broken_rule(order, an_order("confirmed"), command, "lines[0].quantity")
 
 
 def test_ship_the_same_sku_twice_in_one_shipment_cannot_exceed_the_ordered_quantity() -> None:
     # 10 of SKU-1 ordered; two lines of 6 each pass the per-line check but ship 12.
     command = ShipOrder("shp-1", (ShipmentLine("SKU-1", 6), ShipmentLine("SKU-1", 6)))
-    error = rejected(order, an_order("confirmed"), command, ValidationError)
+    error = rejected(order, an_order("confirmed"), command, RuleViolationError)
     assert error.field in ("lines", "lines[1].quantity")
 
 
@@ -235,7 +235,7 @@ def test_invoice_order_in_another_status_is_refused(status: str) -> None:
 
 def test_invoice_beyond_the_order_total_is_refused() -> None:
     state = given(order, *HISTORY["shipped"], OrderInvoiced("inv-1", Decimal("500.00")))
-    invalid(order, state, InvoiceOrder("inv-2", Decimal("499.99")), "amount")
+    broken_rule(order, state, InvoiceOrder("inv-2", Decimal("499.99")), "amount")
 
 
 @pytest.mark.parametrize(
@@ -258,7 +258,7 @@ def test_record_payment_in_another_status_is_refused(status: str) -> None:
 
 def test_record_payment_beyond_the_invoiced_amount_is_refused() -> None:
     state = given(order, *HISTORY["shipped"], OrderInvoiced("inv-1", Decimal("500.00")))
-    invalid(order, state, RecordPayment(Decimal("500.01"), "bank-1"), "amount")
+    broken_rule(order, state, RecordPayment(Decimal("500.01"), "bank-1"), "amount")
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from domain.rep import (
 )
 from domain.stock_item import ReceiveStock
 from domain.values import RepRef
-from tests.unit.given import given, invalid, rejected, when
+from tests.unit.given import broken_rule, given, invalid, rejected, when
 
 MANAGER = RepRef("mgr-1", active=True, role="manager")
 OTHER_MANAGER = RepRef("mgr-2", active=True, role="manager")
@@ -66,7 +66,7 @@ def test_hire_rep_under_a_departed_manager_is_refused() -> None:
 
 
 def test_hire_rep_under_someone_who_is_not_a_manager_is_refused() -> None:
-    invalid(rep, None, hire(manager=SUCCESSOR), "manager_id")
+    broken_rule(rep, None, hire(manager=SUCCESSOR), "manager_id")
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_move_rep_under_a_departed_manager_is_refused() -> None:
 
 
 def test_move_rep_under_someone_who_is_not_a_manager_is_refused() -> None:
-    invalid(rep, given(rep, HIRED), MoveRep("Team Süd", "south", SUCCESSOR), "manager_id")
+    broken_rule(rep, given(rep, HIRED), MoveRep("Team Süd", "south", SUCCESSOR), "manager_id")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,6 @@ def test_set_commission_plan_with_a_flat_rate() -> None:
     [
         (Decimal(0), None, "rate"),
         (Decimal(1), None, "rate"),
-        (Decimal("0.05"), Decimal("0.04"), "accelerated_rate"),
         (Decimal("0.05"), Decimal(1), "accelerated_rate"),
     ],
 )
@@ -163,6 +162,11 @@ def test_set_commission_plan_with_an_invalid_rate_names_the_field(
     rate: Decimal, accelerated: Decimal | None, field: str
 ) -> None:
     invalid(rep, given(rep, HIRED), SetCommissionPlan(rate, accelerated), field)
+
+
+def test_set_commission_plan_accelerating_below_the_rate_is_refused() -> None:
+    command = SetCommissionPlan(Decimal("0.05"), Decimal("0.04"))
+    broken_rule(rep, given(rep, HIRED), command, "accelerated_rate")
 
 
 # --- DepartRep -------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def test_depart_rep_to_a_departed_successor_is_refused() -> None:
 
 
 def test_depart_rep_succeeding_themself_is_refused() -> None:
-    invalid(rep, given(rep, HIRED), DepartRep(RepRef("rep-1", True), LEAVING_ON), "successor_id")
+    broken_rule(rep, given(rep, HIRED), DepartRep(RepRef("rep-1", True), LEAVING_ON), "successor_id")
 
 
 # --- a departed or unknown rep ---------------------------------------------------------------
