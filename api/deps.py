@@ -26,6 +26,7 @@ from infra.tokens import Principal, TokenStore
 from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0
+UPGRADE_RETRY_AFTER = 5  # seconds: a model's rebuild for a new version takes a while
 # in a request's state: its Idempotency-Key was taken over from a process that died (api.idempotency)
 TAKEN_OVER = "idempotency_taken_over"
 
@@ -193,6 +194,14 @@ def wait_for(request: Request, services: ServicesDep,
 
 
 def refuse_failed(side: ReadSide, names: tuple[str, ...], fresh: bool = False) -> None:
+    """503 when a model of the query cannot answer: stopped by an event, or still of an older
+    version than this code's (an upgrade's rebuild has not swapped it in yet)."""
+    outdated = side.outdated(names, fresh)
+    if outdated:
+        raise ApiError(503, "read_model_upgrading",
+                       f"read model {outdated[0]} is being rebuilt for this version of sfa-core; "
+                       "it answers once the new version is swapped in",
+                       {"Retry-After": str(UPGRADE_RETRY_AFTER)})
     failures = side.failures(names, fresh)
     if failures:
         name, error = next(iter(failures.items()))

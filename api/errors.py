@@ -126,7 +126,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     503: {"model": ErrorBody, "description": "`not_caught_up`: read models not at min_position "
-                                             "in time. `read_model_failed`: an event stopped "
+                                             "in time. `read_model_upgrading`: an upgrade's "
+                                             "rebuild of this query's read model is not done "
+                                             "yet. `read_model_failed`: an event stopped "
                                              "this query's read model (the detail names it). "
                                              "`database_unavailable`: the database did not "
                                              "answer in time. Retry after the Retry-After "

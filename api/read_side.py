@@ -3,7 +3,9 @@
 A query reads only its own models: when an event stopped one of them (``sfa projections
 status`` shows it ``failed``), that model's queries answer 503 ``read_model_failed`` naming
 the event, while every other query goes on answering. ``min_position`` waits only for the
-query's own models too.
+query's own models too. After an upgrade that changed a model, its queries answer 503
+``read_model_upgrading`` until the new version, built beside the old one, is swapped in:
+this code's queries cannot read the old version's tables.
 """
 
 import threading
@@ -38,6 +40,12 @@ FRESH_FOR = 1.0  # seconds a process trusts its last look at the registry for fa
 class ModelState:
     position: int
     failure: str | None  # the event that stopped the serving generation, if one did
+    version: int = 0  # of the serving generation: older than the code's while it is rebuilt
+
+    def outdated(self, name: str) -> bool:
+        """The serving generation was built by an older version of the model: its tables
+        are not what this code's queries read (a new version is being built beside it)."""
+        return name in BY_NAME and self.version < BY_NAME[name].version
 
 
 class ReadSide:
@@ -59,10 +67,11 @@ class ReadSide:
 
     def _read(self) -> dict[str, ModelState]:
         with self.db.reader() as conn:
-            rows = conn.execute(f"SELECT name, position, error_position, last_error "
+            rows = conn.execute(f"SELECT name, position, error_position, last_error, version "
                                 f"FROM {REGISTRY} WHERE status = 'active'").fetchall()
-        return {name: ModelState(int(position), error if stopped and stopped > position else None)
-                for name, position, stopped, error in rows}
+        return {name: ModelState(int(position), error if stopped and stopped > position else None,
+                                 int(version))
+                for name, position, stopped, error, version in rows}
 
     def position(self, names: tuple[str, ...], fresh: bool = True) -> int:
         """The lowest position among ``names`` (0 for a model not built yet)."""
@@ -72,6 +81,11 @@ class ReadSide:
     def failures(self, names: tuple[str, ...], fresh: bool = False) -> dict[str, str]:
         states = self.states(fresh)
         return {n: states[n].failure or "" for n in names if n in states and states[n].failure}
+
+
+    def outdated(self, names: tuple[str, ...], fresh: bool = False) -> list[str]:
+        states = self.states(fresh)
+        return [n for n in names if n in states and states[n].outdated(n)]
 
 
 def models_of(route: str | None) -> tuple[str, ...]:

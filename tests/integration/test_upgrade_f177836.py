@@ -123,3 +123,53 @@ def test_an_f177836_store_opens_migrated_with_nothing_lost(old_store):
         assert _count(db, KEYS_TABLE) == len(keys) + 3  # the new name keys and Ada's email
     finally:
         reopened.close()
+
+
+# the very bytes f177836's API was sent with ``Idempotency-Key: fx-1`` (make.sh beside the fixture)
+FIXTURE_CAPTURE = (b'{"person":"Ada Fixture","company":"Fixture GmbH","email":"ada@fixture.example",'
+                   b'"phone":"+49 30 1234567","channel":"web_form","region":"north"}')
+
+
+def _once_upgraded(client, path: str, headers: dict[str, str], seconds: float = 120):
+    """The answer once the read model's new version is swapped in (503 upgrading until then)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = client.get(path, headers=headers)
+        upgrading = answer.status_code == 503 and answer.json()["code"] == "read_model_upgrading"
+        if not upgrading or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def test_an_f177836_store_serves_its_old_token_and_replays_its_old_idempotent_answer(old_store):
+    """Over HTTP, as its users meet it after the upgrade: the admin token made by f177836 still
+    opens the API, the funnel answers what f177836 answered, and the retry of the request it
+    answered under ``Idempotency-Key: fx-1`` replays that answer and writes nothing."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import models_built
+
+    url, expected = old_store
+    headers = {"Authorization": f"Bearer {expected['admin_token']}"}
+    with TestClient(create_app(Settings(database_url=url), run_projectors=True)) as client:
+        models_built(client, seconds=120)
+        during = client.get("/v1/funnel", headers=headers)  # the new version being built
+        funnel = _once_upgraded(client, "/v1/funnel", headers)
+        head = client.app.state.services.sales.store.max_position()  # type: ignore[attr-defined]
+        replay = client.post("/v1/leads", content=FIXTURE_CAPTURE, headers={
+            **headers, "Idempotency-Key": "fx-1", "Content-Type": "application/json"})
+        after = client.app.state.services.sales.store.max_position()  # type: ignore[attr-defined]
+
+    assert during.status_code == 200 or (
+        during.status_code == 503 and during.json()["code"] == "read_model_upgrading"
+        and during.headers["Retry-After"] == "5"), during.text  # never a 500 on old tables
+    assert funnel.status_code == 200, funnel.text
+    assert [{k: s[k] for k in ("stage", "count", "amount", "weighted_amount")}
+            for s in funnel.json()["stages"] if s["count"]] == expected["funnel"]["stages"]
+    assert replay.status_code == 201, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["id"] == expected["forgotten_lead"]
+    assert after == head  # replayed, not captured again
