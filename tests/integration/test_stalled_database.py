@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -42,6 +43,50 @@ def serving(database_url: str, **bounds: Any) -> Iterator[tuple[TestClient, dict
         models_built(client)
         token = client.app.state.services.tokens.create("admin", None)  # type: ignore[attr-defined]
         yield client, {"Authorization": f"Bearer {token}"}
+
+
+class Http:
+    """Requests over real connections, one each: a request answered 503 past its bound goes
+    on in the server until the database answers (its connection is busy meanwhile)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.post(self.base + path, timeout=60, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(self.base + path, timeout=60, **kwargs)
+
+
+@contextmanager
+def served_by_uvicorn(database_url: str) -> Iterator[tuple[Http, dict[str, str]]]:
+    """The app under a real uvicorn server (in a thread): the 503 of a request past its bound
+    reaches the client while the request itself still waits for the database (a TestClient
+    would hand over the answer only once the app returned)."""
+    import socket
+
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(Settings(database_url=database_url, pool_size=3, **BOUNDS),
+                     run_projectors=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        token = app.state.services.tokens.create("admin", None)
+        yield Http(f"http://127.0.0.1:{port}"), {"Authorization": f"Bearer {token}"}
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
 
 
 def timed(call: Any) -> tuple[Any, float]:
@@ -140,7 +185,7 @@ def frozen(data_dir: Path) -> Iterator[None]:
 
 def test_a_frozen_server_answers_503_within_the_bound_and_recovers(own_postgres):
     url, data_dir = own_postgres
-    with serving(url) as (client, admin):
+    with served_by_uvicorn(url) as (client, admin):
         assert client.post("/v1/leads", json=LEAD, headers=admin).status_code == 201
         with frozen(data_dir):
             command, command_took = timed(lambda: client.post(
