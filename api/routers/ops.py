@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
 from infra.read_models import ReadModels
+from infra.relay_positions import statuses
 
 router = APIRouter(tags=["operations"])
 
@@ -33,6 +34,7 @@ def healthz(services: ServicesDep) -> JSONResponse:
                                                "lag_events": s.lag_events,
                                                "last_error": s.last_error}
             body["projector"] = asdict(models.liveness())
+            body["relays"] = _relays(models)  # never fails the answer (see _relays)
         finally:
             models.close()
     except Exception as error:  # noqa: BLE001 — health reports, never raises
@@ -44,6 +46,17 @@ def healthz(services: ServicesDep) -> JSONResponse:
     if not healthy:
         body["detail"] = _why(body)
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+def _relays(models: ReadModels) -> list[dict[str, Any]]:
+    """Each relay's liveness (``sfa relay status``): shown, not judged — the API serves
+    whether or not integrators' stream is being published."""
+    try:
+        found = statuses(models.db, models.conn)
+    except Exception as error:  # noqa: BLE001 — the relay's table is the relay's business
+        return [{"topic": None, "status": f"unreadable: {type(error).__name__}", "up": False}]
+    return [{"topic": r.state.topic, "status": r.status, "up": r.up, "lag_events": r.lag_events,
+             "heartbeat_age_seconds": r.heartbeat_age_seconds} for r in found]
 
 
 def _why(body: dict[str, Any]) -> str:

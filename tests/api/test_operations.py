@@ -103,3 +103,23 @@ def test_metrics_count_the_documentation_pages_under_their_paths(api: Api):
                         'status="200"}') == 1
     assert metric(text, 'sfa_http_requests_total{method="GET",route="unmatched",'
                         'status="404"}') == 1
+
+
+def test_healthz_shows_each_relay_and_a_dead_one_as_down_without_failing_the_api(api: Api):
+    from infra.relay_positions import RelayPositions
+
+    db = api.client.app.state.services.db  # type: ignore[attr-defined]
+    assert api.client.get("/healthz").json()["relays"] == []  # no relay ever ran here
+    relays, conn = RelayPositions(db), db.connect()
+    try:
+        relays.ensure_table(conn)
+        relays.ensure_row(conn, "sfa.events")
+        relays.report(conn, "sfa.events", "publishing")  # running, but no heartbeat: killed
+    finally:
+        conn.close()
+
+    answer = api.client.get("/healthz")
+
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    [relay] = answer.json()["relays"]
+    assert (relay["topic"], relay["status"], relay["up"]) == ("sfa.events", "down", False)
