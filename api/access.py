@@ -5,7 +5,7 @@
 - auditor: reads everything, writes nothing;
 - integrator: read-only queries (and the stream);
 - admin: everything.
-The visibility rule itself is ``infra.access`` (the flows use it too). A record the caller
+The visibility rule itself is ``infra.service.visibility`` (the flows use it too). A record the caller
 may not see answers 404, exactly like an unknown one — the record in the path and every
 record the body names (``check_refs``): a rep cannot join another rep's account, a manager
 cannot name an owner, assignee or successor outside their team.
@@ -16,7 +16,12 @@ from typing import Any
 
 from api.errors import ApiError, forbidden, not_found
 from domain.errors import NotFoundError
-from infra.access import (
+from infra.access.tokens import Principal
+from infra.bootstrap import Sales
+from infra.eventstore.store import Loaded
+from infra.service.commands import Guard
+from infra.service.directory import Directory
+from infra.service.visibility import (
     READ_ALL,
     WRITERS,
     Ref,
@@ -26,11 +31,6 @@ from infra.access import (
     require_visible,
     team_of,
 )
-from infra.bootstrap import Sales
-from infra.commands import Guard
-from infra.directory import Directory
-from infra.store import Loaded
-from infra.tokens import Principal
 
 
 def require_role(principal: Principal, *roles: str) -> None:

@@ -12,12 +12,12 @@ from api.bounded import BoundedWaitMiddleware
 from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
-from infra.bootstrap import bootstrap
-from infra.follower import follow_until_stopped
+from infra.access.tokens import TokenStore
+from infra.bootstrap import bootstrap, read_models
 from infra.memory import settle_garbage_collector
+from infra.readside.follower import follow_until_stopped
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.tokens import TokenStore
+from infra.sql.database import Database
 
 log = logging.getLogger(__name__)
 DESCRIPTION = """sfa-core: commands and queries of an event-sourced Sales Force Automation core.
@@ -72,4 +72,4 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
 
 def _follow(settings: Settings, stop: threading.Event) -> None:
     """The API keeps serving whatever the projectors meet; /healthz reports their heartbeat."""
-    follow_until_stopped(settings, stop)
+    follow_until_stopped(lambda: read_models(settings), stop)

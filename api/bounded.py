@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import body
 from infra.settings import Settings
-from infra.sqldb import is_stalled
+from infra.sql.database import is_stalled
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 2

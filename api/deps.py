@@ -18,11 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import ApiError, unauthorized
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from api.read_side import ReadSide, models_of
+from infra.access.tokens import Principal, TokenStore
 from infra.bootstrap import Sales
-from infra.commands import CommandContext
-from infra.ids import parse_id, stock_item_id
-from infra.sqldb import Database
-from infra.tokens import Principal, TokenStore
+from infra.eventstore.ids import parse_id, stock_item_id
+from infra.service.commands import CommandContext
+from infra.sql.database import Database
 from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import verify_token
 from api.errors import body as error_body
-from infra.tokens import Principal
+from infra.access.tokens import Principal
 
 MAX_JSON_DEPTH = 32
 API_PREFIX = "/v1/"

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from domain.errors import DomainError, NotFoundError, ValidationError
-from infra.sqldb import is_stalled
+from infra.sql.database import is_stalled
 
 
 class ErrorBody(BaseModel):

@@ -28,7 +28,7 @@ from api.edge import send_error
 from api.errors import ApiError
 from api.errors import body as error_body
 from api.inputs import HeaderText
-from infra.idempotency import Claim, IdempotencyStore
+from infra.access.idempotency import Claim, IdempotencyStore
 
 
 def scope_key_of(authorization: bytes, path: str, key: bytes) -> str:

@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.relay_metrics import RelayCollector
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models
 
 
 class ProjectorCollector(Collector):
@@ -42,7 +42,7 @@ class ProjectorCollector(Collector):
                                 "Seconds since the last projector heartbeat (-1: never)")
         services = getattr(self.app.state, "services", None)
         if services is not None:
-            models = ReadModels(services.sales.settings)
+            models = read_models(services.sales.settings)
             try:
                 for status in models.status():
                     if status.serving:

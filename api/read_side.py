@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from infra.readstore import REGISTRY
-from infra.sqldb import Database
+from infra.readside.readstore import REGISTRY
+from infra.sql.database import Database
 from projections.catalog import BY_NAME
 
 # route template -> the read models its answer comes from (a route not named here: all)

@@ -1,6 +1,6 @@
 """Relay gauges for ``/metrics``, read at scrape time from ``sfa_relay_positions`` (the relay
 is a process of its own; the database is where it reports). ``sfa_relay_up`` is 1 only while
-the relay's heartbeat is fresh (``infra.relay_positions.STALE_SECONDS``) and it publishes or
+the relay's heartbeat is fresh (``infra.stream.relay_positions.STALE_SECONDS``) and it publishes or
 is caught up: a killed relay shows 0 within that bound."""
 
 from collections.abc import Iterator
@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from infra.relay_positions import STATUSES, statuses
+from infra.stream.relay_positions import STATUSES, statuses
 
 
 class RelayCollector(Collector):

@@ -55,12 +55,11 @@ from bench import http_load  # noqa: E402
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import PROBABILITY, Writer, _id, _insert  # noqa: E402
 from domain import account, opportunity, rep  # noqa: E402
-from infra.bootstrap import Sales, bootstrap  # noqa: E402
-from infra.commands import CommandContext  # noqa: E402
-from infra.read_models import ReadModels  # noqa: E402
+from infra.access.tokens import TokenStore  # noqa: E402
+from infra.bootstrap import Sales, bootstrap, read_models  # noqa: E402
+from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from infra.sqldb import Database  # noqa: E402
-from infra.tokens import TokenStore  # noqa: E402
+from infra.sql.database import Database  # noqa: E402
 
 CYCLE = ("qualification", "proposal", "negotiation", "proposal")
 SKUS = 200
@@ -365,7 +364,7 @@ class LagWatch:
     they take to catch up once it stops."""
 
     def __init__(self, url: str, every: float = 0.25) -> None:
-        self.models = ReadModels(Settings(database_url=url))
+        self.models = read_models(Settings(database_url=url))
         self.every, self.worst_events, self.worst_seconds = every, 0, 0.0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)

@@ -58,7 +58,7 @@ if str(REPO_ROOT) not in sys.path:
 import psycopg  # noqa: E402
 
 from infra.bootstrap import Sales, bootstrap  # noqa: E402
-from infra.commands import CommandContext  # noqa: E402
+from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 
 RAW_TABLE = "bench_raw_events"

@@ -52,10 +52,10 @@ from infra.audit.chain import EventRows  # noqa: E402
 from infra.audit.history import AuditHistory  # noqa: E402
 from infra.audit.seal import Sealer  # noqa: E402
 from infra.audit.verify import Verifier  # noqa: E402
-from infra.ids import NAMESPACE, stock_item_id  # noqa: E402
+from infra.eventstore.ids import NAMESPACE, stock_item_id  # noqa: E402
+from infra.eventstore.store import EventStore  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from infra.sqldb import Database  # noqa: E402
-from infra.store import EventStore  # noqa: E402
+from infra.sql.database import Database  # noqa: E402
 
 
 def big_customer(db: Database, events: int) -> tuple[str, datetime]:

@@ -21,9 +21,9 @@ from domain import account, lead, opportunity, order, rep, stock_item
 from domain.events import Event
 from domain.pricing import PricedLine
 from domain.scoring import ScoreFactor
-from infra.codec import Metadata, encode
-from infra.ids import NAMESPACE, stock_item_id
-from infra.sqldb import Database
+from infra.eventstore.codec import Metadata, encode
+from infra.eventstore.ids import NAMESPACE, stock_item_id
+from infra.sql.database import Database
 
 STAGES = ("qualification", "proposal", "negotiation")
 PROBABILITY = {"prospecting": 10, "qualification": 25, "proposal": 50, "negotiation": 75,

@@ -41,12 +41,11 @@ import psycopg  # noqa: E402
 
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
-from infra.bootstrap import bootstrap  # noqa: E402
-from infra.commands import CommandContext  # noqa: E402
-from infra.read_models import ReadModels  # noqa: E402
+from infra.bootstrap import bootstrap, read_models  # noqa: E402
+from infra.eventstore.store import EventStore  # noqa: E402
+from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from infra.sqldb import Database  # noqa: E402
-from infra.store import EventStore  # noqa: E402
+from infra.sql.database import Database  # noqa: E402
 from projections.catalog import BY_NAME  # noqa: E402
 
 
@@ -66,7 +65,7 @@ def baseline(db: Database) -> tuple[int, float]:
 
 
 def rebuild(settings: Settings, names: list[str], workers: int) -> float:
-    models = ReadModels(settings, [BY_NAME[n] for n in names], batch_size=10_000)
+    models = read_models(settings, [BY_NAME[n] for n in names], batch_size=10_000)
     started = time.perf_counter()
     models.rebuild(names, fresh=True, workers=workers)
     seconds = time.perf_counter() - started

@@ -7,7 +7,7 @@
    memory) sent by a bare ``KafkaProducer(acks="all")`` with its defaults, then flushed;
    and once more with the relay's own producer settings (idempotent, one request in
    flight, larger batches), to tell the client settings from the relay's own work.
-4. The relay (``infra.relay.Relay``, as ``sfa relay --once`` runs it) publishes every
+4. The relay (``infra.stream.relay.Relay``, as ``sfa relay --once`` runs it) publishes every
    event into a new topic: read pages from the store, upcast, build envelopes, send,
    wait for acks, store the position per page.
 
@@ -39,13 +39,13 @@ from kafka import KafkaProducer  # noqa: E402
 
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
-from infra.envelope import message  # noqa: E402
-from infra.event_reader import EventReader  # noqa: E402
-from infra.kafka_publisher import ProducerConfig, ensure_topic, producer_settings  # noqa: E402
-from infra.relay import Relay, RelayConfig  # noqa: E402
+from infra.eventstore.event_reader import EventReader  # noqa: E402
+from infra.eventstore.store import EventStore  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from infra.sqldb import Database  # noqa: E402
-from infra.store import EventStore  # noqa: E402
+from infra.sql.database import Database  # noqa: E402
+from infra.stream.envelope import message  # noqa: E402
+from infra.stream.kafka_publisher import ProducerConfig, ensure_topic, producer_settings  # noqa: E402
+from infra.stream.relay import Relay, RelayConfig  # noqa: E402
 
 PARTITIONS = 12
 

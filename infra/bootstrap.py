@@ -1,21 +1,26 @@
 """Wiring, in one place: settings -> store -> command services and flows."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.pricing import PriceRules
-from infra.accounts import Accounts
-from infra.commands import CommandBus
-from infra.directory import Directory
-from infra.flows.conversion import ConversionFlow
-from infra.flows.departure import DepartureFlow
-from infra.flows.orders import OrderFlows
-from infra.flows.runner import FlowRunner
-from infra.leads import Leads
-from infra.opportunities import Opportunities
-from infra.reps import Reps
+from infra.audit.seal import Sealer
+from infra.eventstore.store import EventStore
+from infra.readside.read_models import ReadModels
+from infra.service.accounts import Accounts
+from infra.service.commands import CommandBus
+from infra.service.directory import Directory
+from infra.service.flows.conversion import ConversionFlow
+from infra.service.flows.departure import DepartureFlow
+from infra.service.flows.orders import OrderFlows
+from infra.service.flows.runner import FlowRunner
+from infra.service.leads import Leads
+from infra.service.opportunities import Opportunities
+from infra.service.reps import Reps
+from infra.service.stock import StockItems
 from infra.settings import Settings
-from infra.stock import StockItems
-from infra.store import EventStore
+from projections.base import Projection
+from projections.catalog import ALL
 
 
 @dataclass
@@ -58,3 +63,12 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None)
     flows = FlowRunner(store, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
                  orders, conversion, departure, flows)
+
+
+def read_models(settings: Settings, projections: Sequence[Projection] = ALL,
+                batch_size: int | None = None) -> ReadModels:
+    """The read models of ``settings``' database, with the audit sealer following the log in
+    the same loop (the read side itself knows nothing of audit)."""
+    models = ReadModels(settings, projections, batch_size)
+    models.companions = (Sealer(models.db),)
+    return models

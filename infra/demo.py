@@ -21,8 +21,8 @@ from functools import partial
 from domain.errors import DomainError
 from domain.values import Channel
 from infra.bootstrap import Sales
-from infra.commands import CommandContext
-from infra.ids import new_stream_id
+from infra.eventstore.ids import new_stream_id
+from infra.service.commands import CommandContext
 
 SCALES = {"small": (2, 400), "medium": (4, 3000), "large": (8, 20000)}  # teams, leads
 REGIONS = ("north", "south", "east", "west", "central", "coast", "alpine", "islands")

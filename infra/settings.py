@@ -63,7 +63,7 @@ class Settings(BaseSettings):
             return _sqlite_env(self.database_url, self.db_lock_timeout)
         return {**_postgres_env(self.database_url, self.pool_size, self.db_lock_timeout,
                                 self.db_pool_timeout),
-                "PERSISTENCE_MODULE": "infra.sqldb:BoundedPostgresFactory",
+                "PERSISTENCE_MODULE": "infra.sql.database:BoundedPostgresFactory",
                 "POSTGRES_OPTIONS": self.postgres_options}
 
 
@@ -83,7 +83,7 @@ def _sqlite_env(url: str, busy_timeout: int = 5) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": str(busy_timeout),
-        "APPLICATION_RECORDER_TOPIC": "infra.recorders:SQLiteSalesRecorder",
+        "APPLICATION_RECORDER_TOPIC": "infra.eventstore.recorders:SQLiteSalesRecorder",
     }
 
 
@@ -105,6 +105,6 @@ def _postgres_env(url: str, pool_size: int, lock_timeout: int = 5,
         # the library's pool waits this long for a connection (and to connect)
         "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(pool_timeout))),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-        "APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresSalesRecorder",
-        "TRACKING_RECORDER_TOPIC": "infra.recorders:PostgresSalesTrackingRecorder",
+        "APPLICATION_RECORDER_TOPIC": "infra.eventstore.recorders:PostgresSalesRecorder",
+        "TRACKING_RECORDER_TOPIC": "infra.eventstore.recorders:PostgresSalesTrackingRecorder",
     }

@@ -17,8 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import Sales, bootstrap
-from infra.commands import CommandContext
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.read_models import ReadModels
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 
 FIXED_NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -87,7 +88,7 @@ def ctx(actor: str = "tester", **kwargs: object) -> CommandContext:
 def read_models(database_url: str, sales: Sales) -> Iterator[ReadModels]:
     """All read models over the same database as ``sales``; call ``catch_up()`` to project."""
 
-    models = ReadModels(Settings(database_url=database_url))
+    models = open_read_models(Settings(database_url=database_url))
     yield models
     models.close()
 
@@ -126,7 +127,7 @@ def api(database_url: str) -> Iterator[Api]:
 def models_built(client: TestClient, seconds: float = 30) -> None:
     """Waits until the read models the app builds at start-up are active, so a test's
     queries never meet a model that is still being built."""
-    from infra.readstore import REGISTRY
+    from infra.readside.readstore import REGISTRY
     from projections.catalog import BY_NAME
 
     db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]

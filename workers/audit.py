@@ -18,8 +18,9 @@ from infra.audit import checkpoints, erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
+from infra.bootstrap import read_models
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from workers.store import fail, settings_or_fail
 
 audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
@@ -213,10 +214,9 @@ def forget(
     out.print(f"Forgot {', '.join(done.subjects)}: {done.keys_destroyed} keys destroyed, "
               f"{done.claims_deleted} duplicate-key claims deleted.")
     if rebuild:
-        from infra.read_models import ReadModels
         from projections.catalog import BY_NAME
 
-        models = ReadModels(Settings())
+        models = read_models(Settings())
         try:
             models.rebuild(list(BY_NAME), fresh=True)
         finally:

@@ -19,14 +19,13 @@ from typer.exceptions import TyperException
 
 from domain.catalog import AGGREGATES
 from domain.errors import DomainError
-from infra.bootstrap import Sales, bootstrap
+from infra.access.tokens import TokenStore
+from infra.bootstrap import Sales, bootstrap, read_models
 from infra.demo import SCALES, load_demo
-from infra.projector import one_line
-from infra.read_models import ReadModels
+from infra.eventstore.store import aggregate_counts
+from infra.readside.projector import one_line
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import aggregate_counts
-from infra.tokens import TokenStore
+from infra.sql.database import Database
 from projections.catalog import BY_NAME
 from workers import projector
 from workers.audit import audit_app
@@ -229,7 +228,7 @@ def project(
     settings = settings_or_fail()
     _resume_flows()
     if once:
-        models = ReadModels(settings)
+        models = read_models(settings)
         try:
             stopped = models.catch_up()
             out.print(f"Read models at position {max(models.position_of(n) for n in BY_NAME)}.")
@@ -250,7 +249,7 @@ def projections_status(
     then whether a projector process is alive (its heartbeat)."""
     settings = settings_or_fail()
     try:
-        models = ReadModels(settings)
+        models = read_models(settings)
         try:
             rows, liveness = models.status(), models.liveness()
         finally:
@@ -299,7 +298,7 @@ def projections_rebuild(
 def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) -> dict[str, int]:
     """A model stopped by an event, or a store that fails, ends in one line (exit 1)."""
     try:
-        models = ReadModels(settings)
+        models = read_models(settings)
     except Exception as error:  # noqa: BLE001
         fail(one_line(f"cannot open the read models: {type(error).__name__}: {error}"))
     try:

@@ -2,7 +2,7 @@
 
 ``sfa serve --workers N`` runs it as a child process under a ``ProjectorSupervisor``: a
 child that dies for any reason is reported and started again (with back-off), never left a
-zombie, and it dies with the server. Its heartbeat (``infra.follower``) tells ``/healthz``
+zombie, and it dies with the server. Its heartbeat (``infra.readside.follower``) tells ``/healthz``
 whether it is alive meanwhile.
 """
 
@@ -13,10 +13,10 @@ import threading
 import time
 from types import FrameType
 
-from infra.bootstrap import bootstrap
-from infra.follower import Backoff, follow_until_stopped
+from infra.bootstrap import bootstrap, read_models
 from infra.memory import settle_garbage_collector
-from infra.read_models import die_with_parent
+from infra.readside.follower import Backoff, follow_until_stopped
+from infra.readside.read_models import die_with_parent
 from infra.settings import Settings
 
 log = logging.getLogger("uvicorn.error")  # the server's log: where an operator looks
@@ -39,7 +39,7 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
                              daemon=True)
     flows.start()
     settle_garbage_collector()  # a process of its own (sfa serve, sfa project)
-    follow_until_stopped(settings, stop)
+    follow_until_stopped(lambda: read_models(settings), stop)
 
 
 def resume_flows(settings: Settings, stop: threading.Event) -> None:

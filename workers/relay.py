@@ -1,6 +1,6 @@
 """``sfa relay``: publishes the event stream to Kafka; ``sfa relay status``; ``sfa relay schemas``.
 
-Wiring only: the relay itself is ``infra.relay``.
+Wiring only: the relay itself is ``infra.stream.relay``.
 """
 
 import json
@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infra import schemas
-from infra.envelope import UnpublishableEventError
-from infra.event_reader import EventReader
-from infra.kafka_publisher import BrokerUnavailableError, ProducerConfig
-from infra.relay import Relay, RelayConfig
-from infra.relay_positions import STALE_SECONDS, statuses
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.eventstore.event_reader import EventReader
+from infra.eventstore.store import EventStore
+from infra.sql.database import Database
+from infra.stream import schemas
+from infra.stream.envelope import UnpublishableEventError
+from infra.stream.kafka_publisher import BrokerUnavailableError, ProducerConfig
+from infra.stream.relay import Relay, RelayConfig
+from infra.stream.relay_positions import STALE_SECONDS, statuses
 from workers.progress import events_progress
 from workers.store import fail, settings_or_fail
 

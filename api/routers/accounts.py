@@ -21,9 +21,9 @@ from api.inputs import Email, Label, Name, Phone, RecordId, Reference
 from api.routers.leads import FollowUp, FollowUpDone, HandOverStep, Interaction
 from api.schemas import Created, Versioned
 from domain.account import Account
-from infra.accounts import ACCOUNT
 from infra.errors import ConflictError
-from infra.ids import parse_id
+from infra.eventstore.ids import parse_id
+from infra.service.accounts import ACCOUNT
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 AccountId = Annotated[RecordId, Path(description="Account id")]

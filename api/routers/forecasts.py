@@ -12,8 +12,8 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, Period, RecordId, Sku
 from api.routers.reading import AsOfDay, PageInfo, paged, scope_for, utc
-from infra.queries.forecasts import ForecastQueries
-from infra.queries.performance import PerformanceQueries
+from infra.readside.queries.forecasts import ForecastQueries
+from infra.readside.queries.performance import PerformanceQueries
 
 router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]

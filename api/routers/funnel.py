@@ -11,7 +11,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
 from api.routers.reading import AsOfInstant, PageInfo, is_scoped, paged, scope_for, utc
-from infra.queries.funnel import Filters, FunnelQueries
+from infra.readside.queries.funnel import Filters, FunnelQueries
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]

@@ -10,9 +10,9 @@ from api.access import can_see_owner
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import RecordId
-from infra.ids import canonical_id
-from infra.queries.handover import HandOverQueries
-from infra.tokens import Principal
+from infra.access.tokens import Principal
+from infra.eventstore.ids import canonical_id
+from infra.readside.queries.handover import HandOverQueries
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
 RepId = Annotated[RecordId, Path(description="The departing rep's id")]

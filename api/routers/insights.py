@@ -17,8 +17,8 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.routers.reading import AsOfDay, PageInfo, paged, scope_for, utc, visible
-from infra.queries.activities import ActivityQueries
-from infra.queries.reports import ReportQueries
+from infra.readside.queries.activities import ActivityQueries
+from infra.readside.queries.reports import ReportQueries
 
 router = APIRouter(prefix="/v1", tags=["insights"], responses=QUERY_RESPONSES)
 

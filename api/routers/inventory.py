@@ -16,7 +16,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.routers.reading import Money, PageInfo, paged
-from infra.queries.inventory import LEVEL_COLUMNS, InventoryQueries
+from infra.readside.queries.inventory import LEVEL_COLUMNS, InventoryQueries
 from projections.inventory import LEVELS
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)

@@ -22,8 +22,8 @@ from api.errors import ERROR_RESPONSES, not_found
 from api.inputs import Day, Email, Label, LongNote, Money, Name, Note, Phone, Reason, RecordId, Reference
 from api.schemas import Position, Versioned
 from domain.values import Channel
-from infra.ids import parse_id
-from infra.leads import LEAD
+from infra.eventstore.ids import parse_id
+from infra.service.leads import LEAD
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
 LeadId = Annotated[RecordId, Path(description="Lead id")]

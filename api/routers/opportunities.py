@@ -27,10 +27,10 @@ from api.schemas import Created, Versioned
 from domain.opportunity import Opportunity
 from domain.pricing import CENT
 from domain.stages import Stage
+from infra.access.tokens import Principal
 from infra.errors import ConflictError
-from infra.ids import parse_id
-from infra.opportunities import OPPORTUNITY
-from infra.tokens import Principal
+from infra.eventstore.ids import parse_id
+from infra.service.opportunities import OPPORTUNITY
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
                    responses=ERROR_RESPONSES)

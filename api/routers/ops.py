@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
-from infra.read_models import ReadModels
-from infra.relay_positions import statuses
+from infra.bootstrap import read_models
+from infra.readside.read_models import ReadModels
+from infra.stream.relay_positions import statuses
 
 router = APIRouter(tags=["operations"])
 
@@ -24,7 +25,7 @@ def healthz(services: ServicesDep) -> JSONResponse:
                             "projector": {"alive": False, "state": "unknown"}}
     try:
         body["position"] = services.sales.store.max_position()
-        models, serving = ReadModels(services.sales.settings), set()
+        models, serving = read_models(services.sales.settings), set()
         try:
             for s in models.status():  # the serving generation, else the newest
                 if s.status == "retired" or (s.name in serving and not s.serving):

@@ -22,10 +22,10 @@ from api.inputs import Money, Name, Reason, RecordId, Reference, Sku
 from api.schemas import Position, Versioned
 from domain.order import Order
 from domain.pricing import CENT
-from infra.flows.orders import ORDER
-from infra.ids import parse_id
-from infra.store import Loaded
-from infra.tokens import Principal
+from infra.access.tokens import Principal
+from infra.eventstore.ids import parse_id
+from infra.eventstore.store import Loaded
+from infra.service.flows.orders import ORDER
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERROR_RESPONSES)
 OrderId = Annotated[RecordId, Path(description="Order id")]

@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.access import READ_ALL, can_see_owner, rep_scope
 from api.inputs import Day, Instant
-from infra.directory import Directory
-from infra.tokens import Principal
+from infra.access.tokens import Principal
+from infra.service.directory import Directory
 
 T = TypeVar("T")
 # Money as a string with two decimals, whatever scale the view stored it with.

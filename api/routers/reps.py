@@ -10,8 +10,8 @@ from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES
 from api.inputs import Amount, Day, Email, Label, Name, Period, Rate, RecordId
 from api.schemas import Created, Versioned
-from infra.ids import parse_id
-from infra.reps import REP
+from infra.eventstore.ids import parse_id
+from infra.service.reps import REP
 
 router = APIRouter(prefix="/v1/reps", tags=["reps"], responses=ERROR_RESPONSES)
 RepId = Annotated[RecordId, Path(description="Rep id")]

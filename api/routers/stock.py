@@ -15,8 +15,8 @@ from api.errors import ERROR_RESPONSES, not_found
 from api.inputs import Correction, LongNote, Money, Name, Reason, Sku
 from api.schemas import Position, Versioned
 from domain.pricing import CENT
-from infra.ids import stock_item_id
-from infra.stock import STOCK_ITEM
+from infra.eventstore.ids import stock_item_id
+from infra.service.stock import STOCK_ITEM
 
 router = APIRouter(prefix="/v1/stock-items", tags=["stock"], responses=ERROR_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The item's SKU")]

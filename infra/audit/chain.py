@@ -3,7 +3,7 @@
 Each event's hash is ``SHA-256(previous hash || "position|stream|version|topic|" ||
 stored bytes)``, where ``stream`` is the stream id as 32 lowercase hex digits (how SQLite
 stores it; PostgreSQL's uuid is converted in the SELECT) and the stored bytes are the
-``state`` column exactly as written (canonical JSON, see ``infra.codec``). The first event's
+``state`` column exactly as written (canonical JSON, see ``infra.eventstore.codec``). The first event's
 previous hash is 32 zero bytes. Because the hash covers the position, the stream, the version,
 the topic and the bytes, and each hash covers the one before, changing, removing, inserting
 or reordering any sealed event changes every hash from there on.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 GENESIS = bytes(32)
 Row = tuple[int, str, int, str, bytes]

@@ -13,7 +13,7 @@ from typing import Any
 
 from infra.audit.chain import chain_head
 from infra.audit.tables import CHECKPOINTS, ensure_tables
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 
 def latest(db: Database, conn: Any) -> dict[str, Any]:

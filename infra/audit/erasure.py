@@ -15,10 +15,10 @@ from uuid import UUID
 import orjson
 
 from domain.errors import NotFoundError
-from infra.audit.subjects import key_ring
-from infra.ids import parse_id
-from infra.recorders import KEYS_TABLE
-from infra.sqldb import Database
+from infra.eventstore.ids import parse_id
+from infra.eventstore.recorders import KEYS_TABLE
+from infra.eventstore.subjects import key_ring
+from infra.sql.database import Database
 
 
 @dataclass(frozen=True)

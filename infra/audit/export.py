@@ -26,7 +26,7 @@ import polars as pl
 from infra.audit import checkpoints
 from infra.audit.chain import event_hash
 from infra.audit.history import AuditHistory
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 FORMAT = "sfa-audit-export/2"
 METADATA_KEY = "sfa_manifest"

@@ -30,7 +30,7 @@ from domain.catalog import EVENT_TYPES, upcast
 from infra.audit.export import FORMAT, manifest_digest, row_hash, rows_digest, shape_problem
 from infra.audit.history import rfc3339
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical
-from infra.audit.subjects import is_sealed_value
+from infra.eventstore.subjects import is_sealed_value
 
 META = ("event_id", "actor", "correlation_id", "causation_id")
 

@@ -10,7 +10,7 @@ a new instance from field values, and ``replace(replace(s, **a), **b)`` equals
 one ``replace`` instead of one per event (an account graded 5,000 times: one). Every other
 event, and a setter before the stream's first event, goes through the domain's ``evolve``
 in order. ``tests/audit/test_fold.py`` checks each setter against ``evolve`` and the whole
-fold against ``infra.queries.timeline.fold`` (the domain's plain fold) on the demo data.
+fold against ``infra.readside.queries.timeline.fold`` (the domain's plain fold) on the demo data.
 """
 
 from collections.abc import Callable
@@ -21,7 +21,7 @@ from domain import account, opportunity
 from domain.catalog import AGGREGATES
 from domain.events import Event
 from domain.stages import Stage
-from infra.queries.timeline import FOLDED
+from infra.readside.queries.timeline import FOLDED
 
 Changes = Callable[[Any], dict[str, Any]]
 
@@ -41,7 +41,7 @@ SETTERS: dict[type[Event], Changes] = {
 
 def fold(events: list[dict[str, Any]],
          decode: Callable[[str, dict[str, Any]], Event]) -> dict[str, tuple[str, Any]]:
-    """stream id -> (stream type, state), as ``infra.queries.timeline.fold`` gives: each
+    """stream id -> (stream type, state), as ``infra.readside.queries.timeline.fold`` gives: each
     stream folded over its unbroken run of versions 1, 2, ... in order."""
     streams: dict[str, list[Any]] = {}  # stream id -> [kind, state, version, pending changes]
     setters, evolvers = SETTERS, {kind: AGGREGATES[kind].evolve for kind in FOLDED}

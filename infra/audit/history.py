@@ -7,7 +7,7 @@ complete even while the sealer lags. The events are then read from the events ta
 stream id (its primary key) and by position, never by scanning the log. Each event carries
 its chain hash and the hash before it (``None`` while not sealed), so what an auditor sees
 can be checked against the chain. The state as of the instant is the domain's own ``evolve``
-folded per stream (``infra.queries.timeline.state_from``).
+folded per stream (``infra.readside.queries.timeline.state_from``).
 """
 
 from collections.abc import Callable
@@ -26,10 +26,10 @@ from infra.audit.collector import relaxed
 from infra.audit.fold import fold
 from infra.audit.index import LINKING, STOCK_MOVEMENTS, canonical, index_page
 from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
-from infra.event_reader import EventReader, _uuid_text, event_data, prefetch_keys
-from infra.ids import parse_id
-from infra.queries.timeline import state_from
-from infra.sqldb import Database
+from infra.eventstore.event_reader import EventReader, _uuid_text, event_data, prefetch_keys
+from infra.eventstore.ids import parse_id
+from infra.readside.queries.timeline import state_from
+from infra.sql.database import Database
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {}
 
@@ -106,7 +106,7 @@ class AuditHistory:
                with_stored: bool) -> list[dict[str, Any]]:
         """The answer's event dicts straight from the rows, in one pass: each stored body is
         decoded once, its data revealed and upcast as every reader sees it
-        (``infra.event_reader.event_data``), times kept as the stored RFC 3339 text."""
+        (``infra.eventstore.event_reader.event_data``), times kept as the stored RFC 3339 text."""
         bodies = [loads(row[4]) for row in rows]
         keys = self.reader.keys
         prefetch_keys([row[3] for row in rows], bodies, keys)

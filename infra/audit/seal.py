@@ -15,7 +15,7 @@ from typing import Any
 from infra.audit.chain import EventRows, chain_head, event_hash
 from infra.audit.index import index_page
 from infra.audit.tables import CHAIN, CHECKPOINTS, LINKS, MOVES, ensure_tables
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ class Sealer:
         except Exception as error:  # noqa: BLE001 — the next round re-reads the head
             log.warning("audit sealing deferred: %s", error)
             return 0
+
+    # what a follow loop beside the read models calls (``infra.readside.read_models.Companion``)
+    def catch_up(self, conn: Any) -> int:
+        return self.seal(conn)
+
+    def step(self, conn: Any) -> int:
+        return self.try_seal(conn)
 
     def _anything_new(self, conn: Any) -> bool:
         pos, table = self.db.position_column, self.db.events_table

@@ -27,7 +27,7 @@ from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, header_colum
 from infra.audit.collector import relaxed
 from infra.audit.tables import CHAIN, ensure_tables
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.deps import Services
 from api.routers import queries
 from infra.bootstrap import Sales
-from infra.readstore import REGISTRY
+from infra.readside.readstore import REGISTRY
 from infra.settings import Settings
 from projections.catalog import ALL
 from tests.conftest import Api, at

@@ -2,7 +2,7 @@
 
 import time
 
-from infra.tokens import VERIFIED_FOR_SECONDS, TokenStore
+from infra.access.tokens import VERIFIED_FOR_SECONDS, TokenStore
 from tests.api.test_reps_and_leads import REP
 from tests.conftest import Api
 
@@ -106,7 +106,7 @@ def test_metrics_count_the_documentation_pages_under_their_paths(api: Api):
 
 
 def test_healthz_shows_each_relay_and_a_dead_one_as_down_without_failing_the_api(api: Api):
-    from infra.relay_positions import RelayPositions
+    from infra.stream.relay_positions import RelayPositions
 
     db = api.client.app.state.services.db  # type: ignore[attr-defined]
     assert api.client.get("/healthz").json()["relays"] == []  # no relay ever ran here

@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
-from infra.commands import CommandContext
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 
 DATA_DIR = tempfile.mkdtemp(prefix="sfa-fuzz-")

@@ -4,8 +4,8 @@ each error code, and that refused or invalid commands write nothing."""
 import pytest
 
 from domain.stock_item import ReserveStock
-from infra.ids import stock_item_id
-from infra.stock import STOCK_ITEM
+from infra.eventstore.ids import stock_item_id
+from infra.service.stock import STOCK_ITEM
 from tests.conftest import Api, ctx
 
 ITEM = {"sku": "GW-200", "name": "Gateway 200", "base_price": "1200.00", "reorder_level": 10,

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 
 def _run(db: Database, statements: list[tuple[str, list[Any]]]) -> None:

@@ -6,7 +6,7 @@ import pytest
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.audit import tamper
 from tests.audit.world import build
 

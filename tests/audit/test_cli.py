@@ -3,9 +3,9 @@
 import json
 import time
 
-from infra.audit.subjects import REFRESH_SECONDS
+from infra.eventstore.subjects import REFRESH_SECONDS
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.audit import tamper
 from tests.audit.world import build
 from tests.e2e.test_cli import sfa

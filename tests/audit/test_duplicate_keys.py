@@ -6,10 +6,10 @@ import threading
 from domain.dedup import duplicate_keys
 from infra.audit import erasure
 from infra.bootstrap import bootstrap
-from infra.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE, DuplicateKeys
-from infra.recorders import KEYS_TABLE
+from infra.eventstore.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE, DuplicateKeys
+from infra.eventstore.recorders import KEYS_TABLE
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.conftest import at
 
 

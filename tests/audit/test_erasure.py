@@ -7,11 +7,11 @@ import pytest
 from infra.audit import erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
-from infra.audit.subjects import COUNT_FORGOTTEN
 from infra.audit.verify import Verifier
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.eventstore.subjects import COUNT_FORGOTTEN
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from projections.catalog import BY_NAME
 from tests.audit.world import build
 from tests.conftest import at
@@ -73,7 +73,7 @@ def test_personal_data_is_stored_encrypted_and_read_decrypted(db, sales):
 def test_after_forget_nothing_personal_is_readable_anywhere_and_the_chain_verifies(
         db, sales, database_url, tmp_path):
     world = build(sales)
-    models = ReadModels(Settings(database_url=database_url))
+    models = open_read_models(Settings(database_url=database_url))
     models.catch_up()
     conn = db.connect()
     Sealer(db).seal(conn)

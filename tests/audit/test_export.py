@@ -10,7 +10,7 @@ from infra.audit import export, export_check
 from infra.audit.chain import event_hash
 from infra.audit.seal import Sealer
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.audit.world import build
 
 

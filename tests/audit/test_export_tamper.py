@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from infra.audit import export, export_check
 from infra.audit.seal import Sealer
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.audit.world import build
 
 # Not derivable from the stored bytes: bound by the manifest's rows digest only.

@@ -15,9 +15,9 @@ from infra.audit.fold import SETTERS, fold
 from infra.audit.history import AuditHistory, current_event
 from infra.audit.tables import LINKS
 from infra.demo import load_demo
-from infra.queries import timeline
+from infra.readside.queries import timeline
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 
 SAMPLES = {
     opportunity.OpportunityStageChanged: opportunity.OpportunityStageChanged(

@@ -6,9 +6,9 @@ from pydantic_core import to_jsonable_python
 
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
-from infra.queries.timeline import _account, _opportunity, _order
+from infra.readside.queries.timeline import _account, _opportunity, _order
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.audit.world import build
 
 

@@ -4,7 +4,7 @@ import time
 
 from pydantic_core import to_jsonable_python
 
-from infra.queries.timeline import _account, _opportunity
+from infra.readside.queries.timeline import _account, _opportunity
 from tests.audit.world import build
 
 

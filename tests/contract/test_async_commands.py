@@ -13,12 +13,11 @@ import psycopg
 import pytest
 
 from domain.errors import InsufficientStockError, NotFoundError
-from infra.audit.subjects import RESERVE
-from infra.audit.tables import KEYS
 from infra.bootstrap import bootstrap
 from infra.errors import ConflictError
+from infra.eventstore.subjects import KEYS, RESERVE
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.conftest import ctx
 from tests.contract.test_stale_cache import _deal
 

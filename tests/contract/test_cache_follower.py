@@ -9,10 +9,10 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from infra import cache_follower
 from infra.bootstrap import Sales, bootstrap
-from infra.cache_follower import Following
-from infra.ids import stock_item_id
+from infra.eventstore import cache_follower
+from infra.eventstore.cache_follower import Following
+from infra.eventstore.ids import stock_item_id
 from infra.settings import Settings
 from tests.conftest import ctx
 from tests.contract.test_stale_cache import _deal

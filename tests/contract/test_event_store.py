@@ -6,10 +6,10 @@ import pytest
 
 from domain import rep
 from domain.catalog import AGGREGATES
-from infra.codec import Metadata
 from infra.errors import ConflictError
-from infra.recorders import Group
-from infra.store import EventStore, RecordedEvent
+from infra.eventstore.codec import Metadata
+from infra.eventstore.recorders import Group
+from infra.eventstore.store import EventStore, RecordedEvent
 from tests.conftest import FIXED_NOW, ctx
 
 REP = AGGREGATES["Rep"]

@@ -10,8 +10,8 @@ import pytest
 
 from domain import rep
 from infra.errors import ConflictError
-from infra.group_commit import GroupCommitter, _Pending
-from infra.recorders import PLAN_SETTINGS, Group, _group_arrays
+from infra.eventstore.group_commit import GroupCommitter, _Pending
+from infra.eventstore.recorders import PLAN_SETTINGS, Group, _group_arrays
 from tests.contract.test_event_store import _hired, _record
 
 

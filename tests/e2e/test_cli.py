@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from infra.eventstore.store import EventStore, aggregate_counts
 from infra.settings import Settings
-from infra.store import EventStore, aggregate_counts
 
 
 def sfa(*args: str, url: str) -> subprocess.CompletedProcess[str]:

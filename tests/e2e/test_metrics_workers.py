@@ -9,8 +9,8 @@ import time
 
 import httpx
 
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.store import EventStore
 
 PORT = 18611
 HEALTHZ = re.compile(r'sfa_http_requests_total\{method="GET",route="/healthz",status="\d+"\} (\S+)')

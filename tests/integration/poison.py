@@ -9,9 +9,9 @@ from domain.account import AccountOpened
 from domain.events import Event
 from domain.stock_item import StockItemRegistered
 from infra.bootstrap import Sales
-from infra.codec import Metadata
-from infra.ids import stock_item_id
-from infra.store import RecordedEvent
+from infra.eventstore.codec import Metadata
+from infra.eventstore.ids import stock_item_id
+from infra.eventstore.store import RecordedEvent
 
 
 def append_raw(sales: Sales, stream_id: UUID, version: int, event: Event) -> int:

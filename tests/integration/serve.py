@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
+from infra.access.tokens import TokenStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.tokens import TokenStore
+from infra.sql.database import Database
 
 PORTS = range(18200, 18300)
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,15 +24,15 @@ import httpx
 import pytest
 
 from api.idempotency import scope_key_of
+from infra.access.idempotency import IdempotencyStore
+from infra.access.tokens import TokenStore
 from infra.bootstrap import Sales, bootstrap
-from infra.commands import CommandContext
-from infra.flows.conversion import ConversionFlow
-from infra.flows.runner import FLOW_STARTERS
-from infra.idempotency import IdempotencyStore
-from infra.readstore import REGISTRY
+from infra.readside.readstore import REGISTRY
+from infra.service.commands import CommandContext
+from infra.service.flows.conversion import ConversionFlow
+from infra.service.flows.runner import FLOW_STARTERS
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.tokens import TokenStore
+from infra.sql.database import Database
 from projections.catalog import ALL
 
 PORT = 18431

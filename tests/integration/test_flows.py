@@ -8,10 +8,10 @@ import pytest
 from domain import order
 from domain.errors import InsufficientStockError
 from domain.pricing import PriceRequest
-from infra.flows.departure import DepartureFlow
-from infra.flows.orders import ORDER
-from infra.group_commit import GroupCommitter
-from infra.units import Unit
+from infra.eventstore.group_commit import GroupCommitter
+from infra.service.flows.departure import DepartureFlow
+from infra.service.flows.orders import ORDER
+from infra.service.units import Unit
 from tests.conftest import ctx
 
 

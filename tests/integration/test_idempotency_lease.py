@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.idempotency import scope_key_of
-from infra.idempotency import TABLE, IdempotencyStore
+from infra.access.idempotency import TABLE, IdempotencyStore
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.conftest import Api, models_built
 
 LEASE = 0.5

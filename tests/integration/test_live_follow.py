@@ -5,7 +5,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
 from infra.settings import Settings
 from projections.catalog import ALL, BY_NAME
 from tests.conftest import ctx
@@ -15,7 +15,7 @@ def test_a_follower_racing_the_writers_counts_every_deal_exactly_once(database_u
     rep = str(sales.reps.hire(ctx(), name="R", email="r@x.io", role="rep", team="t",
                               region="n").stream_id)
     account = str(sales.accounts.open(ctx(), name="A", region="n", owner_id=rep).stream_id)
-    models = ReadModels(Settings(database_url=database_url), [BY_NAME["funnel"]])
+    models = open_read_models(Settings(database_url=database_url), [BY_NAME["funnel"]])
     models.catch_up()
     stop, opened = threading.Event(), []
     follower = threading.Thread(target=models.follow, args=(stop,))
@@ -62,7 +62,7 @@ def test_a_live_model_reads_no_row_for_a_new_record_and_still_finds_the_old_ones
         return made
 
     old_deal = new_records(1)[0]
-    models = ReadModels(Settings(database_url=database_url), ALL)
+    models = open_read_models(Settings(database_url=database_url), ALL)
     models.catch_up()  # built: the live group that follows starts with an empty cache
     loaded: list[tuple[str, tuple]] = []
     load_row = models.store.load_row
@@ -91,8 +91,8 @@ def test_a_busy_follower_pauses_by_its_last_round_within_bounds(sqlite_url):
     """Short rounds: a write reaches the read models about ``interval`` later; rounds that
     take much CPU (a heavy load): a pause several times that, so bigger batches; never
     longer than the cap, unless the configured interval is longer still."""
-    models = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.02))
-    slow = ReadModels(Settings(database_url=sqlite_url, projection_interval=0.5))
+    models = open_read_models(Settings(database_url=sqlite_url, projection_interval=0.02))
+    slow = open_read_models(Settings(database_url=sqlite_url, projection_interval=0.5))
     try:
         pauses = [models.pause_after(seconds, seconds) for seconds in (0.001, 0.005, 0.01, 0.05)]
         assert [round(p, 3) for p in pauses] == [0.019, 0.04, 0.08, 0.1]

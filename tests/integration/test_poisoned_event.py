@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.read_models import ReadModels
 from infra.settings import Settings
 from tests.conftest import ctx
 from tests.integration.poison import register_unstorable_item
@@ -23,7 +24,7 @@ def test_a_row_the_database_refuses_stops_its_model_alone_and_names_the_event(da
     sales.stock.register(ctx(), sku="S-2", name="Switch", base_price=Decimal("4"))
     head = sales.reps.hire(ctx(), name="Mia", email="mia@example.com", role="manager",
                            team="north", region="north").position
-    models = ReadModels(Settings(database_url=database_url))
+    models = open_read_models(Settings(database_url=database_url))
     try:
         stopped = models.catch_up()
         status = _by_name(models)
@@ -41,7 +42,7 @@ def test_a_row_the_database_refuses_stops_its_model_alone_and_names_the_event(da
 
 
 def test_a_live_model_meeting_such_an_event_stops_alone_and_stays_stopped(database_url, sales):
-    models = ReadModels(Settings(database_url=database_url), batch_size=3)
+    models = open_read_models(Settings(database_url=database_url), batch_size=3)
     sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("10"))
     models.catch_up()  # built and active: what follows is the live loop's path
     sales.stock.receive(ctx(), "S-1", quantity=5)
@@ -65,7 +66,7 @@ def test_a_live_model_meeting_such_an_event_stops_alone_and_stays_stopped(databa
 def _damage_stored_bytes(sales, database_url: str, position: int) -> None:
     """Overwrites an event's stored JSON with bytes that are no JSON at all (as a disk or a
     hand edit might): the store's own reader would fail on the whole page."""
-    from infra.sqldb import Database
+    from infra.sql.database import Database
 
     db = Database(Settings(database_url=database_url))
     try:
@@ -78,15 +79,15 @@ def _damage_stored_bytes(sales, database_url: str, position: int) -> None:
 
 def test_an_event_whose_bytes_cannot_be_decoded_stops_only_the_models_reading_its_type(
         database_url, sales):
-    from infra.envelope import UnpublishableEventError, envelope
-    from infra.event_reader import EventReader
+    from infra.eventstore.event_reader import EventReader
+    from infra.stream.envelope import UnpublishableEventError, envelope
 
     sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("10"))
     damaged = sales.stock.receive(ctx(), "S-1", quantity=5).position
     head = sales.reps.hire(ctx(), name="Mia", email="mia@example.com", role="manager",
                            team="north", region="north").position
     _damage_stored_bytes(sales, database_url, damaged)
-    models = ReadModels(Settings(database_url=database_url))
+    models = open_read_models(Settings(database_url=database_url))
     try:
         stopped = models.catch_up()
         status = _by_name(models)

@@ -9,9 +9,10 @@ import sys
 import time
 from typing import Any
 
+from infra.bootstrap import read_models as open_read_models
 from infra.demo import load_demo
-from infra.read_models import ReadModels
-from infra.readstore import physical
+from infra.readside.read_models import ReadModels
+from infra.readside.readstore import physical
 from infra.settings import Settings
 
 ROUNDS, KILLS_PER_ROUND = 4, 5  # 20 random kill points in all, per backend
@@ -58,7 +59,7 @@ def _snapshot(models: ReadModels) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_sigkill_during_catch_up_never_double_counts_or_loses_an_event(database_url, sales):
     load_demo(sales, seed=11, scale="small")
-    models = ReadModels(Settings(database_url=database_url))
+    models = open_read_models(Settings(database_url=database_url))
     rng = random.Random(2026)
     killed_mid_way = 0
     try:

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
 from infra.settings import Settings
 from projections.base import EventRecord, Rows
 from projections.funnel import FunnelProjection
@@ -26,7 +26,7 @@ def test_a_failing_model_stops_with_the_event_named_and_the_others_go_on(databas
     received = sales.stock.receive(ctx(), "S-1", quantity=5)
     manager = sales.reps.hire(ctx(), name="Mia", email="mia@example.com", role="manager",
                               team="north", region="north")
-    models = ReadModels(Settings(database_url=database_url),
+    models = open_read_models(Settings(database_url=database_url),
                         [BrokenOnReceipts(), FunnelProjection()])
 
     models.catch_up()

@@ -6,15 +6,15 @@ import threading
 import time
 
 from infra.bootstrap import bootstrap
-from infra.follower import follow_until_stopped
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.follower import follow_until_stopped
 from infra.settings import Settings
 from projections.catalog import BY_NAME
 from tests.conftest import ctx
 
 
 def _active(settings: Settings) -> dict[str, int]:
-    models = ReadModels(settings)  # (its status() needs the events table: read the registry)
+    models = open_read_models(settings)  # (its status() needs the events table: read the registry)
     try:
         return {g.name: g.position for g in models.active_generations()}
     finally:
@@ -24,7 +24,7 @@ def _active(settings: Settings) -> dict[str, int]:
 def test_models_are_built_once_the_store_exists_though_the_projector_came_first(postgres_url):
     settings = Settings(database_url=postgres_url)
     stop = threading.Event()
-    projector = threading.Thread(target=follow_until_stopped, args=(settings, stop))
+    projector = threading.Thread(target=follow_until_stopped, args=(lambda: open_read_models(settings), stop))
     projector.start()
     try:
         time.sleep(2.0)  # the projector meets no events table: its first builds fail
@@ -38,7 +38,7 @@ def test_models_are_built_once_the_store_exists_though_the_projector_came_first(
                 set(active) == set(BY_NAME) and min(active.values()) >= hired):
             time.sleep(0.2)
             active = _active(settings)
-        models = ReadModels(settings)
+        models = open_read_models(settings)
         liveness = models.liveness()
         models.close()
     finally:

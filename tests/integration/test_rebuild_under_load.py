@@ -6,9 +6,10 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from infra.bootstrap import read_models as open_read_models
 from infra.demo import load_demo
-from infra.queries.funnel import FunnelQueries
-from infra.read_models import ReadModels
+from infra.readside.queries.funnel import FunnelQueries
+from infra.readside.read_models import ReadModels
 from infra.settings import Settings
 from tests.conftest import ctx
 from tests.integration.test_projector_crash import _snapshot
@@ -53,7 +54,7 @@ def _until_commands_arrive(opened: list[str], count: int = 3, seconds: float = 3
 
 def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
     load_demo(sales, seed=5, scale="small")
-    live = ReadModels(Settings(database_url=database_url))
+    live = open_read_models(Settings(database_url=database_url))
     live.catch_up()
     deals_before = sum(r["count"] for r in FunnelQueries(live.db, live.conn).summary())
     stop, opened, seen = threading.Event(), [], []
@@ -62,7 +63,7 @@ def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
                threading.Thread(target=_keep_querying, args=(live, stop, seen))]
     for thread in threads:
         thread.start()
-    rebuilder = ReadModels(Settings(database_url=database_url), batch_size=10)
+    rebuilder = open_read_models(Settings(database_url=database_url), batch_size=10)
     try:
         rebuilder.rebuild(["funnel"], fresh=True, progress=_until_commands_arrive(opened))
     finally:

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from infra.bootstrap import bootstrap
-from infra.readstore import ReadStore
+from infra.readside.readstore import ReadStore
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.integration.poison import open_account_named_with_nul
 from tests.integration.serve import Server, cli, serving
 

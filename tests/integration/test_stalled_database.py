@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.conftest import models_built
 
 LEAD = {"person": "Clara Weber", "company": "Nordlicht GmbH", "email": "clara@nordlicht.example",

@@ -15,12 +15,12 @@ import pytest
 
 from domain.dedup import normalise_email
 from infra.bootstrap import bootstrap
-from infra.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE
-from infra.queries.funnel import FunnelQueries
-from infra.read_models import ReadModels
-from infra.recorders import KEYS_TABLE
+from infra.bootstrap import read_models as open_read_models
+from infra.eventstore.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE
+from infra.eventstore.recorders import KEYS_TABLE
+from infra.readside.queries.funnel import FunnelQueries
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
 from tests.conftest import at
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "f177836"
@@ -66,7 +66,7 @@ def _verify(url: str) -> str:
 
 
 def _funnel(db: Database) -> list[dict]:
-    models = ReadModels(Settings(database_url=db.settings.database_url))
+    models = open_read_models(Settings(database_url=db.settings.database_url))
     try:
         assert models.catch_up() == {}  # the new versions built from the first event
         return FunnelQueries(models.db, models.conn).summary()

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from infra.queries.activities import ActivityQueries
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.activities import ActivityQueries
 from infra.settings import Settings
 from projections.activities import ActivitiesProjection
 from tests.conftest import at
@@ -18,7 +18,7 @@ NOV = 2026, 11
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [ActivitiesProjection()])
+    m = open_read_models(Settings(database_url=database_url), [ActivitiesProjection()])
     yield m
     m.close()
 

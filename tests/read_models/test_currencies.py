@@ -6,19 +6,19 @@ from decimal import Decimal as D
 
 import pytest
 
-from infra.queries.activities import ActivityQueries
-from infra.queries.forecasts import ForecastQueries
-from infra.queries.funnel import FunnelQueries
-from infra.queries.performance import PerformanceQueries
-from infra.queries.reports import ReportQueries
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.activities import ActivityQueries
+from infra.readside.queries.forecasts import ForecastQueries
+from infra.readside.queries.funnel import FunnelQueries
+from infra.readside.queries.performance import PerformanceQueries
+from infra.readside.queries.reports import ReportQueries
 from infra.settings import Settings
 from tests.conftest import at
 
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url))
+    m = open_read_models(Settings(database_url=database_url))
     yield m
     m.close()
 

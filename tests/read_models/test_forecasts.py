@@ -11,9 +11,9 @@ from fractions import Fraction
 import pytest
 
 from domain.errors import ValidationError
-from infra.commands import CommandContext
-from infra.queries.forecasts import ForecastQueries, Plan, backtest, month_range, trend_projection
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.forecasts import ForecastQueries, Plan, backtest, month_range, trend_projection
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.forecasts import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
 from tests.conftest import at
@@ -23,7 +23,7 @@ D = Decimal
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [ForecastProjection()])
+    m = open_read_models(Settings(database_url=database_url), [ForecastProjection()])
     yield m
     m.close()
 

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from infra.queries.funnel import Filters, FunnelQueries
+from infra.readside.queries.funnel import Filters, FunnelQueries
 from tests.conftest import at
 
 

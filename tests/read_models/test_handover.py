@@ -8,9 +8,9 @@ from uuid import UUID
 import pytest
 
 from domain import rep
-from infra.queries.handover import HandOverQueries
-from infra.read_models import ReadModels
-from infra.reps import REP
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.handover import HandOverQueries
+from infra.service.reps import REP
 from infra.settings import Settings
 from projections.base import EventRecord, Key, Row, Table
 from projections.handover import OWNERSHIP, REPS, HandOverProjection
@@ -23,7 +23,7 @@ UPPER = "successor_calls_customer"
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [HandOverProjection()])
+    m = open_read_models(Settings(database_url=database_url), [HandOverProjection()])
     yield m
     m.close()
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from infra.queries.inventory import InventoryQueries
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.inventory import InventoryQueries
 from infra.settings import Settings
 from projections.inventory import InventoryProjection
 from tests.conftest import at
@@ -14,7 +14,7 @@ from tests.conftest import at
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [InventoryProjection()])
+    m = open_read_models(Settings(database_url=database_url), [InventoryProjection()])
     yield m
     m.close()
 

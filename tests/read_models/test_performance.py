@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import ValidationError
-from infra.commands import CommandContext
-from infra.queries.performance import PerformanceQueries, commission, months_of
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.performance import PerformanceQueries, commission, months_of
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.performance import PerformanceProjection
 from tests.conftest import at
@@ -18,7 +18,7 @@ D = Decimal
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [PerformanceProjection()])
+    m = open_read_models(Settings(database_url=database_url), [PerformanceProjection()])
     yield m
     m.close()
 

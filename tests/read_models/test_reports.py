@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import ValidationError
-from infra.commands import CommandContext
-from infra.queries.reports import ReportQueries, months_before
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.reports import ReportQueries, months_before
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.reports import ReportsProjection
 from tests.conftest import at
@@ -16,7 +16,7 @@ from tests.conftest import at
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [ReportsProjection()])
+    m = open_read_models(Settings(database_url=database_url), [ReportsProjection()])
     yield m
     m.close()
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from infra.commands import CommandContext
-from infra.queries.timeline import TimelineQueries, domain_event
-from infra.read_models import ReadModels
+from infra.bootstrap import read_models as open_read_models
+from infra.readside.queries.timeline import TimelineQueries, domain_event
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.timeline import TimelineProjection
 from tests.conftest import at
@@ -16,7 +16,7 @@ from tests.conftest import at
 
 @pytest.fixture
 def models(database_url, sales):
-    m = ReadModels(Settings(database_url=database_url), [TimelineProjection()])
+    m = open_read_models(Settings(database_url=database_url), [TimelineProjection()])
     yield m
     m.close()
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from infra.envelope import envelope
-from infra.event_reader import EventReader
+from infra.eventstore.event_reader import EventReader
 from infra.settings import Settings
-from infra.sqldb import Database
+from infra.sql.database import Database
+from infra.stream.envelope import envelope
 from tests.relay.conftest import Message
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

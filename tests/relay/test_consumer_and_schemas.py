@@ -13,10 +13,10 @@ import pytest
 
 from bench.dataset import load
 from domain.catalog import EVENT_TYPES
-from infra import schemas
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.sql.database import Database
+from infra.stream import schemas
 from tests.relay.checks import DOCS, stored_envelopes
 from tests.relay.conftest import relay_process, stderr_of
 

@@ -10,12 +10,12 @@ from jsonschema import Draft202012Validator
 
 from bench.dataset import _insert
 from domain.opportunity import OpportunityOpened
-from infra.codec import Metadata, encode
-from infra.envelope import ENVELOPE_FIELDS, envelope, message
-from infra.event_reader import EventReader
+from infra.eventstore.codec import Metadata, encode
+from infra.eventstore.event_reader import EventReader
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.sql.database import Database
+from infra.stream.envelope import ENVELOPE_FIELDS, envelope, message
 from tests.relay.checks import DOCS
 
 STREAM = UUID("6f1c0b1e-8d1a-4c55-9d3e-1f2a3b4c5d6e")

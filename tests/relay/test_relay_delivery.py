@@ -5,12 +5,12 @@ import threading
 
 from bench.dataset import load
 from infra.demo import load_demo
-from infra.event_reader import EventReader
-from infra.kafka_publisher import ProducerConfig
-from infra.relay import Relay, RelayConfig
+from infra.eventstore.event_reader import EventReader
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.sql.database import Database
+from infra.stream.kafka_publisher import ProducerConfig
+from infra.stream.relay import Relay, RelayConfig
 from tests.relay.checks import (
     assert_topic_equals_store,
     assert_valid_against_published_schemas,
@@ -91,7 +91,7 @@ def test_an_event_too_large_stops_the_relay_naming_it(sqlite_url, broker):
 
 
 def _message_bytes(event) -> bytes:  # type: ignore[no-untyped-def]
-    from infra.envelope import message
+    from infra.stream.envelope import message
 
     key, value = message(event)
     return key + value

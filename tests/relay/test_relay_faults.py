@@ -9,9 +9,9 @@ from collections import Counter
 from typing import Any
 
 from bench.dataset import load
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.sql.database import Database
 from tests.relay.checks import assert_topic_equals_store, stored_envelopes
 from tests.relay.conftest import Broker, free_port, relay_process, stderr_of
 

@@ -10,10 +10,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from api.relay_metrics import RelayCollector
 from bench.dataset import load
-from infra.relay_positions import RelayPositions
+from infra.eventstore.store import EventStore
 from infra.settings import Settings
-from infra.sqldb import Database
-from infra.store import EventStore
+from infra.sql.database import Database
+from infra.stream.relay_positions import RelayPositions
 
 
 def _outage(url: str) -> Database:

@@ -1,0 +1,1 @@
+"""Who is calling (bearer tokens) and which answers are replayed (Idempotency-Key)."""

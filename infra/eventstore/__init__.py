@@ -1,0 +1,1 @@
+"""The event store: how events are encoded, appended, read, and their personal data keyed."""

@@ -1,0 +1,226 @@
+"""The live loop of ``sfa project`` / ``sfa serve``: it never halts silently.
+
+``Follower.run`` keeps every active generation at the head of the log. Whatever a round
+meets — the registry changing under it (generations created, swapped, retired, dropped by
+a rebuild at any moment), a database that is not there yet or went away, tables not yet
+created — the round is logged, the loop waits (with back-off) and starts afresh from the
+registry. A thread of its own builds the models that have no active generation yet, again
+with back-off until it succeeds. Every round beats a heartbeat (``ReadStore.beat``), so a
+projector that died or hangs is told by its age in ``/healthz``, ``/metrics`` and status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from infra.readside.projector import ProjectorGroup, one_line
+from infra.readside.readstore import Heartbeat, ReadStore
+from infra.sql.waiter import Waiter
+
+if TYPE_CHECKING:
+    from infra.readside.read_models import ReadModels
+
+log = logging.getLogger(__name__)
+HEARTBEAT_EVERY = 1.0  # seconds between two heartbeats of a live loop
+HEARTBEAT_STALE_AFTER = 15.0  # seconds: a projector silent this long counts as dead
+BUILD_BACKOFF = (0.5, 30.0)  # seconds: first and longest wait before a failed build is retried
+ROUND_BACKOFF = (0.1, 10.0)  # seconds: the same for a failed round of the live loop
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """The most recent projector heartbeat, judged: ``alive`` if younger than the bound."""
+
+    alive: bool
+    state: str  # following | retrying (a round failed) | stale (silent too long) | never seen
+    age_seconds: float | None = None
+    node: str | None = None
+    last_error: str | None = None
+
+
+def projector_liveness(store: ReadStore, conn: Any, now: float | None = None) -> Liveness:
+    beats = store.heartbeats(conn)
+    if not beats:
+        return Liveness(False, "never seen")
+    newest = beats[0]
+    age = max((now or time.time()) - newest.beat_at, 0.0)
+    alive = age <= HEARTBEAT_STALE_AFTER
+    return Liveness(alive, newest.state if alive else "stale", round(age, 1), newest.node,
+                    newest.last_error)
+
+
+class Backoff:
+    """Waits that double after each failure, up to a bound, and start over after a success."""
+
+    def __init__(self, first: float, longest: float) -> None:
+        self.first, self.longest, self.current = first, longest, first
+
+    def next(self) -> float:
+        wait, self.current = self.current, min(self.current * 2, self.longest)
+        return wait
+
+    def reset(self) -> None:
+        self.current = self.first
+
+
+class Follower:
+    def __init__(self, models: ReadModels, stop: threading.Event, idle_timeout: float) -> None:
+        self.models, self.stop, self.idle_timeout = models, stop, idle_timeout
+        self.group: ProjectorGroup | None = None
+        self.seen: list[tuple[str, int]] = []
+        self.waiter: Waiter | None = None
+        self.busy = False
+        self.node, self.started = f"{socket.gethostname()}:{os.getpid()}", time.time()
+        self.last_beat = 0.0
+        self.round_error: str | None = None
+        self.build_error: str | None = None
+        self.failed_rounds = 0  # for tests and logs: rounds that met an error
+
+    def run(self) -> None:
+        builder = threading.Thread(target=self._build_missing, name="read-model-builder",
+                                   daemon=True)
+        builder.start()
+        backoff = Backoff(*ROUND_BACKOFF)
+        try:
+            while not self.stop.is_set():
+                try:
+                    self._round()
+                    backoff.reset()
+                    self.round_error = None
+                except Exception as error:  # noqa: BLE001 — logged; the loop starts afresh
+                    self._after_failed_round(error)
+                    self.stop.wait(backoff.next())
+                self._beat()
+        finally:
+            self._drop_group()
+            if self.waiter is not None:
+                self.waiter.close()
+            builder.join()
+
+    def _round(self) -> None:
+        """One batch for every active model (and a page of audit sealing); see
+        ``ReadModels.follow`` for the pacing."""
+        models = self.models
+        started, cpu = time.monotonic(), time.process_time()
+        current = models.active_generations()
+        if self.group is None or [(g.name, g.generation) for g in current] != self.seen:
+            self._drop_group()
+            self.group = models.live_group(current)
+            self.seen = [(g.name, g.generation) for g in current]
+        applied = self.group.step()
+        found = applied + sum(c.step(models.conn) for c in models.companions)
+        if found == 0:
+            self._wait_for_events()
+        elif self.busy and applied < models.batch_size:
+            self.stop.wait(models.pause_after(time.monotonic() - started,
+                                              time.process_time() - cpu))
+        self.busy = found > 0
+
+    def _wait_for_events(self) -> None:
+        if self.waiter is None:
+            self.waiter = Waiter(self.models.db)
+        self.waiter.wait(self.idle_timeout)
+
+    def _after_failed_round(self, error: Exception) -> None:
+        self.failed_rounds += 1
+        self.round_error = one_line(f"{type(error).__name__}: {error}")
+        log.warning("read-model round failed, starting afresh: %s", self.round_error,
+                    exc_info=self.failed_rounds == 1)
+        self._drop_group()
+        if self.waiter is not None:
+            self.waiter.close()
+            self.waiter = None
+        self.models.reconnect_if_broken()
+
+    def _drop_group(self) -> None:
+        group, self.group, self.seen = self.group, None, []
+        if group is not None:
+            try:
+                group.close()
+            except Exception as error:  # noqa: BLE001 — its connection may be gone already
+                log.info("read-model group closed with %s", one_line(str(error), 200))
+
+    def _beat(self) -> None:
+        now = time.time()
+        if now - self.last_beat < HEARTBEAT_EVERY:
+            return
+        error = self.round_error or self.build_error
+        state = "retrying" if self.round_error else "following"
+        try:
+            self.models.store.beat(self.models.conn, Heartbeat(
+                self.node, os.getpid(), self.started, now, state, error))
+            self.last_beat = now
+        except Exception as failure:  # noqa: BLE001 — no database: the age tells
+            log.debug("heartbeat not stored: %s", failure)
+
+    def _build_missing(self) -> None:
+        """Builds the models with no active generation (new ones, new versions), retrying
+        with back-off until done; a model an event stopped is left to ``status``."""
+        backoff = Backoff(*BUILD_BACKOFF)
+        while not self.stop.is_set():
+            try:
+                if not self._build_once():
+                    return
+                backoff.reset()
+            except Exception as error:  # noqa: BLE001 — retried: the schema may not exist yet
+                self.build_error = one_line(f"building read models: {type(error).__name__}: "
+                                            f"{error}")
+                log.warning("%s (retrying)", self.build_error)
+                self.stop.wait(backoff.next())
+
+    def _build_once(self) -> bool:
+        """One try; False when nothing is left to build."""
+        from infra.readside.read_models import ReadModels
+
+        # A connection of its own: the follower thread uses ``models.conn`` meanwhile, and a
+        # connection shared by two threads interleaves their transactions.
+        builder = ReadModels(self.models.db.settings, list(self.models.projections.values()),
+                             self.models.batch_size)  # builds only: no companion
+        try:
+            missing = builder.buildable()
+            if not missing:
+                return False
+            try:
+                builder.rebuild(missing)
+            except RuntimeError as error:  # a model stopped by an event: reported in status
+                log.error("building read models: %s", one_line(str(error)))
+            self.build_error = None
+            return True
+        finally:
+            builder.close()
+
+
+def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.Event,
+                         idle_timeout: float = 0.1) -> None:
+    """The projector of a process (``sfa project``, ``sfa serve``): follows until ``stop``,
+    starting again with back-off if even opening the read side fails (no database yet)."""
+    backoff = Backoff(*ROUND_BACKOFF)
+    while not stop.is_set():
+        try:
+            models = open_models()
+        except Exception as error:  # noqa: BLE001 — retried: the database may come later
+            log.warning("projectors cannot start yet: %s", one_line(str(error), 200))
+            stop.wait(backoff.next())
+            continue
+        try:
+            models.follow(stop, idle_timeout)
+        except Exception:  # noqa: BLE001 — never silently gone: logged and started again
+            log.exception("projectors stopped; starting again")
+            stop.wait(backoff.next())
+        finally:
+            models.close()
+
+
+def connection_alive(conn: Any) -> bool:
+    try:
+        conn.execute("SELECT 1").fetchone()
+        return True
+    except Exception:  # noqa: BLE001 — any failure means: connect again
+        return False

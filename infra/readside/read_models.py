@@ -1,0 +1,360 @@
+"""Keeping read models current, building new generations, and reporting their state.
+
+``ReadModels.follow`` is the live loop of ``sfa project`` / ``sfa serve`` (``infra.readside.follower``):
+it keeps every active generation at the head of the log and, in a thread of its own, builds
+the first generation of a new read model (or a new version of a changed one) and swaps it in
+when it has caught up. ``rebuild`` builds a new generation of chosen models from the first event
+while the current ones keep serving, then swaps.
+"""
+
+import ctypes
+import gc
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from infra.eventstore.event_reader import EventReader
+from infra.readside.follower import Follower, Liveness, connection_alive, projector_liveness
+from infra.readside.projector import ProjectorGroup
+from infra.readside.readstore import Generation, ReadStore
+from infra.settings import Settings
+from infra.sql.database import Database
+from projections.base import Projection
+from projections.catalog import ALL, BY_NAME
+
+log = logging.getLogger(__name__)
+# A busy follower pauses at least this many times its last round's CPU time (see
+# ``ReadModels.pause_after``). Under bench/api.py's load a fixed 0.02 s gave the projector
+# process and its statements about a quarter of the machine; with this, about a tenth and
+# ~25 % more commands/s, the read models at most ~0.3 s behind. At 500 commands/s
+# (bench/rebuild.py's live lag) a write then reaches the funnel in p50 20 ms, p99 40 ms
+# (16 / 27 ms without). Factor 4 gave 1,610-1,628 commands/s and an unchanged live lag.
+BUSY_PAUSE_PER_ROUND = 8.0
+BUSY_PAUSE_MAX = 0.1  # seconds: what a write may wait for the read models under any load
+Progress = Callable[[int, int], None]  # (position, head)
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    generation: int
+    version: int
+    status: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    events_per_second: float | None
+    last_error: str | None
+    serving: bool = False  # the generation queries read (registry status active)
+
+
+class Companion(Protocol):
+    """Another follower of the log that runs in the read models' loop (the audit sealer):
+    the read side calls it without knowing what it does."""
+
+    def catch_up(self, conn: Any) -> int:
+        """Does everything that is new; returns how many events it took."""
+
+    def step(self, conn: Any) -> int:
+        """A little of what is new, never raising into the loop; returns how many events."""
+
+
+class ReadModels:
+    def __init__(self, settings: Settings, projections: Sequence[Projection] = ALL,
+                 batch_size: int | None = None,
+                 companions: Sequence[Companion] = ()) -> None:
+        self.db = Database(settings)
+        self.store = ReadStore(self.db)
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size or settings.projection_batch
+        self.interval = settings.projection_interval
+        self.conn = self.db.connect()
+        self.store.ensure_registry(self.conn)
+        self.companions = tuple(companions)  # made by infra.bootstrap.read_models
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- building -------------------------------------------------------------------------
+    def _building(self, conn: Any, projection: Projection, fresh: bool) -> Generation:
+        """The generation to build: an unfinished one of this version, else a new one."""
+        if not fresh:
+            for g in reversed(self.store.generations(conn, projection.name)):
+                if g.status == "building" and g.version == projection.version:
+                    return g
+        self.store.drop_retired(conn, projection, ("failed",))  # the new try replaces them
+        return self.store.create_generation(conn, projection)
+
+    def rebuild(self, names: Sequence[str], progress: Progress | None = None,
+                fresh: bool = False, workers: int = 1) -> dict[str, int]:
+        """Builds new generations from the first event, then swaps each in; returns positions.
+
+        An unfinished generation of the same version (a rebuild that was killed) is resumed
+        from its position unless ``fresh``. With ``workers`` > 1 the models are shared out
+        over that many processes (each reads the log for its own models), so a rebuild of
+        all models uses every core; the swaps happen here once every part has caught up.
+        """
+        generations = {n: self._building(self.conn, self.projections[n], fresh) for n in names}
+        parts = partition(names, self.projections, workers)
+        if len(parts) > 1 and all(n in BY_NAME for n in names):
+            errors = self._build_in_processes(parts, generations, progress)
+        else:
+            errors = self._build_here(generations, progress)
+        done = {}
+        for name, generation in generations.items():
+            if name not in errors:
+                if self._swap_in(name, generation.generation):
+                    done[name] = self._position(name, generation.generation)
+                else:
+                    errors[name] = "could not catch up with the model serving now"
+        if errors:
+            raise RuntimeError("; ".join(f"{n}: {e}" for n, e in errors.items()))
+        return done
+
+    def _swap_in(self, name: str, number: int, attempts: int = 50) -> bool:
+        """Swaps the new generation in once it is not behind the serving one, catching up
+        the events that arrived meanwhile between attempts."""
+        projection = self.projections[name]
+        for _ in range(attempts):
+            if self.store.activate(self.conn, projection, number):
+                self._drop_retired(self.conn, projection)
+                return True
+            current = self._generation(name, number)
+            if current is None or current.status != "building":
+                return False  # replaced by another rebuild meanwhile
+            if self._build_here({name: current}, None):
+                return False
+        return False
+
+    def _generation(self, name: str, number: int) -> Generation | None:
+        return next((g for g in self.store.generations(self.conn, name)
+                     if g.generation == number), None)
+
+    def _position(self, name: str, generation: int) -> int:
+        found = self._generation(name, generation) or self.store.active(self.conn, name)
+        return found.position if found else 0
+
+    def _build_here(self, generations: dict[str, Generation],
+                    progress: Progress | None) -> dict[str, str]:
+        """Catches the given generations up to the head; returns errors by model."""
+        conn = self.db.connect()
+        group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
+        with relaxed_gc():
+            return self._run_build(group, conn, generations, progress)
+
+    def _run_build(self, group: ProjectorGroup, conn: Any, generations: dict[str, Generation],
+                   progress: Progress | None) -> dict[str, str]:
+        try:
+            for name, generation in generations.items():
+                group.add(self.projections[name], generation)
+            reader = EventReader(self.db)
+            while group.running and group.step():
+                if progress and group.running:  # (the last running one may just have stopped)
+                    progress(min(m.position for m in group.running), reader.head(conn))
+            group.flush()
+            return {m.projection.name: m.error for m in group.members if m.error}
+        finally:
+            group.close()
+            conn.close()
+
+    def _build_in_processes(self, parts: list[list[str]], generations: dict[str, Generation],
+                            progress: Progress | None) -> dict[str, str]:
+        # fork: the worker starts at once, so a parent killed at any moment takes it along
+        # (die_with_parent). Forked workers leave by os._exit and never touch our connection.
+        context = multiprocessing.get_context("fork")
+        settings = self.db.settings.model_dump()
+        with ProcessPoolExecutor(len(parts), mp_context=context,
+                                 initializer=die_with_parent) as pool:
+            futures = [pool.submit(build_part, settings, self.batch_size,
+                                   {n: generations[n].generation for n in part})
+                       for part in parts]
+            reader = EventReader(self.db)
+            while not all(f.done() for f in futures):
+                if progress:
+                    building = [g.position for g in self.store.generations(self.conn)
+                                if g.status == "building" and g.name in generations]
+                    progress(min(building, default=0), reader.head(self.conn))
+                time.sleep(0.2)
+            errors: dict[str, str] = {}
+            for future in futures:
+                errors.update(future.result())
+            return errors
+
+    def _drop_retired(self, conn: Any, projection: Projection) -> None:
+        """Best effort: a reader still on a retired table may hold it; it is dropped next time."""
+        try:
+            self.store.drop_retired(conn, projection)
+        except Exception as error:  # noqa: BLE001
+            log.info("retired tables of %s kept for now: %s", projection.name, error)
+
+    def needs_build(self) -> list[str]:
+        """Read models with no active generation, or whose code is a newer version."""
+        needed = []
+        for name, projection in self.projections.items():
+            active = self.store.active(self.conn, name)
+            if active is None or active.version < projection.version:
+                needed.append(name)
+        return needed
+
+    def buildable(self) -> list[str]:
+        """``needs_build`` less the models whose build of this version an event stopped:
+        trying again would stop at the same event (a new version of the code may not)."""
+        stopped = {g.name for g in self.store.generations(self.conn)
+                   if g.status == "failed" and g.version == self.projections[g.name].version
+                   } if self.projections else set()
+        return [n for n in self.needs_build() if n not in stopped]
+
+    # --- following ------------------------------------------------------------------------
+    def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> Follower:
+        """Keeps active models at the head until ``stop`` is set; builds what is missing;
+        returns the finished follower (its counters are for tests).
+
+        A round reads the registry, applies one batch and seals the audit chain: a dozen
+        statements whatever the batch holds. So while events keep arriving (this round and
+        the one before found some), the next round waits (``pause_after``) and takes what
+        arrived meanwhile, instead of a round for every one or two events; a first event
+        after a quiet spell is taken at once, and a full batch is followed at once."""
+        follower = Follower(self, stop, idle_timeout)
+        follower.run()
+        return follower
+
+    def reconnect_if_broken(self) -> None:
+        """After a failed round: a connection the server dropped is replaced."""
+        if not connection_alive(self.conn):
+            try:
+                self.conn.close()
+            finally:
+                self.conn = self.db.connect()
+
+    def pause_after(self, round_seconds: float, round_cpu_seconds: float) -> float:
+        """How long a busy follower waits after a round that took ``round_seconds`` (of
+        which the process spent ``round_cpu_seconds`` on the CPU): until ``interval`` has
+        passed since the round started, and at least ``BUSY_PAUSE_PER_ROUND`` times the
+        round's CPU time, but never more than ``BUSY_PAUSE_MAX`` (or ``interval``, if that is
+        longer). A round's cost is mostly fixed, so under a heavy load (rounds that take much
+        CPU) the projectors pause longer and take bigger batches, leaving the API more of the
+        machine, while under a light one a write reaches the read models within about
+        ``interval``; waiting on the database (a commit's flush) does not lengthen the pause.
+        A full batch is never followed by a pause (``follow``), so the projectors keep up
+        whatever the load."""
+        return min(max(self.interval - round_seconds, BUSY_PAUSE_PER_ROUND * round_cpu_seconds),
+                   max(self.interval, BUSY_PAUSE_MAX))
+
+    def catch_up(self) -> dict[str, str]:
+        """Builds what is missing, then brings every active model to the head (for tests and
+        ``sfa project --once``). Returns the models stopped by an event they cannot apply."""
+        errors: dict[str, str] = {}
+        missing = self.needs_build()
+        if missing:
+            try:
+                self.rebuild(missing)
+            except RuntimeError as error:
+                log.error("%s", error)
+                errors.update({s.name: s.last_error or "" for s in self.status()
+                               if s.name in missing and s.status == "failed"})
+        for companion in self.companions:
+            companion.catch_up(self.conn)
+        group = self.live_group(self.active_generations())
+        try:
+            group.run_until_caught_up()
+        finally:
+            group.close()
+        errors.update({m.projection.name: m.error for m in group.members if m.error})
+        return errors
+
+    def active_generations(self) -> list[Generation]:
+        """The active generation of each of our models, from one read of the registry."""
+        active = {g.name: g for g in self.store.generations(self.conn) if g.status == "active"}
+        return [active[name] for name in self.projections if name in active]
+
+    def live_group(self, active: Sequence[Generation]) -> ProjectorGroup:
+        group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size)
+        for generation in active:
+            group.add(self.projections[generation.name], generation)
+        return group
+
+    # --- reporting ------------------------------------------------------------------------
+    def status(self) -> list[ProjectionStatus]:
+        reader = EventReader(self.db)
+        head = reader.head(self.conn)
+        found = []
+        for name, projection in self.projections.items():
+            generations = self.store.generations(self.conn, name)
+            for g in generations:
+                found.append(self._status_of(g, head, reader))
+            if not generations:
+                never = Generation(name, 0, projection.version, "not built", 0)
+                found.append(self._status_of(never, head, reader))
+        return found
+
+    def _status_of(self, g: Generation, head: int, reader: EventReader) -> ProjectionStatus:
+        lag_events = reader.count_after(self.conn, g.position) if g.position < head else 0
+        oldest = reader.first_after(self.conn, g.position) if lag_events else None
+        lag_seconds = (datetime.now(UTC) - oldest.occurred_at).total_seconds() if oldest else 0.0
+        failing = g.error_position is not None and g.error_position > g.position
+        return ProjectionStatus(g.name, g.generation, g.version,
+                                "failed" if failing else g.status, g.position, head,
+                                lag_events, max(lag_seconds, 0.0), g.events_per_second,
+                                g.last_error if failing else None, g.status == "active")
+
+    def liveness(self) -> Liveness:
+        """Whether a projector process went round lately (its heartbeat, see infra.readside.follower)."""
+        return projector_liveness(self.store, self.conn)
+
+    def position_of(self, name: str) -> int:
+        active = self.store.active(self.conn, name)
+        return active.position if active else 0
+
+
+def partition(names: Sequence[str], projections: dict[str, Projection],
+              workers: int) -> list[list[str]]:
+    """Shares models out over ``workers`` parts, heaviest first onto the lightest part."""
+    parts: list[list[str]] = [[] for _ in range(max(1, min(workers, len(names))))]
+    loads = [0] * len(parts)
+    for name in sorted(names, key=lambda n: -projections[n].cost):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(name)
+        loads[lightest] += projections[name].cost
+    return parts
+
+
+def build_part(settings: dict[str, Any], batch_size: int,
+               generations: dict[str, int]) -> dict[str, str]:
+    """In a worker process: catch the given generations up; returns errors by model."""
+    models = ReadModels(Settings(**settings), [BY_NAME[n] for n in generations], batch_size)
+    try:
+        found = {g.name: g for g in models.store.generations(models.conn)
+                 if g.generation == generations.get(g.name)}
+        return models._build_here(found, None)
+    finally:
+        models.close()
+
+
+def die_with_parent() -> None:
+    """Linux: a worker is killed with its parent, so a killed rebuild leaves no orphans."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """A rebuild holds millions of row objects; the cyclic collector would walk them all
+    again and again (about a quarter of the time at a million events). Our rows make no
+    reference cycles, so collect rarely while building."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)

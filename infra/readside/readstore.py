@@ -1,0 +1,277 @@
+"""Where read models live: physical tables per generation, views, and the registry.
+
+Each read model is built in *generations*. Generation N of table ``funnel_opportunities``
+is the physical table ``funnel_opportunities__g<N>``; queries read the view
+``funnel_opportunities``, which points at the active generation. A rebuild fills a new
+generation from the first event while the active one keeps serving, then re-points the
+views and the registry in one transaction, so a query sees either the old complete model
+or the new complete model, never a half-built one.
+
+``sfa_projections`` records, per (name, generation): version, status
+(building | active | failed | retired), position, rate and the last error.
+``sfa_projector_heartbeats`` records, per projector process, when its live loop last went
+round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one by its age.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from infra.sql.database import Database, now_text
+from projections.base import Key, Projection, Row, Table
+
+REGISTRY = "sfa_projections"
+COPY_THRESHOLD = 20  # rows per table and batch above which PostgreSQL gets them by COPY
+CREATE_REGISTRY = f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
+    name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,
+    status TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, events_per_second REAL,
+    last_error TEXT, error_position BIGINT, updated_at TEXT,
+    PRIMARY KEY (name, generation))"""
+HEARTBEATS = "sfa_projector_heartbeats"
+CREATE_HEARTBEATS = f"""CREATE TABLE IF NOT EXISTS {HEARTBEATS} (
+    node TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at DOUBLE PRECISION NOT NULL,
+    beat_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, last_error TEXT)"""  # Unix seconds
+HEARTBEATS_KEPT_FOR = 24 * 3600.0  # seconds: rows of projectors gone longer are deleted
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """One projector process (``node`` is host:pid); times are Unix seconds."""
+
+    node: str
+    pid: int
+    started_at: float
+    beat_at: float
+    state: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Generation:
+    name: str
+    generation: int
+    version: int
+    status: str
+    position: int
+    events_per_second: float | None = None
+    last_error: str | None = None
+    error_position: int | None = None
+    updated_at: str | None = None
+
+
+def physical(table: Table, generation: int) -> str:
+    return f"{table.name}__g{generation}"
+
+
+class ReadStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def ensure_registry(self, conn: Any) -> None:
+        self.db.create_table_once(conn, REGISTRY, CREATE_REGISTRY)
+        self.db.create_table_once(conn, HEARTBEATS, CREATE_HEARTBEATS)
+
+    def beat(self, conn: Any, beat: Heartbeat) -> None:
+        """Records that ``beat.node`` went round (and forgets projectors gone for a day)."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(f"DELETE FROM {HEARTBEATS} WHERE node = ? OR beat_at < ?"),
+                           (beat.node, beat.beat_at - HEARTBEATS_KEPT_FOR))
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {HEARTBEATS} (node, pid, started_at, beat_at, state, last_error) "
+                "VALUES (?, ?, ?, ?, ?, ?)"), (beat.node, beat.pid, beat.started_at, beat.beat_at,
+                                                beat.state, beat.last_error))
+
+    def heartbeats(self, conn: Any) -> list[Heartbeat]:
+        """Every projector seen in the last day, the most recent beat first."""
+        if not self.db.table_exists(conn, HEARTBEATS):
+            return []
+        rows = conn.execute(f"SELECT node, pid, started_at, beat_at, state, last_error "
+                            f"FROM {HEARTBEATS} ORDER BY beat_at DESC").fetchall()
+        return [Heartbeat(n, int(p), float(s), float(b), st, e) for n, p, s, b, st, e in rows]
+
+    def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
+        statement = f"SELECT * FROM {REGISTRY}"
+        params: tuple[Any, ...] = ()
+        if name is not None:
+            statement, params = statement + " WHERE name = ?", (name,)
+        cursor = conn.execute(self.db.sql(statement + " ORDER BY name, generation"), params)
+        names = [d[0] for d in cursor.description]
+        return [Generation(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def active(self, conn: Any, name: str) -> Generation | None:
+        return next((g for g in self.generations(conn, name) if g.status == "active"), None)
+
+    def active_generations(self, conn: Any) -> dict[str, int]:
+        """The active generation of each model that has one."""
+        rows = conn.execute(f"SELECT name, generation FROM {REGISTRY} WHERE status = 'active'")
+        return {name: int(generation) for name, generation in rows.fetchall()}
+
+    def create_generation(self, conn: Any, projection: Projection) -> Generation:
+        """A new, empty generation with its own tables, in status ``building``."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(f"SELECT MAX(generation) FROM {REGISTRY} WHERE name = ?"),
+                           (projection.name,))
+            number = (cursor.fetchone()[0] or 0) + 1
+            for table in projection.tables:
+                self._create_table(cursor, table, number)
+            cursor.execute(self.db.sql(
+                f"INSERT INTO {REGISTRY} (name, generation, version, status, position, updated_at)"
+                " VALUES (?, ?, ?, 'building', 0, ?)"),
+                (projection.name, number, projection.version, now_text()))
+        return Generation(projection.name, number, projection.version, "building", 0)
+
+    def _create_table(self, cursor: Any, table: Table, generation: int) -> None:
+        name = physical(table, generation)
+        columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
+
+    @staticmethod
+    def _create_indexes(cursor: Any, table: Table, generation: int) -> None:
+        """Secondary indexes come when a generation goes live: building is faster without."""
+        name = physical(table, generation)
+        for i, index in enumerate(table.indexes):
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})")
+
+    def activate(self, conn: Any, projection: Projection, generation: int) -> bool:
+        """Points the views at ``generation`` and retires the previous one, atomically — but
+        only if the new generation is not behind the one serving now (a query must never
+        see the model step back). Returns False (and changes nothing) if it is behind."""
+        with self.db.transaction(conn) as cursor:
+            for table in projection.tables:
+                self._create_indexes(cursor, table, generation)
+        with self.db.transaction(conn) as cursor:
+            lock = "" if self.db.backend == "sqlite" else " FOR UPDATE"
+            cursor.execute(self.db.sql(
+                f"SELECT generation, status, position FROM {REGISTRY} WHERE name = ?{lock}"),
+                (projection.name,))
+            rows = {g: (status, position) for g, status, position in cursor.fetchall()}
+            if rows.get(generation, ("retired",))[0] not in ("building", "active"):
+                return False  # replaced (or stopped) meanwhile: never serve it
+            serving = [p for status, p in rows.values() if status == "active"]
+            if serving and rows[generation][1] < max(serving):
+                return False
+            for table in projection.tables:
+                cursor.execute(f"DROP VIEW IF EXISTS {table.name}")
+                cursor.execute(f"CREATE VIEW {table.name} AS "
+                               f"SELECT * FROM {physical(table, generation)}")
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = 'retired', updated_at = ? "
+                "WHERE name = ? AND status = 'active'"), (now_text(), projection.name))
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = 'active', updated_at = ? "
+                "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
+        return True
+
+    def drop_retired(self, conn: Any, projection: Projection,
+                     statuses: tuple[str, ...] = ("retired",)) -> None:
+        """Drops the tables and registry rows of generations in ``statuses`` (never active)."""
+        for generation in self.generations(conn, projection.name):
+            if generation.status not in statuses or generation.status == "active":
+                continue
+            with self.db.transaction(conn) as cursor:
+                for table in projection.tables:
+                    cursor.execute(f"DROP TABLE IF EXISTS {physical(table, generation.generation)}")
+                cursor.execute(self.db.sql(f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?"),
+                               (projection.name, generation.generation))
+
+    def load_row(self, conn: Any, table: Table, generation: int, key: Key) -> Row | None:
+        where = " AND ".join(f"{c} = ?" for c in table.key)
+        columns = ", ".join(table.column_names)
+        statement = self.db.sql(f"SELECT {columns} FROM {physical(table, generation)} WHERE {where}")
+        params = [self.db.to_db(self._kind(table, c), v) for c, v in zip(table.key, key, strict=True)]
+        found = conn.execute(statement, params).fetchone()
+        if found is None:
+            return None
+        return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
+
+    def load_keys(self, conn: Any, table: Table, generation: int,
+                  limit: int) -> frozenset[Key] | None:
+        """The keys of every stored row, or None if there are more than ``limit``."""
+        columns = ", ".join(table.key)
+        found = conn.execute(f"SELECT {columns} FROM {physical(table, generation)} "
+                             f"LIMIT {int(limit) + 1}").fetchall()
+        if len(found) > limit:
+            return None
+        kinds = [self._kind(table, c) for c in table.key]
+        return frozenset(tuple(self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True))
+                         for row in found)
+
+    def write_rows(self, cursor: Any, table: Table, generation: int, upserts: list[Row],
+                   deletes: list[Key], new_rows: list[Row] | None = None) -> None:
+        """Stores a batch of one table: ``upserts`` may exist already, ``new_rows`` do not."""
+        name = physical(table, generation)
+        new_rows = new_rows or []
+        if self.db.backend == "postgresql" and len(upserts) + len(new_rows) >= COPY_THRESHOLD:
+            self._delete_many(cursor, table, name, deletes + [table.key_of(r) for r in upserts])
+            self._copy(cursor, table, name, self._values(table, upserts + new_rows))
+            return
+        if deletes:
+            where = " AND ".join(f"{c} = ?" for c in table.key)
+            cursor.executemany(self.db.sql(f"DELETE FROM {name} WHERE {where}"),
+                               [[self.db.to_db(self._kind(table, c), v)
+                                 for c, v in zip(table.key, key, strict=True)] for key in deletes])
+        if upserts or new_rows:
+            cursor.executemany(self._upsert_sql(table, name, "VALUES (" + ", ".join(
+                "?" * len(table.columns)) + ")"), self._values(table, upserts + new_rows))
+
+    def _delete_many(self, cursor: Any, table: Table, name: str, keys: list[Key]) -> None:
+        """One statement for many keys (PostgreSQL): join the table with the unnested keys."""
+        if not keys:
+            return
+        arrays = [[key[i] for key in keys] for i in range(len(table.key))]
+        casts = ", ".join(f"%s::{self.db.column_type(self._kind(table, c))}[]" for c in table.key)
+        names = ", ".join(table.key)
+        match = " AND ".join(f"t.{c} = d.{c}" for c in table.key)
+        cursor.execute(f"DELETE FROM {name} t USING unnest({casts}) AS d({names}) WHERE {match}",
+                       arrays)
+
+    def _copy(self, cursor: Any, table: Table, name: str, values: list[list[Any]]) -> None:
+        with cursor.copy(f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+
+    def _values(self, table: Table, rows: list[Row]) -> list[list[Any]]:
+        """Row dicts as value lists; only the columns whose type needs it are converted."""
+        columns = table.column_names
+        converters = [(i, c.type) for i, c in enumerate(table.columns)
+                      if self.db.needs_conversion(c.type)]
+        values = []
+        for row in rows:
+            value = [row.get(c) for c in columns]
+            for i, kind in converters:
+                value[i] = self.db.to_db(kind, value[i])
+            values.append(value)
+        return values
+
+    def _upsert_sql(self, table: Table, name: str, source: str) -> str:
+        columns = table.column_names
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        return self.db.sql(f"INSERT INTO {name} ({', '.join(columns)}) {source} "
+                           f"ON CONFLICT ({', '.join(table.key)}) {conflict}")
+
+    @staticmethod
+    def _kind(table: Table, column: str) -> str:
+        return next(c.type for c in table.columns if c.name == column)
+
+    def advance(self, cursor: Any, name: str, generation: int, expected: int, position: int,
+                rate: float | None) -> bool:
+        """Moves the position, only if nobody else moved it: exactly once with two runners."""
+        cursor.execute(self.db.sql(
+            f"UPDATE {REGISTRY} SET position = ?, "
+            "events_per_second = COALESCE(?, events_per_second), updated_at = ? "
+            "WHERE name = ? AND generation = ? AND position = ?"),
+            (position, rate, now_text(), name, generation, expected))
+        return bool(cursor.rowcount == 1)
+
+    def record_failure(self, conn: Any, name: str, generation: int, position: int,
+                       error: str) -> None:
+        """``error`` names the event at ``position`` that stopped the generation; an active
+        one keeps serving (its status reads ``failed`` while the error is past its position)."""
+        error = " ".join(error.replace("\x00", "\\x00").split())[:1000]
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = CASE WHEN status = 'active' THEN 'active' "
+                "ELSE 'failed' END, last_error = ?, error_position = ?, updated_at = ? "
+                "WHERE name = ? AND generation = ?"),
+                (error, position, now_text(), name, generation))

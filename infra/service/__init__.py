@@ -1,0 +1,1 @@
+"""The service layer: load -> decide -> guard -> append, one service per aggregate, and the flows."""

@@ -1,0 +1,197 @@
+"""Leads: capture with duplicate detection, scoring, distribution, nurturing, qualification."""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from domain import lead
+from domain.catalog import AGGREGATES
+from domain.dedup import duplicate_keys
+from domain.distribution import DistributionRule, least_loaded, round_robin
+from domain.errors import NotFoundError, ValidationError
+from domain.events import Event
+from domain.scoring import DEFAULT_MODEL, ScoringModel
+from domain.values import RepRef
+from infra.eventstore.ids import new_stream_id, parse_id
+from infra.eventstore.store import Loaded
+from infra.service.commands import CommandBus, CommandContext, CommandResult
+from infra.service.directory import Directory
+from infra.service.reps import Reps
+from infra.service.units import Unit, run_unit, run_unit_async
+
+LEAD = AGGREGATES[lead.STREAM]
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """A lead about to be captured: its new stream, the request (for ``Idempotency-Key``)
+    and the unit's body that decides it (given the owner, if any)."""
+
+    stream_id: UUID
+    request: tuple[object, ...]
+    decide: Callable[[Unit, RepRef | None], tuple[Event, ...]]
+
+
+def unclaimed_keys(events: Sequence[Event], record_id: str,
+                   claimed: dict[str, str]) -> list[tuple[str, str]]:
+    """The duplicate keys of a new lead or contact that nobody holds yet."""
+    keys = [k for e in events for k in getattr(e, "duplicate_keys", ())]
+    return [(k, record_id) for k in dict.fromkeys(keys) if k not in claimed]
+
+
+class Leads:
+    def __init__(self, bus: CommandBus, reps: Reps, directory: Directory,
+                 model: ScoringModel = DEFAULT_MODEL) -> None:
+        self.bus, self.reps, self.directory, self.model = bus, reps, directory, model
+
+    def get(self, lead_id: str | UUID) -> lead.Lead:
+        state = self.bus.load(LEAD, parse_id(str(lead_id), "lead_id")).state
+        if state is None:
+            raise NotFoundError(f"lead {lead_id} not found")
+        return state  # type: ignore[no-any-return]
+
+    def capture(self, ctx: CommandContext, *, person: str, company: str, email: str,
+                channel: str, phone: str | None = None, industry: str | None = None,
+                company_size: int | None = None, region: str | None = None,
+                interests: Sequence[str] = (), owner_id: str | None = None) -> CommandResult:
+        """Flags a lead matching an existing lead or contact as its duplicate. With
+        ``owner_id`` the lead is assigned to that rep in the same transaction.
+
+        The first attempt claims the lead's duplicate keys without looking who holds them:
+        the keys are unique in the store, so a taken one fails that attempt (and only it),
+        and the next, on current states, reads the holders and flags the duplicate. A new
+        person, the common case, costs no read."""
+        capturing = self._capturing(self._new_lead_id(ctx), person, company, email,
+                                    channel, phone, industry, company_size, region, interests)
+        replayed = self.bus.replay(LEAD, capturing.stream_id, ctx, capturing.request)
+        if replayed is not None:
+            return replayed
+        owner = self.reps.ref(owner_id) if owner_id else None
+        events, outcome = run_unit(self.bus, ctx, lambda unit: capturing.decide(unit, owner))
+        return outcome.result(capturing.stream_id, events)
+
+    async def capture_async(self, ctx: CommandContext, *, person: str, company: str,
+                            email: str, channel: str, phone: str | None = None,
+                            industry: str | None = None, company_size: int | None = None,
+                            region: str | None = None, interests: Sequence[str] = (),
+                            owner_id: str | None = None) -> CommandResult:
+        """``capture`` for the event loop: decided here and the commit awaited
+        (``run_unit_async``), on an id from the key ring's reserve. The owner, or a reserve to
+        refill, take one hop to a worker thread; a retried create (``Idempotency-Key``) goes
+        the thread path."""
+        if ctx.idempotency_key is not None:
+            return await asyncio.to_thread(
+                self.capture, ctx, person=person, company=company, email=email,
+                channel=channel, phone=phone, industry=industry, company_size=company_size,
+                region=region, interests=interests, owner_id=owner_id)
+        reserved = self.bus.store.keys.reserved_subject()
+
+        def id_and_owner() -> tuple[UUID, RepRef | None]:
+            return (UUID(reserved) if reserved else self._new_lead_id(ctx),
+                    self.reps.ref(owner_id) if owner_id else None)
+
+        stream_id, owner = (await asyncio.to_thread(id_and_owner) if reserved is None or owner_id
+                            else id_and_owner())
+        capturing = self._capturing(stream_id, person, company, email, channel, phone,
+                                    industry, company_size, region, interests)
+        events, outcome = await run_unit_async(self.bus, ctx,
+                                               lambda unit: capturing.decide(unit, owner))
+        return outcome.result(capturing.stream_id, events)
+
+    def _new_lead_id(self, ctx: CommandContext) -> UUID:
+        """A retried create's id follows from its ``Idempotency-Key``; a new lead's comes from
+        the key ring's reserve, its key stored already (sealing it then needs no I/O)."""
+        if ctx.idempotency_key is not None:
+            return new_stream_id(lead.STREAM, ctx.idempotency_key)
+        keys = self.bus.store.keys
+        subject = keys.reserved_subject()
+        while subject is None:
+            keys.refill_reserve()
+            subject = keys.reserved_subject()
+        return UUID(subject)
+
+    def _capturing(self, stream_id: UUID, person: str, company: str, email: str,
+                   channel: str, phone: str | None, industry: str | None,
+                   company_size: int | None, region: str | None,
+                   interests: Sequence[str]) -> "_Capture":
+        keys = duplicate_keys(person, company, email, phone)
+        request = ("capture", person, company, email, channel, phone, industry, company_size,
+                   region, tuple(interests))
+
+        def decide(unit: Unit, owner: RepRef | None) -> tuple[Event, ...]:
+            claimed = self.bus.store.find_claims(keys) if unit.fresh else {}
+            others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
+            command = lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
+                                       industry, company_size, region, tuple(interests),
+                                       others[0] if others else None, self.model)
+            events = unit.decide(LEAD, stream_id, command, request=request, claims=lambda
+                                 made: unclaimed_keys(made, str(stream_id), claimed))
+            if owner is not None:
+                events += unit.decide(LEAD, stream_id,
+                                      lead.AssignLead(owner, DistributionRule.MANUAL))
+            return tuple(events)
+
+        return _Capture(stream_id, request, decide)
+
+    def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
+                          count: int = 1) -> CommandResult:
+        command = lead.RecordEngagement(kind, count, self.model)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def assign(self, ctx: CommandContext, lead_id: str, *, rep_id: str,
+               expected_version: int | None = None) -> CommandResult:
+        command = lead.AssignLead(self.reps.ref(rep_id), DistributionRule.MANUAL)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx, expected_version)
+
+    def distribute(self, ctx: CommandContext, lead_id: str, *,
+                   rule: str = DistributionRule.ROUND_ROBIN,
+                   team: str | None = None) -> CommandResult:
+        """Assigns by rule among the active reps of the lead's territory (of ``team`` only,
+        if given: a manager distributes within their team)."""
+        stream_id = parse_id(lead_id, "lead_id")
+
+        def command(loaded: Loaded) -> lead.AssignLead:
+            if loaded.state is None:
+                raise NotFoundError(f"lead {lead_id} not found")
+            region = loaded.state.profile.region
+            return lead.AssignLead(self.reps.ref(self._choose(rule, region, team)), rule)
+
+        return self.bus.execute(LEAD, stream_id, command, ctx)
+
+    def _choose(self, rule: str, region: str | None, team: str | None) -> str:
+        candidates = (self.directory.active_reps_in(region, team)
+                      or self.directory.active_reps_in(None, team))
+        if rule == DistributionRule.ROUND_ROBIN:
+            turns = self.directory.state.round_robin_counts[region or ""]
+            return round_robin(candidates, turns)
+        if rule == DistributionRule.LEAST_LOADED:
+            return least_loaded(self.directory.open_lead_counts(candidates))
+        raise ValidationError("rule", f"{rule!r} is not round_robin or least_loaded")
+
+    def log_interaction(self, ctx: CommandContext, lead_id: str, *, interaction_id: str,
+                        kind: str, notes: str = "", outcome: str | None = None) -> CommandResult:
+        command = lead.LogLeadInteraction(interaction_id, kind, notes, outcome)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def schedule_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
+                           due: date, note: str = "") -> CommandResult:
+        command = lead.ScheduleLeadFollowUp(follow_up_id, due, ctx.now.date(), note)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def complete_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
+                           outcome: str | None = None) -> CommandResult:
+        command = lead.CompleteLeadFollowUp(follow_up_id, outcome)
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+
+    def qualify(self, ctx: CommandContext, lead_id: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), lead.QualifyLead(), ctx)
+
+    def disqualify(self, ctx: CommandContext, lead_id: str, *, reason: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
+                                lead.DisqualifyLead(reason), ctx)
+
+    def advance_handover(self, ctx: CommandContext, lead_id: str, *, status: str) -> CommandResult:
+        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
+                                lead.AdvanceLeadHandOver(status), ctx)

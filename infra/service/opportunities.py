@@ -1,0 +1,102 @@
+"""Opportunities: opening, evaluation, stages, amounts, close dates, quotes and owner."""
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from domain import opportunity
+from domain.catalog import AGGREGATES
+from domain.errors import NotFoundError
+from domain.pricing import PriceRequest, PriceRules
+from domain.stages import DEFAULT_PROBABILITIES, Stage
+from infra.eventstore.ids import canonical_id, new_stream_id, parse_id
+from infra.service.accounts import Accounts
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard
+from infra.service.reps import Reps
+from infra.service.stock import StockItems
+
+OPPORTUNITY = AGGREGATES[opportunity.STREAM]
+
+
+class Opportunities:
+    def __init__(self, bus: CommandBus, reps: Reps, accounts: Accounts, stock: StockItems,
+                 rules: PriceRules, probabilities: Mapping[Stage, int] = DEFAULT_PROBABILITIES,
+                 ) -> None:
+        self.bus, self.reps, self.accounts, self.stock = bus, reps, accounts, stock
+        self.rules, self.probabilities = rules, probabilities
+
+    def get(self, opportunity_id: str | UUID) -> opportunity.Opportunity:
+        state = self.bus.load(OPPORTUNITY, parse_id(str(opportunity_id), "opportunity_id")).state
+        if state is None:
+            raise NotFoundError(f"opportunity {opportunity_id} not found")
+        return state  # type: ignore[no-any-return]
+
+    def open(self, ctx: CommandContext, *, account_id: str, owner_id: str, name: str,
+             amount: Decimal, expected_close: date, currency: str = "EUR",
+             products: Sequence[str] = (), source_lead_id: str | None = None,
+             opportunity_id: UUID | None = None) -> CommandResult:
+        account_id = canonical_id(account_id, "account_id")
+        self.accounts.get(account_id)
+        stream_id = opportunity_id or new_stream_id(opportunity.STREAM, ctx.idempotency_key)
+        command = opportunity.OpenOpportunity(
+            str(stream_id), account_id, self.reps.ref(owner_id), name, amount, expected_close,
+            currency, tuple(products), source_lead_id, self.probabilities)
+        return self.bus.execute(OPPORTUNITY, stream_id, command, ctx)
+
+    def evaluate(self, ctx: CommandContext, opportunity_id: str, *, budget: int, need: int,
+                 authority: int, competition: int) -> CommandResult:
+        command = opportunity.EvaluateOpportunity(budget, need, authority, competition)
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                command, ctx)
+
+    def change_stage(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
+                     reason: str | None = None, competitor: str | None = None,
+                     expected_version: int | None = None,
+                     guard: Guard | None = None) -> CommandResult:
+        command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                command, ctx, expected_version, guard=guard)
+
+    async def change_stage_async(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
+                                 reason: str | None = None, competitor: str | None = None,
+                                 expected_version: int | None = None, guard: Guard | None = None,
+                                 guard_reads_store: bool = False) -> CommandResult:
+        """``change_stage`` for the event loop (``CommandBus.execute_async``)."""
+        command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
+        return await self.bus.execute_async(
+            OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"), command, ctx,
+            expected_version, guard, in_loop=not guard_reads_store)
+
+    def change_amount(self, ctx: CommandContext, opportunity_id: str, *, amount: Decimal,
+                      expected_version: int | None = None) -> CommandResult:
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                opportunity.ChangeAmount(amount), ctx, expected_version)
+
+    def change_close_date(self, ctx: CommandContext, opportunity_id: str, *,
+                          expected_close: date) -> CommandResult:
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                opportunity.ChangeCloseDate(expected_close), ctx)
+
+    def issue_quote(self, ctx: CommandContext, opportunity_id: str, *, quote_id: str,
+                    lines: Sequence[tuple[str, int]], valid_until: date) -> CommandResult:
+        opp = self.get(opportunity_id)
+        customer = self.accounts.get(opp.account_id)
+        requests = tuple(
+            PriceRequest(sku, self.stock.get(sku).base_price, quantity, customer.grade,
+                         customer.region, ctx.now)
+            for sku, quantity in lines)
+        command = opportunity.IssueQuote(quote_id, requests, self.rules, valid_until)
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                command, ctx)
+
+    def change_owner(self, ctx: CommandContext, opportunity_id: str, *, owner_id: str,
+                     expected_version: int | None = None) -> CommandResult:
+        command = opportunity.ChangeOpportunityOwner(self.reps.ref(owner_id))
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                command, ctx, expected_version)
+
+    def advance_handover(self, ctx: CommandContext, opportunity_id: str, *,
+                         status: str) -> CommandResult:
+        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                                opportunity.AdvanceOpportunityHandOver(status), ctx)

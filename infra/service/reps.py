@@ -1,0 +1,51 @@
+"""Reps: hiring, moves, quotas and commission plans (departure is a flow: infra.service.flows)."""
+
+from decimal import Decimal
+from uuid import UUID
+
+from domain import rep
+from domain.catalog import AGGREGATES
+from domain.errors import NotFoundError
+from domain.values import RepRef
+from infra.eventstore.ids import new_stream_id, parse_id
+from infra.service.commands import CommandBus, CommandContext, CommandResult
+
+REP = AGGREGATES[rep.STREAM]
+
+
+class Reps:
+    def __init__(self, bus: CommandBus) -> None:
+        self.bus = bus
+
+    def get(self, rep_id: str | UUID) -> rep.Rep:
+        state = self.bus.load(REP, parse_id(str(rep_id), "rep_id")).state
+        if state is None:
+            raise NotFoundError(f"rep {rep_id} not found")
+        return state  # type: ignore[no-any-return]
+
+    def ref(self, rep_id: str | UUID) -> RepRef:
+        return self.get(rep_id).ref()
+
+    def hire(self, ctx: CommandContext, *, name: str, email: str, role: str, team: str,
+             region: str, manager_id: str | None = None) -> CommandResult:
+        stream_id = new_stream_id(rep.STREAM, ctx.idempotency_key)
+        manager = self.ref(manager_id) if manager_id else None
+        command = rep.HireRep(str(stream_id), name, email, role, team, region, manager)
+        return self.bus.execute(REP, stream_id, command, ctx)
+
+    def move(self, ctx: CommandContext, rep_id: str, *, team: str, region: str,
+             manager_id: str | None = None, expected_version: int | None = None) -> CommandResult:
+        manager = self.ref(manager_id) if manager_id else None
+        return self.bus.execute(REP, parse_id(rep_id, "rep_id"),
+                                rep.MoveRep(team, region, manager), ctx, expected_version)
+
+    def set_quota(self, ctx: CommandContext, rep_id: str, *, period: str, amount: Decimal,
+                  expected_version: int | None = None) -> CommandResult:
+        return self.bus.execute(REP, parse_id(rep_id, "rep_id"), rep.SetQuota(period, amount),
+                                ctx, expected_version)
+
+    def set_commission_plan(self, ctx: CommandContext, rep_id: str, *, rate: Decimal,
+                            accelerated_rate: Decimal | None = None,
+                            expected_version: int | None = None) -> CommandResult:
+        command = rep.SetCommissionPlan(rate, accelerated_rate)
+        return self.bus.execute(REP, parse_id(rep_id, "rep_id"), command, ctx, expected_version)

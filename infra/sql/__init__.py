@@ -1,0 +1,1 @@
+"""SQL databases: connections, dialects, waiting for new rows."""
