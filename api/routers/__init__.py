@@ -11,8 +11,25 @@ A route built on an ``APIRouter`` already carries the router's prefix, tags and 
 
 from fastapi import APIRouter
 
-from api.routers import accounts, leads, opportunities, ops, orders, queries, reps, stock
+from api.routers import (
+    accounts,
+    forecasts,
+    funnel,
+    handovers,
+    insights,
+    inventory,
+    leads,
+    opportunities,
+    ops,
+    orders,
+    reps,
+    stock,
+    timeline,
+)
 
-ALL_ROUTERS: list[APIRouter] = [ops.router, queries.router, reps.router, leads.router,
+# the queries over the read models
+QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
+                                  inventory.router, timeline.router, insights.router]
+ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
                                 orders.router]

@@ -1,75 +1,20 @@
 """Funnel queries: deals per stage, conversion and win rates, and the deals stuck in a stage."""
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
-from api.routers.reading import AsOfInstant, PageInfo, is_scoped, paged, scope_for, utc
+from api.reading import AsOfInstant, is_scoped, paged, scope_for, utc
+from api.schemas.funnel import Conversion, Funnel, StageConversion, StageSummary, StuckDeal, StuckDeals
 from infra.readside.queries.funnel import Filters, FunnelQueries
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
 TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
 RegionFilter = Annotated[Label | None, Query(description="The account's region")]
-
-
-class StageMoney(BaseModel):
-    currency: str
-    count: int
-    amount: Decimal
-    weighted_amount: Decimal
-
-
-class StageSummary(BaseModel):
-    stage: str
-    count: int = Field(description="Deals of every currency")
-    amount: Decimal | None = Field(description="In `currency`; null when the stage holds "
-                                               "several currencies (see `by_currency`)")
-    weighted_amount: Decimal | None = Field(description="Sum of amount x probability / 100, "
-                                                        "as `amount`")
-    currency: str | None = Field(None, description="The one currency of the stage's deals; "
-                                                   "null when none or several")
-    by_currency: list[StageMoney] = Field([], description="Figures per currency; amounts "
-                                                          "of different currencies are never added")
-
-
-class Funnel(BaseModel):
-    stages: list[StageSummary] = Field(description="Every stage, in funnel order")
-
-
-class StageConversion(BaseModel):
-    from_stage: str
-    to_stage: str
-    reached: int = Field(description="Deals that reached from_stage")
-    rate: float | None = Field(description="Share of those that reached to_stage")
-
-
-class Conversion(BaseModel):
-    rates: list[StageConversion] | None = Field(
-        description="Stage-to-stage conversion, company-wide only: null when the answer is "
-                    "narrowed by a filter or by the caller's scope")
-    won: int
-    lost: int
-    win_rate: float | None = Field(description="won / (won + lost); null before any close")
-    average_cycle_days: float | None = Field(description="Days from opening to winning")
-
-
-class StuckDeal(BaseModel):
-    id: str
-    stage: str
-    days_in_stage: int
-    owner_id: str | None
-
-
-class StuckDeals(PageInfo):
-    as_of: datetime
-    items: list[StuckDeal] = Field(description="Longest in their stage first")
 
 
 def _filters(caller: PrincipalDep, services: ServicesDep, rep_id: str | None,

@@ -1,50 +1,20 @@
 """Hand-over queries: what a departing rep handed over, to whom, who must act and by when."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
 
 from api.access import can_see_owner
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import RecordId
+from api.schemas.handovers import HandOverItem, HandOvers, Unassigned
 from infra.access.tokens import Principal
 from infra.eventstore.ids import canonical_id
 from infra.readside.queries.handover import HandOverQueries
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
 RepId = Annotated[RecordId, Path(description="The departing rep's id")]
-
-
-class HandOverItem(BaseModel):
-    kind: str = Field(description="lead, account or opportunity")
-    id: str
-    tier: str = Field(description="upper, middle or lower")
-    action: str
-    actor_id: str | None = Field(description="Who must act: lower the manager, middle the "
-                                             "departing rep, upper the successor")
-    successor_id: str
-    status: str = Field(description="pending, introduced or completed")
-    due: date | None
-
-
-class Unassigned(BaseModel):
-    kind: str
-    id: str
-
-
-class HandOvers(BaseModel):
-    rep_id: str
-    departed: bool
-    successor_id: str | None
-    manager_id: str | None = Field(description="The rep's manager at departure")
-    effective_date: date | None
-    items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper")
-    unassigned: list[Unassigned] = Field(
-        description="Open items the departed rep still owns: an error to resolve")
-    summary: dict[str, int] = Field(description="Items per status")
 
 
 def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,

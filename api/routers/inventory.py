@@ -5,60 +5,21 @@ by an order names the order and who placed it: a rep or manager sees those only 
 orders they may see (and the actors they may see), else null.
 """
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
 
 from api.access import Sight
 from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
-from api.routers.reading import Money, PageInfo, paged
+from api.reading import paged
+from api.schemas.inventory import Movement, Movements, StockLevel, StockLevels
 from infra.readside.queries.inventory import LEVEL_COLUMNS, InventoryQueries
 from projections.inventory import LEVELS
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
-
-
-class StockLevel(BaseModel):
-    sku: str
-    name: str | None
-    base_price: Money | None
-    on_hand: int
-    reserved: int
-    available: int = Field(description="on_hand - reserved")
-    reorder_level: int
-    below_reorder: bool = Field(description="available < reorder_level")
-
-
-class StockLevels(PageInfo):
-    items: list[StockLevel] = Field(description="By SKU")
-
-
-class Movement(BaseModel):
-    event_position: int
-    kind: str
-    order_id: str | None
-    shipment_id: str | None
-    on_hand_delta: int | None
-    reserved_delta: int | None
-    on_hand_after: int | None
-    reserved_after: int | None
-    reason: str | None
-    base_price: Money | None
-    previous_price: Money | None
-    occurred_at: datetime | None
-    actor: str | None
-
-
-class Movements(BaseModel):
-    sku: str
-    limit: int
-    offset: int
-    items: list[Movement] = Field(description="Newest first")
 
 
 def _as_seen(row: dict[str, Any], sight: Sight) -> dict[str, Any]:

@@ -1,12 +1,10 @@
 """Opportunities: opening, evaluation, stages, amount, close date, quotes, owner, hand-over."""
 
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import uuid4
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import (
     Ref,
@@ -20,10 +18,25 @@ from api.access import (
 )
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES, not_found
-from api.inputs import Currency, Day, Label, Money, Name, Reason, RecordId, Reference, Sku
-from api.routers.accounts import EXAMPLE_REP, OwnerChange
-from api.routers.leads import HandOverStep
+from api.inputs import RecordId
 from api.schemas import Created, Versioned
+from api.schemas.accounts import OwnerChange
+from api.schemas.leads import HandOverStep
+from api.schemas.opportunities import (
+    AmountChange,
+    CloseDateChange,
+    Evaluated,
+    EvaluationBody,
+    OpportunityCreate,
+    OpportunityPublic,
+    PricedLinePublic,
+    QuoteCreate,
+    QuoteIssued,
+    QuotePublic,
+    StageChange,
+    StageChanged,
+    StageName,
+)
 from domain.opportunity import Opportunity
 from domain.pricing import CENT
 from domain.stages import Stage
@@ -35,114 +48,7 @@ from infra.service.opportunities import OPPORTUNITY
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
                    responses=ERROR_RESPONSES)
 OpportunityId = Annotated[RecordId, Path(description="Opportunity id")]
-StageName = Literal["prospecting", "qualification", "proposal", "negotiation", "closed_won",
-                    "closed_lost"]
 assert set(StageName.__args__) == {s.value for s in Stage}  # type: ignore[attr-defined]
-Score = Annotated[int, Field(ge=0, le=10)]
-
-
-class OpportunityCreate(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "account_id": "0b6f3f0e-6c1a-4c43-9a57-1f4f7c2b9e11", "owner_id": EXAMPLE_REP,
-        "name": "Gateway roll-out 2027", "amount": "48000.00", "expected_close": "2027-03-31",
-        "currency": "EUR", "products": ["Gateway"]}]})
-    account_id: RecordId = Field(description="An account visible to the caller")
-    owner_id: RecordId = Field(description="A rep may only name themself, a manager a rep of "
-                                       "their team")
-    name: Name
-    amount: Money
-    expected_close: Day
-    currency: Currency = Field(default="EUR", description="ISO 4217")
-    products: list[Label] = Field(default=[], max_length=50)
-
-
-class StageChange(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"stage": "proposal"},
-        {"stage": "closed_lost", "reason": "price", "competitor": "Südwind AG"}]})
-    stage: StageName
-    reason: Reason | None = Field(default=None, description="closed_lost only")
-    competitor: Name | None = Field(default=None, description="closed_lost only")
-
-
-class StageChanged(Versioned):
-    stage: str
-    probability: int = Field(description="Win probability in percent after the change")
-
-
-class EvaluationBody(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "budget": 8, "need": 7, "authority": 6, "competition": 3}]})
-    budget: Score
-    need: Score
-    authority: Score
-    competition: Score = Field(description="10 = a strong incumbent (counts against the deal)")
-
-
-class Evaluated(Versioned):
-    priority: str
-    win_probability: int
-
-
-class AmountChange(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "52000.00"}]})
-    amount: Money
-
-
-class CloseDateChange(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"expected_close": "2027-04-30"}]})
-    expected_close: Day
-
-
-class QuoteLine(BaseModel):
-    sku: Sku
-    quantity: int = Field(ge=1, le=1_000_000)
-
-
-class QuoteCreate(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "lines": [{"sku": "GW-100", "quantity": 12}], "valid_until": "2027-01-31"}]})
-    quote_id: Reference | None = Field(default=None,
-                                       description="Chosen by the client; a new one if omitted")
-    lines: list[QuoteLine] = Field(min_length=1, max_length=100)
-    valid_until: Day
-
-
-class PricedLinePublic(BaseModel):
-    sku: str
-    quantity: int
-    list_price: Decimal
-    unit_price: Decimal
-    price_rule: str = Field(description="The rule that produced the unit price")
-    line_total: Decimal
-
-
-class QuoteIssued(Created):
-    lines: list[PricedLinePublic]
-    total: Decimal
-    version: int
-
-
-class QuotePublic(BaseModel):
-    quote_id: str
-    total: Decimal
-
-
-class OpportunityPublic(BaseModel):
-    id: str
-    account_id: str
-    owner_id: str
-    name: str
-    amount: Decimal
-    currency: str
-    expected_close: date
-    stage: str
-    probability: int
-    open: bool
-    products: list[str]
-    quotes: list[QuotePublic]
-    handover_status: str | None
-    version: int
 
 
 def _load(services: ServicesDep, opportunity_id: str) -> tuple[Opportunity, int]:

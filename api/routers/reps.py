@@ -1,74 +1,20 @@
 """Reps: hiring, moves, quotas, commission plans, departure (with hand-over)."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import Ref, check_refs, check_rep_visible, require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES
-from api.inputs import Amount, Day, Email, Label, Name, Period, Rate, RecordId
+from api.inputs import RecordId
 from api.schemas import Created, Versioned
+from api.schemas.reps import CommissionPlanSet, Departure, QuotaSet, RepCreate, RepMove, RepPublic
 from infra.eventstore.ids import parse_id
 from infra.service.reps import REP
 
 router = APIRouter(prefix="/v1/reps", tags=["reps"], responses=ERROR_RESPONSES)
 RepId = Annotated[RecordId, Path(description="Rep id")]
-
-
-class RepCreate(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "name": "Anna Schmidt", "email": "anna@example.com", "role": "rep", "team": "north",
-        "region": "north", "manager_id": None}]})
-    name: Name
-    email: Email
-    role: Literal["rep", "manager"]
-    team: Label
-    region: Label
-    manager_id: RecordId | None = None
-
-
-class RepMove(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "team": "south", "region": "south", "manager_id": None}]})
-    team: Label
-    region: Label
-    manager_id: RecordId | None = None
-
-
-class QuotaSet(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"period": "2026-Q4",
-                                                                "amount": "120000"}]})
-    period: Period = Field(description="YYYY-MM, YYYY-Qn or FYYYYY")
-    amount: Amount
-
-
-class CommissionPlanSet(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "0.05",
-                                                                "accelerated_rate": "0.08"}]})
-    rate: Rate
-    accelerated_rate: Rate | None = None
-
-
-class Departure(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "successor_id": "7e5f77e3-654b-4f9e-a475-ee703eed295d", "effective_date": "2026-12-31"}]})
-    successor_id: RecordId
-    effective_date: Day | None = None
-
-
-class RepPublic(BaseModel):
-    id: str
-    name: str
-    email: str
-    role: str
-    team: str
-    region: str
-    manager_id: str | None
-    active: bool
-    successor_id: str | None
-    version: int
 
 
 @router.post("", status_code=201)

@@ -6,47 +6,17 @@ index, not from a read model, with each event's chain hash."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
 
 from api.access import Sight, check_visible
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
-from api.routers.reading import AsOfInstant
+from api.reading import AsOfInstant
+from api.schemas.timeline import Timeline
 from infra.audit.history import AuditHistory
 
 router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
 AccountId = Annotated[RecordId, Path(description="Account id")]
-
-
-class TimelineEvent(BaseModel):
-    position: int
-    event_id: str | None
-    stream_type: str
-    stream_id: str
-    version: int
-    type: str
-    occurred_at: str = Field(description="RFC 3339, UTC")
-    actor: str | None
-    correlation_id: str | None
-    causation_id: str | None
-    data: dict[str, Any]
-    hash: str | None = Field(None, description="Chain hash (hex); null while not yet sealed")
-    previous_hash: str | None = Field(None, description="Chain hash of the event before it")
-
-
-class TimelineState(BaseModel):
-    as_of: str | None
-    position: int | None = Field(description="The last event folded in")
-    account: dict[str, Any] | None
-    leads: list[dict[str, Any]]
-    opportunities: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-
-
-class Timeline(BaseModel):
-    events: list[TimelineEvent] = Field(description="In global order")
-    state: TimelineState = Field(description="The customer as of `as_of`, rebuilt from events")
 
 
 @router.get("/{account_id}/timeline")

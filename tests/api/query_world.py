@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
-from api.routers import queries
+from api.routers import QUERY_ROUTERS
 from infra.bootstrap import Sales
 from infra.readside.readstore import REGISTRY
 from infra.settings import Settings
@@ -25,7 +25,8 @@ def qapi_fixture(database_url: str) -> Iterator[Api]:
     """Like the ``api`` fixture, with the query routers included (once)."""
     app = create_app(Settings(database_url=database_url, pool_size=4), run_projectors=True)
     if not any(getattr(route, "path", None) == "/v1/funnel" for route in app.routes):
-        app.include_router(queries.router)
+        for router in QUERY_ROUTERS:
+            app.include_router(router)
     with TestClient(app) as client:
         _wait_until_every_model_is_active(client.app.state.services)  # type: ignore[attr-defined]
         yield Api(client, client.app.state.services.sales)  # type: ignore[attr-defined]
