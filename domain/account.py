@@ -251,7 +251,7 @@ def _hand_over(state: Account, c: HandOverAccount) -> list[Event]:
                               p.actor_id, p.due)]
 
 
-def _decide_existing(state: Account, command: Command) -> list[Event]:  # noqa: C901
+def _decide_existing(state: Account, command: Command) -> list[Event]:
     match command:
         case AddContact():
             return _add_contact(state, command)
@@ -297,7 +297,7 @@ def _with_contact(state: Account, e: ContactAdded | ContactChanged) -> Account:
     return replace(state, contacts={**state.contacts, e.contact_id: contact})
 
 
-def evolve(state: Account | None, event: Event) -> Account:  # noqa: C901
+def evolve(state: Account | None, event: Event) -> Account:
     if isinstance(event, AccountOpened):
         return Account(event.account_id, event.name, event.industry, event.size, event.region,
                        event.owner_id)
