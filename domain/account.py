@@ -10,7 +10,6 @@ from domain.errors import (
     AlreadyExistsError,
     NotFoundError,
     RepDepartedError,
-    RuleViolationError,
     ValidationError,
 )
 from domain.events import Command, Event
@@ -75,25 +74,18 @@ class AccountGraded(AccountEvent):
 
 
 @dataclass(frozen=True)
-class AccountInteractionLogged(AccountEvent):
-    interaction_id: str
-    kind: str
-    notes: str
-    outcome: str | None
+class AccountInteractionLogged(activities.InteractionLogged, AccountEvent):
     contact_id: str | None
 
 
 @dataclass(frozen=True)
-class AccountFollowUpScheduled(AccountEvent):
-    follow_up_id: str
-    due: date
-    note: str
+class AccountFollowUpScheduled(activities.FollowUpScheduled, AccountEvent):
+    pass
 
 
 @dataclass(frozen=True)
-class AccountFollowUpCompleted(AccountEvent):
-    follow_up_id: str
-    outcome: str | None
+class AccountFollowUpCompleted(activities.FollowUpCompleted, AccountEvent):
+    pass
 
 
 @dataclass(frozen=True)
@@ -115,6 +107,10 @@ class AccountHandedOver(AccountEvent):
 @dataclass(frozen=True)
 class AccountHandOverAdvanced(AccountEvent):
     status: str
+
+
+ACTIVITY_EVENTS = activities.ActivityEvents(AccountInteractionLogged, AccountFollowUpScheduled,
+                                             AccountFollowUpCompleted)
 
 
 @dataclass(frozen=True)
@@ -192,29 +188,6 @@ class GradeAccount(Command):
 
 
 @dataclass(frozen=True)
-class LogAccountInteraction(Command):
-    interaction_id: str
-    kind: str
-    notes: str = ""
-    outcome: str | None = None
-    contact_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ScheduleAccountFollowUp(Command):
-    follow_up_id: str
-    due: date
-    today: date
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CompleteAccountFollowUp(Command):
-    follow_up_id: str
-    outcome: str | None = None
-
-
-@dataclass(frozen=True)
 class ChangeAccountOwner(Command):
     owner: RepRef
 
@@ -278,7 +251,7 @@ def _hand_over(state: Account, c: HandOverAccount) -> list[Event]:
                               p.actor_id, p.due)]
 
 
-def _decide_existing(state: Account, command: Command) -> list[Event]:  # noqa: C901
+def _decide_existing(state: Account, command: Command) -> list[Event]:
     match command:
         case AddContact():
             return _add_contact(state, command)
@@ -296,20 +269,8 @@ def _decide_existing(state: Account, command: Command) -> list[Event]:  # noqa: 
         case GradeAccount():
             grade = require_member("grade", command.grade, Grade)
             return [] if grade == state.grade else [AccountGraded(grade)]
-        case LogAccountInteraction():
-            activities.check_interaction(command.kind, command.notes)
-            if command.contact_id is not None and command.contact_id not in state.contacts:
-                raise NotFoundError(f"no contact {command.contact_id}")
-            return [AccountInteractionLogged(command.interaction_id, command.kind, command.notes,
-                                             command.outcome, command.contact_id)]
-        case ScheduleAccountFollowUp():
-            activities.check_new_follow_up(state.follow_ups, command.follow_up_id, command.note)
-            if command.due < command.today:
-                raise RuleViolationError("due", "is in the past")
-            return [AccountFollowUpScheduled(command.follow_up_id, command.due, command.note)]
-        case CompleteAccountFollowUp():
-            activities.check_completion(state.follow_ups, command.follow_up_id)
-            return [AccountFollowUpCompleted(command.follow_up_id, command.outcome)]
+        case activities.ActivityCommand():
+            return activities.decide(state.follow_ups, state.contacts, command, ACTIVITY_EVENTS)
         case ChangeAccountOwner():
             _require_active(command.owner)
             if command.owner.rep_id == state.owner_id:
@@ -336,12 +297,7 @@ def _with_contact(state: Account, e: ContactAdded | ContactChanged) -> Account:
     return replace(state, contacts={**state.contacts, e.contact_id: contact})
 
 
-def _follow_up_done(state: Account, follow_up_id: str) -> Account:
-    done = replace(state.follow_ups[follow_up_id], done=True)
-    return replace(state, follow_ups=activities.with_follow_up(state.follow_ups, done))
-
-
-def evolve(state: Account | None, event: Event) -> Account:  # noqa: C901
+def evolve(state: Account | None, event: Event) -> Account:
     if isinstance(event, AccountOpened):
         return Account(event.account_id, event.name, event.industry, event.size, event.region,
                        event.owner_id)
@@ -356,11 +312,8 @@ def evolve(state: Account | None, event: Event) -> Account:  # noqa: C901
             return replace(state, segment=event.segment, potential=event.potential)
         case AccountGraded():
             return replace(state, grade=event.grade)
-        case AccountFollowUpScheduled():
-            follow_up = FollowUp(event.follow_up_id, event.due, event.note)
-            return replace(state, follow_ups=activities.with_follow_up(state.follow_ups, follow_up))
-        case AccountFollowUpCompleted():
-            return _follow_up_done(state, event.follow_up_id)
+        case AccountFollowUpScheduled() | AccountFollowUpCompleted():
+            return replace(state, follow_ups=activities.evolve(state.follow_ups, event))
         case AccountOwnerChanged():
             return replace(state, owner_id=event.owner_id)
         case AccountHandedOver():

@@ -14,7 +14,6 @@ from domain.errors import (
     LeadClosedError,
     NotFoundError,
     RepDepartedError,
-    RuleViolationError,
     ValidationError,
 )
 from domain.events import Command, Event
@@ -74,24 +73,18 @@ class LeadAssigned(LeadEvent):
 
 
 @dataclass(frozen=True)
-class LeadInteractionLogged(LeadEvent):
-    interaction_id: str
-    kind: str
-    notes: str
-    outcome: str | None
+class LeadInteractionLogged(activities.InteractionLogged, LeadEvent):
+    pass
 
 
 @dataclass(frozen=True)
-class LeadFollowUpScheduled(LeadEvent):
-    follow_up_id: str
-    due: date
-    note: str
+class LeadFollowUpScheduled(activities.FollowUpScheduled, LeadEvent):
+    pass
 
 
 @dataclass(frozen=True)
-class LeadFollowUpCompleted(LeadEvent):
-    follow_up_id: str
-    outcome: str | None
+class LeadFollowUpCompleted(activities.FollowUpCompleted, LeadEvent):
+    pass
 
 
 @dataclass(frozen=True)
@@ -130,6 +123,10 @@ class LeadHandedOver(LeadEvent):
 @dataclass(frozen=True)
 class LeadHandOverAdvanced(LeadEvent):
     status: str
+
+
+ACTIVITY_EVENTS = activities.ActivityEvents(LeadInteractionLogged, LeadFollowUpScheduled,
+                                             LeadFollowUpCompleted)
 
 
 @dataclass(frozen=True)
@@ -182,28 +179,6 @@ class RecordEngagement(Command):
 class AssignLead(Command):
     rep: RepRef
     rule: str = "manual"
-
-
-@dataclass(frozen=True)
-class LogLeadInteraction(Command):
-    interaction_id: str
-    kind: str
-    notes: str = ""
-    outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class ScheduleLeadFollowUp(Command):
-    follow_up_id: str
-    due: date
-    today: date
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CompleteLeadFollowUp(Command):
-    follow_up_id: str
-    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,18 +276,8 @@ def _decide_open(state: Lead, command: Command) -> list[Event]:
             return _record_engagement(state, command)
         case AssignLead():
             return _assign(state, command)
-        case LogLeadInteraction():
-            activities.check_interaction(command.kind, command.notes)
-            return [LeadInteractionLogged(command.interaction_id, command.kind, command.notes,
-                                          command.outcome)]
-        case ScheduleLeadFollowUp():
-            activities.check_new_follow_up(state.follow_ups, command.follow_up_id, command.note)
-            if command.due < command.today:
-                raise RuleViolationError("due", "is in the past")
-            return [LeadFollowUpScheduled(command.follow_up_id, command.due, command.note)]
-        case CompleteLeadFollowUp():
-            activities.check_completion(state.follow_ups, command.follow_up_id)
-            return [LeadFollowUpCompleted(command.follow_up_id, command.outcome)]
+        case activities.ActivityCommand():  # a lead has no contacts
+            return activities.decide(state.follow_ups, (), command, ACTIVITY_EVENTS)
         case QualifyLead():
             return [] if state.status == "qualified" else [LeadQualified()]
         case DisqualifyLead():
@@ -345,11 +310,6 @@ def _captured(e: LeadCaptured) -> Lead:
     return Lead(e.lead_id, profile, e.person, e.company, e.email, e.phone, e.duplicate_of)
 
 
-def _follow_up_done(state: Lead, follow_up_id: str) -> Lead:
-    done = replace(state.follow_ups[follow_up_id], done=True)
-    return replace(state, follow_ups=activities.with_follow_up(state.follow_ups, done))
-
-
 def evolve(state: Lead | None, event: Event) -> Lead:
     if isinstance(event, LeadCaptured):
         return _captured(event)
@@ -362,11 +322,8 @@ def evolve(state: Lead | None, event: Event) -> Lead:
             return replace(state, engagement={**state.engagement, event.kind: count})
         case LeadAssigned():
             return replace(state, owner_id=event.rep_id)
-        case LeadFollowUpScheduled():
-            follow_up = FollowUp(event.follow_up_id, event.due, event.note)
-            return replace(state, follow_ups=activities.with_follow_up(state.follow_ups, follow_up))
-        case LeadFollowUpCompleted():
-            return _follow_up_done(state, event.follow_up_id)
+        case LeadFollowUpScheduled() | LeadFollowUpCompleted():
+            return replace(state, follow_ups=activities.evolve(state.follow_ups, event))
         case LeadQualified():
             return replace(state, status="qualified")
         case LeadDisqualified():

@@ -303,7 +303,7 @@ def decide(state: Opportunity | None, command: Command) -> list[Event]:
     return _decide_open(state, command)
 
 
-def evolve(state: Opportunity | None, event: Event) -> Opportunity:  # noqa: C901
+def evolve(state: Opportunity | None, event: Event) -> Opportunity:
     if isinstance(event, OpportunityOpened):
         return Opportunity(event.opportunity_id, event.account_id, event.owner_id, event.name,
                            event.amount, event.currency, event.expected_close, Stage(event.stage),

@@ -259,7 +259,7 @@ def _status_after_payment(state: Order, amount: Decimal) -> str:
     return "paid" if state.paid + amount >= state.total else "invoiced"
 
 
-def evolve(state: Order | None, event: Event) -> Order:  # noqa: C901
+def evolve(state: Order | None, event: Event) -> Order:
     if isinstance(event, OrderPlaced):
         return Order(event.order_id, event.account_id, event.lines, event.total,
                      event.allow_back_order)

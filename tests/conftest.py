@@ -137,6 +137,6 @@ def models_built(client: TestClient, seconds: float = 30) -> None:
                 rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
                 if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
                     return
-        except Exception:  # noqa: BLE001 — the registry may not exist yet
+        except Exception:  # noqa: BLE001, S110 — the registry may not exist yet
             pass
         time.sleep(0.02)

@@ -35,7 +35,7 @@ def connected() -> Iterator[tuple[Database, Any]]:
     try:
         db = Database(settings)
         conn = db.connect()
-    except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
+    except Exception as error:  # any failure to reach the store is one line
         fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
         raise
     try:

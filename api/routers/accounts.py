@@ -103,7 +103,7 @@ def change_contact(account_id: AccountId, contact_id: ContactId, body: ContactCh
     result = call.services.sales.accounts.change_contact(
         call.ctx, account_id, contact_id=contact_id, name=body.name, email=str(body.email),
         phone=body.phone, role=body.role, preferences=body.preferences)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.delete("/{account_id}/contacts/{contact_id}")
@@ -112,7 +112,7 @@ def remove_contact(account_id: AccountId, contact_id: ContactId, call: CommandDe
     _may_act(call.caller, call.services, account_id)
     result = call.services.sales.accounts.remove_contact(call.ctx, account_id,
                                                          contact_id=contact_id)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/contacts/{contact_id}/remove")
@@ -128,7 +128,7 @@ def classify(account_id: AccountId, body: Classification, call: CommandDep) -> V
     _may_act(call.caller, call.services, account_id)
     result = call.services.sales.accounts.classify(call.ctx, account_id, segment=body.segment,
                                                    potential=body.potential)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/grade")
@@ -136,7 +136,7 @@ def grade(account_id: AccountId, body: Grading, call: CommandDep) -> Versioned:
     """Grade the customer (key, A, B, C); the grade drives price discounts."""
     _may_act(call.caller, call.services, account_id)
     result = call.services.sales.accounts.grade(call.ctx, account_id, grade=body.grade)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/interactions")
@@ -146,7 +146,7 @@ def log_interaction(account_id: AccountId, body: AccountInteraction,
     result = call.services.sales.accounts.log_interaction(
         call.ctx, account_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
         notes=body.notes, outcome=body.outcome, contact_id=body.contact_id)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/follow-ups")
@@ -155,7 +155,7 @@ def schedule_follow_up(account_id: AccountId, body: FollowUp, call: CommandDep) 
     result = call.services.sales.accounts.schedule_follow_up(
         call.ctx, account_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
         note=body.note)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/follow-ups/{follow_up_id}/complete")
@@ -164,7 +164,7 @@ def complete_follow_up(account_id: AccountId, follow_up_id: FollowUpId, body: Fo
     _may_act(call.caller, call.services, account_id)
     result = call.services.sales.accounts.complete_follow_up(
         call.ctx, account_id, follow_up_id=follow_up_id, outcome=body.outcome)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/owner")
@@ -177,7 +177,7 @@ def change_owner(account_id: AccountId, body: OwnerChange,
     result = call.services.sales.accounts.change_owner(
         call.ctx, account_id, owner_id=str(body.owner_id),
         expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{account_id}/handover")
@@ -189,7 +189,7 @@ def advance_handover(account_id: AccountId, body: HandOverStep, call: CommandDep
     check_may_advance_handover(call.caller, sales.directory, state.owner_id,
                                state.handover_actor_id, f"account {account_id}")
     result = sales.accounts.advance_handover(call.ctx, account_id, status=body.status)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 __all__ = ["load_account", "router"]

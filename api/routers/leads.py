@@ -95,7 +95,7 @@ def assign(lead_id: LeadId, body: Assignment, call: VersionedCommandDep) -> Vers
     check_refs(call.caller, call.services.sales, Ref("rep", body.rep_id, "rep_id"))
     result = call.services.sales.leads.assign(call.ctx, lead_id, rep_id=body.rep_id,
                                               expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/distribute")
@@ -109,7 +109,7 @@ def distribute(lead_id: LeadId, body: Distribution, call: CommandDep) -> Version
     if call.caller.role == "manager":
         team = team_of(sales.directory, call.caller.rep_id) or ""
     result = sales.leads.distribute(call.ctx, lead_id, rule=body.rule, team=team)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/engagement")
@@ -118,7 +118,7 @@ def record_engagement(lead_id: LeadId, body: Engagement, call: CommandDep) -> Ve
     _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.record_engagement(call.ctx, lead_id, kind=body.kind,
                                                          count=body.count)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/interactions")
@@ -127,7 +127,7 @@ def log_interaction(lead_id: LeadId, body: Interaction, call: CommandDep) -> Ver
     result = call.services.sales.leads.log_interaction(
         call.ctx, lead_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
         notes=body.notes, outcome=body.outcome)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/follow-ups")
@@ -136,7 +136,7 @@ def schedule_follow_up(lead_id: LeadId, body: FollowUp, call: CommandDep) -> Ver
     result = call.services.sales.leads.schedule_follow_up(
         call.ctx, lead_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
         note=body.note)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/follow-ups/{follow_up_id}/complete")
@@ -145,21 +145,21 @@ def complete_follow_up(lead_id: LeadId, follow_up_id: FollowUpId, body: FollowUp
     _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.complete_follow_up(
         call.ctx, lead_id, follow_up_id=follow_up_id, outcome=body.outcome)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/qualify")
 def qualify(lead_id: LeadId, call: CommandDep) -> Versioned:
     _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.qualify(call.ctx, lead_id)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/disqualify")
 def disqualify(lead_id: LeadId, body: Disqualification, call: CommandDep) -> Versioned:
     _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.disqualify(call.ctx, lead_id, reason=body.reason)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{lead_id}/convert", status_code=201)

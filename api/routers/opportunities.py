@@ -132,7 +132,7 @@ def change_amount(opportunity_id: OpportunityId, body: AmountChange,
     _may_act(call.caller, call.services, opportunity_id)
     result = call.services.sales.opportunities.change_amount(
         call.ctx, opportunity_id, amount=body.amount, expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{opportunity_id}/close-date")
@@ -141,7 +141,7 @@ def change_close_date(opportunity_id: OpportunityId, body: CloseDateChange,
     _may_act(call.caller, call.services, opportunity_id)
     result = call.services.sales.opportunities.change_close_date(
         call.ctx, opportunity_id, expected_close=body.expected_close)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{opportunity_id}/quotes", status_code=201)
@@ -173,7 +173,7 @@ def change_owner(opportunity_id: OpportunityId, body: OwnerChange,
     result = call.services.sales.opportunities.change_owner(
         call.ctx, opportunity_id, owner_id=str(body.owner_id),
         expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{opportunity_id}/handover")
@@ -186,4 +186,4 @@ def advance_handover(opportunity_id: OpportunityId, body: HandOverStep,
     check_may_advance_handover(call.caller, sales.directory, state.owner_id,
                                state.handover_actor_id, f"opportunity {opportunity_id}")
     result = sales.opportunities.advance_handover(call.ctx, opportunity_id, status=body.status)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)

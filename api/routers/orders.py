@@ -115,7 +115,7 @@ def confirm(order_id: OrderId, call: CommandDep) -> Versioned:
     """Confirm a reserved order (otherwise 409 `invalid_transition`)."""
     _visible_order(call.caller, call.services, order_id, act=True)
     result = call.services.sales.orders.confirm(call.ctx, order_id)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{order_id}/shipments")
@@ -135,7 +135,7 @@ def invoice(order_id: OrderId, body: Invoice, call: CommandDep) -> Versioned:
     _visible_order(call.caller, call.services, order_id, act=True)
     result = call.services.sales.orders.invoice(call.ctx, order_id, invoice_id=body.invoice_id,
                                                 amount=body.amount)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{order_id}/payments")
@@ -144,7 +144,7 @@ def record_payment(order_id: OrderId, body: Payment, call: CommandDep) -> Versio
     _visible_order(call.caller, call.services, order_id, act=True)
     result = call.services.sales.orders.record_payment(call.ctx, order_id, amount=body.amount,
                                                        reference=body.reference)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{order_id}/cancel")

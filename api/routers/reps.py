@@ -48,7 +48,7 @@ def move(rep_id: RepId, body: RepMove, call: VersionedCommandDep) -> Versioned:
     result = call.services.sales.reps.move(call.ctx, rep_id, team=body.team, region=body.region,
                                            manager_id=body.manager_id,
                                            expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{rep_id}/quotas")
@@ -59,7 +59,7 @@ def set_quota(rep_id: RepId, body: QuotaSet, call: VersionedCommandDep) -> Versi
     result = call.services.sales.reps.set_quota(call.ctx, rep_id, period=body.period,
                                                 amount=body.amount,
                                                 expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{rep_id}/commission-plan")
@@ -70,7 +70,7 @@ def set_commission_plan(rep_id: RepId, body: CommissionPlanSet,
     result = call.services.sales.reps.set_commission_plan(
         call.ctx, rep_id, rate=body.rate, accelerated_rate=body.accelerated_rate,
         expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{rep_id}/departure")
@@ -84,4 +84,4 @@ def depart(rep_id: RepId, body: Departure, call: VersionedCommandDep) -> Version
                                                   successor_id=body.successor_id,
                                                   effective_date=body.effective_date,
                                                   expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)

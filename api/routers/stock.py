@@ -64,7 +64,7 @@ def receive(sku: SkuPath, body: Receipt, call: CommandDep) -> Versioned:
     require_role(call.caller, *STOCK_KEEPERS)
     _require_known(call.services, sku)
     result = call.services.sales.stock.receive(call.ctx, sku, quantity=body.quantity)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{sku}/adjustments")
@@ -75,7 +75,7 @@ def adjust(sku: SkuPath, body: Adjustment, call: CommandDep) -> Versioned:
     _require_known(call.services, sku)
     result = call.services.sales.stock.adjust(call.ctx, sku, delta=body.delta,
                                               reason=body.reason)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)
 
 
 @router.post("/{sku}/price")
@@ -85,4 +85,4 @@ def change_price(sku: SkuPath, body: PriceChange, call: VersionedCommandDep) -> 
     _require_known(call.services, sku)
     result = call.services.sales.stock.change_price(call.ctx, sku, base_price=body.base_price,
                                                     expected_version=call.expected_version)
-    return Versioned(position=result.position, version=result.version)
+    return Versioned.of(result)

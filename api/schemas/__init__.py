@@ -1,6 +1,18 @@
 """Shared answer shapes; each router defines its resource's ``...Create`` bodies."""
 
+from typing import Protocol, Self
+
 from pydantic import BaseModel, Field
+
+
+class _Stored(Protocol):
+    """What a command's result says about the record it wrote (``CommandResult``)."""
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 class Position(BaseModel):
@@ -14,3 +26,9 @@ class Created(Position):
 
 class Versioned(Position):
     version: int = Field(description="The record's version after the command (for If-Match)")
+
+    @classmethod
+    def of(cls, result: _Stored) -> Self:
+        """The answer to a command that changed one record: where its events are, and the
+        record's version after them."""
+        return cls(position=result.position, version=result.version)

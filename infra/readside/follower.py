@@ -211,7 +211,7 @@ def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.
             continue
         try:
             models.follow(stop, idle_timeout)
-        except Exception:  # noqa: BLE001 — never silently gone: logged and started again
+        except Exception:  # never silently gone: logged and started again
             log.exception("projectors stopped; starting again")
             stop.wait(backoff.next())
         finally:

@@ -278,7 +278,7 @@ class ProjectorGroup:
                 return True
             except PositionMovedError:
                 raise
-            except Exception as error:  # noqa: BLE001 — judged below
+            except Exception as error:  # judged below
                 if not self._reset(member):
                     raise PositionMovedError(member.projection.name) from error
                 if attempt == 2:

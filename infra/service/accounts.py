@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
-from domain import account
+from domain import account, activities
 from domain.catalog import AGGREGATES
 from domain.errors import NotFoundError
 from infra.eventstore.ids import new_stream_id, parse_id
@@ -70,17 +70,17 @@ class Accounts:
     def log_interaction(self, ctx: CommandContext, account_id: str, *, interaction_id: str,
                         kind: str, notes: str = "", outcome: str | None = None,
                         contact_id: str | None = None) -> CommandResult:
-        command = account.LogAccountInteraction(interaction_id, kind, notes, outcome, contact_id)
+        command = activities.LogInteraction(interaction_id, kind, notes, outcome, contact_id)
         return self.bus.execute(ACCOUNT, parse_id(account_id, "account_id"), command, ctx)
 
     def schedule_follow_up(self, ctx: CommandContext, account_id: str, *, follow_up_id: str,
                            due: date, note: str = "") -> CommandResult:
-        command = account.ScheduleAccountFollowUp(follow_up_id, due, ctx.now.date(), note)
+        command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
         return self.bus.execute(ACCOUNT, parse_id(account_id, "account_id"), command, ctx)
 
     def complete_follow_up(self, ctx: CommandContext, account_id: str, *, follow_up_id: str,
                            outcome: str | None = None) -> CommandResult:
-        command = account.CompleteAccountFollowUp(follow_up_id, outcome)
+        command = activities.CompleteFollowUp(follow_up_id, outcome)
         return self.bus.execute(ACCOUNT, parse_id(account_id, "account_id"), command, ctx)
 
     def change_owner(self, ctx: CommandContext, account_id: str, *, owner_id: str,

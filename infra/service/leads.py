@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from domain import lead
+from domain import activities, lead
 from domain.catalog import AGGREGATES
 from domain.dedup import duplicate_keys
 from domain.distribution import DistributionRule, least_loaded, round_robin
@@ -172,17 +172,17 @@ class Leads:
 
     def log_interaction(self, ctx: CommandContext, lead_id: str, *, interaction_id: str,
                         kind: str, notes: str = "", outcome: str | None = None) -> CommandResult:
-        command = lead.LogLeadInteraction(interaction_id, kind, notes, outcome)
+        command = activities.LogInteraction(interaction_id, kind, notes, outcome)
         return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
 
     def schedule_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
                            due: date, note: str = "") -> CommandResult:
-        command = lead.ScheduleLeadFollowUp(follow_up_id, due, ctx.now.date(), note)
+        command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
         return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
 
     def complete_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
                            outcome: str | None = None) -> CommandResult:
-        command = lead.CompleteLeadFollowUp(follow_up_id, outcome)
+        command = activities.CompleteFollowUp(follow_up_id, outcome)
         return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
 
     def qualify(self, ctx: CommandContext, lead_id: str) -> CommandResult:

@@ -122,7 +122,7 @@ def relay_process(database_url: str, bootstrap: str, *args: str) -> subprocess.P
     """``sfa relay`` as a real process; its stderr goes to a file (a pipe nobody reads
     could fill up and block it), readable as ``process.stderr`` once it ended."""
     env = {**os.environ, "SFA_DATABASE_URL": database_url, "SFA_KAFKA_BOOTSTRAP": bootstrap}
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 — handed over as process.stderr
     process = subprocess.Popen([sys.executable, "-m", "workers.cli", "relay", *args], env=env,
                                stdout=subprocess.DEVNULL, stderr=log)
     process.stderr = log  # type: ignore[assignment]

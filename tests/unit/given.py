@@ -3,7 +3,7 @@
     state = given(lead, captured, assigned)
     assert when(lead, state, QualifyLead()) == [LeadQualified()]
     invalid(lead, state, DisqualifyLead(" "), "reason")
-    broken_rule(lead, state, ScheduleLeadFollowUp("fu-1", yesterday, today), "due")
+    broken_rule(lead, state, ScheduleFollowUp("fu-1", yesterday, today), "due")
 """
 
 from functools import reduce

@@ -20,18 +20,16 @@ from domain.account import (
     ChangeAccountOwner,
     ChangeContact,
     ClassifyAccount,
-    CompleteAccountFollowUp,
     Contact,
     ContactAdded,
     ContactChanged,
     ContactRemoved,
     GradeAccount,
     HandOverAccount,
-    LogAccountInteraction,
     OpenAccount,
     RemoveContact,
-    ScheduleAccountFollowUp,
 )
+from domain.activities import CompleteFollowUp, LogInteraction, ScheduleFollowUp
 from domain.errors import (
     AlreadyExistsError,
     InvalidTransitionError,
@@ -187,41 +185,41 @@ def test_grade_account_with_an_unknown_grade_is_refused() -> None:
     invalid(account, acme(), GradeAccount("D"), "grade")
 
 
-# --- LogAccountInteraction -------------------------------------------------------------------
+# --- LogInteraction --------------------------------------------------------------------------
 
 def test_log_account_interaction_with_a_contact() -> None:
-    command = LogAccountInteraction("int-1", "visit", "site tour", "ok", "con-1")
+    command = LogInteraction("int-1", "visit", "site tour", "ok", "con-1")
     events = when(account, acme(), command)
     assert events == [AccountInteractionLogged("int-1", "visit", "site tour", "ok", "con-1")]
 
 
 def test_log_account_interaction_without_a_contact() -> None:
-    events = when(account, acme(), LogAccountInteraction("int-1", "email"))
+    events = when(account, acme(), LogInteraction("int-1", "email"))
     assert events == [AccountInteractionLogged("int-1", "email", "", None, None)]
 
 
 def test_log_account_interaction_with_an_unknown_contact_is_refused() -> None:
-    rejected(account, acme(), LogAccountInteraction("int-1", "call", contact_id="con-404"),
+    rejected(account, acme(), LogInteraction("int-1", "call", contact_id="con-404"),
              NotFoundError)
 
 
 def test_log_account_interaction_of_an_unknown_kind_is_refused() -> None:
-    invalid(account, acme(), LogAccountInteraction("int-1", "letter"), "kind")
+    invalid(account, acme(), LogInteraction("int-1", "letter"), "kind")
 
 
 def test_log_account_interaction_with_overlong_notes_is_refused() -> None:
-    invalid(account, acme(), LogAccountInteraction("int-1", "call", "x" * 10_001), "notes")
+    invalid(account, acme(), LogInteraction("int-1", "call", "x" * 10_001), "notes")
 
 
-# --- ScheduleAccountFollowUp / CompleteAccountFollowUp ---------------------------------------
+# --- ScheduleFollowUp / CompleteFollowUp -----------------------------------------------------
 
 def test_schedule_account_follow_up() -> None:
-    events = when(account, acme(), ScheduleAccountFollowUp("fu-1", NEXT_WEEK, TODAY, "renewal"))
+    events = when(account, acme(), ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY, "renewal"))
     assert events == [AccountFollowUpScheduled("fu-1", NEXT_WEEK, "renewal")]
 
 
 def test_schedule_account_follow_up_in_the_past_is_refused() -> None:
-    broken_rule(account, acme(), ScheduleAccountFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
+    broken_rule(account, acme(), ScheduleFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
 
 
 @pytest.mark.parametrize(
@@ -233,27 +231,27 @@ def test_schedule_account_follow_up_with_an_invalid_value_names_the_field(
     follow_up_id: str, note: str, field: str
 ) -> None:
     state = given(account, OPENED, FOLLOW_UP)
-    invalid(account, state, ScheduleAccountFollowUp(follow_up_id, NEXT_WEEK, TODAY, note), field)
+    invalid(account, state, ScheduleFollowUp(follow_up_id, NEXT_WEEK, TODAY, note), field)
 
 
 def test_complete_account_follow_up() -> None:
     state = given(account, OPENED, FOLLOW_UP)
-    events = when(account, state, CompleteAccountFollowUp("fu-1", "renewed"))
+    events = when(account, state, CompleteFollowUp("fu-1", "renewed"))
     assert events == [AccountFollowUpCompleted("fu-1", "renewed")]
 
 
 def test_schedule_account_follow_up_with_a_known_id_is_refused() -> None:
     state = given(account, OPENED, FOLLOW_UP)
-    rejected(account, state, ScheduleAccountFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
+    rejected(account, state, ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
 
 
 def test_complete_an_unknown_account_follow_up_is_refused() -> None:
-    rejected(account, acme(), CompleteAccountFollowUp("fu-404"), NotFoundError)
+    rejected(account, acme(), CompleteFollowUp("fu-404"), NotFoundError)
 
 
 def test_complete_an_account_follow_up_twice_is_refused() -> None:
     state = given(account, OPENED, FOLLOW_UP, AccountFollowUpCompleted("fu-1", None))
-    rejected(account, state, CompleteAccountFollowUp("fu-1"), InvalidTransitionError)
+    rejected(account, state, CompleteFollowUp("fu-1"), InvalidTransitionError)
 
 
 # --- ChangeAccountOwner ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain import lead
+from domain.activities import CompleteFollowUp, LogInteraction, ScheduleFollowUp
 from domain.errors import (
     AlreadyExistsError,
     DomainError,
@@ -22,7 +23,6 @@ from domain.lead import (
     AdvanceLeadHandOver,
     AssignLead,
     CaptureLead,
-    CompleteLeadFollowUp,
     ConvertLead,
     DisqualifyLead,
     HandOverLead,
@@ -38,10 +38,8 @@ from domain.lead import (
     LeadInteractionLogged,
     LeadQualified,
     LeadScored,
-    LogLeadInteraction,
     QualifyLead,
     RecordEngagement,
-    ScheduleLeadFollowUp,
 )
 from domain.scoring import ScoreFactor
 from domain.stock_item import ReceiveStock
@@ -184,64 +182,64 @@ def test_assign_lead_to_a_departed_rep_is_refused() -> None:
     assert error.code == "rep_departed"
 
 
-# --- LogLeadInteraction ----------------------------------------------------------------------
+# --- LogInteraction --------------------------------------------------------------------------
 
 def test_log_lead_interaction_records_kind_notes_and_outcome() -> None:
-    events = when(lead, open_lead(), LogLeadInteraction("int-1", "call", "asked for demo", "demo"))
+    events = when(lead, open_lead(), LogInteraction("int-1", "call", "asked for demo", "demo"))
     assert events == [LeadInteractionLogged("int-1", "call", "asked for demo", "demo")]
 
 
 def test_log_lead_interaction_of_an_unknown_kind_is_refused() -> None:
-    invalid(lead, open_lead(), LogLeadInteraction("int-1", "fax"), "kind")
+    invalid(lead, open_lead(), LogInteraction("int-1", "fax"), "kind")
 
 
 def test_log_lead_interaction_with_overlong_notes_is_refused() -> None:
-    invalid(lead, open_lead(), LogLeadInteraction("int-1", "call", "x" * 10_001), "notes")
+    invalid(lead, open_lead(), LogInteraction("int-1", "call", "x" * 10_001), "notes")
 
 
-# --- ScheduleLeadFollowUp / CompleteLeadFollowUp ---------------------------------------------
+# --- ScheduleFollowUp / CompleteFollowUp -----------------------------------------------------
 
 def test_schedule_lead_follow_up_records_due_date_and_note() -> None:
-    events = when(lead, open_lead(), ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY, "send offer"))
+    events = when(lead, open_lead(), ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY, "send offer"))
     assert events == [LeadFollowUpScheduled("fu-1", NEXT_WEEK, "send offer")]
 
 
 def test_schedule_lead_follow_up_due_today_is_allowed() -> None:
-    events = when(lead, open_lead(), ScheduleLeadFollowUp("fu-1", TODAY, TODAY))
+    events = when(lead, open_lead(), ScheduleFollowUp("fu-1", TODAY, TODAY))
     assert events == [LeadFollowUpScheduled("fu-1", TODAY, "")]
 
 
 def test_schedule_lead_follow_up_in_the_past_is_refused() -> None:
-    broken_rule(lead, open_lead(), ScheduleLeadFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
+    broken_rule(lead, open_lead(), ScheduleFollowUp("fu-1", date(2026, 3, 1), TODAY), "due")
 
 
 def test_schedule_lead_follow_up_with_an_empty_id_is_refused() -> None:
-    invalid(lead, open_lead(), ScheduleLeadFollowUp(" ", NEXT_WEEK, TODAY), "follow_up_id")
+    invalid(lead, open_lead(), ScheduleFollowUp(" ", NEXT_WEEK, TODAY), "follow_up_id")
 
 
 def test_schedule_lead_follow_up_with_a_known_id_is_refused() -> None:
     state = given(lead, CAPTURED, LeadFollowUpScheduled("fu-1", NEXT_WEEK, ""))
-    rejected(lead, state, ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
+    rejected(lead, state, ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY), AlreadyExistsError)
 
 
 def test_schedule_lead_follow_up_with_an_overlong_note_is_refused() -> None:
-    invalid(lead, open_lead(), ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY, "x" * 2001), "note")
+    invalid(lead, open_lead(), ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY, "x" * 2001), "note")
 
 
 def test_complete_lead_follow_up_records_the_outcome() -> None:
     state = given(lead, CAPTURED, LeadFollowUpScheduled("fu-1", NEXT_WEEK, ""))
-    events = when(lead, state, CompleteLeadFollowUp("fu-1", "offer sent"))
+    events = when(lead, state, CompleteFollowUp("fu-1", "offer sent"))
     assert events == [LeadFollowUpCompleted("fu-1", "offer sent")]
 
 
 def test_complete_an_unknown_lead_follow_up_is_refused() -> None:
-    rejected(lead, open_lead(), CompleteLeadFollowUp("fu-404"), NotFoundError)
+    rejected(lead, open_lead(), CompleteFollowUp("fu-404"), NotFoundError)
 
 
 def test_complete_a_lead_follow_up_twice_is_refused() -> None:
     state = given(lead, CAPTURED, LeadFollowUpScheduled("fu-1", NEXT_WEEK, ""),
                   LeadFollowUpCompleted("fu-1", None))
-    error = rejected(lead, state, CompleteLeadFollowUp("fu-1"), InvalidTransitionError)
+    error = rejected(lead, state, CompleteFollowUp("fu-1"), InvalidTransitionError)
     assert error.code == "invalid_transition"
 
 
@@ -315,9 +313,9 @@ def test_convert_lead_without_an_opportunity_name_is_refused() -> None:
 CHANGES = [
     RecordEngagement("reply"),
     AssignLead(REP_2),
-    LogLeadInteraction("int-1", "call"),
-    ScheduleLeadFollowUp("fu-1", NEXT_WEEK, TODAY),
-    CompleteLeadFollowUp("fu-1"),
+    LogInteraction("int-1", "call"),
+    ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY),
+    CompleteFollowUp("fu-1"),
     QualifyLead(),
     DisqualifyLead("no budget"),
     convert(),

@@ -57,7 +57,7 @@ class FlowRunner:
                 if ran:
                     log.info("resumed %d interrupted flows (up to position %d)", ran, boundary)
                 boundary = head
-            except Exception:  # noqa: BLE001 — a stalled database: the next round tries again
+            except Exception:  # a stalled database: the next round tries again
                 log.exception("resuming flows failed")
 
     def _resume(self, up_to: int | None) -> int:
