@@ -32,6 +32,11 @@ class Database:
     value are the dialect's own, bound here once."""
 
     sql: Callable[[str], str]  # statements are written with ``?``; PostgreSQL gets ``%s``
+    # a connection for a short read (or a small write) from any thread: pooled on
+    # PostgreSQL, one per thread on SQLite
+    reader: Callable[[], AbstractContextManager[Connection]]
+    # one transaction; yields a cursor (SQLite takes the write lock at the start)
+    transaction: Callable[[Connection], AbstractContextManager[Cursor]]
     column_type: Callable[[str], str]
     needs_conversion: Callable[[str], bool]
     to_db: Callable[[str, Any], Any]
@@ -45,24 +50,16 @@ class Database:
         self.events_table = self.dialect.events_table
         self.position_column = self.dialect.position_column
         dialect = self.dialect
+        self.reader, self.transaction = dialect.reader, dialect.transaction
         self.sql, self.column_type = dialect.sql, dialect.column_type
         self.needs_conversion, self.to_db, self.from_db = (
             dialect.needs_conversion, dialect.to_db, dialect.from_db)
-
-    def reader(self) -> AbstractContextManager[Connection]:
-        """A connection for a short read (or a small write) from any thread: pooled on
-        PostgreSQL, one per thread on SQLite."""
-        return self.dialect.reader()
 
     def close(self) -> None:
         self.dialect.close()
 
     def connect(self) -> Connection:
         return self.dialect.connect()
-
-    def transaction(self, conn: Connection) -> AbstractContextManager[Cursor]:
-        """One transaction; yields a cursor. SQLite takes the write lock at the start."""
-        return self.dialect.transaction(conn)
 
     def exclusive(self, name: str) -> AbstractContextManager[bool]:
         """A lock across processes, held while the block runs: yields whether this process
