@@ -1,8 +1,6 @@
 """Configuration from the environment (CONTRACT.md), validated at start-up."""
 
-from functools import cached_property
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,18 +52,8 @@ class Settings(BaseSettings):
 
     @property
     def backend(self) -> str:
+        """Which backend the URL names; decisions by it are the dialect's (infra.sql.dialects)."""
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
-
-    @cached_property
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The ``eventsourcing`` library's persistence settings for this URL."""
-        if self.backend == "sqlite":
-            return _sqlite_env(self.database_url, self.db_lock_timeout)
-        return {**_postgres_env(self.database_url, self.pool_size, self.db_lock_timeout,
-                                self.db_pool_timeout),
-                "PERSISTENCE_MODULE": "infra.sql.database:BoundedPostgresFactory",
-                "POSTGRES_OPTIONS": self.postgres_options}
-
 
     @property
     def postgres_options(self) -> str:
@@ -74,37 +62,3 @@ class Settings(BaseSettings):
         return (f"-c statement_timeout={int(self.db_statement_timeout * 1000)} "
                 f"-c lock_timeout={self.db_lock_timeout * 1000}")
 
-
-def _sqlite_env(url: str, busy_timeout: int = 5) -> dict[str, str]:
-    path = url.removeprefix("sqlite:///")
-    if path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": path,
-        "SQLITE_LOCK_TIMEOUT": str(busy_timeout),
-        "APPLICATION_RECORDER_TOPIC": "infra.eventstore.recorders:SQLiteSalesRecorder",
-    }
-
-
-def _postgres_env(url: str, pool_size: int, lock_timeout: int = 5,
-                  pool_timeout: float = 5.0) -> dict[str, str]:
-    parts = urlsplit(url)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    host = query.get("host") or parts.hostname or "localhost"
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
-        "POSTGRES_HOST": host,
-        "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
-        "POSTGRES_USER": unquote(parts.username or query.get("user") or "postgres"),
-        "POSTGRES_PASSWORD": unquote(parts.password or query.get("password") or ""),
-        "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
-        # the library's pool waits this long for a connection (and to connect)
-        "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(pool_timeout))),
-        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-        "APPLICATION_RECORDER_TOPIC": "infra.eventstore.recorders:PostgresSalesRecorder",
-        "TRACKING_RECORDER_TOPIC": "infra.eventstore.recorders:PostgresSalesTrackingRecorder",
-    }

@@ -7,12 +7,12 @@ Which commands may create a store: ``sfa demo``, ``sfa serve --demo`` and ``sfa 
 """
 
 import sys
-from pathlib import Path
 
 import typer
 from pydantic import ValidationError as SettingsError
 
 from infra.settings import Settings
+from infra.sql.dialects import dialect_for
 
 
 def fail(reason: str) -> None:
@@ -35,16 +35,5 @@ def settings_or_fail(create: bool = False) -> Settings:
 
 
 def missing_store(settings: Settings) -> str | None:
-    """Why the configured SQLite store cannot be opened as an existing one (None: it can)."""
-    if settings.backend != "sqlite":
-        return None
-    path = settings.database_url.removeprefix("sqlite:///")
-    if path == ":memory:" or path.startswith("file:"):
-        return None
-    found = Path(path).expanduser()
-    if found.is_dir():
-        return f"SFA_DATABASE_URL names a directory, not a SQLite store: {path}"
-    if not found.is_file():
-        return (f"no SQLite store at {path} (check SFA_DATABASE_URL; `sfa demo` or "
-                "`sfa serve --create` makes a new one)")
-    return None
+    """Why the configured store cannot be opened as an existing one (None: it can)."""
+    return dialect_for(settings).missing_store()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 TABLE = "sfa_idempotency"
 CREATE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -54,7 +54,7 @@ class IdempotencyStore:
             db.create_table_once(conn, TABLE, CREATE.format(real=real))
             self._migrate(conn, real)
 
-    def _migrate(self, conn: Any, real: str) -> None:
+    def _migrate(self, conn: Connection, real: str) -> None:
         """Adds the lease columns to a table made before they existed (pending claims of
         that time have no lease: they count as expired)."""
         missing = {name: kind.format(real=real) for name, kind in ADDED_COLUMNS.items()
@@ -62,19 +62,13 @@ class IdempotencyStore:
         if not missing:
             return
         with self.db.transaction(conn) as cursor:  # SQLite: the write lock, so one migrates
-            present = self._columns(conn) if self.db.backend == "sqlite" else set()
-            guard = "" if self.db.backend == "sqlite" else "IF NOT EXISTS "
+            present = self._columns(conn)  # again, inside the transaction
             for name, kind in missing.items():
-                if name not in present:
-                    cursor.execute(f"ALTER TABLE {TABLE} ADD COLUMN {guard}{name} {kind}")
+                if name not in present:  # (PostgreSQL: ADD COLUMN IF NOT EXISTS too)
+                    cursor.execute(self.db.dialect.add_column(TABLE, name, kind))
 
-    def _columns(self, conn: Any) -> set[str]:
-        if self.db.backend == "sqlite":
-            return {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})").fetchall()}
-        rows = conn.execute("SELECT column_name FROM information_schema.columns WHERE "
-                            "table_name = %s AND table_schema = current_schema()",
-                            (TABLE,)).fetchall()
-        return {row[0] for row in rows}
+    def _columns(self, conn: Connection) -> set[str]:
+        return self.db.dialect.columns_of(conn, TABLE)
 
     def claim(self, scope_key: str, request_hash: str) -> Claim:
         """Claims the key for this request, or says why not (see ``Claim``)."""
@@ -95,7 +89,7 @@ class IdempotencyStore:
                     return Claim("taken_over", claimant)
         return Claim("pending", retry_after=1.0)
 
-    def _insert(self, conn: Any, scope_key: str, request_hash: str, claimant: str) -> bool:
+    def _insert(self, conn: Connection, scope_key: str, request_hash: str, claimant: str) -> bool:
         cursor = conn.execute(self.db.sql(
             f"INSERT INTO {TABLE} (scope_key, request_hash, created_at, claimant, lease_until) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope_key) DO NOTHING"),
@@ -114,7 +108,7 @@ class IdempotencyStore:
         remaining = (lease_until or 0.0) - time.time()
         return Claim("pending", retry_after=remaining) if remaining > 0 else None
 
-    def _take_over(self, conn: Any, scope_key: str, previous: str | None, claimant: str) -> bool:
+    def _take_over(self, conn: Connection, scope_key: str, previous: str | None, claimant: str) -> bool:
         """Compare and set: only one retry takes an expired claim over."""
         cursor = conn.execute(self.db.sql(
             f"UPDATE {TABLE} SET claimant = ?, lease_until = ? WHERE scope_key = ? "

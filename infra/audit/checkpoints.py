@@ -13,17 +13,17 @@ from typing import Any
 
 from infra.audit.chain import chain_head
 from infra.audit.tables import CHECKPOINTS, ensure_tables
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 
-def latest(db: Database, conn: Any) -> dict[str, Any]:
+def latest(db: Database, conn: Connection) -> dict[str, Any]:
     """The sealed head as a checkpoint record."""
     ensure_tables(db, conn)
     position, digest = chain_head(db, conn)
     return {"position": position, "hash": digest.hex(), "created_at": datetime.now(UTC).isoformat()}
 
 
-def recorded(db: Database, conn: Any) -> list[dict[str, Any]]:
+def recorded(db: Database, conn: Connection) -> list[dict[str, Any]]:
     """The periodic checkpoints the sealer recorded, oldest first."""
     ensure_tables(db, conn)
     rows = conn.execute(f"SELECT position, hash, created_at FROM {CHECKPOINTS} "

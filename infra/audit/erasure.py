@@ -9,8 +9,6 @@ for their copies to go too; the command does it with ``--rebuild``.
 """
 
 from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
 
 import orjson
 
@@ -18,7 +16,7 @@ from domain.errors import NotFoundError
 from infra.eventstore.ids import parse_id
 from infra.eventstore.recorders import KEYS_TABLE
 from infra.eventstore.subjects import key_ring
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class Forgotten:
     claims_deleted: int
 
 
-def same_person(db: Database, conn: Any, subject: str) -> set[str]:
+def same_person(db: Database, conn: Connection, subject: str) -> set[str]:
     """The subject and the lead or contacts that are the same person (conversion ties them);
     ``NotFoundError`` when the subject is neither a captured lead nor an added contact."""
     found, known = {subject}, _is_lead(db, conn, subject)
@@ -44,8 +42,8 @@ def same_person(db: Database, conn: Any, subject: str) -> set[str]:
     return found
 
 
-def _is_lead(db: Database, conn: Any, subject: str) -> bool:
-    stream = UUID(subject).hex if db.backend == "sqlite" else subject
+def _is_lead(db: Database, conn: Connection, subject: str) -> bool:
+    stream = db.dialect.stream_key(subject)
     row = conn.execute(db.sql(f"SELECT 1 FROM {db.events_table} WHERE originator_id = ? "
                               "AND topic = ? LIMIT 1"), [stream, "LeadCaptured"]).fetchone()
     return row is not None

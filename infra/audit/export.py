@@ -26,7 +26,7 @@ import polars as pl
 from infra.audit import checkpoints
 from infra.audit.chain import event_hash
 from infra.audit.history import AuditHistory
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 FORMAT = "sfa-audit-export/2"
 METADATA_KEY = "sfa_manifest"
@@ -42,7 +42,7 @@ class ExportFileError(Exception):
     """An export that cannot be read as one (damaged, truncated, not an export): one line."""
 
 
-def build(db: Database, conn: Any, account_id: str, exported_at: str
+def build(db: Database, conn: Connection, account_id: str, exported_at: str
           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(manifest, rows): the account's events sealed at or before the head read first."""
     head = checkpoints.latest(db, conn)
@@ -50,7 +50,7 @@ def build(db: Database, conn: Any, account_id: str, exported_at: str
     return manifest_of(account_id, rows, head, exported_at), rows
 
 
-def export_rows(db: Database, conn: Any, account_id: str,
+def export_rows(db: Database, conn: Connection, account_id: str,
                 head: int | None = None) -> list[dict[str, Any]]:
     """The account's sealed events (up to ``head``) as export rows (call after sealing)."""
     events = AuditHistory(db, conn).events(account_id, with_stored=True)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
-from uuid import UUID
 
 from orjson import loads
 from pydantic import TypeAdapter
@@ -29,7 +28,7 @@ from infra.audit.tables import CHAIN, LINKS, MOVES, ensure_tables
 from infra.eventstore.event_reader import EventReader, _uuid_text, event_data, prefetch_keys
 from infra.eventstore.ids import parse_id
 from infra.readside.queries.timeline import state_from
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {}
 
@@ -78,7 +77,7 @@ def _utc(value: datetime) -> datetime:
 
 
 class AuditHistory:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
         self.reader = EventReader(db)
 
@@ -139,7 +138,7 @@ class AuditHistory:
         keeps the planner from turning it back into a join: a plain ``= ANY`` or a join of a
         few thousand ids was seen planned as a scan of the whole events table)."""
         pos = self.db.position_column
-        stream = "e.originator_id" if self.db.backend == "sqlite" else "e.originator_id::text"
+        stream = self.db.dialect.stream_text("e.originator_id")
         return (f"SELECT e.{pos}, {stream}, e.originator_version, e.topic, e.state, "
                 f"c.previous, c.hash, p.hash FROM {source} "
                 f"LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
@@ -150,10 +149,10 @@ class AuditHistory:
         from the index, ``tail_moves`` not sealed yet), in global order. On PostgreSQL one
         statement: the streams' events through the primary key and the movements through the
         position, each by a LATERAL probe, the movements' positions looked up in the index by
-        the database itself."""
+        the database itself. Without arrays: one read by stream ids, one by positions."""
         if not streams:
             return []
-        if self.db.backend == "sqlite":
+        if not self.db.dialect.arrays:
             rows = self._by_streams(streams)
             rows += self._by_positions(self._moves_of(orders) + tail_moves)
             rows.sort(key=itemgetter(0))
@@ -177,18 +176,19 @@ class AuditHistory:
         return rows
 
     def _by_streams(self, streams: list[str]) -> list[Any]:
-        """SQLite: through the events table's primary key (stream id, version)."""
-        ids = [UUID(s).hex for s in streams]
-        marks = ",".join("?" * len(ids))
-        return fetch(self.db, self.conn, self._select(
-            f"{self.db.events_table} e", f"WHERE e.originator_id IN ({marks})"), ids)
+        """Through the events table's primary key (stream id, version)."""
+        dialect = self.db.dialect
+        condition, params = dialect.one_of(
+            "e.originator_id", [dialect.stream_key(s) for s in streams], "uuid")
+        return fetch(self.db, self.conn, self.db.sql(self._select(
+            f"{self.db.events_table} e", f"WHERE {condition}")), params)
 
     def _by_positions(self, positions: list[int]) -> list[Any]:
         if not positions:
             return []
-        marks = ",".join("?" * len(positions))
-        return fetch(self.db, self.conn, self._select(
-            f"{self.db.events_table} e", f"WHERE e.rowid IN ({marks})"), positions)
+        condition, params = self.db.dialect.one_of(f"e.{self.db.position_column}", positions)
+        return fetch(self.db, self.conn, self.db.sql(self._select(
+            f"{self.db.events_table} e", f"WHERE {condition}")), params)
 
     def _index(self, account: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
         """(link id -> kind, [(position, order id)] of the unsealed tail)."""
@@ -205,7 +205,7 @@ class AuditHistory:
         head, _ = chain_head(self.db, self.conn)
         topics = [*LINKING, *STOCK_MOVEMENTS]
         pos, table = self.db.position_column, self.db.events_table
-        stream = "originator_id" if self.db.backend == "sqlite" else "originator_id::text"
+        stream = self.db.dialect.stream_text("originator_id")
         marks = ",".join("?" * len(topics))
         statement = self.db.sql(f"SELECT {pos}, {stream}, originator_version, topic, state "
                                 f"FROM {table} WHERE {pos} > ? AND topic IN ({marks})")

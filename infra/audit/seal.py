@@ -15,16 +15,17 @@ from typing import Any
 from infra.audit.chain import EventRows, chain_head, event_hash
 from infra.audit.index import index_page
 from infra.audit.tables import CHAIN, CHECKPOINTS, LINKS, MOVES, ensure_tables
-from infra.sql.database import Database
+from infra.sql.database import Connection, Cursor, Database
 
 log = logging.getLogger(__name__)
+CHAIN_COLUMNS = (("position", "bigint"), ("previous", "bigint"), ("hash", "blob"))
 
 
 class Sealer:
     def __init__(self, db: Database, page: int = 5_000, checkpoint_every: int = 10_000) -> None:
         self.db, self.page, self.checkpoint_every = db, page, checkpoint_every
 
-    def seal(self, conn: Any, max_pages: int | None = None) -> int:
+    def seal(self, conn: Connection, max_pages: int | None = None) -> int:
         """Seals what is new (at most ``max_pages`` pages); returns the number of events sealed."""
         ensure_tables(self.db, conn)
         if not self._anything_new(conn):
@@ -37,7 +38,7 @@ class Sealer:
                 break
         return sealed
 
-    def try_seal(self, conn: Any, max_pages: int | None = 1) -> int:
+    def try_seal(self, conn: Connection, max_pages: int | None = 1) -> int:
         """``seal`` for follow loops: a race with another sealer or a dropped connection is
         logged and retried next round, never raised into the loop."""
         try:
@@ -47,18 +48,18 @@ class Sealer:
             return 0
 
     # what a follow loop beside the read models calls (``infra.readside.read_models.Companion``)
-    def catch_up(self, conn: Any) -> int:
+    def catch_up(self, conn: Connection) -> int:
         return self.seal(conn)
 
-    def step(self, conn: Any) -> int:
+    def step(self, conn: Connection) -> int:
         return self.try_seal(conn)
 
-    def _anything_new(self, conn: Any) -> bool:
+    def _anything_new(self, conn: Connection) -> bool:
         pos, table = self.db.position_column, self.db.events_table
         last = conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0] or 0
         return bool(int(last) > chain_head(self.db, conn)[0])
 
-    def _seal_page(self, conn: Any) -> int:
+    def _seal_page(self, conn: Connection) -> int:
         with self.db.transaction(conn) as cursor:
             head, previous = chain_head(self.db, cursor)
             statement, params = EventRows(self.db).select(head, self.page)
@@ -75,16 +76,10 @@ class Sealer:
             self._write(cursor, chain, checkpoints, rows)
             return len(rows)
 
-    def _write(self, cursor: Any, chain: list[tuple[int, int, bytes]],
+    def _write(self, cursor: Cursor, chain: list[tuple[int, int, bytes]],
                checkpoints: list[tuple[int, bytes, str]], rows: list[Any]) -> None:
-        sql = self.db.sql
-        if self.db.backend == "postgresql":  # one statement for the page, not one per event
-            cursor.execute(f"INSERT INTO {CHAIN} (position, previous, hash) SELECT * FROM "
-                           "unnest(%s::bigint[], %s::bigint[], %s::bytea[])",
-                           [list(column) for column in zip(*chain, strict=True)])
-        else:
-            cursor.executemany(sql(f"INSERT INTO {CHAIN} (position, previous, hash) "
-                                   "VALUES (?, ?, ?)"), chain)
+        sql = self.db.sql  # the chain rows: one statement for the page where the dialect can
+        self.db.dialect.insert_many(cursor, CHAIN, CHAIN_COLUMNS, chain)
         if checkpoints:
             cursor.executemany(sql(f"INSERT INTO {CHECKPOINTS} (position, hash, created_at) "
                                    "VALUES (?, ?, ?)"), checkpoints)

@@ -10,9 +10,7 @@ The data subjects' keys (``sfa_subject_keys``) belong to the event store
 (``infra.eventstore.subjects``): audit uses them to forget.
 """
 
-from typing import Any
-
-from infra.sql.database import Database, create_once
+from infra.sql.database import Connection, Database, create_once
 
 CHAIN = "sfa_audit_chain"
 CHECKPOINTS = "sfa_audit_checkpoints"
@@ -21,8 +19,7 @@ MOVES = "sfa_audit_moves"
 
 
 def _ddl(db: Database) -> list[str]:
-    blob = "BLOB" if db.backend == "sqlite" else "BYTEA"
-    big = db.column_type("bigint")
+    blob, big = db.column_type("blob"), db.column_type("bigint")
     return [
         f"CREATE TABLE IF NOT EXISTS {CHAIN} (position {big} PRIMARY KEY, "
         f"previous {big} NOT NULL, hash {blob} NOT NULL)",
@@ -36,6 +33,6 @@ def _ddl(db: Database) -> list[str]:
     ]
 
 
-def ensure_tables(db: Database, conn: Any) -> None:
+def ensure_tables(db: Database, conn: Connection) -> None:
     """Creates the audit tables once per database and process."""
     create_once(db, conn, "audit", _ddl)

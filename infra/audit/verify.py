@@ -27,7 +27,7 @@ from infra.audit.chain import GENESIS, chain_at, chain_head, fetch, header_colum
 from infra.audit.collector import relaxed
 from infra.audit.tables import CHAIN, ensure_tables
 from infra.settings import Settings
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Verifier:
             f"c.previous, c.hash FROM {table} e LEFT JOIN {CHAIN} c ON c.position = e.{pos} "
             f"WHERE e.{pos} > ? AND e.{pos} <= ? ORDER BY e.{pos} LIMIT ?")
 
-    def verify(self, conn: Any, start: int = 1,
+    def verify(self, conn: Connection, start: int = 1,
                checkpoints: dict[int, bytes] | None = None) -> Verdict:
         """Checks every event from position ``start`` on (trusting the chain row before it)."""
         ensure_tables(self.db, conn)
@@ -103,11 +103,11 @@ class Verifier:
                     return broken
         return None
 
-    def _last_event(self, conn: Any) -> int:
+    def _last_event(self, conn: Connection) -> int:
         pos, table = self.db.position_column, self.db.events_table
         return int(conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0] or 0)
 
-    def _base(self, conn: Any, position: int) -> tuple[int, bytes]:
+    def _base(self, conn: Connection, position: int) -> tuple[int, bytes]:
         """The last event at or before ``position`` and its stored chain hash (a segment's
         starting point; a missing hash breaks the segment before, which reports it)."""
         pos, table = self.db.position_column, self.db.events_table
@@ -118,7 +118,7 @@ class Verifier:
             return 0, GENESIS
         return int(row[0]), bytes(row[1]) if row[1] is not None else b""
 
-    def _in_parallel(self, conn: Any, walk: _Walk, last: int) -> tuple[Verdict, _Walk]:
+    def _in_parallel(self, conn: Connection, walk: _Walk, last: int) -> tuple[Verdict, _Walk]:
         n, first = self.workers, walk.previous_position
         bounds = [first + (last - first) * i // n for i in range(n)] + [BEYOND]
         jobs = []
@@ -223,7 +223,7 @@ class Verifier:
                       f"{previous}, not {walk.previous_position}: position "
                       f"{walk.previous_position} was inserted")
 
-    def _tail(self, conn: Any, walk: _Walk) -> Broken | None:
+    def _tail(self, conn: Connection, walk: _Walk) -> Broken | None:
         if walk.previous_position >= walk.head:
             return None
         row = conn.execute(self.db.sql(f"SELECT MIN(position) FROM {CHAIN} WHERE position > ?"),

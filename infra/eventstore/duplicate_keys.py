@@ -25,10 +25,9 @@ import hmac
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from infra.eventstore.recorders import KEYS_TABLE, Group
-from infra.sql.database import SCHEMA_LOCK, Database
+from infra.sql.database import Connection, Cursor, Database
 
 SECRETS_TABLE = "sfa_store_secrets"
 SECRET_NAME = "duplicate-keys-hmac"
@@ -36,7 +35,7 @@ HASHED_PREFIX = "hmac1:"
 
 
 def _ddl(db: Database) -> str:
-    blob = "BLOB" if db.backend == "sqlite" else "BYTEA"
+    blob = db.column_type("blob")
     return (f"CREATE TABLE IF NOT EXISTS {SECRETS_TABLE} (name TEXT PRIMARY KEY, "
             f"secret {blob} NOT NULL, created_at TEXT NOT NULL)")
 
@@ -71,7 +70,7 @@ class DuplicateKeys:
         return [g._replace(claims=self.claims(g.claims)) if g.claims else g for g in groups]
 
 
-def _secret_of(db: Database, conn: Any) -> bytes | None:
+def _secret_of(db: Database, conn: Connection) -> bytes | None:
     if not db.table_exists(conn, SECRETS_TABLE):
         return None
     row = conn.execute(db.sql(f"SELECT secret FROM {SECRETS_TABLE} WHERE name = ?"),
@@ -79,12 +78,11 @@ def _secret_of(db: Database, conn: Any) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def _create_and_migrate(db: Database, conn: Any) -> bytes:
+def _create_and_migrate(db: Database, conn: Connection) -> bytes:
     """In one locked transaction: the secret, made unless another process made it first,
     and every plain key hashed with it."""
     with db.transaction(conn) as cursor:
-        if db.backend != "sqlite":
-            cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+        db.dialect.lock_schema(cursor)
         cursor.execute(_ddl(db))
         cursor.execute(db.sql(f"SELECT secret FROM {SECRETS_TABLE} WHERE name = ?"),
                        [SECRET_NAME])
@@ -99,7 +97,7 @@ def _create_and_migrate(db: Database, conn: Any) -> bytes:
         return secret
 
 
-def _hash_plain_keys(db: Database, cursor: Any, hasher: DuplicateKeys) -> int:
+def _hash_plain_keys(db: Database, cursor: Cursor, hasher: DuplicateKeys) -> int:
     """Replaces every plain key by its hash, keeping its record; returns how many."""
     cursor.execute(db.sql(f"SELECT key, record_id FROM {KEYS_TABLE} WHERE key NOT LIKE ?"),
                    [HASHED_PREFIX + "%"])

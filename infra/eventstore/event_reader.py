@@ -7,13 +7,12 @@ reader of the global order — read models, the timeline, the Kafka relay — se
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 import orjson
 
 from domain.catalog import EVENT_TYPES, upcast
 from infra.eventstore.subjects import PERSONAL, KeyRing, key_ring
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 from projections.base import EventRecord
 
 
@@ -22,12 +21,12 @@ class EventReader:
         self.db = db
         self.keys = key_ring(db)
         table, pos = db.events_table, db.position_column
-        stream = "originator_id" if db.backend == "sqlite" else "originator_id::text"
+        stream = db.dialect.stream_text("originator_id")
         self._select = (f"SELECT {pos}, {stream}, originator_version, topic, state "
                         f"FROM {table} WHERE {pos} > ? ")
         self._order = f"ORDER BY {pos} LIMIT ?"
 
-    def read(self, conn: Any, after: int, limit: int,
+    def read(self, conn: Connection, after: int, limit: int,
              topics: Sequence[str] = ()) -> list[EventRecord]:
         statement, params = self._statement(after, limit, topics)
         rows = conn.execute(statement, params).fetchall()
@@ -37,57 +36,44 @@ class EventReader:
                    topics: Sequence[str]) -> tuple[str, list[Any]]:
         if not topics:
             return self.db.sql(self._select + self._order), [after, limit]
-        if self.db.backend == "sqlite":
-            marks = ",".join("?" * len(topics))
-            return self._select + f"AND topic IN ({marks}) " + self._order, [after, *topics, limit]
-        return self.db.sql(self._select + "AND topic = ANY(?) " + self._order), [
-            after, list(topics), limit]
+        condition, params = self.db.dialect.one_of("topic", topics)
+        return self.db.sql(f"{self._select}AND {condition} {self._order}"), [
+            after, *params, limit]
 
-    def by_streams(self, conn: Any, stream_ids: Sequence[str]) -> list[EventRecord]:
+    def by_streams(self, conn: Connection, stream_ids: Sequence[str]) -> list[EventRecord]:
         """Every event of the given streams (through the primary key), in global order."""
         if not stream_ids:
             return []
-        columns = f"{self.db.position_column}, originator_id, originator_version, topic, state"
-        if self.db.backend == "sqlite":
-            ids = [UUID(s).hex for s in stream_ids]
-            marks = ",".join("?" * len(ids))
-            statement = f"SELECT {columns} FROM {self.db.events_table} WHERE originator_id IN ({marks})"
-            rows = conn.execute(statement, ids).fetchall()
-        else:
-            statement = (f"SELECT {columns} FROM {self.db.events_table} "
-                         "WHERE originator_id = ANY(%s::uuid[])")
-            rows = conn.execute(statement, ([str(s) for s in stream_ids],)).fetchall()
-        return sorted(_records(rows, self.keys), key=lambda e: e.position)
+        dialect = self.db.dialect
+        condition, params = dialect.one_of(
+            "originator_id", [dialect.stream_key(s) for s in stream_ids], "uuid")
+        return self._where(conn, condition, params)
 
-    def by_positions(self, conn: Any, positions: Sequence[int]) -> list[EventRecord]:
+    def by_positions(self, conn: Connection, positions: Sequence[int]) -> list[EventRecord]:
         if not positions:
             return []
+        return self._where(conn, *self.db.dialect.one_of(self.db.position_column, positions))
+
+    def _where(self, conn: Connection, condition: str, params: list[Any]) -> list[EventRecord]:
         columns = f"{self.db.position_column}, originator_id, originator_version, topic, state"
-        if self.db.backend == "sqlite":
-            marks = ",".join("?" * len(positions))
-            statement = (f"SELECT {columns} FROM {self.db.events_table} "
-                         f"WHERE rowid IN ({marks})")
-            rows = conn.execute(statement, list(positions)).fetchall()
-        else:
-            statement = (f"SELECT {columns} FROM {self.db.events_table} "
-                         "WHERE notification_id = ANY(%s)")
-            rows = conn.execute(statement, (list(positions),)).fetchall()
+        statement = self.db.sql(f"SELECT {columns} FROM {self.db.events_table} WHERE {condition}")
+        rows = conn.execute(statement, params).fetchall()
         return sorted(_records(rows, self.keys), key=lambda e: e.position)
 
     def decode(self, rows: Sequence[Sequence[Any]]) -> list[EventRecord]:
         """Rows of (position, stream id, version, topic, state) selected elsewhere."""
         return _records(rows, self.keys)
 
-    def head(self, conn: Any) -> int:
+    def head(self, conn: Connection) -> int:
         row = conn.execute(f"SELECT MAX({self.db.position_column}) FROM {self.db.events_table}")
         return int(row.fetchone()[0] or 0)
 
-    def count_after(self, conn: Any, position: int) -> int:
+    def count_after(self, conn: Connection, position: int) -> int:
         statement = self.db.sql(f"SELECT COUNT(*) FROM {self.db.events_table} "
                                 f"WHERE {self.db.position_column} > ?")
         return int(conn.execute(statement, (position,)).fetchone()[0])
 
-    def first_after(self, conn: Any, position: int) -> EventRecord | None:
+    def first_after(self, conn: Connection, position: int) -> EventRecord | None:
         found = self.read(conn, position, 1)
         return found[0] if found else None
 

@@ -25,6 +25,8 @@ conflict still arrives as the library's ``IntegrityError``.
 """
 
 from collections.abc import Callable, Sequence
+from functools import cache
+from importlib.resources import files
 from itertools import accumulate
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -78,9 +80,47 @@ PLAN_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off
                  "enable_hashjoin": "off", "enable_mergejoin": "off"}
 
 
+@cache
+def plpgsql(name: str) -> str:
+    """A stored function's definition (``plpgsql/<name>``, package data) as one line: each
+    line of the file joined to the next with a space, the leading ``--`` comments left out."""
+    lines = (files("infra.eventstore") / "plpgsql" / name).read_text().rstrip("\n").split("\n")
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return " ".join(lines)
+
+
 class SQLiteSalesRecorder(SQLiteApplicationRecorder):
+    writes_in_event_loop = False  # no asynchronous form: commands are stored from a thread
+
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
+
+    def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
+        """Stores each group whole, or, if it conflicts with what is stored, not at all
+        (None), without failing the others: all groups in one transaction; if that
+        conflicts, each half again, down to the groups that conflict alone (about log2(n)
+        extra transactions per conflict)."""
+        try:
+            return list(self._insert_together(groups))
+        except IntegrityError:
+            if len(groups) == 1:
+                return [None]
+            half = len(groups) // 2
+            return self.insert_event_groups(groups[:half]) + self.insert_event_groups(groups[half:])
+
+    def _insert_together(self, groups: Sequence[Group]) -> list[list[int]]:
+        stored = [event for group in groups for event in group.events]
+        claims = [claim for group in groups for claim in group.claims]
+        unchanged = [read for group in groups for read in group.unchanged]
+        ids = self.insert_events(stored, claimed_keys=claims, unchanged=unchanged)
+        if ids is None or len(ids) != len(stored):
+            raise RuntimeError("the recorder did not return the positions of stored events")
+        positions, start = [], 0
+        for group in groups:
+            positions.append(list(ids[start:start + len(group.events)]))
+            start += len(group.events)
+        return positions
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), CREATE_KEYS_TABLE,
@@ -183,6 +223,8 @@ class PostgresSalesTrackingRecorder(SchemaLocked, PostgresTrackingRecorder):
 
 
 class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
+    writes_in_event_loop = True  # ``insert_event_groups_async`` on an event loop's connection
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.append(SQL(CREATE_KEYS_TABLE))  # type: ignore[arg-type]
@@ -221,42 +263,7 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         group in a block of its own: a group that conflicts with what is stored (a version
         or a key taken, or a stream it read changed since) is rolled back alone and answered
         with a NULL position."""
-        return SQL(
-            "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
-            "topics text[], states bytea[], event_ends int[], claim_keys text[], "
-            "claim_records text[], claim_ends int[], read_ids {id_type}[], read_versions bigint[], "
-            "read_ends int[]) "
-            "RETURNS TABLE (group_number int, stored_position bigint) "
-            "LANGUAGE plpgsql {plan_once} AS $body$ "
-            "DECLARE e0 int := 1; c0 int := 1; r0 int := 1; stored bigint[]; "
-            "BEGIN "
-            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
-            "LOCK TABLE {table} IN EXCLUSIVE MODE; "
-            "NOTIFY {channel}; "
-            "FOR g IN 1 .. coalesce(array_length(event_ends, 1), 0) LOOP "
-            "  BEGIN "
-            "    IF EXISTS (SELECT 1 FROM {table} t JOIN unnest(read_ids[r0:read_ends[g]], "
-            "        read_versions[r0:read_ends[g]]) AS r(id, version) "
-            "        ON t.originator_id = r.id AND t.originator_version = r.version + 1) THEN "
-            "      RAISE unique_violation USING MESSAGE = 'a stream it read has changed'; "
-            "    END IF; "
-            "    INSERT INTO {keys} (key, record_id) SELECT * FROM "
-            "      unnest(claim_keys[c0:claim_ends[g]], claim_records[c0:claim_ends[g]]); "
-            "    WITH inserted AS (INSERT INTO {table} AS t "
-            "      (originator_id, originator_version, topic, state) SELECT * FROM "
-            "      unnest(ids[e0:event_ends[g]], versions[e0:event_ends[g]], "
-            "             topics[e0:event_ends[g]], states[e0:event_ends[g]]) "
-            "      RETURNING t.notification_id) "
-            "    SELECT array_agg(notification_id ORDER BY notification_id) INTO stored "
-            "      FROM inserted; "
-            "    RETURN QUERY SELECT g, unnest(stored); "
-            "  EXCEPTION WHEN unique_violation THEN "
-            "    RETURN QUERY SELECT g, NULL::bigint; "
-            "  END; "
-            "  e0 := event_ends[g] + 1; c0 := claim_ends[g] + 1; r0 := read_ends[g] + 1; "
-            "END LOOP; "
-            "END $body$"
-        ).format(function=function, **self._function_names())
+        return SQL(plpgsql("append.sql")).format(function=function, **self._function_names())
 
     def _function_names(self) -> dict[str, Composable]:
         """What the append functions' definitions name: their plan settings, types, tables,
@@ -279,43 +286,8 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         if a claim collides all the same (a group claiming one key twice), the call fails
         with ``unique_violation`` as a whole, storing nothing, and the caller stores the
         batch through the block-per-group function instead."""
-        return SQL(
-            "CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
-            "topics text[], states bytea[], event_groups int[], claim_keys text[], "
-            "claim_records text[], claim_groups int[], read_ids {id_type}[], "
-            "read_versions bigint[], read_groups int[]) "
-            "RETURNS TABLE (group_number int, stored_position bigint) "
-            "LANGUAGE plpgsql {plan_once} AS $body$ "
-            "DECLARE losers int[]; "
-            "BEGIN "
-            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
-            "LOCK TABLE {table} IN EXCLUSIVE MODE; "
-            "NOTIFY {channel}; "
-            "SELECT coalesce(array_agg(DISTINCT x.g), '{{}}') INTO losers FROM ( "
-            "  SELECT r.g FROM unnest(read_ids, read_versions, read_groups) AS r(id, version, g) "
-            "    JOIN {table} t ON t.originator_id = r.id AND t.originator_version = r.version + 1 "
-            "  UNION ALL "
-            "  SELECT e.g FROM unnest(ids, versions, event_groups) AS e(id, version, g) "
-            "    JOIN {table} t ON t.originator_id = e.id AND t.originator_version = e.version "
-            "  UNION ALL "
-            "  SELECT c.g FROM unnest(claim_keys, claim_groups) AS c(key, g) "
-            "    JOIN {keys} k ON k.key = c.key) x; "
-            "INSERT INTO {keys} (key, record_id) SELECT c.key, c.record "
-            "  FROM unnest(claim_keys, claim_records, claim_groups) AS c(key, record, g) "
-            "  WHERE NOT c.g = ANY(losers); "
-            "RETURN QUERY WITH inserted AS (INSERT INTO {table} AS t "
-            "    (originator_id, originator_version, topic, state) "
-            "    SELECT e.id, e.version, e.topic, e.state FROM unnest(ids, versions, topics, "
-            "      states, event_groups) WITH ORDINALITY AS e(id, version, topic, state, g, n) "
-            "    WHERE NOT e.g = ANY(losers) ORDER BY e.n "
-            "    RETURNING t.originator_id, t.originator_version, t.notification_id) "
-            "  SELECT e.g, i.notification_id FROM inserted i "
-            "    JOIN unnest(ids, versions, event_groups) AS e(id, version, g) "
-            "    ON e.id = i.originator_id AND e.version = i.originator_version "
-            "  ORDER BY i.notification_id; "
-            "RETURN QUERY SELECT g, NULL::bigint FROM unnest(losers) AS g; "
-            "END $body$"
-        ).format(function=function, **self._function_names())
+        return SQL(plpgsql("append_together.sql")).format(function=function,
+                                                          **self._function_names())
 
     def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
         """Stores each group whole, or, if it conflicts with what is stored, not at all

@@ -16,7 +16,6 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
-    IntegrityError,
     JSONTranscoder,
     Mapper,
     Notification,
@@ -36,6 +35,7 @@ from infra.eventstore.recorders import Group, PostgresSalesRecorder, SQLiteSales
 from infra.eventstore.subjects import KeyRing, key_ring
 from infra.settings import Settings
 from infra.sql.database import Database
+from infra.sql.dialects import dialect_for
 
 CONFLICT = "the record was changed by another writer; reload and try again"
 
@@ -130,7 +130,7 @@ class StateCache:
 class EventStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.app = SalesApplication(env=settings.eventsourcing_env)
+        self.app = SalesApplication(env=dialect_for(settings).eventsourcing_env())
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
         self.keys = key_ring(Database(settings))
@@ -212,15 +212,13 @@ class EventStore:
         conflicts with what is stored (None), not at all, the others being stored anyway;
         returns the last position of each group."""
         groups = self.duplicate_keys.groups(groups)
-        if isinstance(self.recorder, PostgresSalesRecorder):  # per group, in one statement
-            return [positions[-1] if positions else None
-                    for positions in self.recorder.insert_event_groups(groups)]
-        return self._insert_halving(groups)
+        return [positions[-1] if positions else None
+                for positions in self.recorder.insert_event_groups(groups)]
 
     @property
     def writes_in_event_loop(self) -> bool:
         """Whether ``insert_groups_async`` exists for this backend (PostgreSQL)."""
-        return isinstance(self.recorder, PostgresSalesRecorder)
+        return self.recorder.writes_in_event_loop
 
     async def connect_async(self) -> "AsyncConnection[dict[str, Any]]":
         """A connection of an event loop's own for ``insert_groups_async``."""
@@ -287,33 +285,6 @@ class EventStore:
             except NotFoundError:
                 continue
         return (rows[-1][0] if rows else position), len(rows)
-
-    def _insert_halving(self, groups: Sequence[Group]) -> list[int | None]:
-        """All groups in one transaction; if that conflicts, each half again, down to the
-        groups that conflict alone: about log2(n) extra transactions per conflict."""
-        try:
-            return list(self._insert_together(groups))
-        except ConflictError:
-            if len(groups) == 1:
-                return [None]
-            half = len(groups) // 2
-            return self._insert_halving(groups[:half]) + self._insert_halving(groups[half:])
-
-    def _insert_together(self, groups: Sequence[Group]) -> list[int]:
-        stored = [event for group in groups for event in group.events]
-        claims = [claim for group in groups for claim in group.claims]
-        unchanged = [read for group in groups for read in group.unchanged]
-        try:
-            ids = self.recorder.insert_events(stored, claimed_keys=claims, unchanged=unchanged)
-        except IntegrityError as error:
-            raise ConflictError(CONFLICT) from error
-        if ids is None or len(ids) != len(stored):
-            raise RuntimeError("the recorder did not return the positions of stored events")
-        positions, end = [], 0
-        for group in groups:
-            end += len(group.events)
-            positions.append(ids[end - 1])
-        return positions
 
     def cached(self, aggregate: AggregateType, stream_id: UUID) -> Loaded:
         """The last state this process saw of the stream, without reading the store (an

@@ -38,7 +38,7 @@ from typing import Any, TypeGuard
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from infra.sql.database import Database, create_once
+from infra.sql.database import Connection, Database, create_once
 
 KEYS = "sfa_subject_keys"
 PREFIX = "sfa:enc:v1:"
@@ -55,7 +55,7 @@ PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def _key_tables(db: Database) -> list[str]:
     """One AES-GCM key per data subject; a forgotten subject's key is NULL (a tombstone)."""
-    blob = "BLOB" if db.backend == "sqlite" else "BYTEA"
+    blob = db.column_type("blob")
     return [
         f"CREATE TABLE IF NOT EXISTS {KEYS} (subject_id TEXT PRIMARY KEY, key {blob}, "
         "created_at TEXT NOT NULL)",
@@ -65,7 +65,7 @@ def _key_tables(db: Database) -> list[str]:
     ]
 
 
-def ensure_tables(db: Database, conn: Any) -> None:
+def ensure_tables(db: Database, conn: Connection) -> None:
     create_once(db, conn, "subject_keys", _key_tables)
 
 
@@ -87,7 +87,7 @@ class KeyRing:
         self._io_lock = threading.Lock()  # the key ring's own connection, one user at a time
         self._checked_at = 0.0
         self._forgotten_mark: Any = None
-        self._conn: Any = None
+        self._conn: Connection | None = None
         self.generation = 0  # bumped whenever cached keys are dropped after a forget
         self._reserve: deque[str] = deque()  # new subject ids with stored, cached keys
 

@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infra.readside.projector import ProjectorGroup, one_line
 from infra.readside.readstore import Heartbeat, ReadStore
-from infra.sql.waiter import Waiter
+from infra.sql.dialects import Waiter
+from infra.sql.types import Connection
 
 if TYPE_CHECKING:
     from infra.readside.read_models import ReadModels
@@ -45,7 +46,7 @@ class Liveness:
     last_error: str | None = None
 
 
-def projector_liveness(store: ReadStore, conn: Any, now: float | None = None) -> Liveness:
+def projector_liveness(store: ReadStore, conn: Connection, now: float | None = None) -> Liveness:
     beats = store.heartbeats(conn)
     if not beats:
         return Liveness(False, "never seen")
@@ -125,7 +126,7 @@ class Follower:
 
     def _wait_for_events(self) -> None:
         if self.waiter is None:
-            self.waiter = Waiter(self.models.db)
+            self.waiter = self.models.db.dialect.waiter()
         self.waiter.wait(self.idle_timeout)
 
     def _after_failed_round(self, error: Exception) -> None:
@@ -218,7 +219,7 @@ def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.
             models.close()
 
 
-def connection_alive(conn: Any) -> bool:
+def connection_alive(conn: Connection) -> bool:
     try:
         conn.execute("SELECT 1").fetchone()
         return True

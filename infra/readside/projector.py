@@ -17,12 +17,11 @@ import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from infra.eventstore.event_reader import EventReader
 from infra.readside.readstore import Generation, ReadStore
 from infra.readside.row_cache import Changes, RowCache
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 from projections.base import EventRecord, Projection
 
 log = logging.getLogger(__name__)
@@ -113,7 +112,7 @@ def one_line(text: str, limit: int = 500) -> str:
 
 
 class ProjectorGroup:
-    def __init__(self, db: Database, store: ReadStore, conn: Any, batch_size: int = 1000) -> None:
+    def __init__(self, db: Database, store: ReadStore, conn: Connection, batch_size: int = 1000) -> None:
         self.db, self.store, self.conn, self.batch_size = db, store, conn, batch_size
         self.reader = EventReader(db)
         self.members: list[Member] = []

@@ -26,7 +26,7 @@ from infra.readside.follower import Follower, Liveness, connection_alive, projec
 from infra.readside.projector import ProjectorGroup
 from infra.readside.readstore import Generation, ReadStore
 from infra.settings import Settings
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 from projections.base import Projection
 from projections.catalog import ALL, BY_NAME
 
@@ -61,10 +61,10 @@ class Companion(Protocol):
     """Another follower of the log that runs in the read models' loop (the audit sealer):
     the read side calls it without knowing what it does."""
 
-    def catch_up(self, conn: Any) -> int:
+    def catch_up(self, conn: Connection) -> int:
         """Does everything that is new; returns how many events it took."""
 
-    def step(self, conn: Any) -> int:
+    def step(self, conn: Connection) -> int:
         """A little of what is new, never raising into the loop; returns how many events."""
 
 
@@ -85,7 +85,7 @@ class ReadModels:
         self.conn.close()
 
     # --- building -------------------------------------------------------------------------
-    def _building(self, conn: Any, projection: Projection, fresh: bool) -> Generation:
+    def _building(self, conn: Connection, projection: Projection, fresh: bool) -> Generation:
         """The generation to build: an unfinished one of this version, else a new one."""
         if not fresh:
             for g in reversed(self.store.generations(conn, projection.name)):
@@ -151,7 +151,7 @@ class ReadModels:
         with relaxed_gc():
             return self._run_build(group, conn, generations, progress)
 
-    def _run_build(self, group: ProjectorGroup, conn: Any, generations: dict[str, Generation],
+    def _run_build(self, group: ProjectorGroup, conn: Connection, generations: dict[str, Generation],
                    progress: Progress | None) -> dict[str, str]:
         try:
             for name, generation in generations.items():
@@ -189,7 +189,7 @@ class ReadModels:
                 errors.update(future.result())
             return errors
 
-    def _drop_retired(self, conn: Any, projection: Projection) -> None:
+    def _drop_retired(self, conn: Connection, projection: Projection) -> None:
         """Best effort: a reader still on a retired table may hold it; it is dropped next time."""
         try:
             self.store.drop_retired(conn, projection)

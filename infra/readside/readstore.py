@@ -16,11 +16,10 @@ round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one
 from dataclasses import dataclass
 from typing import Any
 
-from infra.sql.database import Database, now_text
+from infra.sql.database import Connection, Cursor, Database, now_text
 from projections.base import Key, Projection, Row, Table
 
 REGISTRY = "sfa_projections"
-COPY_THRESHOLD = 20  # rows per table and batch above which PostgreSQL gets them by COPY
 CREATE_REGISTRY = f"""CREATE TABLE IF NOT EXISTS {REGISTRY} (
     name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,
     status TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, events_per_second REAL,
@@ -65,12 +64,13 @@ def physical(table: Table, generation: int) -> str:
 class ReadStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._copy_threshold = db.dialect.copy_threshold  # rows per table and batch
 
-    def ensure_registry(self, conn: Any) -> None:
+    def ensure_registry(self, conn: Connection) -> None:
         self.db.create_table_once(conn, REGISTRY, CREATE_REGISTRY)
         self.db.create_table_once(conn, HEARTBEATS, CREATE_HEARTBEATS)
 
-    def beat(self, conn: Any, beat: Heartbeat) -> None:
+    def beat(self, conn: Connection, beat: Heartbeat) -> None:
         """Records that ``beat.node`` went round (and forgets projectors gone for a day)."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(f"DELETE FROM {HEARTBEATS} WHERE node = ? OR beat_at < ?"),
@@ -80,7 +80,7 @@ class ReadStore:
                 "VALUES (?, ?, ?, ?, ?, ?)"), (beat.node, beat.pid, beat.started_at, beat.beat_at,
                                                 beat.state, beat.last_error))
 
-    def heartbeats(self, conn: Any) -> list[Heartbeat]:
+    def heartbeats(self, conn: Connection) -> list[Heartbeat]:
         """Every projector seen in the last day, the most recent beat first."""
         if not self.db.table_exists(conn, HEARTBEATS):
             return []
@@ -88,7 +88,7 @@ class ReadStore:
                             f"FROM {HEARTBEATS} ORDER BY beat_at DESC").fetchall()
         return [Heartbeat(n, int(p), float(s), float(b), st, e) for n, p, s, b, st, e in rows]
 
-    def generations(self, conn: Any, name: str | None = None) -> list[Generation]:
+    def generations(self, conn: Connection, name: str | None = None) -> list[Generation]:
         statement = f"SELECT * FROM {REGISTRY}"
         params: tuple[Any, ...] = ()
         if name is not None:
@@ -97,15 +97,15 @@ class ReadStore:
         names = [d[0] for d in cursor.description]
         return [Generation(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
-    def active(self, conn: Any, name: str) -> Generation | None:
+    def active(self, conn: Connection, name: str) -> Generation | None:
         return next((g for g in self.generations(conn, name) if g.status == "active"), None)
 
-    def active_generations(self, conn: Any) -> dict[str, int]:
+    def active_generations(self, conn: Connection) -> dict[str, int]:
         """The active generation of each model that has one."""
         rows = conn.execute(f"SELECT name, generation FROM {REGISTRY} WHERE status = 'active'")
         return {name: int(generation) for name, generation in rows.fetchall()}
 
-    def create_generation(self, conn: Any, projection: Projection) -> Generation:
+    def create_generation(self, conn: Connection, projection: Projection) -> Generation:
         """A new, empty generation with its own tables, in status ``building``."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(f"SELECT MAX(generation) FROM {REGISTRY} WHERE name = ?"),
@@ -119,20 +119,20 @@ class ReadStore:
                 (projection.name, number, projection.version, now_text()))
         return Generation(projection.name, number, projection.version, "building", 0)
 
-    def _create_table(self, cursor: Any, table: Table, generation: int) -> None:
+    def _create_table(self, cursor: Cursor, table: Table, generation: int) -> None:
         name = physical(table, generation)
         columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
 
     @staticmethod
-    def _create_indexes(cursor: Any, table: Table, generation: int) -> None:
+    def _create_indexes(cursor: Cursor, table: Table, generation: int) -> None:
         """Secondary indexes come when a generation goes live: building is faster without."""
         name = physical(table, generation)
         for i, index in enumerate(table.indexes):
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})")
 
-    def activate(self, conn: Any, projection: Projection, generation: int) -> bool:
+    def activate(self, conn: Connection, projection: Projection, generation: int) -> bool:
         """Points the views at ``generation`` and retires the previous one, atomically — but
         only if the new generation is not behind the one serving now (a query must never
         see the model step back). Returns False (and changes nothing) if it is behind."""
@@ -140,7 +140,7 @@ class ReadStore:
             for table in projection.tables:
                 self._create_indexes(cursor, table, generation)
         with self.db.transaction(conn) as cursor:
-            lock = "" if self.db.backend == "sqlite" else " FOR UPDATE"
+            lock = self.db.dialect.for_update
             cursor.execute(self.db.sql(
                 f"SELECT generation, status, position FROM {REGISTRY} WHERE name = ?{lock}"),
                 (projection.name,))
@@ -162,7 +162,7 @@ class ReadStore:
                 "WHERE name = ? AND generation = ?"), (now_text(), projection.name, generation))
         return True
 
-    def drop_retired(self, conn: Any, projection: Projection,
+    def drop_retired(self, conn: Connection, projection: Projection,
                      statuses: tuple[str, ...] = ("retired",)) -> None:
         """Drops the tables and registry rows of generations in ``statuses`` (never active)."""
         for generation in self.generations(conn, projection.name):
@@ -174,7 +174,7 @@ class ReadStore:
                 cursor.execute(self.db.sql(f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?"),
                                (projection.name, generation.generation))
 
-    def load_row(self, conn: Any, table: Table, generation: int, key: Key) -> Row | None:
+    def load_row(self, conn: Connection, table: Table, generation: int, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)
         columns = ", ".join(table.column_names)
         statement = self.db.sql(f"SELECT {columns} FROM {physical(table, generation)} WHERE {where}")
@@ -184,7 +184,7 @@ class ReadStore:
             return None
         return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
 
-    def load_keys(self, conn: Any, table: Table, generation: int,
+    def load_keys(self, conn: Connection, table: Table, generation: int,
                   limit: int) -> frozenset[Key] | None:
         """The keys of every stored row, or None if there are more than ``limit``."""
         columns = ", ".join(table.key)
@@ -196,14 +196,17 @@ class ReadStore:
         return frozenset(tuple(self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True))
                          for row in found)
 
-    def write_rows(self, cursor: Any, table: Table, generation: int, upserts: list[Row],
+    def write_rows(self, cursor: Cursor, table: Table, generation: int, upserts: list[Row],
                    deletes: list[Key], new_rows: list[Row] | None = None) -> None:
         """Stores a batch of one table: ``upserts`` may exist already, ``new_rows`` do not."""
         name = physical(table, generation)
         new_rows = new_rows or []
-        if self.db.backend == "postgresql" and len(upserts) + len(new_rows) >= COPY_THRESHOLD:
-            self._delete_many(cursor, table, name, deletes + [table.key_of(r) for r in upserts])
-            self._copy(cursor, table, name, self._values(table, upserts + new_rows))
+        if len(upserts) + len(new_rows) >= self._copy_threshold:  # one DELETE, then COPY
+            dialect = self.db.dialect
+            dialect.delete_keys(cursor, name, [(c, self._kind(table, c)) for c in table.key],
+                                deletes + [table.key_of(r) for r in upserts])
+            dialect.copy_rows(cursor, name, table.column_names,
+                              self._values(table, upserts + new_rows))
             return
         if deletes:
             where = " AND ".join(f"{c} = ?" for c in table.key)
@@ -213,22 +216,6 @@ class ReadStore:
         if upserts or new_rows:
             cursor.executemany(self._upsert_sql(table, name, "VALUES (" + ", ".join(
                 "?" * len(table.columns)) + ")"), self._values(table, upserts + new_rows))
-
-    def _delete_many(self, cursor: Any, table: Table, name: str, keys: list[Key]) -> None:
-        """One statement for many keys (PostgreSQL): join the table with the unnested keys."""
-        if not keys:
-            return
-        arrays = [[key[i] for key in keys] for i in range(len(table.key))]
-        casts = ", ".join(f"%s::{self.db.column_type(self._kind(table, c))}[]" for c in table.key)
-        names = ", ".join(table.key)
-        match = " AND ".join(f"t.{c} = d.{c}" for c in table.key)
-        cursor.execute(f"DELETE FROM {name} t USING unnest({casts}) AS d({names}) WHERE {match}",
-                       arrays)
-
-    def _copy(self, cursor: Any, table: Table, name: str, values: list[list[Any]]) -> None:
-        with cursor.copy(f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
 
     def _values(self, table: Table, rows: list[Row]) -> list[list[Any]]:
         """Row dicts as value lists; only the columns whose type needs it are converted."""
@@ -244,17 +231,13 @@ class ReadStore:
         return values
 
     def _upsert_sql(self, table: Table, name: str, source: str) -> str:
-        columns = table.column_names
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in table.key)
-        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        return self.db.sql(f"INSERT INTO {name} ({', '.join(columns)}) {source} "
-                           f"ON CONFLICT ({', '.join(table.key)}) {conflict}")
+        return self.db.sql(self.db.dialect.upsert(name, table.column_names, table.key, source))
 
     @staticmethod
     def _kind(table: Table, column: str) -> str:
         return next(c.type for c in table.columns if c.name == column)
 
-    def advance(self, cursor: Any, name: str, generation: int, expected: int, position: int,
+    def advance(self, cursor: Cursor, name: str, generation: int, expected: int, position: int,
                 rate: float | None) -> bool:
         """Moves the position, only if nobody else moved it: exactly once with two runners."""
         cursor.execute(self.db.sql(
@@ -264,7 +247,7 @@ class ReadStore:
             (position, rate, now_text(), name, generation, expected))
         return bool(cursor.rowcount == 1)
 
-    def record_failure(self, conn: Any, name: str, generation: int, position: int,
+    def record_failure(self, conn: Connection, name: str, generation: int, position: int,
                        error: str) -> None:
         """``error`` names the event at ``position`` that stopped the generation; an active
         one keeps serving (its status reads ``failed`` while the error is past its position)."""

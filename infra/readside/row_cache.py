@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.readside.readstore import ReadStore
+from infra.sql.types import Connection
 from projections.base import Key, Row, Table
 
 MISSING = object()
@@ -26,7 +27,7 @@ class RowCache:
     moves the position, the group reloads and starts a fresh cache.
     """
 
-    def __init__(self, store: ReadStore, conn: Any, tables: Iterable[Table], generation: int,
+    def __init__(self, store: ReadStore, conn: Connection, tables: Iterable[Table], generation: int,
                  complete: bool) -> None:
         self.store, self.conn, self.generation, self.complete = store, conn, generation, complete
         self.tables = {t.name: t for t in tables}

@@ -1,165 +1,73 @@
 """Plain DB-API connections to the configured database, for read models and fast readers.
 
 The event store itself goes through the ``eventsourcing`` library; read models, the
-projectors and bulk readers use these connections, with the small differences between
-SQLite and PostgreSQL (placeholders, column types, value conversions) kept here.
+projectors and bulk readers use these connections. The differences between SQLite and
+PostgreSQL (placeholders, column types, value conversions, locks, bulk writes) are the
+dialect's (``infra.sql.dialects``), chosen once per ``Database`` from the URL.
 """
 
-import fcntl
-import hashlib
-import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from eventsourcing import persistence
 from eventsourcing.postgres import PostgresFactory
-from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from infra.settings import Settings
+from infra.sql.dialects import SCHEMA_LOCK, Dialect, dialect_for
+from infra.sql.types import Connection, Cursor
 
-SCHEMA_LOCK = 4242001  # advisory lock key: one creator of tables at a time, across processes
-SQL_TYPES = {
-    "sqlite": {"text": "TEXT", "int": "INTEGER", "bigint": "INTEGER", "numeric": "NUMERIC",
-               "real": "REAL", "bool": "INTEGER", "date": "TEXT", "timestamp": "TEXT",
-               "json": "TEXT"},
-    "postgresql": {"text": "TEXT", "int": "INTEGER", "bigint": "BIGINT", "numeric": "NUMERIC",
-                   "real": "DOUBLE PRECISION", "bool": "BOOLEAN", "date": "DATE",
-                   "timestamp": "TIMESTAMPTZ", "json": "JSONB"},
-}
+__all__ = ["SCHEMA_LOCK", "Connection", "Cursor", "Database", "create_once", "is_stalled",
+           "now_text", "rows_as_dicts"]
 
 
 class Database:
-    """Connections and dialect of one database (``SFA_DATABASE_URL``)."""
+    """Connections and dialect of one database (``SFA_DATABASE_URL``). What differs between
+    SQLite and PostgreSQL is asked of ``dialect``; the methods used per statement or per
+    value are the dialect's own, bound here once."""
+
+    sql: Callable[[str], str]  # statements are written with ``?``; PostgreSQL gets ``%s``
+    # a connection for a short read (or a small write) from any thread: pooled on
+    # PostgreSQL, one per thread on SQLite
+    reader: Callable[[], AbstractContextManager[Connection]]
+    # one transaction; yields a cursor (SQLite takes the write lock at the start)
+    transaction: Callable[[Connection], AbstractContextManager[Cursor]]
+    column_type: Callable[[str], str]
+    needs_conversion: Callable[[str], bool]
+    to_db: Callable[[str, Any], Any]
+    from_db: Callable[[str, Any], Any]
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.backend = settings.backend
-        self.placeholder = "?" if self.backend == "sqlite" else "%s"
-        self.events_table = "stored_events" if self.backend == "sqlite" else "sfa_events"
-        self.position_column = "rowid" if self.backend == "sqlite" else "notification_id"
-        self._local = threading.local()
-        self._pool: ConnectionPool | None = None
-        self._pool_lock = threading.Lock()
-
-    @contextmanager
-    def reader(self) -> Iterator[Any]:
-        """A connection for a short read (or a small write) from any thread: pooled on
-        PostgreSQL, one per thread on SQLite."""
-        if self.backend == "sqlite":
-            conn = getattr(self._local, "conn", None)
-            if conn is None:
-                conn = self._local.conn = self.connect()
-            yield conn
-            return
-        if self._pool is None:
-            with self._pool_lock:
-                if self._pool is None:
-                    url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-                    self._pool = ConnectionPool(
-                        url, min_size=1, max_size=self.settings.pool_size,
-                        kwargs={"autocommit": True, **self.postgres_kwargs()},
-                        timeout=self.settings.db_pool_timeout, open=True)
-        with self._pool.connection() as conn:
-            yield conn
-
-    def postgres_kwargs(self) -> dict[str, Any]:
-        """Bounded waits for every PostgreSQL connection: to connect, per statement, per lock."""
-        return {"connect_timeout": max(2, round(self.settings.db_pool_timeout)),
-                "options": self.settings.postgres_options}
+        self.dialect: Dialect = dialect_for(settings)
+        self.backend = self.dialect.name  # for messages and reports
+        self.placeholder = self.dialect.placeholder
+        self.events_table = self.dialect.events_table
+        self.position_column = self.dialect.position_column
+        dialect = self.dialect
+        self.reader, self.transaction = dialect.reader, dialect.transaction
+        self.sql, self.column_type = dialect.sql, dialect.column_type
+        self.needs_conversion, self.to_db, self.from_db = (
+            dialect.needs_conversion, dialect.to_db, dialect.from_db)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        self.dialect.close()
 
-    def connect(self) -> Any:
-        if self.backend == "sqlite":
-            path = self.settings.database_url.removeprefix("sqlite:///")
-            conn = sqlite3.connect(path, timeout=self.settings.db_lock_timeout,
-                                   isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            return conn
-        url = self.settings.database_url.replace("postgres://", "postgresql://", 1)
-        return psycopg.connect(url, autocommit=True, **self.postgres_kwargs())
+    def connect(self) -> Connection:
+        return self.dialect.connect()
 
-    @contextmanager
-    def transaction(self, conn: Any) -> Iterator[Any]:
-        """One transaction; yields a cursor. SQLite takes the write lock at the start."""
-        if self.backend == "sqlite":
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn.cursor()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        else:
-            with conn.transaction(), conn.cursor() as cursor:
-                yield cursor
-
-    @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
         """A lock across processes, held while the block runs: yields whether this process
         got it (another holder: False, at once). A process that dies releases it (a
         PostgreSQL advisory lock on a connection of its own; on SQLite a file lock)."""
-        if self.backend == "sqlite":
-            with _file_lock(self.settings.database_url.removeprefix("sqlite:///"), name) as got:
-                yield got
-            return
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-        with self.connect() as conn:
-            got = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
-            yield got  # closing the connection releases the lock
+        return self.dialect.exclusive(name)
 
-    def sql(self, statement: str) -> str:
-        """Statements are written with ``?``; PostgreSQL gets ``%s``."""
-        return statement if self.backend == "sqlite" else statement.replace("?", "%s")
-
-    def column_type(self, kind: str) -> str:
-        return SQL_TYPES[self.backend][kind]
-
-    def needs_conversion(self, kind: str) -> bool:
-        return kind == "json" or (self.backend == "sqlite" and kind in (
-            "numeric", "date", "timestamp", "bool"))
-
-    def to_db(self, kind: str, value: Any) -> Any:
-        if value is None:
-            return None
-        if kind == "json":
-            return json.dumps(value, default=str) if self.backend == "sqlite" else Jsonb(value)
-        if self.backend == "sqlite":
-            if kind == "numeric":
-                return str(value)
-            if kind in ("date", "timestamp"):
-                return value.isoformat()
-            if kind == "bool":
-                return int(value)
-        return value
-
-    def from_db(self, kind: str, value: Any) -> Any:
-        if value is None or self.backend != "sqlite":
-            return value
-        if kind == "numeric":
-            return Decimal(str(value))
-        if kind == "date":
-            return date.fromisoformat(value)
-        if kind == "timestamp":
-            return datetime.fromisoformat(value)
-        if kind == "bool":
-            return bool(value)
-        if kind == "json":
-            return json.loads(value)
-        return value
-
-    def create_table_once(self, conn: Any, name: str, create_statement: str) -> None:
+    def create_table_once(self, conn: Connection, name: str, create_statement: str) -> None:
         """Creates a table on first use. Two processes starting at once may race to create it
         (PostgreSQL's IF NOT EXISTS is not safe against that): the loser finds it made."""
         if self.table_exists(conn, name):
@@ -171,29 +79,8 @@ class Database:
             if not self.table_exists(conn, name):
                 raise
 
-    def table_exists(self, conn: Any, name: str) -> bool:
-        if self.backend == "sqlite":
-            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-        else:
-            found = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]
-        return bool(found)
-
-
-@contextmanager
-def _file_lock(database_path: str, name: str) -> Iterator[bool]:
-    if database_path == ":memory:":
-        yield True  # one process only
-        return
-    with open(f"{database_path}.{name}.lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    def table_exists(self, conn: Connection, name: str) -> bool:
+        return self.dialect.table_exists(conn, name)
 
 
 class BoundedPostgresFactory(PostgresFactory):
@@ -228,7 +115,7 @@ def is_stalled(error: BaseException) -> bool:
             and is_stalled(cause))
 
 
-def rows_as_dicts(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+def rows_as_dicts(cursor: Cursor, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -241,12 +128,12 @@ _CREATED: set[tuple[str, str]] = set()
 _CREATING = threading.Lock()
 
 
-def create_once(db: "Database", conn: Any, name: str,
+def create_once(db: "Database", conn: Connection, name: str,
                 statements: Callable[["Database"], list[str]]) -> None:
     """Runs the ``CREATE ... IF NOT EXISTS`` statements of the tables named ``name`` once per
     database and process. PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` is not safe against a
-    concurrent one (it can fail on the type name), so creators take an advisory lock;
-    SQLite's write lock serialises them anyway."""
+    concurrent one (it can fail on the type name), so creators take the dialect's schema
+    lock (SQLite's write lock serialises them anyway)."""
     marker = (db.settings.database_url, name)
     if marker in _CREATED:
         return
@@ -254,8 +141,7 @@ def create_once(db: "Database", conn: Any, name: str,
         if marker in _CREATED:
             return
         with db.transaction(conn) as cursor:
-            if db.backend != "sqlite":
-                cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+            db.dialect.lock_schema(cursor)
             for statement in statements(db):
                 cursor.execute(statement)
         _CREATED.add(marker)

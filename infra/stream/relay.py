@@ -35,7 +35,6 @@ from kafka.producer.future import FutureRecordMetadata
 
 from infra.eventstore.event_reader import EventReader
 from infra.sql.database import Database
-from infra.sql.waiter import Waiter
 from infra.stream.envelope import UnpublishableEventError, message
 from infra.stream.kafka_publisher import BrokerUnavailableError, KafkaPublisher, ProducerConfig
 from infra.stream.relay_positions import Heartbeat, RelayPositions, RelayState
@@ -194,7 +193,7 @@ class Relay:
         """Publishes until ``stop`` is set (``once``: until the head, then returns).
         Broker trouble is retried with backoff for ever; returns the final position."""
         self._stop, failures, self._ran = stop, 0, True
-        waiter = Waiter(self.db)
+        waiter = self.db.dialect.waiter()
         self.heartbeat.start()
         try:
             while not stop.is_set():

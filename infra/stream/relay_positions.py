@@ -18,10 +18,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from infra.eventstore.event_reader import EventReader
-from infra.sql.database import Database, now_text, rows_as_dicts
+from infra.sql.database import Connection, Database, now_text, rows_as_dicts
 
 log = logging.getLogger(__name__)
 TABLE = "sfa_relay_positions"
@@ -51,7 +50,7 @@ class RelayPositions:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def ensure_table(self, conn: Any) -> None:
+    def ensure_table(self, conn: Connection) -> None:
         """Creates the table, or adds ``heartbeat_at`` to one made by an older version."""
         self.db.create_table_once(conn, TABLE, CREATE_TABLE)
         try:
@@ -60,19 +59,19 @@ class RelayPositions:
             with self.db.transaction(conn) as cursor:
                 cursor.execute(f"ALTER TABLE {TABLE} ADD COLUMN heartbeat_at TEXT")
 
-    def beat(self, conn: Any, topic: str) -> None:
+    def beat(self, conn: Connection, topic: str) -> None:
         """The relay is alive (see ``HEARTBEAT_SECONDS``)."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(f"UPDATE {TABLE} SET heartbeat_at = ? WHERE topic = ?"),
                            (now_text(), topic))
 
-    def all(self, conn: Any) -> list[RelayState]:
+    def all(self, conn: Connection) -> list[RelayState]:
         if not self.db.table_exists(conn, TABLE):
             return []
         cursor = conn.execute(f"SELECT * FROM {TABLE} ORDER BY topic")
         return [RelayState(**row) for row in rows_as_dicts(cursor, cursor.fetchall())]
 
-    def get(self, conn: Any, topic: str) -> RelayState:
+    def get(self, conn: Connection, topic: str) -> RelayState:
         """The topic's state; a topic never published to starts before the first event."""
         cursor = conn.execute(self.db.sql(f"SELECT * FROM {TABLE} WHERE topic = ?"), (topic,))
         row = cursor.fetchone()
@@ -80,13 +79,13 @@ class RelayPositions:
             return RelayState(topic, 0)
         return RelayState(**rows_as_dicts(cursor, [row])[0])
 
-    def ensure_row(self, conn: Any, topic: str) -> None:
+    def ensure_row(self, conn: Connection, topic: str) -> None:
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(
                 f"INSERT INTO {TABLE} (topic, position, status, updated_at) VALUES (?, 0, 'idle', ?) "
                 "ON CONFLICT (topic) DO NOTHING"), (topic, now_text()))
 
-    def start_at(self, conn: Any, topic: str, position: int) -> None:
+    def start_at(self, conn: Connection, topic: str, position: int) -> None:
         """Sets the topic's position (a replay from ``position``), creating the row if needed."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(
@@ -95,7 +94,7 @@ class RelayPositions:
                 "last_error = NULL, error_since = NULL, updated_at = excluded.updated_at"),
                 (topic, position, now_text()))
 
-    def advance(self, conn: Any, topic: str, expected: int, position: int,
+    def advance(self, conn: Connection, topic: str, expected: int, position: int,
                 rate: float | None) -> bool:
         """Moves the position after the broker acknowledged, only if nobody else moved it
         (a second relay on the same topic must not make this one skip events)."""
@@ -107,7 +106,7 @@ class RelayPositions:
                 (position, rate, now_text(), topic, expected))
             return bool(cursor.rowcount == 1)
 
-    def report(self, conn: Any, topic: str, status: str, error: str | None = None) -> None:
+    def report(self, conn: Connection, topic: str, status: str, error: str | None = None) -> None:
         """Records the relay's condition; ``error_since`` keeps the start of an outage."""
         assert status in STATUSES, status
         with self.db.transaction(conn) as cursor:
@@ -142,7 +141,7 @@ class RelayStatus:
         return self.status in ("idle", "publishing", "caught_up")
 
 
-def statuses(db: Database, conn: Any) -> list[RelayStatus]:
+def statuses(db: Database, conn: Connection) -> list[RelayStatus]:
     states = RelayPositions(db).all(conn)
     if not states:
         return []  # no relay ran here (maybe not even a store yet)
@@ -207,7 +206,7 @@ class Heartbeat:
             _closed(conn)
 
 
-def _closed(conn: Any) -> None:
+def _closed(conn: Connection | None) -> None:
     if conn is not None:
         try:
             conn.close()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from infra.readside.queries.money import split_by_currency
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 
 CENT = Decimal("0.01")
 OPEN_FOLLOW_UPS = (
@@ -18,7 +18,7 @@ OPEN_FOLLOW_UPS = (
 
 
 class ActivityQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

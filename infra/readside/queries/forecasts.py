@@ -42,7 +42,7 @@ import polars as pl
 
 from domain.errors import RuleViolationError, ValidationError
 from infra.readside.queries.forecast_currencies import together
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 from projections.base import Table
 from projections.forecasts import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
 
@@ -174,7 +174,7 @@ class History:
 
 
 class ForecastQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
         self._frames: dict[str, pl.DataFrame] = {}  # one read per table and answer
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.stages import OPEN_STAGES, Stage
 from infra.readside.queries.money import split_by_currency
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 
 STUCK_AFTER_DAYS: Mapping[str, int] = MappingProxyType({
     Stage.PROSPECTING: 14, Stage.QUALIFICATION: 21, Stage.PROPOSAL: 30, Stage.NEGOTIATION: 30,
@@ -25,7 +25,7 @@ class Filters:
 
 
 class FunnelQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _where(self, f: Filters) -> tuple[str, list[Any]]:

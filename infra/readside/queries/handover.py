@@ -4,7 +4,7 @@ from typing import Any
 
 from domain.handover import HandOverStatus
 from domain.values import Tier
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 
 TIER_ORDER = {Tier.LOWER.value: 0, Tier.MIDDLE.value: 1, Tier.UPPER.value: 2}
 LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id FROM handover_ownership o "
@@ -13,7 +13,7 @@ LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id FROM handover_ownership o "
 
 
 class HandOverQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 from projections.base import Table
 from projections.inventory import LEVELS, MOVEMENTS, RESERVATIONS
 
@@ -14,7 +14,7 @@ MOVEMENT_COLUMNS = ("event_position, sku, kind, order_id, shipment_id, on_hand_d
 
 
 class InventoryQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _select(self, table: Table, statement: str, params: list[Any]) -> list[dict[str, Any]]:

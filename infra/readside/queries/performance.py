@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.values import require_period
 from infra.readside.queries.money import split_by_currency
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
@@ -54,7 +54,7 @@ def ratio(part: Decimal | int, whole: Decimal | int | None) -> Decimal | None:
 
 
 class PerformanceQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _select(self, statement: str, params: list[Any]) -> list[dict[str, Any]]:

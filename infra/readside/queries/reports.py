@@ -18,7 +18,7 @@ import polars as pl
 
 from domain.errors import ValidationError
 from infra.readside.queries.money import split_by_currency
-from infra.sql.database import Database, rows_as_dicts
+from infra.sql.database import Connection, Database, rows_as_dicts
 
 SOLD = "o.status NOT IN ('cancelled', 'rejected')"
 PERIODS: dict[str, Callable[[date], str]] = {
@@ -35,7 +35,7 @@ ORDERS_SCHEMA = {"account_id": pl.String, "placed_on": pl.Date, "currency": pl.S
 
 
 class ReportQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def _fetch(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

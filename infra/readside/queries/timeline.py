@@ -25,7 +25,7 @@ from domain.opportunity import Opportunity
 from domain.order import Order
 from infra.eventstore.event_reader import EventReader
 from infra.eventstore.ids import parse_id
-from infra.sql.database import Database
+from infra.sql.database import Connection, Database
 from projections.base import EventRecord
 
 LINKS = "SELECT link_id, kind FROM timeline_links WHERE account_id = ?"
@@ -64,7 +64,7 @@ def _utc(value: datetime) -> datetime:
 
 
 class TimelineQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def timeline(self, account_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
