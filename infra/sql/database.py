@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from eventsourcing import persistence
 from eventsourcing.postgres import PostgresFactory
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from infra.settings import Settings
+from infra.sql.failures import translating
 
 SCHEMA_LOCK = 4242001  # advisory lock key: one creator of tables at a time, across processes
 SQL_TYPES = {
@@ -51,7 +51,14 @@ class Database:
     @contextmanager
     def reader(self) -> Iterator[Any]:
         """A connection for a short read (or a small write) from any thread: pooled on
-        PostgreSQL, one per thread on SQLite."""
+        PostgreSQL, one per thread on SQLite. A bounded wait that runs out in it (or for it),
+        or a table not made yet, leaves it as ours (``infra.sql.failures``): this is where
+        the queries and the API's stores meet the driver."""
+        with translating(), self._connection() as conn:
+            yield conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
         if self.backend == "sqlite":
             conn = getattr(self._local, "conn", None)
             if conn is None:
@@ -208,24 +215,6 @@ class BoundedPostgresFactory(PostgresFactory):
             kwargs = self.datastore.pool.kwargs
             assert isinstance(kwargs, dict)
             kwargs["options"] = options
-
-
-def is_stalled(error: BaseException) -> bool:
-    """Whether ``error`` is a bounded wait on the database that ran out (a statement or lock
-    timeout, no pooled connection in time, a locked SQLite file, a server that does not
-    answer), as opposed to a mistake in a statement: a retry later may succeed."""
-    if isinstance(error, PoolTimeout | psycopg.errors.QueryCanceled
-                  | psycopg.errors.LockNotAvailable):
-        return True
-    if isinstance(error, sqlite3.OperationalError):
-        return "locked" in str(error) or "busy" in str(error)
-    if isinstance(error, psycopg.OperationalError):
-        return True  # cannot connect, connection lost, timeouts
-    if isinstance(error, persistence.ConnectionUnavailableError):
-        return True
-    cause = error.__cause__ or error.__context__  # the library re-raises driver errors
-    return (isinstance(error, persistence.PersistenceError) and cause is not None
-            and is_stalled(cause))
 
 
 def rows_as_dicts(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
