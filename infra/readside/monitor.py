@@ -6,7 +6,9 @@ one thread at a time (a connection must not serve two threads at once). A caller
 have it within ``wait`` seconds (an earlier look still waits for a frozen database) gets
 ``DatabaseUnavailableError`` instead of queueing behind it, so a health check stays within
 its bound and no pile of threads waits on the lock. A look that fails drops the handle: the
-next one opens afresh (a connection the server dropped is not handed out again).
+next one opens afresh (a connection the server dropped is not handed out again). Its
+errors are ours (``DatabaseUnavailableError`` for a bounded wait that ran out), as any
+adapter's.
 """
 
 import threading
@@ -15,6 +17,7 @@ from typing import TypeVar
 
 from infra.errors import DatabaseUnavailableError
 from infra.readside.read_models import ReadModels
+from infra.sql.failures import translating
 
 T = TypeVar("T")
 
@@ -32,13 +35,14 @@ class Monitor:
                 "an earlier look at the read models still waits for the database",
                 "MonitorBusy")
         try:
-            if self._models is None:
-                self._models = self._open()
-            try:
-                return question(self._models)
-            except Exception:
-                self._drop()
-                raise
+            with translating():  # a driver's error leaves as ours (infra.sql.failures)
+                if self._models is None:
+                    self._models = self._open()
+                try:
+                    return question(self._models)
+                except Exception:
+                    self._drop()
+                    raise
         finally:
             self._lock.release()
 
