@@ -9,15 +9,12 @@ from fastapi import FastAPI
 
 from api import edge, errors, http_errors, links, metrics
 from api.bounded import BoundedWaitMiddleware
-from api.deps import Services
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
-from infra.access.tokens import TokenStore
-from infra.bootstrap import bootstrap, read_models
+from infra.bootstrap import Root
 from infra.memory import settle_garbage_collector
 from infra.readside.follower import follow_until_stopped
 from infra.settings import Settings
-from infra.sql.database import Database
 
 log = logging.getLogger(__name__)
 DESCRIPTION = """sfa-core: commands and queries of an event-sourced Sales Force Automation core.
@@ -35,16 +32,18 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings)
-        app.state.services = Services(bootstrap(settings), db, TokenStore(db))
+        root = Root(settings)
+        app.state.services = root
+        sales = root.sales  # the store opens (its tables are made) before the first request
         if settings.settle_gc:
             settle_garbage_collector()
         stop, follower = threading.Event(), None
         if follow:
-            follower = threading.Thread(target=_follow, args=(settings, stop),
+            follower = threading.Thread(target=follow_until_stopped,
+                                        args=(root.read_models, stop),
                                         name="projectors", daemon=True)
             follower.start()
-            threading.Thread(target=app.state.services.sales.flows.keep_resuming,
+            threading.Thread(target=sales.flows.keep_resuming,
                              args=(stop, settings.flow_resume_interval), name="flows",
                              daemon=True).start()
         try:
@@ -53,9 +52,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
             stop.set()
             if follower is not None:
                 follower.join(timeout=10)
-            await app.state.services.sales.bus.committer.aclose()
-            app.state.services.sales.close()
-            db.close()
+            await root.aclose()
 
     app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
@@ -69,7 +66,3 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
         app.router.routes.extend(router.routes)  # flat: see ``api.routers``
     return app
 
-
-def _follow(settings: Settings, stop: threading.Event) -> None:
-    """The API keeps serving whatever the projectors meet; /healthz reports their heartbeat."""
-    follow_until_stopped(lambda: read_models(settings), stop)

@@ -20,8 +20,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import body
+from infra.errors import DatabaseUnavailableError
 from infra.settings import Settings
-from infra.sql.database import is_stalled
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 2
@@ -83,13 +83,9 @@ class BoundedWaitMiddleware:
         try:
             await self.app(scope, receive, send)
         except Exception as error:
-            if state["started"] or not is_stalled(error):
+            if state["started"] or not isinstance(error, DatabaseUnavailableError):
                 raise
-            await send_unavailable(send, stalled_detail(error))
-
-
-def stalled_detail(error: BaseException) -> str:
-    return f"the database did not answer in time ({type(error).__name__}); retry shortly"
+            await send_unavailable(send, error.detail)
 
 
 async def send_unavailable(send: Send, detail: str) -> None:

@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
-from api.read_side import ReadSide, models_of
-from infra.access.tokens import Principal, TokenStore
-from infra.bootstrap import Sales
+from api.read_side import models_of
+from infra.access.tokens import Principal
+from infra.bootstrap import Root
 from infra.eventstore.ids import parse_id, stock_item_id
+from infra.readside.serving import Serving
 from infra.service.commands import CommandContext
-from infra.sql.database import Database
 from projections.catalog import BY_NAME
 
 MIN_POSITION_WAIT_SECONDS = 5.0
@@ -31,12 +31,7 @@ UPGRADE_RETRY_AFTER = 5  # seconds: a model's rebuild for a new version takes a 
 TAKEN_OVER = "idempotency_taken_over"
 
 
-@dataclass
-class Services:
-    sales: Sales
-    db: Database
-    tokens: TokenStore
-    read_side: ReadSide | None = None  # made on first use
+Services = Root  # what a request takes from the process: its composition root's objects
 
 
 async def services(request: Request) -> Services:
@@ -154,15 +149,9 @@ CommandDep = Annotated[Command, Depends(command)]
 VersionedCommandDep = CommandDep  # the earlier name: every command honours If-Match now
 
 
-def read_models_at(db: Database, names: tuple[str, ...] = ()) -> int:
+def read_models_at(serving: Serving, names: tuple[str, ...] = ()) -> int:
     """The lowest position among the active read models (0 before any is built)."""
-    return ReadSide(db).position(names or tuple(BY_NAME))
-
-
-def read_side(services: Services) -> ReadSide:
-    if services.read_side is None:
-        services.read_side = ReadSide(services.db)
-    return services.read_side
+    return serving.position(names or tuple(BY_NAME))
 
 
 def wait_for(request: Request, services: ServicesDep,
@@ -173,7 +162,7 @@ def wait_for(request: Request, services: ServicesDep,
     """The query's own read models can answer: none stopped by an event (503
     ``read_model_failed``), and, with ``min_position``, all at it (503 ``not_caught_up``)."""
     names = models_of(getattr(request.scope.get("route"), "path", None))
-    side = read_side(services)
+    side = services.serving
     refuse_failed(side, names)
     if min_position is None:
         return
@@ -183,7 +172,7 @@ def wait_for(request: Request, services: ServicesDep,
                        f"min_position: {min_position} is beyond the last stored event ({head})",
                        fields=["min_position"])
     deadline, pause = time.monotonic() + MIN_POSITION_WAIT_SECONDS, 0.005
-    while read_models_at(services.db, names) < min_position:
+    while read_models_at(side, names) < min_position:
         refuse_failed(side, names, fresh=True)
         if time.monotonic() > deadline:
             raise ApiError(503, "not_caught_up",
@@ -193,7 +182,7 @@ def wait_for(request: Request, services: ServicesDep,
         pause = min(pause * 2, 0.1)
 
 
-def refuse_failed(side: ReadSide, names: tuple[str, ...], fresh: bool = False) -> None:
+def refuse_failed(side: Serving, names: tuple[str, ...], fresh: bool = False) -> None:
     """503 when a model of the query cannot answer: stopped by an event, or still of an older
     version than this code's (an upgrade's rebuild has not swapped it in yet)."""
     outdated = side.outdated(names, fresh)

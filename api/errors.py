@@ -1,17 +1,15 @@
-"""Errors to HTTP, in one place: 401, 403, 404, 409 {code, detail}, 422 naming the fields."""
+"""Errors to HTTP, in one place: 401, 403, 404, 409 {code, detail}, 422 naming the fields,
+503 for the database's errors as ``infra`` names them (never a driver's: ``infra.sql.failures``)."""
 
-import sqlite3
 from typing import Any
 
-import psycopg
-from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from domain.errors import DomainError, NotFoundError, ValidationError
-from infra.sql.database import is_stalled
+from infra.errors import DatabaseUnavailableError, ReadModelMissingError
 
 
 class ErrorBody(BaseModel):
@@ -79,10 +77,7 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _model_not_built(request: Request, error: Exception) -> JSONResponse:
     """A read model's tables do not exist before its first build (a fresh start)."""
-    if is_stalled(error):
-        return await _stalled(request, error)
-    if not _is_missing_table(error):
-        raise error
+    assert isinstance(error, ReadModelMissingError)
     return JSONResponse(body("not_ready", "read models are still being built; retry shortly"),
                         status_code=503, headers={"Retry-After": "1"})
 
@@ -90,24 +85,14 @@ async def _model_not_built(request: Request, error: Exception) -> JSONResponse:
 async def _stalled(request: Request, error: Exception) -> JSONResponse:
     """A bounded wait on the database ran out (statement or lock timeout, no connection in
     time, a locked SQLite file): 503, retry later (``SFA_DB_*`` settings)."""
-    if not is_stalled(error):
-        raise error
-    return JSONResponse(body("database_unavailable", f"the database did not answer in time "
-                                                     f"({type(error).__name__}); retry shortly"),
+    assert isinstance(error, DatabaseUnavailableError)
+    return JSONResponse(body("database_unavailable", error.detail),
                         status_code=503, headers={"Retry-After": "2"})
 
 
-def _is_missing_table(error: Exception) -> bool:
-    text = str(error)
-    return isinstance(error, psycopg.errors.UndefinedTable) or (
-        isinstance(error, sqlite3.OperationalError) and "no such table" in text)
-
-
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(psycopg.errors.UndefinedTable, _model_not_built)
-    app.add_exception_handler(sqlite3.OperationalError, _model_not_built)
-    app.add_exception_handler(psycopg.OperationalError, _stalled)
-    app.add_exception_handler(persistence.PersistenceError, _stalled)
+    app.add_exception_handler(ReadModelMissingError, _model_not_built)
+    app.add_exception_handler(DatabaseUnavailableError, _stalled)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)

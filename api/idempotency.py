@@ -42,7 +42,6 @@ _HEADER_TEXT: TypeAdapter[str] = TypeAdapter(HeaderText)
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.store: IdempotencyStore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
@@ -73,10 +72,10 @@ class IdempotencyMiddleware:
                 scope.setdefault("state", {})[TAKEN_OVER] = True
             await self._first_time(scope, body, send, store, scope_key, claim)
 
-    def _store(self, scope: Scope) -> IdempotencyStore:
-        if self.store is None:
-            self.store = IdempotencyStore(scope["app"].state.services.db)
-        return self.store
+    @staticmethod
+    def _store(scope: Scope) -> IdempotencyStore:
+        store: IdempotencyStore = scope["app"].state.services.idempotency  # infra.bootstrap.Root
+        return store
 
     async def _first_time(self, scope: Scope, body: bytes, send: Send, store: IdempotencyStore,
                           scope_key: str, claim: Claim) -> None:

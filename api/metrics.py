@@ -20,12 +20,12 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.relay_metrics import RelayCollector
-from infra.bootstrap import read_models
 
 
 class ProjectorCollector(Collector):
     """Read at scrape time from the registry: position, lag and failure of each read model,
-    and whether a projector process beat its heartbeat lately."""
+    and whether a projector process beat its heartbeat lately (through the app's one shared
+    read-models handle, ``Root.monitor``: a scrape opens no connection of its own)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -42,18 +42,16 @@ class ProjectorCollector(Collector):
                                 "Seconds since the last projector heartbeat (-1: never)")
         services = getattr(self.app.state, "services", None)
         if services is not None:
-            models = read_models(services.sales.settings)
-            try:
-                for status in models.status():
-                    if status.serving:
-                        position.add_metric([status.name], status.position)
-                        lag.add_metric([status.name], status.lag_events)
-                        failed.add_metric([status.name], int(status.status == "failed"))
-                liveness = models.liveness()
-                up.add_metric([], int(liveness.alive))
-                age.add_metric([], -1 if liveness.age_seconds is None else liveness.age_seconds)
-            finally:
-                models.close()
+            statuses, liveness = services.monitor.look(
+                lambda models: (models.status(), models.liveness()),
+                wait=services.settings.request_timeout)
+            for status in statuses:
+                if status.serving:
+                    position.add_metric([status.name], status.position)
+                    lag.add_metric([status.name], status.lag_events)
+                    failed.add_metric([status.name], int(status.status == "failed"))
+            up.add_metric([], int(liveness.alive))
+            age.add_metric([], -1 if liveness.age_seconds is None else liveness.age_seconds)
         yield from (position, lag, failed, up, age)
 
 

@@ -52,8 +52,8 @@ from infra.audit.chain import EventRows  # noqa: E402
 from infra.audit.history import AuditHistory  # noqa: E402
 from infra.audit.seal import Sealer  # noqa: E402
 from infra.audit.verify import Verifier  # noqa: E402
+from infra.bootstrap import event_store  # noqa: E402
 from infra.eventstore.ids import NAMESPACE, stock_item_id  # noqa: E402
-from infra.eventstore.store import EventStore  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.sql.database import Database  # noqa: E402
 
@@ -155,7 +155,7 @@ def seal_and_verify(db: Database, conn: Any) -> int:
 def run_sqlite(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="sfa-bench-audit-") as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/sfa.db")
-        EventStore(settings).close()
+        event_store(settings).close()
         db = Database(settings)
         total, load_s = timed(lambda: load(db, args.events))
         print(f"\nSQLite (file in a temp dir, WAL): loaded {total:,} events in {load_s:.1f} s")
@@ -166,7 +166,7 @@ def run_sqlite(args: argparse.Namespace) -> None:
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:
     settings = Settings(database_url=url)
-    EventStore(settings).close()  # creates the store's tables
+    event_store(settings).close()  # creates the store's tables
     db = Database(settings)
     total, load_s = timed(lambda: load(db, args.events))
     (account_id, mid), _ = timed(lambda: big_customer(db, args.account_events))

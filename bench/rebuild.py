@@ -41,8 +41,7 @@ import psycopg  # noqa: E402
 
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
-from infra.bootstrap import bootstrap, read_models  # noqa: E402
-from infra.eventstore.store import EventStore  # noqa: E402
+from infra.bootstrap import bootstrap, event_store, read_models  # noqa: E402
 from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.sql.database import Database  # noqa: E402
@@ -185,7 +184,7 @@ def main() -> None:
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:
     settings = Settings(database_url=url)
-    EventStore(settings).close()  # creates the store's tables
+    event_store(settings).close()  # creates the store's tables
     started = time.perf_counter()
     total = load(Database(settings), args.events)
     with psycopg.connect(url, autocommit=True) as conn:

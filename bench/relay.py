@@ -39,8 +39,8 @@ from kafka import KafkaProducer  # noqa: E402
 
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
+from infra.bootstrap import event_store  # noqa: E402
 from infra.eventstore.event_reader import EventReader  # noqa: E402
-from infra.eventstore.store import EventStore  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.sql.database import Database  # noqa: E402
 from infra.stream.envelope import message  # noqa: E402
@@ -120,7 +120,7 @@ def main() -> None:
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:
     settings = Settings(database_url=url)
-    EventStore(settings).close()
+    event_store(settings).close()
     db = Database(settings)
     total = load(db, args.events)
     payloads = records(db)

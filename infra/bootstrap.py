@@ -1,12 +1,29 @@
-"""Wiring, in one place: settings -> store -> command services and flows."""
+"""The composition root: everything a process needs is built here, once, and handed out.
 
-from collections.abc import Sequence
+The API (``api.app``), the workers (projector, relay, audit) and the CLI each make one
+``Root`` and take their objects from it, nowhere else. A ``Root`` holds one ``Database`` (one
+pool of connections per process) and builds on first use, once, what the process asks for:
+the command side (``Sales``: settings -> store -> command services and flows), tokens, the
+idempotency store, the registry's view for queries (``serving``) and a monitor for health
+and metrics. Read models for a follower are made new each time (each holds a connection of
+its own for its thread). ``bootstrap`` and ``read_models`` are the same wiring for a caller
+that needs only that piece (tests, benchmarks).
+"""
+
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeVar, cast
 
 from domain.pricing import PriceRules
+from infra.access.idempotency import IdempotencyStore
+from infra.access.tokens import TokenStore
 from infra.audit.seal import Sealer
 from infra.eventstore.store import EventStore
+from infra.readside.monitor import Monitor
 from infra.readside.read_models import ReadModels
+from infra.readside.serving import Serving
 from infra.service.accounts import Accounts
 from infra.service.commands import CommandBus
 from infra.service.directory import Directory
@@ -19,8 +36,12 @@ from infra.service.opportunities import Opportunities
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
 from infra.settings import Settings
+from infra.sql.database import Database
+from infra.stream.relay import Relay, RelayConfig
 from projections.base import Projection
 from projections.catalog import ALL
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,10 +67,12 @@ class Sales:
         self.store.close()
 
 
-def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None) -> Sales:
+def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None,
+              db: Database | None = None) -> Sales:
     settings = settings or Settings()
     rules = rules or PriceRules()
-    store = EventStore(settings)
+    db = db or Database(settings)
+    store = EventStore(settings, db)
     bus = CommandBus(store)
     directory = Directory(store)
     reps = Reps(bus)
@@ -60,15 +83,103 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None)
     orders = OrderFlows(bus, stock, rules)
     conversion = ConversionFlow(bus, leads, accounts, opportunities)
     departure = DepartureFlow(bus, reps, directory)
-    flows = FlowRunner(store, conversion, orders, departure)
+    flows = FlowRunner(store, db, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
                  orders, conversion, departure, flows)
 
 
+def event_store(settings: Settings) -> EventStore:
+    """The event store alone (its tables are made in a new database), for a caller that
+    needs no more (tests, benchmarks); the caller closes it."""
+    return EventStore(settings, Database(settings))
+
+
 def read_models(settings: Settings, projections: Sequence[Projection] = ALL,
-                batch_size: int | None = None) -> ReadModels:
+                batch_size: int | None = None, db: Database | None = None) -> ReadModels:
     """The read models of ``settings``' database, with the audit sealer following the log in
     the same loop (the read side itself knows nothing of audit)."""
-    models = ReadModels(settings, projections, batch_size)
+    models = ReadModels(db or Database(settings), projections, batch_size)
     models.companions = (Sealer(models.db),)
     return models
+
+
+class Root:
+    """What one process uses, built once on first use (thread-safe) and closed together."""
+
+    def __init__(self, settings: Settings | None = None, rules: PriceRules | None = None) -> None:
+        self.settings = settings or Settings()
+        self.rules = rules
+        self.db = Database(self.settings)  # connects on first use
+        self._built: dict[str, object] = {}
+        self._lock = threading.RLock()  # a piece may be built of others
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        found = self._built.get(name)  # built already: no lock (every request asks)
+        if found is not None:
+            return cast(T, found)
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return cast(T, self._built[name])
+
+    @property
+    def sales(self) -> Sales:
+        """The command side (opens the event store: its tables are made in a new database)."""
+        return self._once("sales", lambda: bootstrap(self.settings, self.rules, self.db))
+
+    @property
+    def tokens(self) -> TokenStore:
+        return self._once("tokens", lambda: TokenStore(self.db))
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        return self._once("idempotency", lambda: IdempotencyStore(self.db))
+
+    @property
+    def serving(self) -> Serving:
+        """Which read models serve and how far they are: asked before every query."""
+        return self._once("serving", lambda: Serving(self.db))
+
+    @property
+    def monitor(self) -> Monitor:
+        """One read-models handle for health and metrics, lent to one thread at a time."""
+        return self._once("monitor", lambda: Monitor(self.read_models))
+
+    def read_models(self, projections: Sequence[Projection] = ALL,
+                    batch_size: int | None = None) -> ReadModels:
+        """New read models (a connection of their own: one thread's) with the audit sealer
+        as companion; the caller closes them."""
+        return read_models(self.settings, projections, batch_size, self.db)
+
+    def relay(self, config: RelayConfig) -> Relay:
+        """A relay to Kafka (a connection of its own); the caller closes it."""
+        return Relay(self.db, config)
+
+    def create_store(self) -> None:
+        """Makes the event store's tables in a new database, for a process that only reads
+        the log (the relay): nothing to publish yet, rather than no table."""
+        if "sales" not in self._built:
+            EventStore(self.settings, self.db).close()
+
+    def close(self) -> None:
+        with self._lock:
+            built, self._built = self._built, {}
+        if "monitor" in built:
+            cast(Monitor, built["monitor"]).close()
+        if "sales" in built:
+            cast(Sales, built["sales"]).close()
+        self.db.close()
+
+    async def aclose(self) -> None:
+        """``close`` for the API's shutdown: the command side's event-loop connections first."""
+        sales = self._built.get("sales")
+        if sales is not None:
+            await cast(Sales, sales).bus.committer.aclose()
+        self.close()
+
+    def __enter__(self) -> "Root":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()

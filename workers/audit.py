@@ -18,9 +18,8 @@ from infra.audit import checkpoints, erasure, export, export_check
 from infra.audit.history import AuditHistory
 from infra.audit.seal import Sealer
 from infra.audit.verify import Verifier
-from infra.bootstrap import read_models
-from infra.settings import Settings
-from infra.sql.database import Database
+from infra.bootstrap import Root
+from infra.sql.database import Connection, Database
 from workers.store import fail, settings_or_fail
 
 audit_app = typer.Typer(help="Audit: history as of any instant, tamper evidence, exports, erasure.",
@@ -29,19 +28,18 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 @contextmanager
-def connected() -> Iterator[tuple[Database, Any]]:
+def connected() -> Iterator[tuple[Database, Connection]]:
     """The configured (existing) store; any failure to open it is one line."""
-    settings = settings_or_fail()
-    try:
-        db = Database(settings)
-        conn = db.connect()
-    except Exception as error:  # any failure to reach the store is one line
-        fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
-        raise
-    try:
-        yield db, conn
-    finally:
-        conn.close()
+    with Root(settings_or_fail()) as root:
+        try:
+            conn = root.db.connect()
+        except Exception as error:  # any failure to reach the store is one line
+            fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
+            raise
+        try:
+            yield root.db, conn
+        finally:
+            conn.close()
 
 
 @audit_app.command("seal")
@@ -216,11 +214,12 @@ def forget(
     if rebuild:
         from projections.catalog import BY_NAME
 
-        models = read_models(Settings())
-        try:
-            models.rebuild(list(BY_NAME), fresh=True)
-        finally:
-            models.close()
+        with Root(settings_or_fail()) as root:
+            models = root.read_models()
+            try:
+                models.rebuild(list(BY_NAME), fresh=True)
+            finally:
+                models.close()
         out.print("Read models rebuilt.")
     else:
         out.print("Rebuild the read models (sfa projections rebuild --all) to drop their copies.")

@@ -19,13 +19,11 @@ from typer.exceptions import TyperException
 
 from domain.catalog import AGGREGATES
 from domain.errors import DomainError
-from infra.access.tokens import TokenStore
-from infra.bootstrap import Sales, bootstrap, read_models
+from infra.bootstrap import Root, Sales
 from infra.demo import SCALES, load_demo
 from infra.eventstore.store import aggregate_counts
 from infra.readside.projector import one_line
 from infra.settings import Settings
-from infra.sql.database import Database
 from projections.catalog import BY_NAME
 from workers import projector
 from workers.audit import audit_app
@@ -60,23 +58,23 @@ def tokens_create(
     label: Annotated[str | None, typer.Option(help="A note to recognise the token by")] = None,
 ) -> None:
     """Print a new bearer token (only its hash is stored)."""
-    store = TokenStore(Database(settings_or_fail()))
-    try:
-        if rep is not None:
-            with opened() as sales:
-                rep = sales.reps.get(rep).id  # must exist; canonical spelling
-        print(store.create(role.value, rep, label))
-    except DomainError as error:
-        fail(f"{error.code}: {error.detail}")
+    with Root(settings_or_fail()) as root:
+        try:
+            if rep is not None:
+                rep = root.sales.reps.get(rep).id  # must exist; canonical spelling
+            print(root.tokens.create(role.value, rep, label))
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The id part: sfa_<id>_...")]) -> None:
     """Revoke a token: it stops working at once."""
-    try:
-        TokenStore(Database(settings_or_fail())).revoke(token_id)
-    except DomainError as error:
-        fail(f"{error.code}: {error.detail}")
+    with Root(settings_or_fail()) as root:
+        try:
+            root.tokens.revoke(token_id)
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
     out.print(f"Token {token_id} revoked.")
 
 
@@ -86,9 +84,10 @@ def tokens_list() -> None:
     table = Table(title="tokens")
     for column in ("id", "role", "rep", "label", "created", "revoked"):
         table.add_column(column)
-    for t in TokenStore(Database(settings_or_fail())).list():
-        table.add_row(t["token_id"], t["role"], t["rep_id"] or "", t["label"] or "",
-                      t["created_at"][:19], (t["revoked_at"] or "")[:19])
+    with Root(settings_or_fail()) as root:
+        for t in root.tokens.list():
+            table.add_row(t["token_id"], t["role"], t["rep_id"] or "", t["label"] or "",
+                          t["created_at"][:19], (t["revoked_at"] or "")[:19])
     out.print(table)
 
 
@@ -109,7 +108,7 @@ def serve(
     import uvicorn
 
     if with_demo:
-        _prepare_demo(settings, host, port)
+        _prepare_demo(host, port)
     _resume_flows()  # creates the store's tables before any projector reads them, and
     # completes interrupted flows before any request: nothing else is running a flow yet
     os.environ["SFA_SETTLE_GC"] = "true"  # the workers read their settings afresh
@@ -142,20 +141,28 @@ class Scale(StrEnum):
 
 
 @contextmanager
-def opened(create: bool = False) -> Iterator[Sales]:
-    """The command side for the configured store (an existing one unless ``create``);
-    configuration and store errors end in one line."""
-    settings = settings_or_fail(create)
+def rooted(create: bool = False) -> Iterator[Root]:
+    """The composition root for the configured store (an existing one unless ``create``),
+    its command side open; configuration and store errors end in one line."""
+    root = Root(settings_or_fail(create))
     try:
-        sales = bootstrap(settings)
-    except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
-        fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
-    try:
-        yield sales
-    except DomainError as error:
-        fail(f"{error.code}: {error.detail}")
+        try:
+            root.sales  # noqa: B018 — opens the event store, or says in one line why not
+        except Exception as error:  # noqa: BLE001 — any failure to reach the store is one line
+            fail(f"cannot open the event store: {type(error).__name__}: {error}".splitlines()[0])
+        try:
+            yield root
+        except DomainError as error:
+            fail(f"{error.code}: {error.detail}")
     finally:
-        sales.close()
+        root.close()
+
+
+@contextmanager
+def opened(create: bool = False) -> Iterator[Sales]:
+    """The command side for the configured store (see ``rooted``)."""
+    with rooted(create) as root:
+        yield root.sales
 
 
 @app.command()
@@ -228,12 +235,14 @@ def project(
     settings = settings_or_fail()
     _resume_flows()
     if once:
-        models = read_models(settings)
+        root = Root(settings)
+        models = root.read_models()
         try:
             stopped = models.catch_up()
             out.print(f"Read models at position {max(models.position_of(n) for n in BY_NAME)}.")
         finally:
             models.close()
+            root.close()
         if stopped:
             name, error = next(iter(stopped.items()))
             fail(f"read model {name} stopped at {error}")
@@ -247,13 +256,13 @@ def projections_status(
 ) -> None:
     """Each read model: generation, status, position, lag (events, seconds), rate, last error;
     then whether a projector process is alive (its heartbeat)."""
-    settings = settings_or_fail()
     try:
-        models = read_models(settings)
-        try:
-            rows, liveness = models.status(), models.liveness()
-        finally:
-            models.close()
+        with Root(settings_or_fail()) as root:
+            models = root.read_models()
+            try:
+                rows, liveness = models.status(), models.liveness()
+            finally:
+                models.close()
     except Exception as error:  # noqa: BLE001 — an unreachable store is one line
         fail(one_line(f"cannot read the read models: {type(error).__name__}: {error}"))
     if as_json:
@@ -297,9 +306,11 @@ def projections_rebuild(
 
 def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) -> dict[str, int]:
     """A model stopped by an event, or a store that fails, ends in one line (exit 1)."""
+    root = Root(settings)
     try:
-        models = read_models(settings)
+        models = root.read_models()
     except Exception as error:  # noqa: BLE001
+        root.close()
         fail(one_line(f"cannot open the read models: {type(error).__name__}: {error}"))
     try:
         with events_progress(f"rebuilding {', '.join(names)}") as tick:
@@ -310,16 +321,17 @@ def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) 
         fail(one_line(f"rebuild stopped: {type(error).__name__}: {error}"))
     finally:
         models.close()
+        root.close()
     raise AssertionError("unreachable: fail() exits")
 
 
-def _prepare_demo(settings: Settings, host: str, port: int) -> None:
-    with opened(create=True) as sales:
-        if load_demo(sales) == 0:
+def _prepare_demo(host: str, port: int) -> None:
+    with rooted(create=True) as root:
+        if load_demo(root.sales) == 0:
             out.print("Demo data already loaded.")
         else:
-            out.print(f"Demo data loaded: {sales.store.max_position()} events.")
-    token = TokenStore(Database(settings)).create("admin", label="demo")
+            out.print(f"Demo data loaded: {root.sales.store.max_position()} events.")
+        token = root.tokens.create("admin", label="demo")
     out.print(f"\n  API docs:  http://{host}:{port}/docs   (Authorize with the token below)\n"
               f"  Token:     {token}\n"
               f"  Try:       curl -H 'Authorization: Bearer {token}' "

@@ -13,7 +13,7 @@ import threading
 import time
 from types import FrameType
 
-from infra.bootstrap import bootstrap, read_models
+from infra.bootstrap import Root
 from infra.memory import settle_garbage_collector
 from infra.readside.follower import Backoff, follow_until_stopped
 from infra.readside.read_models import die_with_parent
@@ -35,20 +35,18 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    flows = threading.Thread(target=resume_flows, args=(settings, stop), name="flows",
-                             daemon=True)
-    flows.start()
     settle_garbage_collector()  # a process of its own (sfa serve, sfa project)
-    follow_until_stopped(lambda: read_models(settings), stop)
+    with Root(settings) as root:
+        flows = threading.Thread(target=resume_flows, args=(root, stop), name="flows",
+                                 daemon=True)
+        flows.start()
+        follow_until_stopped(root.read_models, stop)
+        flows.join(timeout=10)
 
 
-def resume_flows(settings: Settings, stop: threading.Event) -> None:
+def resume_flows(root: Root, stop: threading.Event) -> None:
     """Resumes interrupted flows on a timer (``SFA_FLOW_RESUME_INTERVAL``) until ``stop``."""
-    sales = bootstrap(settings)
-    try:
-        sales.flows.keep_resuming(stop, settings.flow_resume_interval)
-    finally:
-        sales.close()
+    root.sales.flows.keep_resuming(stop, root.settings.flow_resume_interval)
 
 
 def run_child(settings: Settings) -> None:

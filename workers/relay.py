@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from infra.bootstrap import Root
 from infra.eventstore.event_reader import EventReader
-from infra.eventstore.store import EventStore
 from infra.sql.database import Database
 from infra.stream import schemas
 from infra.stream.envelope import UnpublishableEventError
@@ -63,11 +63,11 @@ def relay(
                          give_up_after=give_up_after if once else None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is every connection
-    EventStore(settings).close()  # a fresh database gets the store's tables: nothing to publish yet
-    db = Database(settings)
-    if from_position is not None:
-        _refuse_past_head(db, from_position)
-    _run(Relay(db, config), once, from_position)
+    with Root(settings) as root:
+        root.create_store()  # a fresh database gets the store's tables: nothing to publish yet
+        if from_position is not None:
+            _refuse_past_head(root.db, from_position)
+        _run(root.relay(config), once, from_position)
 
 
 def _refuse_past_head(db: Database, position: int) -> None:
@@ -115,12 +115,12 @@ def _stop_on_signals() -> threading.Event:
 def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
            ) -> None:
     """Each topic the relay publishes to: position / head, lag, status, last error."""
-    db = Database(settings_or_fail())
-    conn = db.connect()
-    try:
-        found = statuses(db, conn)
-    finally:
-        conn.close()
+    with Root(settings_or_fail()) as root:
+        conn = root.db.connect()
+        try:
+            found = statuses(root.db, conn)
+        finally:
+            conn.close()
     if as_json:
         for status in found:
             print(json.dumps({**asdict(status.state), "status": status.status,

@@ -15,8 +15,7 @@ from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.reading import paged
 from api.schemas.inventory import Movement, Movements, StockLevel, StockLevels
-from infra.readside.queries.inventory import LEVEL_COLUMNS, InventoryQueries
-from projections.inventory import LEVELS
+from infra.readside.queries.inventory import InventoryQueries
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
@@ -34,12 +33,6 @@ def _level(row: dict[str, Any]) -> StockLevel:
     return StockLevel(**{k: row[k] for k in StockLevel.model_fields})
 
 
-def _all_levels(queries: InventoryQueries) -> list[dict[str, Any]]:
-    # InventoryQueries has no "every SKU" query yet; the same view, every row, by SKU.
-    return queries._select(LEVELS, f"SELECT {LEVEL_COLUMNS} FROM inventory_levels ORDER BY sku",
-                           [])
-
-
 @router.get("")
 def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
                 below_reorder: Annotated[bool, Query(
@@ -48,7 +41,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
     """Every SKU's stock level (or only those to reorder), by SKU."""
     with services.db.reader() as conn:
         queries = InventoryQueries(services.db, conn)
-        found = queries.below_reorder() if below_reorder else _all_levels(queries)
+        found = queries.below_reorder() if below_reorder else queries.levels()
     return StockLevels(items=[_level(r) for r in paged(found, page)], total=len(found), **page)
 
 

@@ -42,6 +42,7 @@ from infra.errors import ConflictError
 from infra.eventstore.cache_follower import CacheFollower, Following
 from infra.eventstore.recorders import Group, Unchanged
 from infra.eventstore.store import CONFLICT, EventStore, RecordedEvent
+from infra.sql.failures import translated
 
 Claims = Sequence[tuple[str, str]]
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ class _Pending:
                 | {("claim", key) for key, _ in self.claims})
 
     def finish(self, position: int = 0, error: Exception | None = None) -> None:
-        self.position, self.error, self.done = position, error, True
+        """A driver's bounded wait that ran out is handed on as ours (``infra.sql.failures``)."""
+        self.position, self.done = position, True
+        self.error = None if error is None else translated(error)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from infra.eventstore.subjects import KeyRing, key_ring
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.sql.dialects import dialect_for
+from infra.sql.failures import translating
 
 CONFLICT = "the record was changed by another writer; reload and try again"
 
@@ -128,13 +129,16 @@ class StateCache:
 
 
 class EventStore:
-    def __init__(self, settings: Settings) -> None:
+    """The events of every aggregate in one log. A bounded wait that runs out in a method
+    that reaches the database leaves it as ``DatabaseUnavailableError`` (``translating``)."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.app = SalesApplication(env=dialect_for(settings).eventsourcing_env())
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
-        self.keys = key_ring(Database(settings))
-        self.duplicate_keys = DuplicateKeys.open(Database(settings))  # migrates plain keys
+        self.keys = key_ring(db)
+        self.duplicate_keys = DuplicateKeys.open(db)  # migrates plain keys
         cast(EventMapper, self.app.mapper).keys = self.keys
         self._keys_seen = self.keys.generation
 
@@ -149,9 +153,11 @@ class EventStore:
     def close(self) -> None:
         self.app.close()
 
+    @translating()
     def read_stream(self, stream_id: UUID, up_to_version: int | None = None) -> list[RecordedEvent]:
         return list(self.app.events.get(stream_id, lte=up_to_version))  # type: ignore[arg-type]
 
+    @translating()
     def load(self, aggregate: AggregateType, stream_id: UUID,
              up_to_version: int | None = None) -> Loaded:
         """The aggregate's state, now or as of a version; current states come from the cache
@@ -192,11 +198,13 @@ class EventStore:
         version = events[-1].originator_version if events else start.version
         return Loaded(state, version, first)
 
+    @translating()
     def encode(self, records: Sequence[RecordedEvent]) -> list[StoredEvent]:
         """The stored form of events (canonical JSON): done by the command's own thread,
         so that the shared write transaction carries bytes only."""
         return [self.app.mapper.to_stored_event(r) for r in records]
 
+    @translating()
     def append(self, records: Sequence[RecordedEvent],
                claimed_keys: Sequence[tuple[str, str]] = ()) -> int:
         """Stores the events atomically; returns the global position of the last one."""
@@ -205,6 +213,7 @@ class EventStore:
             raise ConflictError(CONFLICT)
         return position
 
+    @translating()
     def insert_groups(self, groups: Sequence[Group]) -> list[int | None]:
         """Stores encoded events of several commands in one transaction, straight through
         the recorder (the library's ``Application.save`` would only add snapshotting and
@@ -300,22 +309,27 @@ class EventStore:
         self.cache.put(aggregate.name, stream_id, self.fold(aggregate, stream_id, before,
                                                              list(records)))
 
+    @translating()
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         """Who holds which of these (plain) keys; the table holds their keyed hashes."""
         hashed = {self.duplicate_keys.hash(key): key for key in keys}
         return {hashed[h]: record for h, record in self.recorder.find_claims(list(hashed)).items()}
 
+    @translating()
     def notifications(self, after: int, limit: int = 1000,
                       topics: Sequence[str] = ()) -> Sequence[Notification]:
         return self.recorder.select_notifications(after, limit, topics=topics,
                                                   inclusive_of_start=False)
 
+    @translating()
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    @translating()
     def decode(self, notification: Notification) -> RecordedEvent:
         return cast(RecordedEvent, self.app.mapper.to_domain_event(notification))
 
+    @translating()
     def counts_by_type(self) -> dict[str, int]:
         sql = f"SELECT topic, COUNT(*) AS n FROM {self.events_table} GROUP BY topic"
         with self.recorder.datastore.transaction(commit=False) as cursor:

@@ -182,7 +182,7 @@ class Follower:
 
         # A connection of its own: the follower thread uses ``models.conn`` meanwhile, and a
         # connection shared by two threads interleaves their transactions.
-        builder = ReadModels(self.models.db.settings, list(self.models.projections.values()),
+        builder = ReadModels(self.models.db, list(self.models.projections.values()),
                              self.models.batch_size)  # builds only: no companion
         try:
             missing = builder.buildable()

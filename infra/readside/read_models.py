@@ -69,14 +69,16 @@ class Companion(Protocol):
 
 
 class ReadModels:
-    def __init__(self, settings: Settings, projections: Sequence[Projection] = ALL,
+    def __init__(self, db: Database, projections: Sequence[Projection] = ALL,
                  batch_size: int | None = None,
                  companions: Sequence[Companion] = ()) -> None:
-        self.db = Database(settings)
+        """Opens a connection of its own (``conn``): one ``ReadModels`` serves one thread at
+        a time. Made by ``infra.bootstrap`` (with the audit sealer as companion)."""
+        self.db = db
         self.store = ReadStore(self.db)
         self.projections = {p.name: p for p in projections}
-        self.batch_size = batch_size or settings.projection_batch
-        self.interval = settings.projection_interval
+        self.batch_size = batch_size or db.settings.projection_batch
+        self.interval = db.settings.projection_interval
         self.conn = self.db.connect()
         self.store.ensure_registry(self.conn)
         self.companions = tuple(companions)  # made by infra.bootstrap.read_models
@@ -330,7 +332,8 @@ def partition(names: Sequence[str], projections: dict[str, Projection],
 def build_part(settings: dict[str, Any], batch_size: int,
                generations: dict[str, int]) -> dict[str, str]:
     """In a worker process: catch the given generations up; returns errors by model."""
-    models = ReadModels(Settings(**settings), [BY_NAME[n] for n in generations], batch_size)
+    models = ReadModels(Database(Settings(**settings)), [BY_NAME[n] for n in generations],
+                        batch_size)  # a process of its own: a database handle of its own
     try:
         found = {g.name: g for g in models.store.generations(models.conn)
                  if g.generation == generations.get(g.name)}

@@ -100,6 +100,15 @@ class ReadStore:
     def active(self, conn: Connection, name: str) -> Generation | None:
         return next((g for g in self.generations(conn, name) if g.status == "active"), None)
 
+    def serving(self, conn: Connection) -> list[Generation]:
+        """The active generation of every model (what the queries read), in one short read
+        (the API asks before its queries: ``infra.readside.serving``)."""
+        rows = conn.execute(f"SELECT name, generation, version, position, error_position, "
+                            f"last_error FROM {REGISTRY} WHERE status = 'active'").fetchall()
+        return [Generation(name, int(generation), int(version), "active", int(position),
+                           last_error=error, error_position=stopped)
+                for name, generation, version, position, stopped, error in rows]
+
     def active_generations(self, conn: Connection) -> dict[str, int]:
         """The active generation of each model that has one."""
         rows = conn.execute(f"SELECT name, generation FROM {REGISTRY} WHERE status = 'active'")

@@ -6,24 +6,21 @@ PostgreSQL (placeholders, column types, value conversions, locks, bulk writes) a
 dialect's (``infra.sql.dialects``), chosen once per ``Database`` from the URL.
 """
 
-import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-from eventsourcing import persistence
 from eventsourcing.postgres import PostgresFactory
-from psycopg_pool import PoolTimeout
 
 from infra.settings import Settings
 from infra.sql.dialects import SCHEMA_LOCK, Dialect, dialect_for
+from infra.sql.failures import translating
 from infra.sql.types import Connection, Cursor
 
-__all__ = ["SCHEMA_LOCK", "Connection", "Cursor", "Database", "create_once", "is_stalled",
-           "now_text", "rows_as_dicts"]
+__all__ = ["SCHEMA_LOCK", "Connection", "Cursor", "Database", "create_once", "now_text",
+           "rows_as_dicts"]
 
 
 class Database:
@@ -32,9 +29,6 @@ class Database:
     value are the dialect's own, bound here once."""
 
     sql: Callable[[str], str]  # statements are written with ``?``; PostgreSQL gets ``%s``
-    # a connection for a short read (or a small write) from any thread: pooled on
-    # PostgreSQL, one per thread on SQLite
-    reader: Callable[[], AbstractContextManager[Connection]]
     # one transaction; yields a cursor (SQLite takes the write lock at the start)
     transaction: Callable[[Connection], AbstractContextManager[Cursor]]
     column_type: Callable[[str], str]
@@ -50,10 +44,19 @@ class Database:
         self.events_table = self.dialect.events_table
         self.position_column = self.dialect.position_column
         dialect = self.dialect
-        self.reader, self.transaction = dialect.reader, dialect.transaction
+        self._reader, self.transaction = dialect.reader, dialect.transaction
         self.sql, self.column_type = dialect.sql, dialect.column_type
         self.needs_conversion, self.to_db, self.from_db = (
             dialect.needs_conversion, dialect.to_db, dialect.from_db)
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A connection for a short read (or a small write) from any thread: pooled on
+        PostgreSQL, one per thread on SQLite. A bounded wait that runs out in it (or for it),
+        or a table not made yet, leaves it as ours (``infra.sql.failures``): this is where
+        the queries and the API's stores meet the driver."""
+        with translating(), self._reader() as conn:
+            yield conn
 
     def close(self) -> None:
         self.dialect.close()
@@ -95,24 +98,6 @@ class BoundedPostgresFactory(PostgresFactory):
             kwargs = self.datastore.pool.kwargs
             assert isinstance(kwargs, dict)
             kwargs["options"] = options
-
-
-def is_stalled(error: BaseException) -> bool:
-    """Whether ``error`` is a bounded wait on the database that ran out (a statement or lock
-    timeout, no pooled connection in time, a locked SQLite file, a server that does not
-    answer), as opposed to a mistake in a statement: a retry later may succeed."""
-    if isinstance(error, PoolTimeout | psycopg.errors.QueryCanceled
-                  | psycopg.errors.LockNotAvailable):
-        return True
-    if isinstance(error, sqlite3.OperationalError):
-        return "locked" in str(error) or "busy" in str(error)
-    if isinstance(error, psycopg.OperationalError):
-        return True  # cannot connect, connection lost, timeouts
-    if isinstance(error, persistence.ConnectionUnavailableError):
-        return True
-    cause = error.__cause__ or error.__context__  # the library re-raises driver errors
-    return (isinstance(error, persistence.PersistenceError) and cause is not None
-            and is_stalled(cause))
 
 
 def rows_as_dicts(cursor: Cursor, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

@@ -225,9 +225,9 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 def _read_models_reach(api: Api, head: int, seconds: float = 30) -> int:
-    db = api.client.app.state.services.db  # type: ignore[attr-defined]
+    serving = api.client.app.state.services.serving  # type: ignore[attr-defined]
     deadline = time.monotonic() + seconds
-    while (at := read_models_at(db)) < head and time.monotonic() < deadline:
+    while (at := read_models_at(serving)) < head and time.monotonic() < deadline:
         time.sleep(0.05)
     return at
 

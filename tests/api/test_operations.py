@@ -3,6 +3,8 @@
 import time
 
 from infra.access.tokens import VERIFIED_FOR_SECONDS, TokenStore
+from infra.bootstrap import Root
+from infra.readside.read_models import ReadModels
 from tests.api.test_reps_and_leads import REP
 from tests.conftest import Api
 
@@ -123,3 +125,27 @@ def test_healthz_shows_each_relay_and_a_dead_one_as_down_without_failing_the_api
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
     [relay] = answer.json()["relays"]
     assert (relay["topic"], relay["status"], relay["up"]) == ("sfa.events", "down", False)
+
+
+def test_health_and_metrics_share_one_read_models_handle_and_reopen_a_dropped_one(
+        api: Api, monkeypatch):
+    """No probe or scrape opens read models of its own (a connection, a registry check):
+    they borrow the app's one handle; a handle whose connection went away is replaced."""
+    root = api.client.app.state.services  # type: ignore[attr-defined]
+    opened: list[ReadModels] = []
+
+    def counted(*args: object) -> ReadModels:
+        opened.append(Root.read_models(root))
+        return opened[-1]
+
+    monkeypatch.setattr(root, "read_models", counted)  # before the monitor's first use
+    answers = [api.client.get(path) for path in ("/healthz", "/metrics", "/healthz", "/metrics")]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200]
+    assert metric(answers[-1].text, 'sfa_projection_failed{name="funnel"}') == 0
+    assert len(opened) == 1
+    opened[0].conn.close()  # as a server restart would
+    broken, again = api.client.get("/healthz"), api.client.get("/healthz")
+    assert (broken.status_code, broken.json()["store"].startswith("error: ")) == (503, True)
+    assert again.status_code == 200, again.text
+    assert len(opened) == 2

@@ -6,10 +6,11 @@ import pytest
 
 from domain import rep
 from domain.catalog import AGGREGATES
+from infra.bootstrap import event_store
 from infra.errors import ConflictError
 from infra.eventstore.codec import Metadata
 from infra.eventstore.recorders import Group
-from infra.eventstore.store import EventStore, RecordedEvent
+from infra.eventstore.store import RecordedEvent
 from tests.conftest import FIXED_NOW, ctx
 
 REP = AGGREGATES["Rep"]
@@ -89,12 +90,12 @@ def test_claimed_duplicate_keys_are_unique_and_atomic_with_the_events(sales):
 def test_store_reopens_with_the_same_history(database_url):
     from infra.settings import Settings
 
-    first = EventStore(Settings(database_url=database_url))
+    first = event_store(Settings(database_url=database_url))
     stream_id = uuid4()
     first.append([_record(stream_id, 1, _hired(str(stream_id)))])
     first.close()
 
-    again = EventStore(Settings(database_url=database_url))
+    again = event_store(Settings(database_url=database_url))
     assert [r.event for r in again.read_stream(stream_id)] == [_hired(str(stream_id))]
     again.close()
 

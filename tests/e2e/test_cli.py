@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from infra.eventstore.store import EventStore, aggregate_counts
+from infra.bootstrap import event_store
+from infra.eventstore.store import aggregate_counts
 from infra.settings import Settings
 
 
@@ -21,7 +22,7 @@ def test_demo_stores_thousands_of_events_and_info_reports_them(database_url):
     loaded = sfa("demo", "--scale", "small", "--seed", "7", url=database_url)
     assert loaded.returncode == 0, loaded.stderr
 
-    store = EventStore(Settings(database_url=database_url))
+    store = event_store(Settings(database_url=database_url))
     counts = store.counts_by_type()
     total = sum(counts.values())
     aggregates = aggregate_counts(counts)
@@ -47,7 +48,7 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
     first, second = (f"sqlite:///{tmp_path}/{name}.db" for name in ("a", "b"))
     for url in (first, second):
         assert sfa("demo", "--seed", "3", url=url).returncode == 0
-    stores = [EventStore(Settings(database_url=url)) for url in (first, second)]
+    stores = [event_store(Settings(database_url=url)) for url in (first, second)]
     histories = [[(n.originator_id, n.originator_version, n.topic)
                   for n in s.notifications(0, limit=100_000)] for s in stores]
     for s in stores:

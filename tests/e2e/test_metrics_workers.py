@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from infra.eventstore.store import EventStore
+from infra.bootstrap import event_store
 from infra.settings import Settings
 
 PORT = 18611
@@ -34,7 +34,7 @@ def _get(path: str) -> httpx.Response:
 
 
 def test_counters_sum_both_workers_and_only_grow(postgres_url, tmp_path):
-    EventStore(Settings(database_url=postgres_url)).close()  # an existing store
+    event_store(Settings(database_url=postgres_url)).close()  # an existing store
     server = _served(postgres_url, tmp_path)
     try:
         deadline = time.monotonic() + 180  # a loaded machine starts workers slowly

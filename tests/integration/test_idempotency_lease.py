@@ -16,6 +16,7 @@ from api.idempotency import scope_key_of
 from infra.access.idempotency import TABLE, IdempotencyStore
 from infra.settings import Settings
 from infra.sql.database import Database
+from infra.sql.failures import translated
 from tests.conftest import Api, models_built
 
 LEASE = 0.5
@@ -150,8 +151,8 @@ def test_a_conversion_cut_short_is_completed_by_its_retry(api: Api, monkeypatch)
     lead = _post(api, "/v1/leads", LEAD, mine).json()["id"]
     flow = type(api.sales.conversion)
 
-    def stalled(*args: object) -> None:
-        raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+    def stalled(*args: object) -> None:  # what the store raises when a statement times out
+        raise translated(psycopg.errors.QueryCanceled("canceling statement due to statement timeout"))
 
     with monkeypatch.context() as patched:  # the database stalls after the first step
         patched.setattr(flow, "_ensure_contact", stalled)

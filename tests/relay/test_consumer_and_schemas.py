@@ -13,7 +13,7 @@ import pytest
 
 from bench.dataset import load
 from domain.catalog import EVENT_TYPES
-from infra.eventstore.store import EventStore
+from infra.bootstrap import event_store
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream import schemas
@@ -30,7 +30,7 @@ def _example() -> ModuleType:
 
 
 def test_the_consumer_example_applies_each_event_once_in_order(sqlite_url, broker):
-    EventStore(Settings(database_url=sqlite_url)).close()
+    event_store(Settings(database_url=sqlite_url)).close()
     load(Database(Settings(database_url=sqlite_url)), 3000, seed=4)
     for args in (["--once"], ["--once", "--from-position", "0"]):  # everything twice
         relay = relay_process(sqlite_url, broker.bootstrap, *args)

@@ -10,9 +10,9 @@ from jsonschema import Draft202012Validator
 
 from bench.dataset import _insert
 from domain.opportunity import OpportunityOpened
+from infra.bootstrap import event_store
 from infra.eventstore.codec import Metadata, encode
 from infra.eventstore.event_reader import EventReader
-from infra.eventstore.store import EventStore
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream.envelope import ENVELOPE_FIELDS, envelope, message
@@ -22,7 +22,7 @@ STREAM = UUID("6f1c0b1e-8d1a-4c55-9d3e-1f2a3b4c5d6e")
 
 
 def _store_v1_opportunity(url: str) -> Database:
-    EventStore(Settings(database_url=url)).close()
+    event_store(Settings(database_url=url)).close()
     db = Database(Settings(database_url=url))
     opened = OpportunityOpened(str(STREAM), "acc-1", "rep-1", "Big deal", Decimal("1200.50"), "EUR",
                                date(2027, 3, 31), ("Gateway",), "prospecting", 10, None)

@@ -4,9 +4,9 @@ against the published schemas; replay into a new topic; an event too large stops
 import threading
 
 from bench.dataset import load
+from infra.bootstrap import event_store
 from infra.demo import load_demo
 from infra.eventstore.event_reader import EventReader
-from infra.eventstore.store import EventStore
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream.kafka_publisher import ProducerConfig
@@ -68,7 +68,7 @@ def test_replay_from_position_into_a_new_topic(postgres_url, pg_sales, broker):
 
 
 def test_an_event_too_large_stops_the_relay_naming_it(sqlite_url, broker):
-    EventStore(Settings(database_url=sqlite_url)).close()
+    event_store(Settings(database_url=sqlite_url)).close()
     db = Database(Settings(database_url=sqlite_url))
     load(db, 3000, seed=7)
     conn = db.connect()

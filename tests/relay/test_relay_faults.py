@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from bench.dataset import load
-from infra.eventstore.store import EventStore
+from infra.bootstrap import event_store
 from infra.settings import Settings
 from infra.sql.database import Database
 from tests.relay.checks import assert_topic_equals_store, stored_envelopes
@@ -43,7 +43,7 @@ def _wait_for(condition: Any, seconds: float, what: str) -> None:
 
 def test_relay_killed_at_random_points_loses_nothing(postgres_url, broker):
     settings = Settings(database_url=postgres_url)
-    EventStore(settings).close()
+    event_store(settings).close()
     db = Database(settings)
     total = load(db, 20_000, seed=3)
     rng, landed, killed_at = random.Random(2026), 0, []

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from api.relay_metrics import RelayCollector
 from bench.dataset import load
-from infra.eventstore.store import EventStore
+from infra.bootstrap import event_store
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream.relay_positions import HEARTBEAT_SECONDS, STALE_SECONDS, statuses
@@ -49,7 +49,7 @@ def _metrics(db: Database) -> str:
 
 
 def _store(url: str, events: int) -> Database:
-    EventStore(Settings(database_url=url)).close()
+    event_store(Settings(database_url=url)).close()
     db = Database(Settings(database_url=url))
     load(db, events, seed=3)
     return db

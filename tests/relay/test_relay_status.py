@@ -10,14 +10,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from api.relay_metrics import RelayCollector
 from bench.dataset import load
-from infra.eventstore.store import EventStore
+from infra.bootstrap import event_store
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream.relay_positions import RelayPositions
 
 
 def _outage(url: str) -> Database:
-    EventStore(Settings(database_url=url)).close()
+    event_store(Settings(database_url=url)).close()
     db = Database(Settings(database_url=url))
     load(db, 500, seed=2)
     positions, conn = RelayPositions(db), db.connect()

@@ -1,4 +1,4 @@
-"""Inventory queries: one SKU's level, the SKUs below their reorder level, movement history."""
+"""Inventory queries: one SKU's level, every SKU's, the SKUs below their reorder level, movement history."""
 
 from typing import Any
 
@@ -29,6 +29,11 @@ class InventoryQueries:
         found = self._select(LEVELS, f"SELECT {LEVEL_COLUMNS} FROM inventory_levels WHERE sku = ?",
                              [sku])
         return found[0] if found else None
+
+    def levels(self) -> list[dict[str, Any]]:
+        """Every SKU's level, by SKU."""
+        return self._select(LEVELS, f"SELECT {LEVEL_COLUMNS} FROM inventory_levels ORDER BY sku",
+                            [])
 
     def below_reorder(self) -> list[dict[str, Any]]:
         """Every SKU whose available stock is below its reorder level, by SKU."""

@@ -29,12 +29,12 @@ LOCK_NAME = "sfa_flows_resume"
 
 
 class FlowRunner:
-    def __init__(self, store: EventStore, conversion: ConversionFlow, orders: OrderFlows,
-                 departure: DepartureFlow) -> None:
+    def __init__(self, store: EventStore, db: Database, conversion: ConversionFlow,
+                 orders: OrderFlows, departure: DepartureFlow) -> None:
         self.store, self.conversion, self.orders, self.departure = (
             store, conversion, orders, departure)
         self.tracking = store.app.factory.tracking_recorder()  # creates its table if missing
-        self.db = Database(store.settings)
+        self.db = db  # for the lock across processes
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(TRACKING_NAME) or 0
