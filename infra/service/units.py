@@ -145,11 +145,22 @@ class Unit:
             stream = self._streams[stream_id] = _Stream(aggregate, loaded, loaded)
             guard = self.guards.get(stream_id)
             if guard is not None:  # before the version: never tell a stranger the version
-                self.require(lambda: guard(loaded))
+                self._check(guard, loaded)
             self._check_expected(stream_id, loaded)
         elif stream.aggregate is not aggregate:
             raise NotFoundError(f"{aggregate.name} {stream_id} not found")
         return stream
+
+    def _check(self, guard: Guard, loaded: Loaded) -> None:
+        """Whether the caller may act on this state: any refusal (a 404 as the domain's
+        ``NotFoundError``, the API's 403) is checked again on the current state, so that a
+        stale owner never decides which of them a caller gets."""
+        try:
+            guard(loaded)
+        except Exception as refusal:
+            if not self.fresh:
+                raise StaleDecision() from refusal
+            raise
 
     def _check_expected(self, stream_id: UUID, loaded: Loaded) -> None:
         """The client's ``If-Match`` on this stream: a cached state may just be stale, the

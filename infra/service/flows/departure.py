@@ -20,7 +20,7 @@ from domain.stages import tier_of
 from domain.values import Tier
 from infra.eventstore.ids import parse_id
 from infra.service.accounts import ACCOUNT
-from infra.service.commands import CommandBus, CommandContext, CommandResult
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard
 from infra.service.directory import Directory, Item
 from infra.service.leads import LEAD
 from infra.service.opportunities import OPPORTUNITY
@@ -32,10 +32,11 @@ class DepartureFlow:
         self.bus, self.reps, self.directory = bus, reps, directory
 
     def depart(self, ctx: CommandContext, rep_id: str, *, successor_id: str,
-               effective_date: date | None = None,
-               expected_version: int | None = None) -> CommandResult:
-        command = rep.DepartRep(self.reps.ref(successor_id), effective_date or ctx.now.date())
-        departed = self.bus.handle(REP, parse_id(rep_id, "rep_id"), command, ctx,
+               effective_date: date | None = None, expected_version: int | None = None,
+               guard: Guard | None = None) -> CommandResult:
+        command = Deferred(lambda _: rep.DepartRep(self.reps.ref(successor_id),
+                                                   effective_date or ctx.now.date()))
+        departed = self.bus.handle(REP, parse_id(rep_id, "rep_id"), command, ctx, guard,
                                    expected_version=expected_version)
         handed = self.hand_over(ctx.caused_by(departed.event_ids[0]), rep_id)
         return CommandResult(departed.stream_id, departed.version,

@@ -13,6 +13,7 @@ a flow repeats nothing.
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -155,9 +156,9 @@ class OrderFlows:
                                   order.ShipOrder(shipment_id, shipment), ctx, guard)
         if not shipped.event_ids:  # this shipment was recorded before: finish its stock step
             self.resume(ctx, order_id)
-            return shipped
-        self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
-        return shipped
+        else:
+            self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
+        return self._after_stock_steps(shipped)
 
     def ship_stock(self, ctx: CommandContext, order_id: str, shipment_id: str,
                    lines: Sequence[order.ShipmentLine]) -> None:
@@ -171,7 +172,17 @@ class OrderFlows:
         cancelled = self.bus.handle(ORDER, parse_id(order_id, "order_id"),
                                     order.CancelOrder(reason), ctx, guard)
         self._release_all(ctx.caused_by(cancelled.event_ids[0]), order_id, self.get(order_id))
-        return cancelled
+        return self._after_stock_steps(cancelled)
+
+    def _after_stock_steps(self, result: CommandResult) -> CommandResult:
+        """The order's result, at a position that covers the stock steps after its event."""
+        return replace(result, position=self.bus.max_position())
+
+    def as_stored(self, result: CommandResult) -> Loaded | None:
+        """The order as this process just stored it (None: it has moved on since, or the
+        answer was a replay)."""
+        loaded = self.bus.cached(ORDER, result.stream_id)
+        return loaded if loaded.version == result.version else None
 
     def invoice(self, ctx: CommandContext, order_id: str, *, invoice_id: str,
                 amount: Decimal, guard: Guard | None = None) -> CommandResult:
