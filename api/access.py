@@ -6,9 +6,10 @@
 - integrator: read-only queries (and the stream);
 - admin: everything.
 The visibility rule itself is ``infra.service.visibility`` (the flows use it too). A record the caller
-may not see answers 404, exactly like an unknown one — the record in the path and every
-record the body names (``check_refs``): a rep cannot join another rep's account, a manager
-cannot name an owner, assignee or successor outside their team.
+may not see answers 404, exactly like an unknown one — the record in the path (checked by the
+command's guard, ``may_act``, on the state the command is decided on) and every record the
+body names (``check_refs``): a rep cannot join another rep's account, a manager cannot name an
+owner, assignee or successor outside their team.
 """
 
 from collections.abc import Callable
@@ -51,51 +52,60 @@ def check_refs(caller: Principal, sales: Sales, *refs: Ref) -> dict[str, Any]:
     return require_visible(caller, sales.directory, sales.bus, refs)
 
 
-def check_rep_visible(caller: Principal, sales: Sales, rep_id: str) -> Any:
-    """A rep as the path record: seen by the rule (themself, their team's manager, the
-    read-everything roles); unknown or not visible: 404. Answers the rep's state."""
-    return require_visible(caller, sales.directory, sales.bus, [Ref("rep", rep_id, "rep_id")])[
-        "rep_id"]
-
-
 def check_visible(principal: Principal, directory: Directory, owner_id: str | None,
                   what: str) -> None:
     if not can_see_owner(principal, directory, owner_id):
         raise not_found(what)
 
 
-def check_may_act(principal: Principal, directory: Directory, owner_id: str | None,
-                  what: str) -> None:
-    """Writers act on records they can see; others get 403 (if they can see it) or 404."""
-    check_visible(principal, directory, owner_id, what)
-    require_writer(principal)
+def _owner(state: Any) -> str | None:
+    owner: str | None = state.owner_id
+    return owner
 
 
-def may_see_check(principal: Principal, directory: Directory, what: str) -> Callable[[Any], None]:
-    """``check_visible`` on a record's state, for a unit of work (``Unit.require``): an
-    invisible record is the domain's ``NotFoundError``, so that a refusal on a cached state
-    is checked again on the current one."""
+def may_act(caller: Principal, sales: Sales, what: str, *refs: Ref,
+            roles: tuple[str, ...] = (),
+            owner: Callable[[Any], str | None] = _owner) -> Guard:
+    """The guard of a command on the record ``what`` (``CommandBus.handle``), checked on the
+    very state the command is decided on, in this order: the record exists and the caller
+    may see it (else 404, the same for both, as the domain's ``NotFoundError``), the caller
+    is a writer (403) of one of ``roles`` (if given, 403), and may see every record the body
+    names (``check_refs``: a read of their own, 404). ``owner``: through whom the record is
+    seen (its owner; a rep themself; an order its account's owner)."""
 
-    def check(record: Any) -> None:
-        if not can_see_owner(principal, directory, record.owner_id):
+    def guard(loaded: Loaded) -> None:
+        if loaded.state is None or not can_see_owner(caller, sales.directory,
+                                                     owner(loaded.state)):
             raise NotFoundError(f"{what} not found")
+        require_writer(caller)
+        if roles:
+            require_role(caller, *roles)
+        if refs:
+            check_refs(caller, sales, *refs)
 
-    return check
+    return guard
 
 
-def may_act_guard(principal: Principal, directory: Directory, what: str) -> Guard:
-    """``check_may_act`` as a command guard (``CommandBus.execute``): checked on the state the
-    command is decided on, with no read of its own. An unknown or invisible record is the
-    domain's ``NotFoundError`` (404, as ``not_found``), so that a refusal on a cached state is
-    checked again on the current one."""
+def may_advance_handover(caller: Principal, sales: Sales, what: str) -> Guard:
+    """Whoever must act on a hand-over may record its steps — in the middle tier that is the
+    departing rep, who no longer owns the record; else as ``may_act``."""
+    acting = may_act(caller, sales, what)
 
-    may_see = may_see_check(principal, directory, what)
+    def guard(loaded: Loaded) -> None:
+        actor_id = getattr(loaded.state, "handover_actor_id", None)
+        if actor_id is not None and caller.rep_id == actor_id and caller.role in WRITERS:
+            return
+        acting(loaded)
+
+    return guard
+
+
+def known(what: str) -> Guard:
+    """The guard of a command open to its role on any record: the record exists (404)."""
 
     def guard(loaded: Loaded) -> None:
         if loaded.state is None:
             raise NotFoundError(f"{what} not found")
-        may_see(loaded.state)
-        require_writer(principal)
 
     return guard
 
@@ -104,15 +114,6 @@ def visibility_reads_store(principal: Principal) -> bool:
     """Whether checking what the caller may see reads the store: a manager's team check
     catches the directory up with the newest events; every other role's check is in memory."""
     return principal.role == "manager"
-
-
-def check_may_advance_handover(principal: Principal, directory: Directory, owner_id: str | None,
-                               actor_id: str | None, what: str) -> None:
-    """Whoever must act on a hand-over may record its steps — in the middle tier that is the
-    departing rep, who no longer owns the record."""
-    if actor_id is not None and principal.rep_id == actor_id and principal.role in WRITERS:
-        return
-    check_may_act(principal, directory, owner_id, what)
 
 
 def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, str | None]:
@@ -124,6 +125,6 @@ def rep_scope(principal: Principal, directory: Directory) -> tuple[str | None, s
     return None, None
 
 
-__all__ = ["READ_ALL", "WRITERS", "ApiError", "Ref", "Sight", "can_see_owner", "check_may_act",
-           "check_may_advance_handover", "check_refs", "check_rep_visible", "check_visible",
-           "record_check", "rep_scope", "require_role", "require_writer", "team_of"]
+__all__ = ["READ_ALL", "WRITERS", "ApiError", "Ref", "Sight", "can_see_owner", "check_refs",
+           "check_visible", "known", "may_act", "may_advance_handover", "record_check",
+           "rep_scope", "require_role", "require_writer", "team_of", "visibility_reads_store"]

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # under sustained writes, the live projectors take a batch at most this often (seconds):
     # bigger batches, far less work per event, at the cost of this much more lag
     projection_interval: float = Field(default=0.02, ge=0, le=5)
+    # concurrent commands share write transactions (infra.eventstore.group_commit); off:
+    # one transaction per command (infra.eventstore.committer.SimpleCommitter)
+    group_commit: bool = True
     run_projectors: bool = True  # the API process also follows the log (embedded default)
     # a serving process freezes its start-up objects for the garbage collector (infra.memory);
     # ``sfa serve`` sets it, tests that start many apps in one process leave it off

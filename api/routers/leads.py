@@ -7,16 +7,15 @@ from fastapi import APIRouter, Path
 
 from api.access import (
     Ref,
-    check_may_act,
-    check_may_advance_handover,
-    check_refs,
     check_visible,
+    may_act,
+    may_advance_handover,
     require_role,
     require_writer,
     team_of,
 )
-from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.deps import Command, CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
+from api.errors import ERROR_RESPONSES
 from api.inputs import RecordId, Reference
 from api.schemas import Position, Versioned
 from api.schemas.leads import (
@@ -36,8 +35,7 @@ from api.schemas.leads import (
     LeadPublic,
 )
 from domain.values import Channel
-from infra.eventstore.ids import parse_id
-from infra.service.leads import LEAD
+from infra.service.commands import Guard
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
 LeadId = Annotated[RecordId, Path(description="Lead id")]
@@ -45,16 +43,9 @@ FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when 
 assert set(ChannelName.__args__) == {c.value for c in Channel}  # type: ignore[attr-defined]
 
 
-def _owner(services: ServicesDep, lead_id: str) -> str | None:
-    loaded = services.sales.bus.load(LEAD, parse_id(lead_id, "lead_id"))
-    if loaded.state is None:
-        raise not_found(f"lead {lead_id}")
-    owner: str | None = loaded.state.owner_id
-    return owner
-
-
-def _may_act(caller: PrincipalDep, services: ServicesDep, lead_id: str) -> None:
-    check_may_act(caller, services.sales.directory, _owner(services, lead_id), f"lead {lead_id}")
+def _acting(call: Command, lead_id: str, *refs: Ref) -> Guard:
+    """The caller may act on the lead as decided on (and see the records the body names)."""
+    return may_act(call.caller, call.services.sales, f"lead {lead_id}", *refs)
 
 
 @router.post("", status_code=201)
@@ -75,10 +66,8 @@ async def capture(body: LeadCreate, call: CommandDep) -> LeadCaptured:
 
 @router.get("/{lead_id}")
 def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> LeadPublic:
-    loaded = services.sales.bus.load(LEAD, parse_id(lead_id, "lead_id"))
+    loaded = services.sales.leads.find(lead_id)
     lead = loaded.state
-    if lead is None:
-        raise not_found(f"lead {lead_id}")
     check_visible(caller, services.sales.directory, lead.owner_id, f"lead {lead_id}")
     return LeadPublic(id=lead.id, person=lead.person, company=lead.company, email=lead.email,
                       phone=lead.phone, channel=lead.profile.channel, region=lead.profile.region,
@@ -91,10 +80,9 @@ def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> Le
 def assign(lead_id: LeadId, body: Assignment, call: VersionedCommandDep) -> Versioned:
     """Assign (or re-assign) by hand (managers to a rep of their team, and admins)."""
     require_role(call.caller, "manager", "admin")
-    _may_act(call.caller, call.services, lead_id)
-    check_refs(call.caller, call.services.sales, Ref("rep", body.rep_id, "rep_id"))
-    result = call.services.sales.leads.assign(call.ctx, lead_id, rep_id=body.rep_id,
-                                              expected_version=call.expected_version)
+    result = call.services.sales.leads.assign(
+        call.ctx, lead_id, rep_id=body.rep_id, expected_version=call.expected_version,
+        guard=_acting(call, lead_id, Ref("rep", body.rep_id, "rep_id")))
     return Versioned.of(result)
 
 
@@ -103,73 +91,68 @@ def distribute(lead_id: LeadId, body: Distribution, call: CommandDep) -> Version
     """Assign by rule: round robin within the lead's territory, or least loaded; a manager
     distributes among the reps of their own team."""
     require_role(call.caller, "manager", "admin")
-    _may_act(call.caller, call.services, lead_id)
     sales = call.services.sales
     team = None  # a manager of no known team has nobody to distribute to
     if call.caller.role == "manager":
         team = team_of(sales.directory, call.caller.rep_id) or ""
-    result = sales.leads.distribute(call.ctx, lead_id, rule=body.rule, team=team)
+    result = sales.leads.distribute(call.ctx, lead_id, rule=body.rule, team=team,
+                                    guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/engagement")
 def record_engagement(lead_id: LeadId, body: Engagement, call: CommandDep) -> Versioned:
     """Record buying intent (site visits, seminars, replies ...); the lead is scored again."""
-    _may_act(call.caller, call.services, lead_id)
-    result = call.services.sales.leads.record_engagement(call.ctx, lead_id, kind=body.kind,
-                                                         count=body.count)
+    result = call.services.sales.leads.record_engagement(
+        call.ctx, lead_id, kind=body.kind, count=body.count, guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/interactions")
 def log_interaction(lead_id: LeadId, body: Interaction, call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.log_interaction(
         call.ctx, lead_id, interaction_id=body.interaction_id or str(uuid4()), kind=body.kind,
-        notes=body.notes, outcome=body.outcome)
+        notes=body.notes, outcome=body.outcome, guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/follow-ups")
 def schedule_follow_up(lead_id: LeadId, body: FollowUp, call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.schedule_follow_up(
         call.ctx, lead_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
-        note=body.note)
+        note=body.note, guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/follow-ups/{follow_up_id}/complete")
 def complete_follow_up(lead_id: LeadId, follow_up_id: FollowUpId, body: FollowUpDone,
                        call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, lead_id)
     result = call.services.sales.leads.complete_follow_up(
-        call.ctx, lead_id, follow_up_id=follow_up_id, outcome=body.outcome)
+        call.ctx, lead_id, follow_up_id=follow_up_id, outcome=body.outcome,
+        guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/qualify")
 def qualify(lead_id: LeadId, call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, lead_id)
-    result = call.services.sales.leads.qualify(call.ctx, lead_id)
+    result = call.services.sales.leads.qualify(call.ctx, lead_id, _acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/disqualify")
 def disqualify(lead_id: LeadId, body: Disqualification, call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, lead_id)
-    result = call.services.sales.leads.disqualify(call.ctx, lead_id, reason=body.reason)
+    result = call.services.sales.leads.disqualify(call.ctx, lead_id, reason=body.reason,
+                                                  guard=_acting(call, lead_id))
     return Versioned.of(result)
 
 
 @router.post("/{lead_id}/convert", status_code=201)
 def convert(lead_id: LeadId, body: ConversionBody, call: CommandDep) -> Converted:
     """Convert into a new (or an existing) account with a contact, and open an opportunity."""
-    _may_act(call.caller, call.services, lead_id)
-    check_refs(call.caller, call.services.sales, Ref("account", body.account_id, "account_id"))
     done = call.services.sales.conversion.convert(
         call.ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
-        amount=body.amount, expected_close=body.expected_close)
+        amount=body.amount, expected_close=body.expected_close,
+        guard=_acting(call, lead_id, Ref("account", body.account_id, "account_id")))
     return Converted(account_id=done.account_id, opportunity_id=done.opportunity_id,
                      contact_id=done.contact_id, position=done.position)
 
@@ -179,8 +162,7 @@ def advance_handover(lead_id: LeadId, body: HandOverStep, call: CommandDep) -> P
     """Move the lead's hand-over on: pending -> introduced -> completed (the owner, or
     whoever the hand-over names to act)."""
     sales = call.services.sales
-    state = sales.leads.get(lead_id)
-    check_may_advance_handover(call.caller, sales.directory, state.owner_id,
-                               state.handover_actor_id, f"lead {lead_id}")
-    result = sales.leads.advance_handover(call.ctx, lead_id, status=body.status)
+    result = sales.leads.advance_handover(
+        call.ctx, lead_id, status=body.status,
+        guard=may_advance_handover(call.caller, sales, f"lead {lead_id}"))
     return Position(position=result.position)

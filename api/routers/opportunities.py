@@ -8,16 +8,14 @@ from fastapi import APIRouter, Path
 
 from api.access import (
     Ref,
-    check_may_act,
-    check_may_advance_handover,
     check_refs,
     check_visible,
-    may_act_guard,
-    require_role,
+    may_act,
+    may_advance_handover,
     visibility_reads_store,
 )
-from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.deps import Command, CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
+from api.errors import ERROR_RESPONSES
 from api.inputs import RecordId
 from api.schemas import Created, Versioned
 from api.schemas.accounts import OwnerChange
@@ -37,13 +35,9 @@ from api.schemas.opportunities import (
     StageChanged,
     StageName,
 )
-from domain.opportunity import Opportunity
 from domain.pricing import CENT
 from domain.stages import Stage
-from infra.access.tokens import Principal
-from infra.errors import ConflictError
-from infra.eventstore.ids import parse_id
-from infra.service.opportunities import OPPORTUNITY
+from infra.service.commands import Guard
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
                    responses=ERROR_RESPONSES)
@@ -51,19 +45,12 @@ OpportunityId = Annotated[RecordId, Path(description="Opportunity id")]
 assert set(StageName.__args__) == {s.value for s in Stage}  # type: ignore[attr-defined]
 
 
-def _load(services: ServicesDep, opportunity_id: str) -> tuple[Opportunity, int]:
-    try:
-        loaded = services.sales.bus.load(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"))
-    except ConflictError:  # the id names another kind of record
-        raise not_found(f"opportunity {opportunity_id}") from None
-    if loaded.state is None:
-        raise not_found(f"opportunity {opportunity_id}")
-    return loaded.state, loaded.version
-
-
-def _may_act(caller: Principal, services: ServicesDep, opportunity_id: str) -> None:
-    owner = _load(services, opportunity_id)[0].owner_id
-    check_may_act(caller, services.sales.directory, owner, f"opportunity {opportunity_id}")
+def _acting(call: Command, opportunity_id: str, *refs: Ref,
+            roles: tuple[str, ...] = ()) -> Guard:
+    """The caller may act on the opportunity as decided on (and see the records the body
+    names)."""
+    return may_act(call.caller, call.services.sales, f"opportunity {opportunity_id}", *refs,
+                   roles=roles)
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -86,7 +73,8 @@ def open_opportunity(body: OpportunityCreate, call: CommandDep) -> Created:
 def get_opportunity(opportunity_id: OpportunityId, caller: PrincipalDep,
                     services: ServicesDep) -> OpportunityPublic:
     """The opportunity as the command side knows it now (its owner and their manager)."""
-    opp, version = _load(services, opportunity_id)
+    loaded = services.sales.opportunities.find(opportunity_id)
+    opp, version = loaded.state, loaded.version
     check_visible(caller, services.sales.directory, opp.owner_id, f"opportunity {opportunity_id}")
     quotes = [QuotePublic(quote_id=q, total=_money(t)) for q, t in opp.quotes.items()]
     return OpportunityPublic(
@@ -106,7 +94,7 @@ async def change_stage(opportunity_id: OpportunityId, body: StageChange,
     result = await sales.opportunities.change_stage_async(
         call.ctx, opportunity_id, stage=body.stage, reason=body.reason,
         competitor=body.competitor, expected_version=call.expected_version,
-        guard=may_act_guard(call.caller, sales.directory, f"opportunity {opportunity_id}"),
+        guard=_acting(call, opportunity_id),
         guard_reads_store=visibility_reads_store(call.caller))
     probability = sales.opportunities.probabilities[Stage(body.stage)]
     return StageChanged(position=result.position, version=result.version, stage=body.stage,
@@ -116,10 +104,9 @@ async def change_stage(opportunity_id: OpportunityId, body: StageChange,
 @router.post("/{opportunity_id}/evaluation")
 def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, call: CommandDep) -> Evaluated:
     """Score budget, need, authority and competition (0..10): a priority and a win estimate."""
-    _may_act(call.caller, call.services, opportunity_id)
     result = call.services.sales.opportunities.evaluate(
         call.ctx, opportunity_id, budget=body.budget, need=body.need, authority=body.authority,
-        competition=body.competition)
+        competition=body.competition, guard=_acting(call, opportunity_id))
     evaluated = result.events[0]
     return Evaluated(position=result.position, version=result.version,
                      priority=evaluated.priority,  # type: ignore[attr-defined]
@@ -129,18 +116,18 @@ def evaluate(opportunity_id: OpportunityId, body: EvaluationBody, call: CommandD
 @router.post("/{opportunity_id}/amount")
 def change_amount(opportunity_id: OpportunityId, body: AmountChange,
                   call: VersionedCommandDep) -> Versioned:
-    _may_act(call.caller, call.services, opportunity_id)
     result = call.services.sales.opportunities.change_amount(
-        call.ctx, opportunity_id, amount=body.amount, expected_version=call.expected_version)
+        call.ctx, opportunity_id, amount=body.amount, expected_version=call.expected_version,
+        guard=_acting(call, opportunity_id))
     return Versioned.of(result)
 
 
 @router.post("/{opportunity_id}/close-date")
 def change_close_date(opportunity_id: OpportunityId, body: CloseDateChange,
                       call: CommandDep) -> Versioned:
-    _may_act(call.caller, call.services, opportunity_id)
     result = call.services.sales.opportunities.change_close_date(
-        call.ctx, opportunity_id, expected_close=body.expected_close)
+        call.ctx, opportunity_id, expected_close=body.expected_close,
+        guard=_acting(call, opportunity_id))
     return Versioned.of(result)
 
 
@@ -149,11 +136,11 @@ def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate,
                 call: CommandDep) -> QuoteIssued:
     """Price the lines by the customer's grade, region, volume and promotions, and record
     the quote with the rule behind each price."""
-    _may_act(call.caller, call.services, opportunity_id)
     quote_id = body.quote_id or str(uuid4())
     result = call.services.sales.opportunities.issue_quote(
         call.ctx, opportunity_id, quote_id=quote_id,
-        lines=[(ln.sku, ln.quantity) for ln in body.lines], valid_until=body.valid_until)
+        lines=[(ln.sku, ln.quantity) for ln in body.lines], valid_until=body.valid_until,
+        guard=_acting(call, opportunity_id))
     issued = result.events[0]
     lines = [PricedLinePublic(sku=ln.sku, quantity=ln.quantity, list_price=_money(ln.list_price),
                               unit_price=_money(ln.unit_price), price_rule=ln.price_rule,
@@ -167,12 +154,11 @@ def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate,
 def change_owner(opportunity_id: OpportunityId, body: OwnerChange,
                  call: VersionedCommandDep) -> Versioned:
     """Give the opportunity to another rep (managers within their team, and admins)."""
-    _may_act(call.caller, call.services, opportunity_id)
-    require_role(call.caller, "manager", "admin")
-    check_refs(call.caller, call.services.sales, Ref("rep", body.owner_id, "owner_id"))
     result = call.services.sales.opportunities.change_owner(
         call.ctx, opportunity_id, owner_id=str(body.owner_id),
-        expected_version=call.expected_version)
+        expected_version=call.expected_version,
+        guard=_acting(call, opportunity_id, Ref("rep", body.owner_id, "owner_id"),
+                      roles=("manager", "admin")))
     return Versioned.of(result)
 
 
@@ -182,8 +168,7 @@ def advance_handover(opportunity_id: OpportunityId, body: HandOverStep,
     """Move the opportunity's hand-over on: pending -> introduced -> completed (the owner, or
     whoever the hand-over names to act)."""
     sales = call.services.sales
-    state = sales.opportunities.get(opportunity_id)
-    check_may_advance_handover(call.caller, sales.directory, state.owner_id,
-                               state.handover_actor_id, f"opportunity {opportunity_id}")
-    result = sales.opportunities.advance_handover(call.ctx, opportunity_id, status=body.status)
+    result = sales.opportunities.advance_handover(
+        call.ctx, opportunity_id, status=body.status,
+        guard=may_advance_handover(call.caller, sales, f"opportunity {opportunity_id}"))
     return Versioned.of(result)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.access import require_role
+from api.access import known, require_role
 from api.deps import CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import ERROR_RESPONSES
 from api.inputs import Sku
 from api.schemas import Versioned
 from api.schemas.stock import (
@@ -21,16 +21,15 @@ from api.schemas.stock import (
     StockItemPublic,
 )
 from domain.pricing import CENT
-from infra.eventstore.ids import stock_item_id
-from infra.service.stock import STOCK_ITEM
+from infra.service.commands import Guard
 
 router = APIRouter(prefix="/v1/stock-items", tags=["stock"], responses=ERROR_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The item's SKU")]
 STOCK_KEEPERS = ("manager", "admin")  # who runs the stock; everyone signed in may read it
 
 
-def _require_known(services: ServicesDep, sku: str) -> None:
-    services.sales.stock.get(sku)  # NotFoundError -> 404
+def _known(sku: str) -> Guard:
+    return known(f"stock item {sku}")
 
 
 @router.post("", status_code=201)
@@ -48,10 +47,8 @@ def register(body: StockItemCreate, call: CommandDep) -> StockItemCreated:
 @router.get("/{sku}")
 def get_stock_item(sku: SkuPath, caller: PrincipalDep, services: ServicesDep) -> StockItemPublic:
     """The item as the command side knows it now (every role may read stock)."""
-    loaded = services.sales.bus.load(STOCK_ITEM, stock_item_id(sku))
+    loaded = services.sales.stock.find(sku)
     item = loaded.state
-    if item is None:
-        raise not_found(f"stock item {sku}")
     return StockItemPublic(sku=item.sku, name=item.name, base_price=item.base_price.quantize(CENT),
                            reorder_level=item.reorder_level, on_hand=item.on_hand,
                            reserved=item.reserved, available=item.available,
@@ -62,8 +59,8 @@ def get_stock_item(sku: SkuPath, caller: PrincipalDep, services: ServicesDep) ->
 def receive(sku: SkuPath, body: Receipt, call: CommandDep) -> Versioned:
     """Goods arrived: on hand (and available) grow by `quantity`."""
     require_role(call.caller, *STOCK_KEEPERS)
-    _require_known(call.services, sku)
-    result = call.services.sales.stock.receive(call.ctx, sku, quantity=body.quantity)
+    result = call.services.sales.stock.receive(call.ctx, sku, quantity=body.quantity,
+                                               guard=_known(sku))
     return Versioned.of(result)
 
 
@@ -72,9 +69,8 @@ def adjust(sku: SkuPath, body: Adjustment, call: CommandDep) -> Versioned:
     """Correct the count (stocktaking, damage). On hand may not fall below what is reserved:
     409 `insufficient_stock`."""
     require_role(call.caller, *STOCK_KEEPERS)
-    _require_known(call.services, sku)
     result = call.services.sales.stock.adjust(call.ctx, sku, delta=body.delta,
-                                              reason=body.reason)
+                                              reason=body.reason, guard=_known(sku))
     return Versioned.of(result)
 
 
@@ -82,7 +78,7 @@ def adjust(sku: SkuPath, body: Adjustment, call: CommandDep) -> Versioned:
 def change_price(sku: SkuPath, body: PriceChange, call: VersionedCommandDep) -> Versioned:
     """Change the base price of later orders (placed orders keep theirs). Honours If-Match."""
     require_role(call.caller, *STOCK_KEEPERS)
-    _require_known(call.services, sku)
     result = call.services.sales.stock.change_price(call.ctx, sku, base_price=body.base_price,
-                                                    expected_version=call.expected_version)
+                                                    expected_version=call.expected_version,
+                                                    guard=_known(sku))
     return Versioned.of(result)

@@ -203,7 +203,9 @@ class GroupCommitter:
         on a read connection of the loop's own (the write connection may be busy storing a
         batch): a command that conflicted on a stale state is decided again right here, with
         no worker thread. False if the read failed (the caller then takes the thread path,
-        whose pool reconnects; a broken connection is replaced next time)."""
+        whose pool reconnects; a broken connection is replaced next time; SQLite: always)."""
+        if not self.store.writes_in_event_loop:
+            return False
         queue = self._loops.setdefault(asyncio.get_running_loop(), _LoopQueue())
         try:
             if queue.reader is None or queue.reader.closed:

@@ -1,274 +1,192 @@
-"""The generic command handler: load, decide (pure), append — thin by design.
+"""The one command path: ``handle(aggregate, id, command, ctx, guard)`` — load, decide
+(pure), append — whatever the backend, in a thread or in the event loop, for a single
+command or a unit of work.
 
-Every event stored records who (``actor``), why (``correlation_id``: the request or flow
-it belongs to; ``causation_id``: the command or event that caused it) and when. A writer
-that loses a race gets a ``ConflictError`` when it asked for a specific version; otherwise
-the command is decided again on the fresh state (safe: the decision is pure) a few times.
+A single command is a unit of work of one stream (``infra.service.units``); a ``Work`` is
+one that decides on several (an order and its stock items). Each runs first on the states
+this process last saw (no read), then, if that was stale or the answer may depend on
+staleness (a refusal, nothing to do), on the store's current states. A writer that loses a
+race decides again on the fresh state (safe: the decision is pure) a few times — unless its
+client named the version it saw (``If-Match``, ``ctx.expected``): then the race is lost for
+good (``ConflictError``). The ``guard`` checks that the caller may act, on the very state
+the command is decided on: no read of its own.
+
+``handle_async`` is ``handle`` for the event loop: on cached states the unit is decided
+right here (pure, no I/O) and its commit awaited; if that was stale, the committer catches
+the streams up in the loop (PostgreSQL, one read awaited) and it is decided here once more.
+Everything else — a conflict again, a refusal to check again, a retried create
+(``Idempotency-Key``), a guard that reads the store (``in_loop=False``) — runs as
+``handle`` in a worker thread.
 """
 
 import asyncio
-import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from uuid import UUID, uuid4, uuid5
+from dataclasses import dataclass
+from typing import TypeVar, cast
+from uuid import UUID
 
 from tenacity import (
-    retry,
+    Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     wait_random_exponential,
 )
 
 from domain.catalog import AggregateType
-from domain.errors import DomainError
 from domain.events import Command, Event
 from infra.errors import ConflictError, IdempotencyKeyReusedError, VersionMismatchError
 from infra.eventstore.codec import Metadata
-from infra.eventstore.group_commit import GroupCommitter
+from infra.eventstore.committer import Committer, committer_for
 from infra.eventstore.store import EventStore, Loaded, RecordedEvent
+from infra.service.context import (
+    ClaimsSource,
+    CommandContext,
+    CommandResult,
+    CommandSource,
+    Deferred,
+    Guard,
+    request_hash,
+)
+from infra.service.reading import Reading
+from infra.service.units import StaleDecision, Unit, UnitOutcome
 
 MAX_ATTEMPTS = 30  # under heavy contention on one record; each retry re-decides on fresh state
+T = TypeVar("T")
+Body = Callable[[Unit], T]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    actor: str | None = None
-    correlation_id: str = field(default_factory=lambda: str(uuid4()))
-    causation_id: str | None = None
-    idempotency_key: str | None = None
-    now: datetime = field(default_factory=utc_now)
-    # ``If-Match``: the record the request names and the version its client last saw. Every
-    # command on that stream decided in this context is conditional on it (``expected_of``)
-    expected: tuple[UUID, int] | None = None
-    # a retry that took its key over from a process that died: the first attempt may have
-    # stored the command's events already (found by their ``idempotency_key``)
-    taken_over: bool = False
-
-    def caused_by(self, event_id: str) -> "CommandContext":
-        """The context of a flow step triggered by an event: same actor and correlation. The
-        client's ``If-Match`` was about the state before the request: not the step's."""
-        return replace(self, causation_id=event_id, idempotency_key=None, expected=None,
-                       taken_over=False)
-
-    def expected_of(self, stream_id: UUID) -> int | None:
-        """The version the client expects ``stream_id`` at, if the request named one."""
-        if self.expected is None or self.expected[0] != stream_id:
-            return None
-        return self.expected[1]
+__all__ = ["CommandBus", "CommandContext", "CommandResult", "Deferred", "Guard", "Work"]
 
 
 @dataclass(frozen=True)
-class Decision:
-    """A command decided on ``loaded``: its events as records, and the keys they claim."""
+class Work:
+    """A unit of work's decisions, on its main stream and others; ``request`` fingerprints it
+    for ``Idempotency-Key``. ``decide`` must do no I/O of its own on a cached unit
+    (``Unit.fresh`` false), so that it can run in the event loop."""
 
-    stream_id: UUID
-    loaded: Loaded
-    events: tuple[Event, ...]
-    records: list[RecordedEvent]
-    claims: Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    stream_id: UUID
-    version: int
-    position: int
-    events: tuple[Event, ...]
-    event_ids: tuple[str, ...] = ()
-    replayed: bool = False
+    decide: Callable[[Unit], Sequence[Event]]
+    request: object
 
 
-def event_id_for(stream_id: UUID, version: int) -> str:
-    """Stable: derived from the event's unique place in its stream."""
-    return str(uuid5(stream_id, str(version)))
-
-
-def request_hash(request: object) -> str:
-    """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict)."""
-    return hashlib.sha256(repr(request).encode()).hexdigest()[:16]
-
-
-CommandSource = Command | Callable[[Loaded], Command]
-ClaimsSource = Callable[[Sequence[Event]], Sequence[tuple[str, str]]]
-Guard = Callable[[Loaded], None]  # refuses (raising) a caller who may not act on this state
-
-
-class CommandBus:
+class CommandBus(Reading):
     def __init__(self, store: EventStore) -> None:
-        self.store = store
-        self.committer = GroupCommitter(store)
+        super().__init__(store)
+        self.committer: Committer = committer_for(store)
 
-    def load(self, aggregate: AggregateType, stream_id: UUID) -> Loaded:
-        return self.store.load(aggregate, stream_id)
+    def handle(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource | Work,
+               ctx: CommandContext, guard: Guard | None = None, *,
+               expected_version: int | None = None, claims: ClaimsSource | None = None,
+               request: object = None) -> CommandResult:
+        """Decides ``command`` on the stream (and, for a ``Work``, others) and stores it.
+        ``request``: what the client asked, for idempotency (default: the command).
+        ``expected_version``: as ``If-Match`` (default: the context's, for this stream)."""
+        ctx = ctx.expecting(stream_id, expected_version)
+        body = self._one(aggregate, stream_id, command, ctx, claims, request)
+        return self._answer(stream_id, *self._run(ctx, body, {stream_id: guard} if guard else {}))
 
-    def execute(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
-                ctx: CommandContext, expected_version: int | None = None,
-                claims: ClaimsSource | None = None, request: object = None,
-                guard: Guard | None = None) -> CommandResult:
-        """``request``: what the client asked, for idempotency; defaults to the command.
-        ``guard`` checks that the caller may act, on the very state the command is decided
-        on: no read of its own, and a record whose owner changes meanwhile conflicts and is
-        checked again. A refusal (``DomainError``) on a cached state is checked again on the
-        current one. ``expected_version`` defaults to the context's ``If-Match`` for this stream."""
-        if expected_version is None:
-            expected_version = ctx.expected_of(stream_id)
-        attempt = self._attempt
-        if expected_version is None:
-            attempt = retry(retry=retry_if_exception_type(ConflictError),
+    async def handle_async(self, aggregate: AggregateType, stream_id: UUID,
+                           command: CommandSource | Work, ctx: CommandContext,
+                           guard: Guard | None = None, *, expected_version: int | None = None,
+                           in_loop: bool = True) -> CommandResult:
+        """``handle`` for the event loop; ``in_loop=False`` when the guard reads the store."""
+        ctx = ctx.expecting(stream_id, expected_version)
+        body = self._one(aggregate, stream_id, command, ctx, None, None)
+        guards = {stream_id: guard} if guard else {}
+        if not in_loop or ctx.idempotency_key is not None:
+            return self._answer(stream_id, *await asyncio.to_thread(self._run, ctx, body, guards))
+        return self._answer(stream_id, *await self._run_async(ctx, body, guards))
+
+    def _one(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource | Work,
+             ctx: CommandContext, claims: ClaimsSource | None,
+             request: object) -> Body[CommandResult | Sequence[Event]]:
+        """The unit's body of a command: a retried one's first answer, or its events."""
+
+        def body(unit: Unit) -> CommandResult | Sequence[Event]:
+            loaded = unit.state(aggregate, stream_id)  # the guard and If-Match checked on it
+            command = unit.require(lambda: source.make(loaded)) if isinstance(
+                source, Deferred) else None
+            fingerprint = request if request is not None else _fingerprint(source, command)
+            replay = self._idempotent_replay(loaded, fingerprint, ctx, stream_id)
+            if replay is not None:
+                return replay
+            if isinstance(source, Work):
+                events = source.decide(unit)
+            else:
+                if command is None:
+                    command = (unit.require(lambda: source(loaded)) if callable(source)
+                               else cast(Command, source))
+                events = unit.decide(aggregate, stream_id, command, fingerprint, claims)
+            if not events and not unit.fresh:
+                raise StaleDecision()  # nothing to do, perhaps on a stale state
+            return events
+
+        return body
+
+    @staticmethod
+    def _answer(stream_id: UUID, made: CommandResult | Sequence[Event],
+                outcome: UnitOutcome | None) -> CommandResult:
+        if isinstance(made, CommandResult):
+            return made
+        assert outcome is not None
+        return outcome.result(stream_id, made)
+
+    def _run(self, ctx: CommandContext, body: Body[T],
+             guards: dict[UUID, Guard]) -> tuple[T, UnitOutcome | None]:
+        """Runs ``body`` on cached states, then, on a conflict or a refusal, on current ones."""
+        unit = Unit(self.store, ctx, False, guards)
+        try:
+            return self._attempt(unit, body)
+        except ConflictError:
+            if unit.expects():
+                raise  # the record moved past the version the client saw
+        except StaleDecision:
+            pass
+        return self._run_fresh(ctx, body, guards, retry=not unit.expects())
+
+    async def _run_async(self, ctx: CommandContext, body: Body[T],
+                         guards: dict[UUID, Guard]) -> tuple[T, UnitOutcome | None]:
+        """``_run`` deciding in the loop: cached states, then (if the committer can catch
+        them up in the loop) current ones, then a worker thread on current states."""
+        looked: list[tuple[AggregateType, UUID]] = []
+        for again in (False, True):
+            if again and not await self.committer.catch_up_async(looked):
+                break
+            unit = Unit(self.store, ctx, False, guards)
+            try:
+                made = body(unit)
+                if isinstance(made, CommandResult):
+                    return made, None
+                return made, await unit.commit_async(self.committer)
+            except ConflictError:
+                if unit.expects():
+                    raise  # the record moved past the version the client saw
+            except StaleDecision:
+                pass
+            looked = unit.streams()
+        return await asyncio.to_thread(self._run_fresh, ctx, body, guards,
+                                       retry=not unit.expects())
+
+    def _run_fresh(self, ctx: CommandContext, body: Body[T], guards: dict[UUID, Guard],
+                   retry: bool) -> tuple[T, UnitOutcome | None]:
+        """On current states, again while other writers keep winning (``retry``: false if
+        the client named the version it saw: ``ConflictError`` then)."""
+        def attempt() -> tuple[T, UnitOutcome | None]:
+            return self._attempt(Unit(self.store, ctx, True, guards), body)
+
+        if not retry:
+            return attempt()
+        retrying = Retrying(retry=retry_if_exception_type(ConflictError)
+                            & retry_if_not_exception_type(VersionMismatchError),
                             stop=stop_after_attempt(MAX_ATTEMPTS),
                             wait=wait_random_exponential(multiplier=0.002, max=0.1),
-                            reraise=True)(self._attempt)
-        return attempt(aggregate, stream_id, command, ctx, expected_version, claims, request,
-                       guard)
+                            reraise=True)
+        return retrying(attempt)
 
-    def _attempt(self, aggregate: AggregateType, stream_id: UUID, source: CommandSource,
-                 ctx: CommandContext, expected_version: int | None,
-                 claims: ClaimsSource | None, request: object,
-                 guard: Guard | None) -> CommandResult:
-        """First on the state this process last saw (no read), then, if that was stale or
-        the answer may depend on staleness, on the store's current state."""
-        cached = self.store.cached(aggregate, stream_id)
-        if expected_version is None or expected_version == cached.version:
-            try:
-                if guard is not None:
-                    guard(cached)
-                result = self._decide(aggregate, stream_id, cached, source, ctx, expected_version,
-                                      claims, request)
-                if result is not None and result.events:
-                    return result
-            except ConflictError:
-                if expected_version is not None:
-                    raise  # the record moved past the version the client saw
-            except DomainError:
-                pass  # perhaps refused on a stale state: decide again on the current one
-        loaded = self.store.load(aggregate, stream_id)
-        if guard is not None:
-            guard(loaded)  # before the version check: never tell a stranger the version
-        if expected_version is not None and expected_version != loaded.version:
-            raise VersionMismatchError(expected_version, loaded.version)
-        result = self._decide(aggregate, stream_id, loaded, source, ctx, expected_version,
-                              claims, request)
-        if result is None:  # nothing to do on the current state
-            return CommandResult(stream_id, loaded.version, self.store.max_position(), ())
-        return result
-
-    def _decide(self, aggregate: AggregateType, stream_id: UUID, loaded: Loaded,
-                source: CommandSource, ctx: CommandContext, expected_version: int | None,
-                claims: ClaimsSource | None, request: object) -> CommandResult | None:
-        decided = self._prepare(stream_id, loaded, aggregate, source, ctx, claims, request)
-        if not isinstance(decided, Decision):
-            return decided
-        position = self.committer.append(decided.records, decided.claims)
-        return self._stored(aggregate, decided, position)
-
-    def _prepare(self, stream_id: UUID, loaded: Loaded, aggregate: AggregateType,
-                 source: CommandSource, ctx: CommandContext, claims: ClaimsSource | None,
-                 request: object) -> "Decision | CommandResult | None":
-        """The decision and its records, not stored yet; or the first answer to a retried
-        create; or None when the command changes nothing."""
-        if request is None:
-            request = source if not callable(source) else None
-        replay = self._idempotent_replay(loaded, request, ctx, stream_id)
-        if replay is not None:
-            return replay
-        command = source(loaded) if callable(source) else source
-        events = aggregate.decide(loaded.state, command)
-        if not events:
-            return None
-        records = self.records(stream_id, loaded.version, events, ctx, request)
-        return Decision(stream_id, loaded, tuple(events), records,
-                        claims(events) if claims else ())
-
-    def _stored(self, aggregate: AggregateType, decided: "Decision",
-                position: int) -> CommandResult:
-        self.store.remember(aggregate, decided.stream_id, decided.loaded, decided.records)
-        return CommandResult(decided.stream_id, decided.records[-1].originator_version, position,
-                             decided.events, tuple(r.meta.event_id for r in decided.records))
-
-    async def execute_async(self, aggregate: AggregateType, stream_id: UUID,
-                            command: CommandSource, ctx: CommandContext,
-                            expected_version: int | None = None, guard: Guard | None = None,
-                            in_loop: bool = True) -> CommandResult:
-        """``execute`` for the event loop. On the state this process last saw, the command is
-        decided right here (pure, no I/O) and its commit awaited (``append_async``): no thread
-        and no hand-off of its own. If that state was stale or not cached, on PostgreSQL it
-        catches up in the loop (one read, awaited) and the command is decided here once more.
-        Everything else — a conflict again, a refusal to check again, a retried create
-        (``Idempotency-Key``), a ``guard`` that reads the store (``in_loop=False``) — runs as
-        ``execute`` in a worker thread."""
-        if expected_version is None:
-            expected_version = ctx.expected_of(stream_id)
-        eligible = in_loop and ctx.idempotency_key is None
-        tried = False
-        if eligible:
-            tried, result = await self._decide_in_loop(aggregate, stream_id, command, ctx,
-                                                       expected_version, guard)
-            if result is not None:
-                return result
-            if self.store.writes_in_event_loop and await self.committer.catch_up_async(
-                    [(aggregate, stream_id)]):
-                tried, result = await self._decide_in_loop(aggregate, stream_id, command, ctx,
-                                                           expected_version, guard)
-                if result is not None:
-                    return result
-        return await asyncio.to_thread(self._execute_fresh, aggregate, stream_id, command, ctx,
-                                       expected_version, guard, tried)
-
-    async def _decide_in_loop(self, aggregate: AggregateType, stream_id: UUID,
-                              command: CommandSource, ctx: CommandContext,
-                              expected_version: int | None,
-                              guard: Guard | None) -> tuple[bool, CommandResult | None]:
-        """One attempt on the cached state, if there is one at the expected version: (whether
-        it was tried, its result if stored). A conflict with ``expected_version`` raises."""
-        cached = self.store.cached(aggregate, stream_id)
-        if cached.version == 0 or expected_version not in (None, cached.version):
-            return False, None
-        try:
-            if guard is not None:
-                guard(cached)
-            decided = self._prepare(stream_id, cached, aggregate, command, ctx, None, None)
-            if isinstance(decided, Decision):
-                position = await self.committer.append_async(decided.records)
-                return True, self._stored(aggregate, decided, position)
-        except ConflictError:
-            if expected_version is not None:
-                raise  # the record moved past the version the client saw
-        except DomainError:
-            pass  # perhaps refused on a stale state: decide again on the current one
-        return True, None
-
-    def _execute_fresh(self, aggregate: AggregateType, stream_id: UUID, command: CommandSource,
-                       ctx: CommandContext, expected_version: int | None, guard: Guard | None,
-                       cached_was_stale: bool) -> CommandResult:
-        if cached_was_stale:
-            self.store.load(aggregate, stream_id)  # the cache catches up: no second stale try
-        return self.execute(aggregate, stream_id, command, ctx, expected_version, guard=guard)
-
-    def records(self, stream_id: UUID, version: int, events: Sequence[Event],
-                 ctx: CommandContext, request: object) -> list[RecordedEvent]:
-        occurred_at = ctx.now.astimezone(UTC).isoformat()
-        causation = ctx.causation_id or ctx.correlation_id
-        key = ctx.idempotency_key  # on every event: a retry finds what its key stored
-        fingerprint = request_hash(request) if key else None
-        return [
-            RecordedEvent(stream_id, version + i, event, Metadata(
-                event_id_for(stream_id, version + i), occurred_at, ctx.actor, ctx.correlation_id,
-                causation, key, fingerprint))
-            for i, event in enumerate(events, start=1)
-        ]
-
-    def replay(self, aggregate: AggregateType, stream_id: UUID, ctx: CommandContext,
-               request: object) -> CommandResult | None:
-        """The first answer to a create retried with the same ``Idempotency-Key``, if any."""
-        if ctx.idempotency_key is None:
-            return None
-        return self._idempotent_replay(self.store.load(aggregate, stream_id), request, ctx,
-                                       stream_id)
+    def _attempt(self, unit: Unit, body: Body[T]) -> tuple[T, UnitOutcome | None]:
+        made = body(unit)
+        if isinstance(made, CommandResult):  # a replay: nothing to store
+            return made, None
+        return made, unit.commit(self.committer)
 
     def _idempotent_replay(self, loaded: Loaded, request: object, ctx: CommandContext,
                            stream_id: UUID) -> CommandResult | None:
@@ -302,3 +220,13 @@ class CommandBus:
         return CommandResult(stream_id, made[-1].originator_version,
                              self.store.max_position(), tuple(r.event for r in made),
                              tuple(r.meta.event_id for r in made), replayed=True)
+
+
+def _fingerprint(source: CommandSource | Work, command: object) -> object:
+    """What a retry with the same ``Idempotency-Key`` must repeat: the command (given or
+    ``Deferred``), a ``Work``'s request, or nothing for a command made from the state."""
+    if isinstance(source, Work):
+        return source.request
+    if isinstance(source, Deferred):
+        return command
+    return None if callable(source) else source

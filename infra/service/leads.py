@@ -1,8 +1,7 @@
 """Leads: capture with duplicate detection, scoring, distribution, nurturing, qualification."""
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
@@ -16,22 +15,12 @@ from domain.scoring import DEFAULT_MODEL, ScoringModel
 from domain.values import RepRef
 from infra.eventstore.ids import new_stream_id, parse_id
 from infra.eventstore.store import Loaded
-from infra.service.commands import CommandBus, CommandContext, CommandResult
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard, Work
 from infra.service.directory import Directory
 from infra.service.reps import Reps
-from infra.service.units import Unit, run_unit, run_unit_async
+from infra.service.units import Unit
 
 LEAD = AGGREGATES[lead.STREAM]
-
-
-@dataclass(frozen=True)
-class _Capture:
-    """A lead about to be captured: its new stream, the request (for ``Idempotency-Key``)
-    and the unit's body that decides it (given the owner, if any)."""
-
-    stream_id: UUID
-    request: tuple[object, ...]
-    decide: Callable[[Unit, RepRef | None], tuple[Event, ...]]
 
 
 def unclaimed_keys(events: Sequence[Event], record_id: str,
@@ -47,10 +36,15 @@ class Leads:
         self.bus, self.reps, self.directory, self.model = bus, reps, directory, model
 
     def get(self, lead_id: str | UUID) -> lead.Lead:
-        state = self.bus.load(LEAD, parse_id(str(lead_id), "lead_id")).state
-        if state is None:
-            raise NotFoundError(f"lead {lead_id} not found")
+        state = self.find(lead_id).state
         return state  # type: ignore[no-any-return]
+
+    def find(self, lead_id: str | UUID) -> Loaded:
+        """The lead now, with its version; unknown: ``NotFoundError``."""
+        loaded = self.bus.load(LEAD, parse_id(str(lead_id), "lead_id"))
+        if loaded.state is None:
+            raise NotFoundError(f"lead {lead_id} not found")
+        return loaded
 
     def capture(self, ctx: CommandContext, *, person: str, company: str, email: str,
                 channel: str, phone: str | None = None, industry: str | None = None,
@@ -63,65 +57,51 @@ class Leads:
         the keys are unique in the store, so a taken one fails that attempt (and only it),
         and the next, on current states, reads the holders and flags the duplicate. A new
         person, the common case, costs no read."""
-        capturing = self._capturing(self._new_lead_id(ctx), person, company, email,
-                                    channel, phone, industry, company_size, region, interests)
-        replayed = self.bus.replay(LEAD, capturing.stream_id, ctx, capturing.request)
-        if replayed is not None:
-            return replayed
+        stream_id = self._new_lead_id(ctx)
         owner = self.reps.ref(owner_id) if owner_id else None
-        events, outcome = run_unit(self.bus, ctx, lambda unit: capturing.decide(unit, owner))
-        return outcome.result(capturing.stream_id, events)
+        return self.bus.handle(LEAD, stream_id, self._capturing(
+            stream_id, owner, person, company, email, channel, phone, industry, company_size,
+            region, interests), ctx)
 
     async def capture_async(self, ctx: CommandContext, *, person: str, company: str,
                             email: str, channel: str, phone: str | None = None,
                             industry: str | None = None, company_size: int | None = None,
                             region: str | None = None, interests: Sequence[str] = (),
                             owner_id: str | None = None) -> CommandResult:
-        """``capture`` for the event loop: decided here and the commit awaited
-        (``run_unit_async``), on an id from the key ring's reserve. The owner, or a reserve to
-        refill, take one hop to a worker thread; a retried create (``Idempotency-Key``) goes
-        the thread path."""
-        if ctx.idempotency_key is not None:
-            return await asyncio.to_thread(
-                self.capture, ctx, person=person, company=company, email=email,
-                channel=channel, phone=phone, industry=industry, company_size=company_size,
-                region=region, interests=interests, owner_id=owner_id)
-        reserved = self.bus.store.keys.reserved_subject()
+        """``capture`` for the event loop, on an id from the key ring's reserve (no I/O).
+        The owner, or a reserve to refill, take one hop to a worker thread; a retried create
+        (``Idempotency-Key``) goes the thread path (``CommandBus.handle_async``)."""
+        reserved = self.bus.reserved_id() if ctx.idempotency_key is None else None
 
         def id_and_owner() -> tuple[UUID, RepRef | None]:
-            return (UUID(reserved) if reserved else self._new_lead_id(ctx),
+            return (reserved or self._new_lead_id(ctx),
                     self.reps.ref(owner_id) if owner_id else None)
 
         stream_id, owner = (await asyncio.to_thread(id_and_owner) if reserved is None or owner_id
                             else id_and_owner())
-        capturing = self._capturing(stream_id, person, company, email, channel, phone,
-                                    industry, company_size, region, interests)
-        events, outcome = await run_unit_async(self.bus, ctx,
-                                               lambda unit: capturing.decide(unit, owner))
-        return outcome.result(capturing.stream_id, events)
+        return await self.bus.handle_async(LEAD, stream_id, self._capturing(
+            stream_id, owner, person, company, email, channel, phone, industry, company_size,
+            region, interests), ctx)
 
     def _new_lead_id(self, ctx: CommandContext) -> UUID:
         """A retried create's id follows from its ``Idempotency-Key``; a new lead's comes from
         the key ring's reserve, its key stored already (sealing it then needs no I/O)."""
         if ctx.idempotency_key is not None:
             return new_stream_id(lead.STREAM, ctx.idempotency_key)
-        keys = self.bus.store.keys
-        subject = keys.reserved_subject()
-        while subject is None:
-            keys.refill_reserve()
-            subject = keys.reserved_subject()
-        return UUID(subject)
+        return self.bus.new_id()
 
-    def _capturing(self, stream_id: UUID, person: str, company: str, email: str,
-                   channel: str, phone: str | None, industry: str | None,
+    def _capturing(self, stream_id: UUID, owner: RepRef | None, person: str, company: str,
+                   email: str, channel: str, phone: str | None, industry: str | None,
                    company_size: int | None, region: str | None,
-                   interests: Sequence[str]) -> "_Capture":
+                   interests: Sequence[str]) -> Work:
+        """The capture (and assignment to ``owner``) as a unit of work; on a cached unit it
+        reads nothing (the duplicate keys' holders are read on current states only)."""
         keys = duplicate_keys(person, company, email, phone)
         request = ("capture", person, company, email, channel, phone, industry, company_size,
                    region, tuple(interests))
 
-        def decide(unit: Unit, owner: RepRef | None) -> tuple[Event, ...]:
-            claimed = self.bus.store.find_claims(keys) if unit.fresh else {}
+        def decide(unit: Unit) -> tuple[Event, ...]:
+            claimed = self.bus.find_claims(keys) if unit.fresh else {}
             others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
             command = lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
                                        industry, company_size, region, tuple(interests),
@@ -133,21 +113,23 @@ class Leads:
                                       lead.AssignLead(owner, DistributionRule.MANUAL))
             return tuple(events)
 
-        return _Capture(stream_id, request, decide)
+        return Work(decide, request)
 
     def record_engagement(self, ctx: CommandContext, lead_id: str, *, kind: str,
-                          count: int = 1) -> CommandResult:
+                          count: int = 1, guard: Guard | None = None) -> CommandResult:
         command = lead.RecordEngagement(kind, count, self.model)
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard)
 
     def assign(self, ctx: CommandContext, lead_id: str, *, rep_id: str,
-               expected_version: int | None = None) -> CommandResult:
-        command = lead.AssignLead(self.reps.ref(rep_id), DistributionRule.MANUAL)
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx, expected_version)
+               expected_version: int | None = None, guard: Guard | None = None) -> CommandResult:
+        command = Deferred(lambda _: lead.AssignLead(self.reps.ref(rep_id),
+                                                     DistributionRule.MANUAL))
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard,
+                               expected_version=expected_version)
 
     def distribute(self, ctx: CommandContext, lead_id: str, *,
                    rule: str = DistributionRule.ROUND_ROBIN,
-                   team: str | None = None) -> CommandResult:
+                   team: str | None = None, guard: Guard | None = None) -> CommandResult:
         """Assigns by rule among the active reps of the lead's territory (of ``team`` only,
         if given: a manager distributes within their team)."""
         stream_id = parse_id(lead_id, "lead_id")
@@ -158,7 +140,7 @@ class Leads:
             region = loaded.state.profile.region
             return lead.AssignLead(self.reps.ref(self._choose(rule, region, team)), rule)
 
-        return self.bus.execute(LEAD, stream_id, command, ctx)
+        return self.bus.handle(LEAD, stream_id, command, ctx, guard)
 
     def _choose(self, rule: str, region: str | None, team: str | None) -> str:
         candidates = (self.directory.active_reps_in(region, team)
@@ -171,27 +153,32 @@ class Leads:
         raise ValidationError("rule", f"{rule!r} is not round_robin or least_loaded")
 
     def log_interaction(self, ctx: CommandContext, lead_id: str, *, interaction_id: str,
-                        kind: str, notes: str = "", outcome: str | None = None) -> CommandResult:
+                        kind: str, notes: str = "", outcome: str | None = None,
+                        guard: Guard | None = None) -> CommandResult:
         command = activities.LogInteraction(interaction_id, kind, notes, outcome)
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard)
 
     def schedule_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
-                           due: date, note: str = "") -> CommandResult:
+                           due: date, note: str = "", guard: Guard | None = None) -> CommandResult:
         command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard)
 
     def complete_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
-                           outcome: str | None = None) -> CommandResult:
+                           outcome: str | None = None, guard: Guard | None = None) -> CommandResult:
         command = activities.CompleteFollowUp(follow_up_id, outcome)
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), command, ctx)
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard)
 
-    def qualify(self, ctx: CommandContext, lead_id: str) -> CommandResult:
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"), lead.QualifyLead(), ctx)
+    def qualify(self, ctx: CommandContext, lead_id: str,
+                guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), lead.QualifyLead(), ctx,
+                               guard)
 
-    def disqualify(self, ctx: CommandContext, lead_id: str, *, reason: str) -> CommandResult:
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
-                                lead.DisqualifyLead(reason), ctx)
+    def disqualify(self, ctx: CommandContext, lead_id: str, *, reason: str,
+                   guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"),
+                               lead.DisqualifyLead(reason), ctx, guard)
 
-    def advance_handover(self, ctx: CommandContext, lead_id: str, *, status: str) -> CommandResult:
-        return self.bus.execute(LEAD, parse_id(lead_id, "lead_id"),
-                                lead.AdvanceLeadHandOver(status), ctx)
+    def advance_handover(self, ctx: CommandContext, lead_id: str, *, status: str,
+                         guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"),
+                               lead.AdvanceLeadHandOver(status), ctx, guard)

@@ -11,8 +11,10 @@ from domain.errors import NotFoundError
 from domain.pricing import PriceRequest, PriceRules
 from domain.stages import DEFAULT_PROBABILITIES, Stage
 from infra.eventstore.ids import canonical_id, new_stream_id, parse_id
+from infra.eventstore.store import Loaded
 from infra.service.accounts import Accounts
-from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard
+from infra.service.context import CommandSource
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
 
@@ -27,10 +29,14 @@ class Opportunities:
         self.rules, self.probabilities = rules, probabilities
 
     def get(self, opportunity_id: str | UUID) -> opportunity.Opportunity:
-        state = self.bus.load(OPPORTUNITY, parse_id(str(opportunity_id), "opportunity_id")).state
-        if state is None:
+        return self.find(opportunity_id).state  # type: ignore[no-any-return]
+
+    def find(self, opportunity_id: str | UUID) -> Loaded:
+        """The opportunity now, with its version; unknown: ``NotFoundError``."""
+        loaded = self.bus.load(OPPORTUNITY, parse_id(str(opportunity_id), "opportunity_id"))
+        if loaded.state is None:
             raise NotFoundError(f"opportunity {opportunity_id} not found")
-        return state  # type: ignore[no-any-return]
+        return loaded
 
     def open(self, ctx: CommandContext, *, account_id: str, owner_id: str, name: str,
              amount: Decimal, expected_close: date, currency: str = "EUR",
@@ -42,61 +48,73 @@ class Opportunities:
         command = opportunity.OpenOpportunity(
             str(stream_id), account_id, self.reps.ref(owner_id), name, amount, expected_close,
             currency, tuple(products), source_lead_id, self.probabilities)
-        return self.bus.execute(OPPORTUNITY, stream_id, command, ctx)
+        return self.bus.handle(OPPORTUNITY, stream_id, command, ctx)
 
     def evaluate(self, ctx: CommandContext, opportunity_id: str, *, budget: int, need: int,
-                 authority: int, competition: int) -> CommandResult:
+                 authority: int, competition: int, guard: Guard | None = None) -> CommandResult:
         command = opportunity.EvaluateOpportunity(budget, need, authority, competition)
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                command, ctx)
+        return self._handle(ctx, opportunity_id, command, guard)
 
     def change_stage(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
                      reason: str | None = None, competitor: str | None = None,
                      expected_version: int | None = None,
                      guard: Guard | None = None) -> CommandResult:
         command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                command, ctx, expected_version, guard=guard)
+        return self.bus.handle(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                               command, ctx, guard, expected_version=expected_version)
 
     async def change_stage_async(self, ctx: CommandContext, opportunity_id: str, *, stage: str,
                                  reason: str | None = None, competitor: str | None = None,
                                  expected_version: int | None = None, guard: Guard | None = None,
                                  guard_reads_store: bool = False) -> CommandResult:
-        """``change_stage`` for the event loop (``CommandBus.execute_async``)."""
+        """``change_stage`` for the event loop (``CommandBus.handle_async``)."""
         command = opportunity.ChangeStage(stage, reason, competitor, self.probabilities)
-        return await self.bus.execute_async(
-            OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"), command, ctx,
-            expected_version, guard, in_loop=not guard_reads_store)
+        return await self.bus.handle_async(
+            OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"), command, ctx, guard,
+            expected_version=expected_version, in_loop=not guard_reads_store)
 
     def change_amount(self, ctx: CommandContext, opportunity_id: str, *, amount: Decimal,
-                      expected_version: int | None = None) -> CommandResult:
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                opportunity.ChangeAmount(amount), ctx, expected_version)
+                      expected_version: int | None = None,
+                      guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                               opportunity.ChangeAmount(amount), ctx, guard,
+                               expected_version=expected_version)
 
     def change_close_date(self, ctx: CommandContext, opportunity_id: str, *,
-                          expected_close: date) -> CommandResult:
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                opportunity.ChangeCloseDate(expected_close), ctx)
+                          expected_close: date, guard: Guard | None = None) -> CommandResult:
+        return self._handle(ctx, opportunity_id, opportunity.ChangeCloseDate(expected_close),
+                            guard)
 
     def issue_quote(self, ctx: CommandContext, opportunity_id: str, *, quote_id: str,
-                    lines: Sequence[tuple[str, int]], valid_until: date) -> CommandResult:
-        opp = self.get(opportunity_id)
-        customer = self.accounts.get(opp.account_id)
-        requests = tuple(
-            PriceRequest(sku, self.stock.get(sku).base_price, quantity, customer.grade,
-                         customer.region, ctx.now)
-            for sku, quantity in lines)
-        command = opportunity.IssueQuote(quote_id, requests, self.rules, valid_until)
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                command, ctx)
+                    lines: Sequence[tuple[str, int]], valid_until: date,
+                    guard: Guard | None = None) -> CommandResult:
+        """Priced on the customer of the very opportunity the quote is decided on."""
+
+        def quote(loaded: Loaded) -> opportunity.IssueQuote:
+            if loaded.state is None:
+                raise NotFoundError(f"opportunity {opportunity_id} not found")
+            customer = self.accounts.get(loaded.state.account_id)
+            requests = tuple(
+                PriceRequest(sku, self.stock.get(sku).base_price, quantity, customer.grade,
+                             customer.region, ctx.now)
+                for sku, quantity in lines)
+            return opportunity.IssueQuote(quote_id, requests, self.rules, valid_until)
+
+        return self._handle(ctx, opportunity_id, Deferred(quote), guard)
 
     def change_owner(self, ctx: CommandContext, opportunity_id: str, *, owner_id: str,
-                     expected_version: int | None = None) -> CommandResult:
-        command = opportunity.ChangeOpportunityOwner(self.reps.ref(owner_id))
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                command, ctx, expected_version)
+                     expected_version: int | None = None,
+                     guard: Guard | None = None) -> CommandResult:
+        command = Deferred(lambda _: opportunity.ChangeOpportunityOwner(self.reps.ref(owner_id)))
+        return self.bus.handle(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                               command, ctx, guard, expected_version=expected_version)
 
-    def advance_handover(self, ctx: CommandContext, opportunity_id: str, *,
-                         status: str) -> CommandResult:
-        return self.bus.execute(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
-                                opportunity.AdvanceOpportunityHandOver(status), ctx)
+    def advance_handover(self, ctx: CommandContext, opportunity_id: str, *, status: str,
+                         guard: Guard | None = None) -> CommandResult:
+        return self._handle(ctx, opportunity_id,
+                            opportunity.AdvanceOpportunityHandOver(status), guard)
+
+    def _handle(self, ctx: CommandContext, opportunity_id: str, command: CommandSource,
+                guard: Guard | None) -> CommandResult:
+        return self.bus.handle(OPPORTUNITY, parse_id(opportunity_id, "opportunity_id"),
+                               command, ctx, guard)

@@ -203,7 +203,7 @@ def test_a_bad_if_match_is_422(api: Api):
 def test_an_adjustment_below_the_reserved_quantity_is_409_insufficient_stock(api: Api):
     _register(api)
     api.sales.stock.receive(ctx(), "GW-200", quantity=10)
-    api.sales.bus.execute(STOCK_ITEM, stock_item_id("GW-200"), ReserveStock("order-1", 8), ctx())
+    api.sales.bus.handle(STOCK_ITEM, stock_item_id("GW-200"), ReserveStock("order-1", 8), ctx())
     before = api.events()
 
     answer = api.client.post("/v1/stock-items/GW-200/adjustments",

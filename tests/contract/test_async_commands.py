@@ -1,4 +1,4 @@
-"""The event loop's command path (``execute_async``, ``place_async``): decided on cached
+"""The event loop's command path (``handle_async``, ``place_async``): decided on cached
 states in the loop, committed by the loop itself (PostgreSQL) or the committer's own writer
 thread (SQLite), several concurrent
 commands per transaction; a stale or missing state, a conflict or a refusal falls back to the
@@ -215,8 +215,7 @@ def test_on_postgresql_stale_states_catch_up_in_the_loop_without_a_thread(
     assert sales.orders.get(str(placed.stream_id)).status == "reserved"
     assert (moved.version, fresh.version) == (3, 2)
     assert _stages(sales, deal) == ["proposal", "negotiation"]
-    expected = [] if database_url.startswith("postgresql") else [
-        "_run_fresh", "_execute_fresh", "_execute_fresh"]
+    expected = [] if database_url.startswith("postgresql") else ["_run_fresh"] * 3
     assert hops == expected
 
 
@@ -249,7 +248,7 @@ def test_a_lost_read_connection_in_the_loop_falls_back_to_the_thread_and_is_repl
     assert [m.version for m in moves] == [3, 5, 7]  # each decided on the current state
     assert _stages(pg_sales, deal) == ["qualification", "prospecting", "proposal",
                                        "prospecting", "negotiation", "prospecting"]
-    assert hops == ["_execute_fresh"]  # only the command whose catch-up read failed
+    assert hops == ["_run_fresh"]  # only the command whose catch-up read failed
 
 def _stored_keys(sales) -> set[str]:
     db = Database(sales.settings)

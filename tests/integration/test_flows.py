@@ -127,7 +127,7 @@ def _placed_not_reserved(sales, account_id, sku, quantity):
     command = order.PlaceOrder(str(stream_id), account_id, (PriceRequest(
         sku, item.base_price, quantity, customer.grade, customer.region, now),),
         sales.orders.rules)
-    sales.bus.execute(ORDER, stream_id, command, ctx())
+    sales.bus.handle(ORDER, stream_id, command, ctx())
     return str(stream_id)
 
 

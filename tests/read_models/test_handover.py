@@ -136,7 +136,7 @@ def test_an_interrupted_departure_shows_what_was_left_unassigned(sales, models):
     w = _world(sales)
     sales.opportunities.change_stage(at(4), w["qualification"], stage="closed_lost", reason="price")
     # Step 1 of the departure flow only, as if the process died before the hand-overs.
-    sales.bus.execute(REP, UUID(w["ann"]), rep.DepartRep(sales.reps.ref(w["bob"]),
+    sales.bus.handle(REP, UUID(w["ann"]), rep.DepartRep(sales.reps.ref(w["bob"]),
                                                          date(2026, 11, 10)), at(10))
     q = _queries(models)
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import account, lead
-from domain.errors import RuleViolationError
+from domain.errors import NotFoundError, RuleViolationError
 from infra.eventstore.ids import canonical_id, derived_id, parse_id
+from infra.eventstore.store import Loaded
 from infra.service.accounts import ACCOUNT, Accounts
-from infra.service.commands import CommandBus, CommandContext
+from infra.service.commands import CommandBus, CommandContext, Deferred, Guard
 from infra.service.leads import LEAD, Leads
 from infra.service.opportunities import Opportunities
 
@@ -39,19 +40,28 @@ class ConversionFlow:
 
     def convert(self, ctx: CommandContext, lead_id: str, *, account_id: str | None = None,
                 opportunity_name: str | None = None, amount: Decimal = DEFAULT_AMOUNT,
-                expected_close: date | None = None) -> Conversion:
+                expected_close: date | None = None, guard: Guard | None = None) -> Conversion:
+        """Step 1 on the lead as decided on (``guard``: whether the caller may act on it),
+        then the rest of the flow."""
         stream_id = parse_id(lead_id, "lead_id")
         if account_id is not None:
             account_id = canonical_id(account_id, "account_id")
-            self.accounts.get(account_id)  # joining an account that must exist
-        source = self.leads.get(lead_id)
-        target = UUID(account_id) if account_id else derived_id(stream_id, "account")
-        name = opportunity_name or f"{source.company}: {', '.join(source.profile.interests) or 'first deal'}"
-        command = lead.ConvertLead(
-            str(target), str(derived_id(stream_id, "contact")),
-            str(derived_id(stream_id, "opportunity")), account_id is not None, name, amount,
-            expected_close or ctx.now.date() + DEFAULT_CYCLE)
-        result = self.bus.execute(LEAD, stream_id, command, ctx)
+
+        def conversion(loaded: Loaded) -> lead.ConvertLead:
+            if account_id is not None:
+                self.accounts.get(account_id)  # joining an account that must exist
+            source: lead.Lead | None = loaded.state
+            if source is None:
+                raise NotFoundError(f"lead {lead_id} not found")
+            target = UUID(account_id) if account_id else derived_id(stream_id, "account")
+            interests = ", ".join(source.profile.interests) or "first deal"
+            return lead.ConvertLead(
+                str(target), str(derived_id(stream_id, "contact")),
+                str(derived_id(stream_id, "opportunity")), account_id is not None,
+                opportunity_name or f"{source.company}: {interests}", amount,
+                expected_close or ctx.now.date() + DEFAULT_CYCLE)
+
+        result = self.bus.handle(LEAD, stream_id, Deferred(conversion), ctx, guard)
         return self.complete(ctx.caused_by(result.event_ids[-1]), lead_id)
 
     def complete(self, ctx: CommandContext, lead_id: str) -> Conversion:
@@ -76,7 +86,7 @@ class ConversionFlow:
 
     def _ensure_contact(self, ctx: CommandContext, source: lead.Lead,
                         c: lead.LeadConverted) -> None:
-        history = self.bus.store.read_stream(UUID(c.account_id))
+        history = self.bus.history(UUID(c.account_id))
         if any(isinstance(r.event, account.ContactAdded) and r.event.contact_id == c.contact_id
                for r in history):
             return  # added before (perhaps removed since): never add it twice
@@ -86,8 +96,8 @@ class ConversionFlow:
 
     def _ensure_opportunity(self, ctx: CommandContext, source: lead.Lead,
                             c: lead.LeadConverted) -> int:
-        if self.bus.store.read_stream(UUID(c.opportunity_id)):
-            return self.bus.store.max_position()
+        if self.bus.history(UUID(c.opportunity_id)):
+            return self.bus.max_position()
         result = self.opportunities.open(
             ctx, account_id=c.account_id, owner_id=self._active_owner(source.owner_id or ""),
             name=c.opportunity_name, amount=c.amount, expected_close=c.expected_close,

@@ -20,7 +20,7 @@ from domain.stages import tier_of
 from domain.values import Tier
 from infra.eventstore.ids import parse_id
 from infra.service.accounts import ACCOUNT
-from infra.service.commands import CommandBus, CommandContext, CommandResult
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard
 from infra.service.directory import Directory, Item
 from infra.service.leads import LEAD
 from infra.service.opportunities import OPPORTUNITY
@@ -32,11 +32,12 @@ class DepartureFlow:
         self.bus, self.reps, self.directory = bus, reps, directory
 
     def depart(self, ctx: CommandContext, rep_id: str, *, successor_id: str,
-               effective_date: date | None = None,
-               expected_version: int | None = None) -> CommandResult:
-        command = rep.DepartRep(self.reps.ref(successor_id), effective_date or ctx.now.date())
-        departed = self.bus.execute(REP, parse_id(rep_id, "rep_id"), command, ctx,
-                                    expected_version)
+               effective_date: date | None = None, expected_version: int | None = None,
+               guard: Guard | None = None) -> CommandResult:
+        command = Deferred(lambda _: rep.DepartRep(self.reps.ref(successor_id),
+                                                   effective_date or ctx.now.date()))
+        departed = self.bus.handle(REP, parse_id(rep_id, "rep_id"), command, ctx, guard,
+                                   expected_version=expected_version)
         handed = self.hand_over(ctx.caused_by(departed.event_ids[0]), rep_id)
         return CommandResult(departed.stream_id, departed.version,
                              max(departed.position, handed), departed.events, departed.event_ids)
@@ -68,10 +69,10 @@ class DepartureFlow:
 
     def _run(self, aggregate: AggregateType, item: Item, command: Command,
              ctx: CommandContext) -> int:
-        return self.bus.execute(aggregate, UUID(item.item_id), command, ctx).position
+        return self.bus.handle(aggregate, UUID(item.item_id), command, ctx).position
 
     def _effective_date(self, rep_id: str) -> date:
-        for recorded in self.bus.store.read_stream(UUID(rep_id)):
+        for recorded in self.bus.history(UUID(rep_id)):
             if isinstance(recorded.event, rep.RepDeparted):
                 return recorded.event.effective_date
         raise AssertionError(f"rep {rep_id} has no departure")

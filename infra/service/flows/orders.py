@@ -12,11 +12,9 @@ Reservations and releases are keyed by order id and shipments by shipment id, so
 a flow repeats nothing.
 """
 
-import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -27,24 +25,15 @@ from domain.errors import DomainError, InsufficientStockError, NotFoundError, Ru
 from domain.events import Event
 from domain.pricing import PriceRequest, PriceRules
 from infra.eventstore.ids import canonical_id, new_stream_id, parse_id, stock_item_id
+from infra.eventstore.store import Loaded
 from infra.service.accounts import ACCOUNT
-from infra.service.commands import CommandBus, CommandContext, CommandResult
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard, Work
 from infra.service.stock import STOCK_ITEM, StockItems
-from infra.service.units import Unit, run_unit, run_unit_async
+from infra.service.units import Unit
 from infra.service.visibility import RecordCheck, missing
 
 ORDER = AGGREGATES[order.STREAM]
 OPPORTUNITY = AGGREGATES[opportunity.STREAM]
-
-
-@dataclass(frozen=True)
-class _Placing:
-    """An order about to be placed: its new stream, the request (for ``Idempotency-Key``)
-    and the unit's body that decides it."""
-
-    stream_id: UUID
-    request: tuple[object, ...]
-    decide: Callable[[Unit], tuple[Event, ...]]
 
 
 class OrderFlows:
@@ -52,56 +41,48 @@ class OrderFlows:
         self.bus, self.stock, self.rules = bus, stock, rules
 
     def get(self, order_id: str | UUID) -> order.Order:
-        state = self.bus.load(ORDER, parse_id(str(order_id), "order_id")).state
-        if state is None:
+        return self.find(order_id).state  # type: ignore[no-any-return]
+
+    def find(self, order_id: str | UUID) -> Loaded:
+        """The order now, with its version; unknown: ``NotFoundError``."""
+        loaded = self.bus.load(ORDER, parse_id(str(order_id), "order_id"))
+        if loaded.state is None:
             raise NotFoundError(f"order {order_id} not found")
-        return state  # type: ignore[no-any-return]
+        return loaded
 
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
-              currency: str = "EUR",
-              may_see: RecordCheck | None = None) -> CommandResult:
+              currency: str = "EUR", may_see: RecordCheck | None = None) -> CommandResult:
         """Places, reserves every line and marks the order reserved (or back-ordered) in one
         unit: stored together, or, when stock is short, not at all. The account is read in
         the unit too (its grade and region price the lines): if it changes before the commit,
         the unit is decided again. ``may_see`` checks, on those same states, that the caller
         may see the account and the opportunity the order names (``NotFoundError`` if not,
         as for an unknown one); the opportunity must be one of the account's (422)."""
-        placing = self._placing(ctx, account_id, lines, opportunity_id, allow_back_order,
-                                currency, may_see)
-        replayed = self.bus.replay(ORDER, placing.stream_id, ctx, placing.request)
-        if replayed is not None:
-            return replayed
-        events, outcome = run_unit(self.bus, ctx, placing.decide)
-        return outcome.result(placing.stream_id, events)
+        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
+        return self.bus.handle(ORDER, stream_id, self._placing(
+            ctx, stream_id, account_id, lines, opportunity_id, allow_back_order, currency,
+            may_see), ctx)
 
     async def place_async(self, ctx: CommandContext, *, account_id: str,
                           lines: Sequence[tuple[str, int]], opportunity_id: str | None = None,
                           allow_back_order: bool = False, currency: str = "EUR",
                           may_see: RecordCheck | None = None,
                           in_loop: bool = True) -> CommandResult:
-        """``place`` for the event loop: decided on cached states right here, the commit
-        awaited (``run_unit_async``). A retried create (``Idempotency-Key``) or a ``may_see``
-        that reads the store (``in_loop=False``) goes to a worker thread as ``place``."""
-        if ctx.idempotency_key is not None or not in_loop:
-            return await asyncio.to_thread(partial(
-                self.place, ctx, account_id=account_id, lines=lines,
-                opportunity_id=opportunity_id, allow_back_order=allow_back_order,
-                currency=currency, may_see=may_see))
-        placing = self._placing(ctx, account_id, lines, opportunity_id, allow_back_order,
-                                currency, may_see)
-        events, outcome = await run_unit_async(self.bus, ctx, placing.decide)
-        return outcome.result(placing.stream_id, events)
+        """``place`` for the event loop (``CommandBus.handle_async``); ``in_loop=False``
+        when ``may_see`` reads the store."""
+        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
+        return await self.bus.handle_async(ORDER, stream_id, self._placing(
+            ctx, stream_id, account_id, lines, opportunity_id, allow_back_order, currency,
+            may_see), ctx, in_loop=in_loop)
 
-    def _placing(self, ctx: CommandContext, account_id: str, lines: Sequence[tuple[str, int]],
-                 opportunity_id: str | None, allow_back_order: bool, currency: str,
-                 may_see: RecordCheck | None) -> "_Placing":
+    def _placing(self, ctx: CommandContext, stream_id: UUID, account_id: str,
+                 lines: Sequence[tuple[str, int]], opportunity_id: str | None,
+                 allow_back_order: bool, currency: str, may_see: RecordCheck | None) -> Work:
         account_stream = parse_id(account_id, "account_id")
         account_id = str(account_stream)
         opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
-        stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
         request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
-
         def placement(unit: Unit) -> tuple[Event, ...]:
             customer: Account = _named(unit, ACCOUNT, "account", account_id, may_see)
             if opportunity_id is not None:
@@ -126,7 +107,7 @@ class OrderFlows:
             step = order.MarkBackOrdered(tuple(short)) if short else order.MarkReserved()
             return tuple(events + unit.decide(ORDER, stream_id, step))
 
-        return _Placing(stream_id, request, placement)
+        return Work(placement, request)
 
     def reserve(self, ctx: CommandContext, order_id: str) -> CommandResult:
         """Reserves every line; ends reserved, back-ordered, or rejected (then raises)."""
@@ -134,16 +115,16 @@ class OrderFlows:
         order_id = str(stream_id)
         current = self.get(order_id)
         if current.status not in ("placed", "back_ordered"):
-            return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
+            return CommandResult(stream_id, 0, self.bus.max_position(), ())
         short = self._reserve_lines(ctx, order_id, current)
         if not short:
-            return self.bus.execute(ORDER, stream_id, order.MarkReserved(), ctx)
+            return self.bus.handle(ORDER, stream_id, order.MarkReserved(), ctx)
         if current.allow_back_order:
             if current.status == "back_ordered":
-                return CommandResult(stream_id, 0, self.bus.store.max_position(), ())
-            return self.bus.execute(ORDER, stream_id, order.MarkBackOrdered(tuple(short)), ctx)
+                return CommandResult(stream_id, 0, self.bus.max_position(), ())
+            return self.bus.handle(ORDER, stream_id, order.MarkBackOrdered(tuple(short)), ctx)
         self._release_all(ctx, order_id, current)
-        self.bus.execute(ORDER, stream_id, order.RejectOrder("insufficient_stock", short[0]), ctx)
+        self.bus.handle(ORDER, stream_id, order.RejectOrder("insufficient_stock", short[0]), ctx)
         item = self.stock.get(short[0])
         raise InsufficientStockError(short[0], current.ordered_quantity(short[0]), item.available)
 
@@ -151,54 +132,67 @@ class OrderFlows:
         short = []
         for line in current.lines:
             try:
-                self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
-                                 stock_item.ReserveStock(order_id, line.quantity), ctx)
+                self.bus.handle(STOCK_ITEM, stock_item_id(line.sku),
+                                stock_item.ReserveStock(order_id, line.quantity), ctx)
             except InsufficientStockError:
                 short.append(line.sku)
         return short
 
     def _release_all(self, ctx: CommandContext, order_id: str, current: order.Order) -> None:
         for line in current.lines:
-            self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
-                             stock_item.ReleaseReservation(order_id), ctx)
+            self.bus.handle(STOCK_ITEM, stock_item_id(line.sku),
+                            stock_item.ReleaseReservation(order_id), ctx)
 
-    def confirm(self, ctx: CommandContext, order_id: str) -> CommandResult:
-        return self.bus.execute(ORDER, parse_id(order_id, "order_id"), order.ConfirmOrder(), ctx)
+    def confirm(self, ctx: CommandContext, order_id: str,
+                guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(ORDER, parse_id(order_id, "order_id"), order.ConfirmOrder(), ctx,
+                               guard)
 
     def ship(self, ctx: CommandContext, order_id: str, *, shipment_id: str,
-             lines: Sequence[tuple[str, int]]) -> CommandResult:
+             lines: Sequence[tuple[str, int]], guard: Guard | None = None) -> CommandResult:
         order_id = canonical_id(order_id, "order_id")
         shipment = tuple(order.ShipmentLine(sku, quantity) for sku, quantity in lines)
-        shipped = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
-                                   order.ShipOrder(shipment_id, shipment), ctx)
+        shipped = self.bus.handle(ORDER, parse_id(order_id, "order_id"),
+                                  order.ShipOrder(shipment_id, shipment), ctx, guard)
         if not shipped.event_ids:  # this shipment was recorded before: finish its stock step
             self.resume(ctx, order_id)
-            return shipped
-        self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
-        return shipped
+        else:
+            self.ship_stock(ctx.caused_by(shipped.event_ids[0]), order_id, shipment_id, shipment)
+        return self._after_stock_steps(shipped)
 
     def ship_stock(self, ctx: CommandContext, order_id: str, shipment_id: str,
                    lines: Sequence[order.ShipmentLine]) -> None:
         for line in lines:
-            self.bus.execute(STOCK_ITEM, stock_item_id(line.sku),
-                             stock_item.ShipStock(order_id, shipment_id, line.quantity), ctx)
+            self.bus.handle(STOCK_ITEM, stock_item_id(line.sku),
+                            stock_item.ShipStock(order_id, shipment_id, line.quantity), ctx)
 
-    def cancel(self, ctx: CommandContext, order_id: str, *, reason: str) -> CommandResult:
+    def cancel(self, ctx: CommandContext, order_id: str, *, reason: str,
+               guard: Guard | None = None) -> CommandResult:
         order_id = canonical_id(order_id, "order_id")
-        cancelled = self.bus.execute(ORDER, parse_id(order_id, "order_id"),
-                                     order.CancelOrder(reason), ctx)
+        cancelled = self.bus.handle(ORDER, parse_id(order_id, "order_id"),
+                                    order.CancelOrder(reason), ctx, guard)
         self._release_all(ctx.caused_by(cancelled.event_ids[0]), order_id, self.get(order_id))
-        return cancelled
+        return self._after_stock_steps(cancelled)
+
+    def _after_stock_steps(self, result: CommandResult) -> CommandResult:
+        """The order's result, at a position that covers the stock steps after its event."""
+        return replace(result, position=self.bus.max_position())
+
+    def as_stored(self, result: CommandResult) -> Loaded | None:
+        """The order as this process just stored it (None: it has moved on since, or the
+        answer was a replay)."""
+        loaded = self.bus.cached(ORDER, result.stream_id)
+        return loaded if loaded.version == result.version else None
 
     def invoice(self, ctx: CommandContext, order_id: str, *, invoice_id: str,
-                amount: Decimal) -> CommandResult:
-        return self.bus.execute(ORDER, parse_id(order_id, "order_id"),
-                                order.InvoiceOrder(invoice_id, amount), ctx)
+                amount: Decimal, guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(ORDER, parse_id(order_id, "order_id"),
+                               order.InvoiceOrder(invoice_id, amount), ctx, guard)
 
     def record_payment(self, ctx: CommandContext, order_id: str, *, amount: Decimal,
-                       reference: str) -> CommandResult:
-        return self.bus.execute(ORDER, parse_id(order_id, "order_id"),
-                                order.RecordPayment(amount, reference), ctx)
+                       reference: str, guard: Guard | None = None) -> CommandResult:
+        return self.bus.handle(ORDER, parse_id(order_id, "order_id"),
+                               order.RecordPayment(amount, reference), ctx, guard)
 
     def resume_after(self, ctx: CommandContext, order_id: str, started: Event) -> None:
         """Completes the flow that ``started`` began (placed, shipped or cancelled), if a crash
@@ -228,7 +222,7 @@ class OrderFlows:
                 pass  # the refusal is now recorded on the order
         elif current.status in ("cancelled", "rejected"):
             self._release_all(ctx, order_id, current)
-        for recorded in self.bus.store.read_stream(parse_id(order_id)):
+        for recorded in self.bus.history(parse_id(order_id)):
             if isinstance(recorded.event, order.OrderShipped):
                 self.ship_stock(ctx, order_id, recorded.event.shipment_id, recorded.event.lines)
 

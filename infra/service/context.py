@@ -1,0 +1,101 @@
+"""What every command carries and answers: its context (who, why, when, If-Match,
+Idempotency-Key), its result, and the envelope of the events it stores.
+
+Every event stored records who (``actor``), why (``correlation_id``: the request or flow
+it belongs to; ``causation_id``: the command or event that caused it) and when.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from uuid import UUID, uuid4, uuid5
+
+from domain.events import Command, Event
+from infra.eventstore.codec import Metadata
+from infra.eventstore.store import Loaded, RecordedEvent
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    actor: str | None = None
+    correlation_id: str = field(default_factory=lambda: str(uuid4()))
+    causation_id: str | None = None
+    idempotency_key: str | None = None
+    now: datetime = field(default_factory=utc_now)
+    # ``If-Match``: the record the request names and the version its client last saw. Every
+    # command on that stream decided in this context is conditional on it (``expected_of``)
+    expected: tuple[UUID, int] | None = None
+    # a retry that took its key over from a process that died: the first attempt may have
+    # stored the command's events already (found by their ``idempotency_key``)
+    taken_over: bool = False
+
+    def caused_by(self, event_id: str) -> "CommandContext":
+        """The context of a flow step triggered by an event: same actor and correlation. The
+        client's ``If-Match`` was about the state before the request: not the step's."""
+        return replace(self, causation_id=event_id, idempotency_key=None, expected=None,
+                       taken_over=False)
+
+    def expected_of(self, stream_id: UUID) -> int | None:
+        """The version the client expects ``stream_id`` at, if the request named one."""
+        if self.expected is None or self.expected[0] != stream_id:
+            return None
+        return self.expected[1]
+
+    def expecting(self, stream_id: UUID, version: int | None) -> "CommandContext":
+        """This context with ``stream_id`` expected at ``version`` (None: as it was)."""
+        return self if version is None else replace(self, expected=(stream_id, version))
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    stream_id: UUID
+    version: int
+    position: int
+    events: tuple[Event, ...]
+    event_ids: tuple[str, ...] = ()
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A command made only once the caller may act (after the ``Guard``), on the state it is
+    decided on, and fingerprinted as the command it makes (for ``Idempotency-Key``), as a
+    command given outright is. A plain ``Callable[[Loaded], Command]`` is fingerprinted by
+    the request alone: its command may differ between a try and its retry (a distribution)."""
+
+    make: Callable[[Loaded], Command]
+
+
+CommandSource = Command | Deferred | Callable[[Loaded], Command]
+ClaimsSource = Callable[[Sequence[Event]], Sequence[tuple[str, str]]]
+Guard = Callable[[Loaded], None]  # refuses (raising) a caller who may not act on this state
+
+
+def event_id_for(stream_id: UUID, version: int) -> str:
+    """Stable: derived from the event's unique place in its stream."""
+    return str(uuid5(stream_id, str(version)))
+
+
+def request_hash(request: object) -> str:
+    """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict)."""
+    return hashlib.sha256(repr(request).encode()).hexdigest()[:16]
+
+
+def records(stream_id: UUID, version: int, events: Sequence[Event], ctx: CommandContext,
+            request: object) -> list[RecordedEvent]:
+    """The events as stored: each at its version after ``version``, with the envelope."""
+    occurred_at = ctx.now.astimezone(UTC).isoformat()
+    causation = ctx.causation_id or ctx.correlation_id
+    key = ctx.idempotency_key  # on every event: a retry finds what its key stored
+    fingerprint = request_hash(request) if key else None
+    return [
+        RecordedEvent(stream_id, version + i, event, Metadata(
+            event_id_for(stream_id, version + i), occurred_at, ctx.actor, ctx.correlation_id,
+            causation, key, fingerprint))
+        for i, event in enumerate(events, start=1)
+    ]
