@@ -22,9 +22,30 @@ Tables
   from a lead), so a win can be credited to the channel.
 """
 
+from decimal import Decimal
 from typing import Any
 
-from projections.base import Column, EventRecord, Projection, Row, Rows, Table, day, money
+from domain.account import (
+    AccountFollowUpCompleted,
+    AccountFollowUpScheduled,
+    AccountHandedOver,
+    AccountInteractionLogged,
+    AccountOpened,
+    AccountOwnerChanged,
+)
+from domain.lead import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadDisqualified,
+    LeadFollowUpCompleted,
+    LeadFollowUpScheduled,
+    LeadHandedOver,
+    LeadInteractionLogged,
+    LeadQualified,
+)
+from domain.opportunity import OpportunityOpened, OpportunityWon
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 RECORDS = Table("activities_records", (
     Column("record_id"), Column("record_kind"), Column("owner_id"), Column("channel"),
@@ -63,88 +84,100 @@ class ActivitiesProjection(Projection):
     version = 2
     cost = 3
     tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS)
-    topics = (
-        "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadQualified", "LeadDisqualified",
-        "LeadConverted", "LeadInteractionLogged", "LeadFollowUpScheduled", "LeadFollowUpCompleted",
-        "AccountOpened", "AccountOwnerChanged", "AccountHandedOver", "AccountInteractionLogged",
-        "AccountFollowUpScheduled", "AccountFollowUpCompleted",
-        "OpportunityOpened", "OpportunityWon",
-    )
-
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
 
     # --- records and their owners ---------------------------------------------------------
-    def _on_LeadCaptured(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        channel = e.data["channel"]
+    @on(LeadCaptured)
+    def _lead_captured(self, e: EventRecord, lead: LeadCaptured, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "lead", "owner_id": None,
-                                "channel": channel, "still_open": True})
-        _count(rows, channel, "leads")
-        if e.data["duplicate_of"] is not None:
-            _count(rows, channel, "duplicates")
+                                "channel": lead.channel, "still_open": True})
+        _count(rows, lead.channel, "leads")
+        if lead.duplicate_of is not None:
+            _count(rows, lead.channel, "duplicates")
 
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "account",
-                                "owner_id": e.data["owner_id"], "channel": None,
+                                "owner_id": account.owner_id, "channel": None,
                                 "still_open": True})
 
-    def _on_LeadAssigned(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change(rows, e, owner_id=e.data["rep_id"])
+    @on(LeadAssigned)
+    def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
+        _change(rows, e, owner_id=assigned.rep_id)
 
-    def _on_LeadHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change(rows, e, owner_id=e.data["to_rep_id"])
+    @on(LeadHandedOver, AccountHandedOver)
+    def _handed_over(self, e: EventRecord, handed: LeadHandedOver | AccountHandedOver,
+                     rows: Rows) -> None:
+        _change(rows, e, owner_id=handed.to_rep_id)
 
-    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change(rows, e, owner_id=e.data["owner_id"])
-
-    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change(rows, e, owner_id=e.data["to_rep_id"])
+    @on(AccountOwnerChanged)
+    def _owner_changed(self, e: EventRecord, changed: AccountOwnerChanged, rows: Rows) -> None:
+        _change(rows, e, owner_id=changed.owner_id)
 
     # --- lead outcomes, counted per channel -----------------------------------------------
-    def _on_LeadQualified(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadQualified)
+    def _qualified(self, e: EventRecord, _: LeadQualified, rows: Rows) -> None:
         _count(rows, _record(rows, e)["channel"], "qualified")
 
-    def _on_LeadDisqualified(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadDisqualified)
+    def _disqualified(self, e: EventRecord, _: LeadDisqualified, rows: Rows) -> None:
         _change(rows, e, still_open=False)
 
-    def _on_LeadConverted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadConverted)
+    def _converted(self, e: EventRecord, _: LeadConverted, rows: Rows) -> None:
         lead = _change(rows, e, still_open=False)
         _count(rows, lead["channel"], "converted")
 
-    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        lead_id = e.data.get("source_lead_id")
+    @on(OpportunityOpened)
+    def _deal_opened(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
+        lead_id = opened.source_lead_id
         lead = rows.get(RECORDS.name, (lead_id,)) if lead_id else None
         if lead is not None:
             rows.put(DEALS.name, {"opportunity_id": e.stream_id, "source_lead_id": lead_id,
-                                  "channel": lead["channel"],
-                                  "currency": e.data.get("currency", "EUR")})
+                                  "channel": lead["channel"], "currency": opened.currency})
 
-    def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityWon)
+    def _deal_won(self, e: EventRecord, won: OpportunityWon, rows: Rows) -> None:
         deal = rows.get(DEALS.name, (e.stream_id,))
         if deal is not None:
             _count(rows, deal["channel"], "won_deals")
-            _won(rows, deal["channel"], e.data.get("currency", deal["currency"]),
-                 money(e.data["amount"]))
+            _won(rows, deal["channel"], won.currency, won.amount)
 
     # --- interactions and follow-ups ------------------------------------------------------
-    def _on_LeadInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _interaction(rows, e)
+    @on(LeadInteractionLogged, AccountInteractionLogged)
+    def _interaction(self, e: EventRecord,
+                     logged: LeadInteractionLogged | AccountInteractionLogged,
+                     rows: Rows) -> None:
+        record = _record(rows, e)
+        contact_id = logged.contact_id if isinstance(logged, AccountInteractionLogged) else None
+        rows.put(INTERACTIONS.name, {
+            "event_position": e.position, "record_kind": record["record_kind"],
+            "record_id": e.stream_id, "interaction_id": logged.interaction_id,
+            "kind": logged.kind, "outcome": logged.outcome, "contact_id": contact_id,
+            "actor": e.meta.get("actor"), "owner_id": record["owner_id"],
+            "logged_at": e.occurred_at,
+        })
 
-    def _on_AccountInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _interaction(rows, e)
+    @on(LeadFollowUpScheduled, AccountFollowUpScheduled)
+    def _scheduled(self, e: EventRecord,
+                   scheduled: LeadFollowUpScheduled | AccountFollowUpScheduled,
+                   rows: Rows) -> None:
+        rows.put(FOLLOW_UPS.name, {
+            "record_id": e.stream_id, "follow_up_id": scheduled.follow_up_id,
+            "record_kind": _record(rows, e)["record_kind"], "due": scheduled.due,
+            "note": scheduled.note, "scheduled_at": e.occurred_at,
+            "scheduled_by": e.meta.get("actor"), "done": False, "completed_at": None,
+            "outcome": None,
+        })
 
-    def _on_LeadFollowUpScheduled(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _scheduled(rows, e)
-
-    def _on_AccountFollowUpScheduled(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _scheduled(rows, e)
-
-    def _on_LeadFollowUpCompleted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _completed(rows, e)
-
-    def _on_AccountFollowUpCompleted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _completed(rows, e)
+    @on(LeadFollowUpCompleted, AccountFollowUpCompleted)
+    def _completed(self, e: EventRecord,
+                   completed: LeadFollowUpCompleted | AccountFollowUpCompleted,
+                   rows: Rows) -> None:
+        follow_up = rows.get(FOLLOW_UPS.name, (e.stream_id, completed.follow_up_id))
+        if follow_up is None:
+            raise LookupError(f"{e.type}: no follow-up {completed.follow_up_id} on {e.stream_id}")
+        follow_up.update(done=True, completed_at=e.occurred_at, outcome=completed.outcome)
+        rows.put(FOLLOW_UPS.name, follow_up)
 
 
 def _record(rows: Rows, e: EventRecord) -> Row:
@@ -169,37 +202,9 @@ def _count(rows: Rows, channel: str, column: str) -> None:
     rows.put(CHANNELS.name, entry)
 
 
-def _won(rows: Rows, channel: str, currency: Any, amount: Any) -> None:
+def _won(rows: Rows, channel: str, currency: str, amount: Decimal) -> None:
     entry = rows.get(REVENUE.name, (channel, currency)) or {
-        "channel": channel, "currency": currency, "won_deals": 0, "won_revenue": money(0)}
+        "channel": channel, "currency": currency, "won_deals": 0, "won_revenue": Decimal(0)}
     entry["won_deals"] += 1
     entry["won_revenue"] += amount
     rows.put(REVENUE.name, entry)
-
-
-def _interaction(rows: Rows, e: EventRecord) -> None:
-    record, d = _record(rows, e), e.data
-    rows.put(INTERACTIONS.name, {
-        "event_position": e.position, "record_kind": record["record_kind"],
-        "record_id": e.stream_id, "interaction_id": d["interaction_id"], "kind": d["kind"],
-        "outcome": d["outcome"], "contact_id": d.get("contact_id"), "actor": e.meta.get("actor"),
-        "owner_id": record["owner_id"], "logged_at": e.occurred_at,
-    })
-
-
-def _scheduled(rows: Rows, e: EventRecord) -> None:
-    record, d = _record(rows, e), e.data
-    rows.put(FOLLOW_UPS.name, {
-        "record_id": e.stream_id, "follow_up_id": d["follow_up_id"],
-        "record_kind": record["record_kind"], "due": day(d["due"]), "note": d["note"],
-        "scheduled_at": e.occurred_at, "scheduled_by": e.meta.get("actor"), "done": False,
-        "completed_at": None, "outcome": None,
-    })
-
-
-def _completed(rows: Rows, e: EventRecord) -> None:
-    follow_up = rows.get(FOLLOW_UPS.name, (e.stream_id, e.data["follow_up_id"]))
-    if follow_up is None:
-        raise LookupError(f"{e.type}: no follow-up {e.data['follow_up_id']} on {e.stream_id}")
-    follow_up.update(done=True, completed_at=e.occurred_at, outcome=e.data["outcome"])
-    rows.put(FOLLOW_UPS.name, follow_up)

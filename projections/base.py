@@ -7,13 +7,16 @@ the model's new position. Row values are Python values: str, int, bool, Decimal,
 datetime, and dict/list for ``json`` columns.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar, overload
+
+from domain.events import Event
+from projections.events import decode
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -71,6 +74,17 @@ class EventRecord:
     def occurred_at(self) -> datetime:
         return datetime.fromisoformat(self.meta["occurred_at"])
 
+    @property
+    def event(self) -> Event:
+        """The domain event, decoded once however many read models read it (cached by
+        hand: ``functools.cached_property`` takes a lock on every first read, which cost
+        more than the decoding)."""
+        cache = self.__dict__
+        decoded: Event | None = cache.get("_event")
+        if decoded is None:
+            decoded = cache["_event"] = decode(self.type, self.data)
+        return decoded
+
 
 class Rows(Protocol):
     def get(self, table: str, key: Key) -> Row | None: ...
@@ -80,21 +94,64 @@ class Rows(Protocol):
     def delete(self, table: str, key: Key) -> None: ...
 
 
-class Projection:
-    """Subclasses set the class attributes and implement ``apply``.
+P = TypeVar("P", bound="Projection")
+E = TypeVar("E", bound=Event)
+E2 = TypeVar("E2", bound=Event)
+E3 = TypeVar("E3", bound=Event)
+Handler = Callable[[P, EventRecord, E, Rows], None]
+_HANDLES: dict[Callable[..., None], list[str]] = {}  # handler -> the event types it is for
 
-    Bump ``version`` whenever the tables or the logic change: the projector then builds the
-    new version from the first event beside the old one, and swaps it in when it caught up.
+
+@overload
+def on(a: type[E], /) -> Callable[[Handler[P, E]], Handler[P, E]]: ...
+
+
+@overload
+def on(a: type[E], b: type[E2], /) -> Callable[[Handler[P, E | E2]], Handler[P, E | E2]]: ...
+
+
+@overload
+def on(a: type[E], b: type[E2], c: type[E3], /) -> Callable[
+        [Handler[P, E | E2 | E3]], Handler[P, E | E2 | E3]]: ...
+
+
+@overload
+def on(*event_types: type[Event]) -> Callable[[Handler[P, Event]], Handler[P, Event]]: ...
+
+
+def on(*event_types: type[Event]) -> Callable[[Handler[P, Any]], Handler[P, Any]]:
+    """Marks a projection's method as the handler of these event types (mypy checks that
+    its event parameter takes each of them). It is called with the stored record (stream
+    id, position, when), the decoded event and the rows."""
+    def mark(handler: Handler[P, Any]) -> Handler[P, Any]:
+        _HANDLES.setdefault(handler, []).extend(t.type_name() for t in event_types)
+        return handler
+    return mark
+
+
+class Projection:
+    """Subclasses set the class attributes and mark their handlers with ``@on(EventType)``.
+
+    ``topics``, the event types it reads, are the ones it has handlers for. Bump
+    ``version`` whenever the tables or the logic change: the projector then builds the new
+    version from the first event beside the old one, and swaps it in when it caught up.
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
     cost: ClassVar[int] = 1  # relative rebuild work, to share models out over processes
     tables: ClassVar[tuple[Table, ...]]
-    topics: ClassVar[tuple[str, ...]]  # the event types it reads
+    topics: ClassVar[tuple[str, ...]] = ()
+    handlers: ClassVar[dict[str, Callable[..., None]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.handlers = {**cls.handlers, **{topic: method for method in vars(cls).values()
+                                           for topic in _HANDLES.get(method, ())}}
+        cls.topics = tuple(cls.handlers)
 
     def apply(self, event: EventRecord, rows: Rows) -> None:
-        raise NotImplementedError
+        self.handlers[event.type](self, event, event.event, rows)
 
 
 def money(value: str | int | Decimal | None) -> Decimal:

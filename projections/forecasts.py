@@ -21,8 +21,20 @@ Tables
 
 from typing import Any
 
+from domain.account import AccountOpened
+from domain.opportunity import (
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityHandedOver,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+from domain.rep import RepHired, RepMoved, RepQuotaSet
 from domain.stages import Stage, is_open
-from projections.base import Column, EventRecord, Projection, Rows, Table, day, money
+from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
 PIPELINE = Table("forecasts_pipeline", (
     Column("opportunity_id"), Column("owner_id"), Column("account_id"), Column("products", "json"),
@@ -45,66 +57,66 @@ class ForecastProjection(Projection):
     name = "forecasts"
     version = 2  # 2: the deals' currency
     tables = (PIPELINE, WON, REPS, ACCOUNTS, QUOTAS)
-    topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
-              "OpportunityCloseDateChanged", "OpportunityOwnerChanged", "OpportunityHandedOver",
-              "OpportunityWon", "OpportunityLost", "RepHired", "RepMoved", "RepQuotaSet",
-              "AccountOpened")
 
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
+    @on(RepHired, RepMoved)
+    def _rep(self, e: EventRecord, rep: RepHired | RepMoved, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "team": rep.team, "region": rep.region})
 
-    def _on_RepHired(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(REPS.name, {"rep_id": e.stream_id, "team": e.data["team"],
-                             "region": e.data["region"]})
+    @on(RepQuotaSet)
+    def _quota_set(self, e: EventRecord, quota: RepQuotaSet, rows: Rows) -> None:
+        rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": quota.period,
+                               "amount": quota.amount})
 
-    def _on_RepMoved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(REPS.name, {"rep_id": e.stream_id, "team": e.data["team"],
-                             "region": e.data["region"]})
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "region": account.region})
 
-    def _on_RepQuotaSet(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": e.data["period"],
-                               "amount": money(e.data["amount"])})
-
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "region": e.data["region"]})
-
-    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
+    @on(OpportunityOpened)
+    def _opened(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
         rows.put(PIPELINE.name, {
-            "opportunity_id": e.stream_id, "owner_id": d["owner_id"],
-            "account_id": d["account_id"], "products": list(d["products"]),
-            "amount": money(d["amount"]), "probability": d["probability"],
-            "expected_close": day(d["expected_close"]), "open": is_open(Stage(d["stage"])),
-            "currency": d.get("currency", "EUR"),  # v1 events were all in EUR
+            "opportunity_id": e.stream_id, "owner_id": opened.owner_id,
+            "account_id": opened.account_id, "products": list(opened.products),
+            "amount": opened.amount, "probability": opened.probability,
+            "expected_close": opened.expected_close, "open": is_open(Stage(opened.stage)),
+            "currency": opened.currency,
         })
 
-    def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change(rows, e, probability=e.data["probability"],
-                     open=is_open(Stage(e.data["to_stage"])))
+    @on(OpportunityStageChanged)
+    def _stage_changed(self, e: EventRecord, changed: OpportunityStageChanged,
+                       rows: Rows) -> None:
+        self._change(rows, e, probability=changed.probability,
+                     open=is_open(Stage(changed.to_stage)))
 
-    def _on_OpportunityAmountChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change(rows, e, amount=money(e.data["amount"]))
+    @on(OpportunityAmountChanged)
+    def _amount_changed(self, e: EventRecord, changed: OpportunityAmountChanged,
+                        rows: Rows) -> None:
+        self._change(rows, e, amount=changed.amount)
 
-    def _on_OpportunityCloseDateChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change(rows, e, expected_close=day(e.data["expected_close"]))
+    @on(OpportunityCloseDateChanged)
+    def _close_date_changed(self, e: EventRecord, changed: OpportunityCloseDateChanged,
+                            rows: Rows) -> None:
+        self._change(rows, e, expected_close=changed.expected_close)
 
-    def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change(rows, e, owner_id=e.data["owner_id"])
+    @on(OpportunityOwnerChanged)
+    def _owner_changed(self, e: EventRecord, changed: OpportunityOwnerChanged,
+                       rows: Rows) -> None:
+        self._change(rows, e, owner_id=changed.owner_id)
 
-    def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change(rows, e, owner_id=e.data["to_rep_id"])
+    @on(OpportunityHandedOver)
+    def _handed_over(self, e: EventRecord, handed: OpportunityHandedOver, rows: Rows) -> None:
+        self._change(rows, e, owner_id=handed.to_rep_id)
 
-    def _on_OpportunityLost(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityLost)
+    def _lost(self, e: EventRecord, _: OpportunityLost, rows: Rows) -> None:
         self._change(rows, e, open=False)
 
-    def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityWon)
+    def _won(self, e: EventRecord, won: OpportunityWon, rows: Rows) -> None:
         deal = self._change(rows, e, open=False)
         rows.put(WON.name, {
             "opportunity_id": e.stream_id, "owner_id": deal["owner_id"],
-            "account_id": deal["account_id"], "amount": money(e.data["amount"]),
-            "won_at": e.occurred_at, "products": deal["products"],
-            "currency": e.data.get("currency", deal["currency"]),
+            "account_id": deal["account_id"], "amount": won.amount,
+            "won_at": e.occurred_at, "products": deal["products"], "currency": won.currency,
         })
 
     @staticmethod

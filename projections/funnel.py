@@ -18,8 +18,19 @@ Tables
 
 from decimal import Decimal
 
+from domain.account import AccountOpened
+from domain.opportunity import (
+    OpportunityAmountChanged,
+    OpportunityCloseDateChanged,
+    OpportunityHandedOver,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityStageChanged,
+)
+from domain.rep import RepHired, RepMoved
 from domain.stages import CLOSED_STAGES, OPEN_STAGES, Stage
-from projections.base import Column, EventRecord, Projection, Rows, Table, day, money
+from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
 OPPORTUNITIES = Table("funnel_opportunities", (
     Column("opportunity_id"), Column("account_id"), Column("owner_id"), Column("name"),
@@ -54,51 +65,46 @@ class FunnelProjection(Projection):
     version = 3
     cost = 2
     tables = (OPPORTUNITIES, STAGE_REACHED, TOTALS, REPS, ACCOUNTS)
-    topics = ("OpportunityOpened", "OpportunityStageChanged", "OpportunityAmountChanged",
-              "OpportunityCloseDateChanged", "OpportunityOwnerChanged", "OpportunityHandedOver",
-              "OpportunityLost", "RepHired", "RepMoved", "AccountOpened")
 
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": rep.name, "team": rep.team,
+                             "region": rep.region, "manager_id": rep.manager_id})
 
-    def _on_RepHired(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        rows.put(REPS.name, {"rep_id": e.stream_id, "name": d["name"], "team": d["team"],
-                             "region": d["region"], "manager_id": d["manager_id"]})
-
-    def _on_RepMoved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(RepMoved)
+    def _rep_moved(self, e: EventRecord, moved: RepMoved, rows: Rows) -> None:
         rep = rows.get(REPS.name, (e.stream_id,))
         if rep is not None:
-            rep.update(team=e.data["team"], region=e.data["region"],
-                       manager_id=e.data["manager_id"])
+            rep.update(team=moved.team, region=moved.region, manager_id=moved.manager_id)
             rows.put(REPS.name, rep)
 
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "name": e.data["name"],
-                                 "region": e.data["region"]})
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "name": account.name,
+                                 "region": account.region})
 
-    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        amount = money(d["amount"])
+    @on(OpportunityOpened)
+    def _opened(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
         deal = {
-            "opportunity_id": e.stream_id, "account_id": d["account_id"],
-            "owner_id": d["owner_id"], "name": d["name"], "stage": d["stage"],
-            "probability": d["probability"], "amount": amount,
-            "weighted_amount": weighted(amount, d["probability"]),
-            "currency": d.get("currency", "EUR"), "expected_close": day(d["expected_close"]),
-            "products": list(d["products"]), "opened_at": e.occurred_at,
+            "opportunity_id": e.stream_id, "account_id": opened.account_id,
+            "owner_id": opened.owner_id, "name": opened.name, "stage": opened.stage,
+            "probability": opened.probability, "amount": opened.amount,
+            "weighted_amount": weighted(opened.amount, opened.probability),
+            "currency": opened.currency, "expected_close": opened.expected_close,
+            "products": list(opened.products), "opened_at": e.occurred_at,
             "stage_entered_at": e.occurred_at, "closed_at": None, "won": None,
             "lost_reason": None, "cycle_days": None, "furthest": -1,
-            "region": self._region(rows, d["account_id"]),
+            "region": self._region(rows, opened.account_id),
         }
         self._count(rows, deal, +1)
         rows.put(OPPORTUNITIES.name, deal)
-        self._reach(rows, deal, d["stage"])
+        self._reach(rows, deal, opened.stage)
 
-    def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityStageChanged)
+    def _stage_changed(self, e: EventRecord, changed: OpportunityStageChanged,
+                       rows: Rows) -> None:
         deal = self._deal(rows, e)
-        stage, probability = e.data["to_stage"], e.data["probability"]
+        stage, probability = changed.to_stage, changed.probability
         self._count(rows, deal, -1)
         deal.update(stage=stage, probability=probability, stage_entered_at=e.occurred_at,
                     weighted_amount=weighted(deal["amount"], probability))
@@ -109,28 +115,36 @@ class FunnelProjection(Projection):
                         cycle_days=(e.occurred_at - deal["opened_at"]).days)
         rows.put(OPPORTUNITIES.name, deal)
 
-    def _on_OpportunityAmountChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityAmountChanged)
+    def _amount_changed(self, e: EventRecord, changed: OpportunityAmountChanged,
+                        rows: Rows) -> None:
         deal = self._deal(rows, e)
-        amount = money(e.data["amount"])
         self._count(rows, deal, -1)
-        deal.update(amount=amount, weighted_amount=weighted(amount, deal["probability"]))
+        deal.update(amount=changed.amount,
+                    weighted_amount=weighted(changed.amount, deal["probability"]))
         self._count(rows, deal, +1)
         rows.put(OPPORTUNITIES.name, deal)
 
-    def _on_OpportunityCloseDateChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityCloseDateChanged)
+    def _close_date_changed(self, e: EventRecord, changed: OpportunityCloseDateChanged,
+                            rows: Rows) -> None:
         deal = self._deal(rows, e)
-        deal["expected_close"] = day(e.data["expected_close"])
+        deal["expected_close"] = changed.expected_close
         rows.put(OPPORTUNITIES.name, deal)
 
-    def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change_owner(rows, self._deal(rows, e), e.data["owner_id"])
+    @on(OpportunityOwnerChanged)
+    def _owner_changed(self, e: EventRecord, changed: OpportunityOwnerChanged,
+                       rows: Rows) -> None:
+        self._change_owner(rows, self._deal(rows, e), changed.owner_id)
 
-    def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change_owner(rows, self._deal(rows, e), e.data["to_rep_id"])
+    @on(OpportunityHandedOver)
+    def _handed_over(self, e: EventRecord, handed: OpportunityHandedOver, rows: Rows) -> None:
+        self._change_owner(rows, self._deal(rows, e), handed.to_rep_id)
 
-    def _on_OpportunityLost(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OpportunityLost)
+    def _lost(self, e: EventRecord, lost: OpportunityLost, rows: Rows) -> None:
         deal = self._deal(rows, e)
-        deal["lost_reason"] = e.data["reason"]
+        deal["lost_reason"] = lost.reason
         rows.put(OPPORTUNITIES.name, deal)
 
     def _change_owner(self, rows: Rows, deal: dict, owner_id: str) -> None:  # type: ignore[type-arg]

@@ -15,8 +15,30 @@ Tables
   An open item whose owner has departed was left unassigned: an error to show.
 """
 
+from domain.account import (
+    AccountHandedOver,
+    AccountHandOverAdvanced,
+    AccountOpened,
+    AccountOwnerChanged,
+)
+from domain.lead import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadDisqualified,
+    LeadHandedOver,
+    LeadHandOverAdvanced,
+)
+from domain.opportunity import (
+    OpportunityHandedOver,
+    OpportunityHandOverAdvanced,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityStageChanged,
+)
+from domain.rep import RepDeparted, RepHired, RepMoved
 from domain.stages import Stage, is_open
-from projections.base import Column, EventRecord, Projection, Row, Rows, Table, day
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 REPS = Table("handover_reps", (
     Column("rep_id"), Column("name"), Column("role"), Column("manager_id"),
@@ -37,89 +59,94 @@ OWNERSHIP = Table("handover_ownership", (
 ), key=("item_id",), indexes=(("owner_id",),))
 
 
+HandedOver = LeadHandedOver | AccountHandedOver | OpportunityHandedOver
+HandOverAdvanced = LeadHandOverAdvanced | AccountHandOverAdvanced | OpportunityHandOverAdvanced
+
+
 class HandOverProjection(Projection):
     name = "handover"
     version = 1
     cost = 2
     tables = (REPS, ITEMS, OWNERSHIP)
-    topics = (
-        "RepHired", "RepMoved", "RepDeparted",
-        "LeadCaptured", "LeadAssigned", "LeadConverted", "LeadDisqualified",
-        "LeadHandedOver", "LeadHandOverAdvanced",
-        "AccountOpened", "AccountOwnerChanged", "AccountHandedOver", "AccountHandOverAdvanced",
-        "OpportunityOpened", "OpportunityOwnerChanged", "OpportunityStageChanged",
-        "OpportunityHandedOver", "OpportunityHandOverAdvanced",
-    )
-
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
 
     # --- reps -----------------------------------------------------------------------------
-    def _on_RepHired(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        rows.put(REPS.name, {"rep_id": e.stream_id, "name": d["name"], "role": d["role"],
-                             "manager_id": d["manager_id"], "departed": False,
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": rep.name, "role": rep.role,
+                             "manager_id": rep.manager_id, "departed": False,
                              "effective_date": None, "successor_id": None, "departed_at": None})
 
-    def _on_RepMoved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(RepMoved)
+    def _rep_moved(self, e: EventRecord, moved: RepMoved, rows: Rows) -> None:
         rep = _existing(rows, REPS, e)
-        rep["manager_id"] = e.data["manager_id"]
+        rep["manager_id"] = moved.manager_id
         rows.put(REPS.name, rep)
 
-    def _on_RepDeparted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(RepDeparted)
+    def _rep_departed(self, e: EventRecord, departed: RepDeparted, rows: Rows) -> None:
         rep = _existing(rows, REPS, e)
-        rep.update(departed=True, effective_date=day(e.data["effective_date"]),
-                   successor_id=e.data["successor_id"], departed_at=e.occurred_at)
+        rep.update(departed=True, effective_date=departed.effective_date,
+                   successor_id=departed.successor_id, departed_at=e.occurred_at)
         rows.put(REPS.name, rep)
 
     # --- who owns what, and is it still open ----------------------------------------------
-    def _on_LeadCaptured(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadCaptured)
+    def _lead_captured(self, e: EventRecord, _: LeadCaptured, rows: Rows) -> None:
         _own(rows, e.stream_id, "lead", None)
 
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _own(rows, e.stream_id, "account", e.data["owner_id"])
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        _own(rows, e.stream_id, "account", account.owner_id)
 
-    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _own(rows, e.stream_id, "opportunity", e.data["owner_id"])
+    @on(OpportunityOpened)
+    def _opportunity_opened(self, e: EventRecord, deal: OpportunityOpened, rows: Rows) -> None:
+        _own(rows, e.stream_id, "opportunity", deal.owner_id)
 
-    def _on_LeadAssigned(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change_owner(rows, e, e.data["rep_id"])
+    @on(LeadAssigned)
+    def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
+        _change_owner(rows, e, assigned.rep_id)
 
-    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change_owner(rows, e, e.data["owner_id"])
+    @on(AccountOwnerChanged, OpportunityOwnerChanged)
+    def _owner_changed(self, e: EventRecord,
+                       changed: AccountOwnerChanged | OpportunityOwnerChanged,
+                       rows: Rows) -> None:
+        _change_owner(rows, e, changed.owner_id)
 
-    def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _change_owner(rows, e, e.data["owner_id"])
-
-    def _on_LeadConverted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadConverted, LeadDisqualified)
+    def _lead_closed(self, e: EventRecord, _: LeadConverted | LeadDisqualified,
+                     rows: Rows) -> None:
         _close(rows, e)
 
-    def _on_LeadDisqualified(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _close(rows, e)
-
-    def _on_OpportunityStageChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        if not is_open(Stage(e.data["to_stage"])):
+    @on(OpportunityStageChanged)
+    def _stage_changed(self, e: EventRecord, changed: OpportunityStageChanged,
+                       rows: Rows) -> None:
+        if not is_open(Stage(changed.to_stage)):
             _close(rows, e)
 
     # --- hand-overs -----------------------------------------------------------------------
-    def _on_LeadHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _handed_over(rows, e, "lead")
+    @on(LeadHandedOver)
+    def _lead_handed_over(self, e: EventRecord, handed: LeadHandedOver, rows: Rows) -> None:
+        _handed_over(rows, e, handed, "lead")
 
-    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _handed_over(rows, e, "account")
+    @on(AccountHandedOver)
+    def _account_handed_over(self, e: EventRecord, handed: AccountHandedOver,
+                             rows: Rows) -> None:
+        _handed_over(rows, e, handed, "account")
 
-    def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _handed_over(rows, e, "opportunity")
+    @on(OpportunityHandedOver)
+    def _opportunity_handed_over(self, e: EventRecord, handed: OpportunityHandedOver,
+                                 rows: Rows) -> None:
+        _handed_over(rows, e, handed, "opportunity")
 
-    def _on_LeadHandOverAdvanced(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _advanced(rows, e)
-
-    def _on_AccountHandOverAdvanced(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _advanced(rows, e)
-
-    def _on_OpportunityHandOverAdvanced(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        _advanced(rows, e)
+    @on(LeadHandOverAdvanced, AccountHandOverAdvanced, OpportunityHandOverAdvanced)
+    def _advanced(self, e: EventRecord, advanced: HandOverAdvanced, rows: Rows) -> None:
+        owner = _existing(rows, OWNERSHIP, e)
+        key = (owner["last_departing_rep_id"], e.stream_id)
+        handed = rows.get(ITEMS.name, key)
+        if handed is None:
+            raise LookupError(f"{e.type} for {e.stream_id}, which was never handed over")
+        handed.update(status=advanced.status, status_changed_at=e.occurred_at)
+        rows.put(ITEMS.name, handed)
 
 
 def _existing(rows: Rows, table: Table, e: EventRecord) -> Row:
@@ -146,24 +173,13 @@ def _close(rows: Rows, e: EventRecord) -> None:
     rows.put(OWNERSHIP.name, item)
 
 
-def _handed_over(rows: Rows, e: EventRecord, kind: str) -> None:
-    d = e.data
+def _handed_over(rows: Rows, e: EventRecord, handed: HandedOver, kind: str) -> None:
     item = _existing(rows, OWNERSHIP, e)
-    item.update(owner_id=d["to_rep_id"], last_departing_rep_id=d["from_rep_id"])
+    item.update(owner_id=handed.to_rep_id, last_departing_rep_id=handed.from_rep_id)
     rows.put(OWNERSHIP.name, item)
     rows.put(ITEMS.name, {
-        "departing_rep_id": d["from_rep_id"], "kind": kind, "item_id": e.stream_id,
-        "tier": d["tier"], "action": d["action"], "actor_id": d["actor_id"],
-        "successor_id": d["to_rep_id"], "status": "pending", "due": day(d["due"]),
+        "departing_rep_id": handed.from_rep_id, "kind": kind, "item_id": e.stream_id,
+        "tier": handed.tier, "action": handed.action, "actor_id": handed.actor_id,
+        "successor_id": handed.to_rep_id, "status": "pending", "due": handed.due,
         "handed_over_at": e.occurred_at, "status_changed_at": e.occurred_at,
     })
-
-
-def _advanced(rows: Rows, e: EventRecord) -> None:
-    owner = _existing(rows, OWNERSHIP, e)
-    key = (owner["last_departing_rep_id"], e.stream_id)
-    handed = rows.get(ITEMS.name, key)
-    if handed is None:
-        raise LookupError(f"{e.type} for {e.stream_id}, which was never handed over")
-    handed.update(status=e.data["status"], status_changed_at=e.occurred_at)
-    rows.put(ITEMS.name, handed)

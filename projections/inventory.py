@@ -18,7 +18,16 @@ Tables
 
 from typing import Any
 
-from projections.base import Column, EventRecord, Projection, Row, Rows, Table, money
+from domain.stock_item import (
+    StockAdjusted,
+    StockItemRegistered,
+    StockPriceChanged,
+    StockReceived,
+    StockReservationReleased,
+    StockReserved,
+    StockShipped,
+)
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 LEVELS = Table("inventory_levels", (
     Column("sku"), Column("name"), Column("specification"), Column("base_price", "numeric"),
@@ -46,57 +55,57 @@ class InventoryProjection(Projection):
     name = "inventory"
     version = 1
     tables = (LEVELS, RESERVATIONS, MOVEMENTS, STREAMS)
-    topics = ("StockItemRegistered", "StockReceived", "StockReserved", "StockReservationReleased",
-              "StockShipped", "StockAdjusted", "StockPriceChanged")
 
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
-
-    def _on_StockItemRegistered(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        rows.put(STREAMS.name, {"stream_id": e.stream_id, "sku": d["sku"]})
+    @on(StockItemRegistered)
+    def _registered(self, e: EventRecord, item: StockItemRegistered, rows: Rows) -> None:
+        rows.put(STREAMS.name, {"stream_id": e.stream_id, "sku": item.sku})
         rows.put(LEVELS.name, {
-            "sku": d["sku"], "name": d["name"], "specification": d["specification"],
-            "base_price": money(d["base_price"]), "reorder_level": d["reorder_level"],
-            "on_hand": 0, "reserved": 0, "available": 0, "below_reorder": d["reorder_level"] > 0,
+            "sku": item.sku, "name": item.name, "specification": item.specification,
+            "base_price": item.base_price, "reorder_level": item.reorder_level,
+            "on_hand": 0, "reserved": 0, "available": 0, "below_reorder": item.reorder_level > 0,
             "registered_at": e.occurred_at, "updated_at": e.occurred_at,
         })
 
-    def _on_StockReceived(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._move(rows, e, "received", on_hand=e.data["quantity"])
+    @on(StockReceived)
+    def _received(self, e: EventRecord, received: StockReceived, rows: Rows) -> None:
+        self._move(rows, e, "received", on_hand=received.quantity)
 
-    def _on_StockReserved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        sku, order_id, quantity = self._sku(rows, e), e.data["order_id"], e.data["quantity"]
+    @on(StockReserved)
+    def _reserved(self, e: EventRecord, reserved: StockReserved, rows: Rows) -> None:
+        sku, order_id, quantity = self._sku(rows, e), reserved.order_id, reserved.quantity
         held = rows.get(RESERVATIONS.name, (sku, order_id))
         before = held["quantity"] if held else 0  # the domain replaces, never adds to, a hold
         rows.put(RESERVATIONS.name, {"sku": sku, "order_id": order_id, "quantity": quantity,
                                      "reserved_at": e.occurred_at})
         self._move(rows, e, "reserved", reserved=quantity - before, order_id=order_id)
 
-    def _on_StockReservationReleased(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        released = self._unreserve(rows, e)
-        self._move(rows, e, "released", reserved=-released, order_id=e.data["order_id"])
+    @on(StockReservationReleased)
+    def _released(self, e: EventRecord, release: StockReservationReleased, rows: Rows) -> None:
+        released = self._unreserve(rows, e, release.order_id, release.quantity)
+        self._move(rows, e, "released", reserved=-released, order_id=release.order_id)
 
-    def _on_StockShipped(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        released = self._unreserve(rows, e)
-        self._move(rows, e, "shipped", on_hand=-e.data["quantity"], reserved=-released,
-                   order_id=e.data["order_id"], shipment_id=e.data["shipment_id"])
+    @on(StockShipped)
+    def _shipped(self, e: EventRecord, shipped: StockShipped, rows: Rows) -> None:
+        released = self._unreserve(rows, e, shipped.order_id, shipped.quantity)
+        self._move(rows, e, "shipped", on_hand=-shipped.quantity, reserved=-released,
+                   order_id=shipped.order_id, shipment_id=shipped.shipment_id)
 
-    def _on_StockAdjusted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._move(rows, e, "adjusted", on_hand=e.data["delta"], reason=e.data["reason"])
+    @on(StockAdjusted)
+    def _adjusted(self, e: EventRecord, adjusted: StockAdjusted, rows: Rows) -> None:
+        self._move(rows, e, "adjusted", on_hand=adjusted.delta, reason=adjusted.reason)
 
-    def _on_StockPriceChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._move(rows, e, "price_changed", base_price=money(e.data["base_price"]),
-                   previous_price=money(e.data["previous_price"]))
+    @on(StockPriceChanged)
+    def _price_changed(self, e: EventRecord, changed: StockPriceChanged, rows: Rows) -> None:
+        self._move(rows, e, "price_changed", base_price=changed.base_price,
+                   previous_price=changed.previous_price)
 
-    def _unreserve(self, rows: Rows, e: EventRecord) -> int:
+    def _unreserve(self, rows: Rows, e: EventRecord, order_id: str, quantity: int) -> int:
         """Takes ``quantity`` off the order's hold (all of it at most); returns how much."""
-        key = (self._sku(rows, e), e.data["order_id"])
+        key = (self._sku(rows, e), order_id)
         held = rows.get(RESERVATIONS.name, key)
         if held is None:
             return 0
-        taken = min(held["quantity"], e.data["quantity"])
+        taken = min(held["quantity"], quantity)
         held["quantity"] -= taken
         if held["quantity"] > 0:
             rows.put(RESERVATIONS.name, held)

@@ -24,7 +24,21 @@ Tables
 
 from datetime import UTC
 
-from projections.base import Column, EventRecord, Projection, Rows, Table, money
+from domain.account import (
+    AccountHandedOver,
+    AccountInteractionLogged,
+    AccountOpened,
+    AccountOwnerChanged,
+)
+from domain.lead import LeadAssigned, LeadConverted, LeadHandedOver, LeadInteractionLogged
+from domain.opportunity import (
+    OpportunityHandedOver,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityWon,
+)
+from domain.rep import RepCommissionPlanSet, RepDeparted, RepHired, RepMoved, RepQuotaSet
+from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
 REPS = Table("performance_reps", (
     Column("rep_id"), Column("name"), Column("team"), Column("region"), Column("manager_id"),
@@ -56,38 +70,33 @@ class PerformanceProjection(Projection):
     version = 1
     cost = 2
     tables = (REPS, QUOTAS, WINS, COUNTS, OWNERS)
-    topics = ("RepHired", "RepMoved", "RepDeparted", "RepQuotaSet", "RepCommissionPlanSet",
-              "OpportunityOpened", "OpportunityOwnerChanged", "OpportunityHandedOver",
-              "OpportunityWon", "AccountOpened", "AccountOwnerChanged", "AccountHandedOver",
-              "AccountInteractionLogged", "LeadAssigned", "LeadHandedOver", "LeadConverted",
-              "LeadInteractionLogged")
-
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
 
     # --- reps -----------------------------------------------------------------------------
-    def _on_RepHired(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        rows.put(REPS.name, {"rep_id": e.stream_id, "name": d["name"], "team": d["team"],
-                             "region": d["region"], "manager_id": d["manager_id"],
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": rep.name, "team": rep.team,
+                             "region": rep.region, "manager_id": rep.manager_id,
                              "active": True, "commission_rate": None, "accelerated_rate": None})
 
-    def _on_RepMoved(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._update_rep(rows, e, team=e.data["team"], region=e.data["region"],
-                         manager_id=e.data["manager_id"])
+    @on(RepMoved)
+    def _rep_moved(self, e: EventRecord, moved: RepMoved, rows: Rows) -> None:
+        self._update_rep(rows, e, team=moved.team, region=moved.region,
+                         manager_id=moved.manager_id)
 
-    def _on_RepDeparted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(RepDeparted)
+    def _rep_departed(self, e: EventRecord, _: RepDeparted, rows: Rows) -> None:
         self._update_rep(rows, e, active=False)
 
-    def _on_RepCommissionPlanSet(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        accelerated = e.data["accelerated_rate"]
-        self._update_rep(rows, e, commission_rate=money(e.data["rate"]),
-                         accelerated_rate=money(accelerated) if accelerated is not None else None)
+    @on(RepCommissionPlanSet)
+    def _commission_plan_set(self, e: EventRecord, plan: RepCommissionPlanSet,
+                             rows: Rows) -> None:
+        self._update_rep(rows, e, commission_rate=plan.rate,
+                         accelerated_rate=plan.accelerated_rate)
 
-    def _on_RepQuotaSet(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": e.data["period"],
-                               "amount": money(e.data["amount"])})
+    @on(RepQuotaSet)
+    def _quota_set(self, e: EventRecord, quota: RepQuotaSet, rows: Rows) -> None:
+        rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": quota.period,
+                               "amount": quota.amount})
 
     @staticmethod
     def _update_rep(rows: Rows, e: EventRecord, **changes: object) -> None:
@@ -97,48 +106,57 @@ class PerformanceProjection(Projection):
         rep.update(changes)
         rows.put(REPS.name, rep)
 
-    # --- opportunities --------------------------------------------------------------------
-    def _on_OpportunityOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "opportunity", e.data["owner_id"])
+    # --- who owns what --------------------------------------------------------------------
+    @on(OpportunityOpened, OpportunityOwnerChanged)
+    def _opportunity_owner(self, e: EventRecord,
+                           owned: OpportunityOpened | OpportunityOwnerChanged,
+                           rows: Rows) -> None:
+        self._own(rows, e.stream_id, "opportunity", owned.owner_id)
 
-    def _on_OpportunityOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "opportunity", e.data["owner_id"])
+    @on(OpportunityHandedOver)
+    def _opportunity_handed_over(self, e: EventRecord, handed: OpportunityHandedOver,
+                                 rows: Rows) -> None:
+        self._own(rows, e.stream_id, "opportunity", handed.to_rep_id)
 
-    def _on_OpportunityHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "opportunity", e.data["to_rep_id"])
+    @on(AccountOwnerChanged)
+    def _account_owner_changed(self, e: EventRecord, changed: AccountOwnerChanged,
+                               rows: Rows) -> None:
+        self._own(rows, e.stream_id, "account", changed.owner_id)
 
-    def _on_OpportunityWon(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(AccountHandedOver)
+    def _account_handed_over(self, e: EventRecord, handed: AccountHandedOver,
+                             rows: Rows) -> None:
+        self._own(rows, e.stream_id, "account", handed.to_rep_id)
+
+    @on(LeadHandedOver)
+    def _lead_handed_over(self, e: EventRecord, handed: LeadHandedOver, rows: Rows) -> None:
+        self._own(rows, e.stream_id, "lead", handed.to_rep_id)
+
+    # --- what counts ----------------------------------------------------------------------
+    @on(OpportunityWon)
+    def _won(self, e: EventRecord, won: OpportunityWon, rows: Rows) -> None:
         rows.put(WINS.name, {
             "opportunity_id": e.stream_id, "rep_id": self._owner(rows, e.stream_id),
-            "amount": money(e.data["amount"]), "currency": e.data["currency"],
+            "amount": won.amount, "currency": won.currency,
             "won_at": e.occurred_at, "won_month": month_of(e)})
 
-    # --- accounts -------------------------------------------------------------------------
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "account", e.data["owner_id"])
-        self._count(rows, e.data["owner_id"], e, "new_customers")
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        self._own(rows, e.stream_id, "account", account.owner_id)
+        self._count(rows, account.owner_id, e, "new_customers")
 
-    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "account", e.data["owner_id"])
+    @on(LeadAssigned)
+    def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
+        self._own(rows, e.stream_id, "lead", assigned.rep_id)
+        self._count(rows, assigned.rep_id, e, "leads_assigned")
 
-    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "account", e.data["to_rep_id"])
-
-    def _on_AccountInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._count(rows, self._owner(rows, e.stream_id), e, "activities")
-
-    # --- leads ----------------------------------------------------------------------------
-    def _on_LeadAssigned(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "lead", e.data["rep_id"])
-        self._count(rows, e.data["rep_id"], e, "leads_assigned")
-
-    def _on_LeadHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._own(rows, e.stream_id, "lead", e.data["to_rep_id"])
-
-    def _on_LeadConverted(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadConverted)
+    def _lead_converted(self, e: EventRecord, _: LeadConverted, rows: Rows) -> None:
         self._count(rows, self._owner(rows, e.stream_id), e, "leads_converted")
 
-    def _on_LeadInteractionLogged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(LeadInteractionLogged, AccountInteractionLogged)
+    def _interaction(self, e: EventRecord, _: LeadInteractionLogged | AccountInteractionLogged,
+                     rows: Rows) -> None:
         self._count(rows, self._owner(rows, e.stream_id), e, "activities")
 
     # --- helpers --------------------------------------------------------------------------

@@ -15,9 +15,23 @@ Tables
   order placed now would be credited to; names and regions for the churn report).
 """
 
+from decimal import Decimal
 from uuid import UUID
 
-from projections.base import Column, EventRecord, Projection, Row, Rows, Table, money
+from domain.account import AccountHandedOver, AccountOpened, AccountOwnerChanged
+from domain.events import Event
+from domain.order import (
+    OrderBackOrdered,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderInvoiced,
+    OrderPaid,
+    OrderPlaced,
+    OrderRejected,
+    OrderReserved,
+    OrderShipped,
+)
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 ORDERS = Table("reports_orders", (
     Column("order_id"), Column("account_id"), Column("region"), Column("rep_id"),
@@ -36,63 +50,62 @@ ACCOUNTS = Table("reports_accounts", (
 ), key=("account_id",))
 
 # Order events that only move the status.
-STATUS_AFTER = {"OrderReserved": "reserved", "OrderBackOrdered": "back_ordered",
-                "OrderRejected": "rejected", "OrderConfirmed": "confirmed",
-                "OrderCancelled": "cancelled"}
+STATUS_AFTER: dict[type[Event], str] = {
+    OrderReserved: "reserved", OrderBackOrdered: "back_ordered", OrderRejected: "rejected",
+    OrderConfirmed: "confirmed", OrderCancelled: "cancelled"}
 
 
 class ReportsProjection(Projection):
     name = "reports"
     version = 1
     tables = (ORDERS, LINES, ACCOUNTS)
-    topics = ("AccountOpened", "AccountOwnerChanged", "AccountHandedOver", "OrderPlaced",
-              "OrderShipped", "OrderInvoiced", "OrderPaid", *STATUS_AFTER)
 
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        if event.type in STATUS_AFTER:
-            self._set_status(rows, event, STATUS_AFTER[event.type])
-            return
-        handler = getattr(self, f"_on_{event.type}")
-        handler(event, rows)
+    @on(AccountOpened)
+    def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "name": account.name,
+                                 "region": account.region, "owner_id": account.owner_id})
 
-    def _on_AccountOpened(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        rows.put(ACCOUNTS.name, {"account_id": e.stream_id, "name": d["name"],
-                                 "region": d["region"], "owner_id": d["owner_id"]})
+    @on(AccountOwnerChanged)
+    def _owner_changed(self, e: EventRecord, changed: AccountOwnerChanged, rows: Rows) -> None:
+        self._change_owner(rows, e, changed.owner_id)
 
-    def _on_AccountOwnerChanged(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change_owner(rows, e, e.data["owner_id"])
+    @on(AccountHandedOver)
+    def _handed_over(self, e: EventRecord, handed: AccountHandedOver, rows: Rows) -> None:
+        self._change_owner(rows, e, handed.to_rep_id)
 
-    def _on_AccountHandedOver(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._change_owner(rows, e, e.data["to_rep_id"])
-
-    def _on_OrderPlaced(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        d = e.data
-        account_id = str(UUID(d["account_id"]))  # as the caller spelled it: make it canonical
+    @on(OrderPlaced)
+    def _placed(self, e: EventRecord, placed: OrderPlaced, rows: Rows) -> None:
+        account_id = str(UUID(placed.account_id))  # as the caller spelled it: make it canonical
         customer = self._account(rows, account_id)
         rows.put(ORDERS.name, {
             "order_id": e.stream_id, "account_id": account_id, "region": customer["region"],
-            "rep_id": customer["owner_id"], "placed_at": e.occurred_at, "total": money(d["total"]),
-            "currency": d["currency"], "status": "placed", "invoiced": money(0), "paid": money(0),
-            "status_at": e.occurred_at,
+            "rep_id": customer["owner_id"], "placed_at": e.occurred_at, "total": placed.total,
+            "currency": placed.currency, "status": "placed", "invoiced": Decimal(0),
+            "paid": Decimal(0), "status_at": e.occurred_at,
         })
-        for line in d["lines"]:
-            rows.put(LINES.name, {"order_id": e.stream_id, "sku": line["sku"],
-                                  "quantity": line["quantity"],
-                                  "unit_price": money(line["unit_price"]),
-                                  "line_total": money(line["line_total"])})
+        for line in placed.lines:
+            rows.put(LINES.name, {"order_id": e.stream_id, "sku": line.sku,
+                                  "quantity": line.quantity, "unit_price": line.unit_price,
+                                  "line_total": line.line_total})
 
-    def _on_OrderShipped(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
-        self._set_status(rows, e, "shipped" if e.data["complete"] else "partially_shipped")
+    @on(*STATUS_AFTER)
+    def _status_moved(self, e: EventRecord, event: Event, rows: Rows) -> None:
+        self._set_status(rows, e, STATUS_AFTER[type(event)])
 
-    def _on_OrderInvoiced(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OrderShipped)
+    def _shipped(self, e: EventRecord, shipped: OrderShipped, rows: Rows) -> None:
+        self._set_status(rows, e, "shipped" if shipped.complete else "partially_shipped")
+
+    @on(OrderInvoiced)
+    def _invoiced(self, e: EventRecord, invoiced: OrderInvoiced, rows: Rows) -> None:
         order = self._order(rows, e)
-        order["invoiced"] += money(e.data["amount"])
+        order["invoiced"] += invoiced.amount
         self._put_status(rows, order, e, "invoiced")
 
-    def _on_OrderPaid(self, e: EventRecord, rows: Rows) -> None:  # noqa: N802
+    @on(OrderPaid)
+    def _paid(self, e: EventRecord, paid: OrderPaid, rows: Rows) -> None:
         order = self._order(rows, e)
-        order["paid"] += money(e.data["amount"])
+        order["paid"] += paid.amount
         self._put_status(rows, order, e, "paid" if order["paid"] >= order["total"] else "invoiced")
 
     def _set_status(self, rows: Rows, e: EventRecord, status: str) -> None:

@@ -22,7 +22,12 @@ Tables
 
 from uuid import UUID
 
-from projections.base import Column, EventRecord, Projection, Rows, Table
+from domain.account import AccountOpened
+from domain.lead import LeadConverted
+from domain.opportunity import OpportunityOpened
+from domain.order import OrderPlaced
+from domain.stock_item import StockReservationReleased, StockReserved, StockShipped
+from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
 STOCK_MOVES = Table("timeline_stock_moves", (
     Column("event_position", "bigint"), Column("order_id"),
@@ -30,12 +35,6 @@ STOCK_MOVES = Table("timeline_stock_moves", (
 LINKS = Table("timeline_links", (
     Column("link_id"), Column("account_id"), Column("kind"), Column("linked_at", "bigint"),
 ), key=("link_id",), indexes=(("account_id",),))
-
-STOCK_MOVEMENTS = ("StockReserved", "StockReservationReleased", "StockShipped")
-LINKING = {"AccountOpened": ("account", "account_id"), "LeadConverted": ("lead", "account_id"),
-           "OpportunityOpened": ("opportunity", "account_id"),
-           "OrderPlaced": ("order", "account_id")}
-
 
 def canonical(record_id: str) -> str:
     """Ids in event data are as the caller wrote them; links use the canonical UUID text."""
@@ -49,14 +48,31 @@ class TimelineProjection(Projection):
     name = "timeline"
     version = 2
     tables = (LINKS, STOCK_MOVES)
-    topics = tuple(LINKING) + STOCK_MOVEMENTS
 
-    def apply(self, event: EventRecord, rows: Rows) -> None:
-        if event.type in STOCK_MOVEMENTS:
-            rows.put(STOCK_MOVES.name, {"event_position": event.position,
-                                        "order_id": canonical(event.data["order_id"])})
-            return
-        kind, field = LINKING[event.type]
-        rows.put(LINKS.name, {"link_id": event.stream_id, "kind": kind,
-                              "account_id": canonical(event.data[field]),
-                              "linked_at": event.position})
+    @on(StockReserved, StockReservationReleased, StockShipped)
+    def _stock_moved(self, e: EventRecord,
+                     moved: StockReserved | StockReservationReleased | StockShipped,
+                     rows: Rows) -> None:
+        rows.put(STOCK_MOVES.name, {"event_position": e.position,
+                                    "order_id": canonical(moved.order_id)})
+
+    @on(AccountOpened)
+    def _account(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
+        _link(rows, e, "account", account.account_id)
+
+    @on(LeadConverted)
+    def _lead(self, e: EventRecord, converted: LeadConverted, rows: Rows) -> None:
+        _link(rows, e, "lead", converted.account_id)
+
+    @on(OpportunityOpened)
+    def _opportunity(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
+        _link(rows, e, "opportunity", opened.account_id)
+
+    @on(OrderPlaced)
+    def _order(self, e: EventRecord, placed: OrderPlaced, rows: Rows) -> None:
+        _link(rows, e, "order", placed.account_id)
+
+
+def _link(rows: Rows, e: EventRecord, kind: str, account_id: str) -> None:
+    rows.put(LINKS.name, {"link_id": e.stream_id, "kind": kind,
+                          "account_id": canonical(account_id), "linked_at": e.position})
