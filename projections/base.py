@@ -1,4 +1,5 @@
-"""What a read model is made of: its tables, the event types it reads, and ``apply``.
+"""What a read model is made of: its tables, the event types it reads, and ``apply``;
+and how its questions are asked (``Reader``).
 
 A projection never touches a database. ``apply`` reads and writes rows through ``Rows``,
 which the projector backs with an in-memory cache of the model's tables: a batch of events
@@ -7,7 +8,7 @@ the model's new position. Row values are Python values: str, int, bool, Decimal,
 datetime, and dict/list for ``json`` columns.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -84,6 +85,18 @@ class EventRecord:
         if decoded is None:
             decoded = cache["_event"] = decode(self.type, self.data)
         return decoded
+
+
+class Reader(Protocol):
+    """How a read model's queries read its tables, without knowing the database: statements
+    are written with ``?`` placeholders and only read the model's own tables (views).
+    ``infra.readside.reader.SqlReader`` runs them on a connection of the read side."""
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def value(self, kind: str, stored: Any) -> Any:
+        """A stored value of a column type (``COLUMN_TYPES``) as its Python value."""
+        ...
 
 
 class Rows(Protocol):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from api.reading import PageInfo
+from projections.answers import PageInfo
 
 
 class PeriodMoney(BaseModel):

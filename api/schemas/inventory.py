@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.reading import Money, PageInfo
+from projections.answers import Money, PageInfo
 
 
 class StockLevel(BaseModel):

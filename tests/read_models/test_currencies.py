@@ -9,10 +9,11 @@ import pytest
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.queries.activities import ActivityQueries
 from infra.readside.queries.forecasts import ForecastQueries
-from infra.readside.queries.funnel import FunnelQueries
 from infra.readside.queries.performance import PerformanceQueries
 from infra.readside.queries.reports import ReportQueries
+from infra.readside.reader import SqlReader
 from infra.settings import Settings
+from projections.funnel.queries import FunnelQueries
 from tests.conftest import at
 
 
@@ -57,7 +58,7 @@ def _caught_up(models):
 
 def test_funnel_stage_totals_per_currency(sales, models):
     _world(sales)
-    stages = {s["stage"]: s for s in FunnelQueries(*_caught_up(models)).summary()}
+    stages = {s["stage"]: s for s in FunnelQueries(SqlReader(*_caught_up(models))).summary()}
 
     assert stages["proposal"] == {
         "stage": "proposal", "count": 2, "amount": None, "weighted_amount": None,
@@ -77,7 +78,7 @@ def test_funnel_of_one_currency_keeps_its_amounts(sales, models):
     sales.opportunities.open(at(2), account_id=acme, owner_id=ann, name="d", amount=D(300),
                              expected_close=date(2026, 12, 1), currency="usd")
 
-    stages = {s["stage"]: s for s in FunnelQueries(*_caught_up(models)).summary()}
+    stages = {s["stage"]: s for s in FunnelQueries(SqlReader(*_caught_up(models))).summary()}
 
     assert (stages["prospecting"]["amount"], stages["prospecting"]["weighted_amount"],
             stages["prospecting"]["currency"]) == (D("300.00"), D("30.00"), "USD")

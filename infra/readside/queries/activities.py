@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from infra.readside.queries.money import split_by_currency
 from infra.sql.database import Database, rows_as_dicts
+from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
 OPEN_FOLLOW_UPS = (

@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.values import require_period
-from infra.readside.queries.money import split_by_currency
 from infra.sql.database import Database, rows_as_dicts
+from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")

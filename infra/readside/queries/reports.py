@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 
 from domain.errors import ValidationError
-from infra.readside.queries.money import split_by_currency
 from infra.sql.database import Database, rows_as_dicts
+from projections.money import split_by_currency
 
 SOLD = "o.status NOT IN ('cancelled', 'rejected')"
 PERIODS: dict[str, Callable[[date], str]] = {

@@ -1,11 +1,11 @@
-"""The request bodies and answers of ``api.routers.funnel``."""
+"""The funnel's answers (``api.routers.funnel`` returns them)."""
 
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from api.reading import PageInfo
+from projections.answers import PageInfo
 
 
 class StageMoney(BaseModel):

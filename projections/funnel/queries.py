@@ -7,8 +7,8 @@ from types import MappingProxyType
 from typing import Any
 
 from domain.stages import OPEN_STAGES, Stage
-from infra.readside.queries.money import split_by_currency
-from infra.sql.database import Database, rows_as_dicts
+from projections.base import Reader, Row
+from projections.money import split_by_currency
 
 STUCK_AFTER_DAYS: Mapping[str, int] = MappingProxyType({
     Stage.PROSPECTING: 14, Stage.QUALIFICATION: 21, Stage.PROPOSAL: 30, Stage.NEGOTIATION: 30,
@@ -25,8 +25,8 @@ class Filters:
 
 
 class FunnelQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _where(self, f: Filters) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -36,13 +36,12 @@ class FunnelQueries:
                 params.append(value)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def _select(self, columns: str, f: Filters, tail: str = "") -> list[dict[str, Any]]:
+    def _select(self, columns: str, f: Filters, tail: str = "") -> list[Row]:
         where, params = self._where(f)
-        statement = (f"SELECT {columns} FROM funnel_opportunities o "
-                     "LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id "
-                     "LEFT JOIN funnel_accounts a ON a.account_id = o.account_id" + where + tail)
-        cursor = self.conn.execute(self.db.sql(statement), params)
-        return rows_as_dicts(cursor, cursor.fetchall())
+        return self.read.rows(f"SELECT {columns} FROM funnel_opportunities o "
+                              "LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id "
+                              "LEFT JOIN funnel_accounts a ON a.account_id = o.account_id"
+                              + where + tail, params)
 
     def summary(self, f: Filters = Filters()) -> list[dict[str, Any]]:
         """Every stage, in funnel order, with count, amount and weighted amount per currency
@@ -53,9 +52,8 @@ class FunnelQueries:
                      "SUM(o.amount) AS amount, SUM(o.weighted_amount) AS weighted_amount "
                      "FROM funnel_totals o LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id"
                      + where.replace("a.region", "o.region") + " GROUP BY o.stage, o.currency")
-        cursor = self.conn.execute(self.db.sql(statement), params)
         found: dict[str, list[dict[str, Any]]] = {}
-        for row in rows_as_dicts(cursor, cursor.fetchall()):
+        for row in self.read.rows(statement, params):
             found.setdefault(row["stage"], []).append(row)
         return [{"stage": s, **split_by_currency(found.get(s, []), MONEY, ("count",))}
                 for s in STAGE_ORDER]
@@ -67,7 +65,7 @@ class FunnelQueries:
         for row in self._select("o.opportunity_id, o.stage, o.owner_id, o.stage_entered_at", f):
             if row["stage"] not in OPEN_STAGES:
                 continue
-            entered = self.db.from_db("timestamp", row["stage_entered_at"])
+            entered = self.read.value("timestamp", row["stage_entered_at"])
             days = (now - entered).days
             if days > thresholds[row["stage"]]:
                 found.append({"id": row["opportunity_id"], "stage": row["stage"],
@@ -76,8 +74,8 @@ class FunnelQueries:
 
     def conversion_rates(self) -> list[dict[str, Any]]:
         """Share of the deals that reached a stage which went on to reach the next one."""
-        cursor = self.conn.execute("SELECT stage, reached FROM funnel_stage_reached")
-        reached = {stage: n for stage, n in cursor.fetchall()}
+        reached = {row["stage"]: row["reached"]
+                   for row in self.read.rows("SELECT stage, reached FROM funnel_stage_reached")}
         path = [s.value for s in OPEN_STAGES] + [Stage.CLOSED_WON.value]
         return [{"from_stage": a, "to_stage": b, "reached": reached.get(a, 0),
                  "rate": round(reached.get(b, 0) / reached[a], 4) if reached.get(a) else None}
