@@ -98,6 +98,10 @@ class Reader(Protocol):
         """A stored value of a column type (``COLUMN_TYPES``) as its Python value."""
         ...
 
+    def stored(self, kind: str, value: Any) -> Any:
+        """A Python value as a column of that type stores it (for comparing in SQL)."""
+        ...
+
 
 class Rows(Protocol):
     def get(self, table: str, key: Key) -> Row | None: ...

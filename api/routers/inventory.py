@@ -14,9 +14,10 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.reading import paged
-from api.schemas.inventory import Movement, Movements, StockLevel, StockLevels
-from infra.readside.queries.inventory import LEVEL_COLUMNS, InventoryQueries
-from projections.inventory import LEVELS
+from infra.readside.reader import SqlReader
+from projections.inventory.answers import Movement, Movements, StockLevel, StockLevels
+from projections.inventory.projection import LEVELS
+from projections.inventory.queries import LEVEL_COLUMNS, InventoryQueries
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
@@ -47,7 +48,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
                 ] = False) -> StockLevels:
     """Every SKU's stock level (or only those to reorder), by SKU."""
     with services.db.reader() as conn:
-        queries = InventoryQueries(services.db, conn)
+        queries = InventoryQueries(SqlReader(services.db, conn))
         found = queries.below_reorder() if below_reorder else _all_levels(queries)
     return StockLevels(items=[_level(r) for r in paged(found, page)], total=len(found), **page)
 
@@ -56,7 +57,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
 def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
     """On hand, reserved (held by orders) and available stock of one SKU."""
     with services.db.reader() as conn:
-        found = InventoryQueries(services.db, conn).level(sku)
+        found = InventoryQueries(SqlReader(services.db, conn)).level(sku)
     if found is None:
         raise not_found(f"stock item {sku}")
     return _level(found)
@@ -69,7 +70,7 @@ def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: Wait
     price changes), newest first. Reps and managers get `order_id`, `shipment_id` and
     `actor` only where they may see the order and the actor (else null)."""
     with services.db.reader() as conn:
-        queries = InventoryQueries(services.db, conn)
+        queries = InventoryQueries(SqlReader(services.db, conn))
         if queries.level(sku) is None:
             raise not_found(f"stock item {sku}")
         found = queries.movements(sku, limit=page["limit"] + page["offset"])

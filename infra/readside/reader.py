@@ -20,3 +20,6 @@ class SqlReader:
 
     def value(self, kind: str, stored: Any) -> Any:
         return self.db.from_db(kind, stored)
+
+    def stored(self, kind: str, value: Any) -> Any:
+        return self.db.to_db(kind, value)

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.activities import ActivityQueries
+from infra.readside.reader import SqlReader
 from infra.settings import Settings
-from projections.activities import ActivitiesProjection
+from projections.follow_ups_and_channels.projection import ActivitiesProjection
+from projections.follow_ups_and_channels.queries import ActivityQueries
 from tests.conftest import at
 
 NOV = 2026, 11
@@ -25,7 +26,7 @@ def models(database_url, sales):
 
 def _queries(models):
     models.catch_up()
-    return ActivityQueries(models.db, models.conn)
+    return ActivityQueries(SqlReader(models.db, models.conn))
 
 
 def _team(sales):

@@ -12,10 +12,11 @@ import pytest
 
 from domain.errors import ValidationError
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.forecasts import ForecastQueries, Plan, backtest, month_range, trend_projection
+from infra.readside.reader import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.forecasts import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
+from projections.forecast.projection import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
+from projections.forecast.queries import ForecastQueries, Plan, backtest, month_range, trend_projection
 from tests.conftest import at
 
 D = Decimal
@@ -34,7 +35,7 @@ def on(month, day, year=2026):
 
 def _queries(models):
     models.catch_up()
-    return ForecastQueries(models.db, models.conn)
+    return ForecastQueries(SqlReader(models.db, models.conn))
 
 
 def _team(sales):

@@ -9,11 +9,12 @@ import pytest
 
 from domain import rep
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.handover import HandOverQueries
+from infra.readside.reader import SqlReader
 from infra.service.reps import REP
 from infra.settings import Settings
 from projections.base import EventRecord, Key, Row, Table
-from projections.handover import OWNERSHIP, REPS, HandOverProjection
+from projections.handovers.projection import OWNERSHIP, REPS, HandOverProjection
+from projections.handovers.queries import HandOverQueries
 from tests.conftest import at
 
 LOWER = "manager_introduces_successor_in_person"
@@ -30,7 +31,7 @@ def models(database_url, sales):
 
 def _queries(models):
     models.catch_up()
-    return HandOverQueries(models.db, models.conn)
+    return HandOverQueries(SqlReader(models.db, models.conn))
 
 
 def _hire(sales, name, role="rep", manager_id=None):

@@ -7,10 +7,11 @@ import pytest
 
 from domain.errors import ValidationError
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.performance import PerformanceQueries, commission, months_of
+from infra.readside.reader import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.performance import PerformanceProjection
+from projections.rep_performance.projection import PerformanceProjection
+from projections.rep_performance.queries import PerformanceQueries, commission, months_of
 from tests.conftest import at
 
 D = Decimal
@@ -82,7 +83,7 @@ def _world(sales):
 
 def _queries(models):
     models.catch_up()
-    return PerformanceQueries(models.db, models.conn)
+    return PerformanceQueries(SqlReader(models.db, models.conn))
 
 
 def test_november_per_rep_revenue_quota_commission_and_counts(sales, models):

@@ -7,10 +7,11 @@ import pytest
 
 from domain.errors import ValidationError
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.reports import ReportQueries, months_before
+from infra.readside.reader import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.reports import ReportsProjection
+from projections.sales_and_churn.projection import ReportsProjection
+from projections.sales_and_churn.queries import ReportQueries, months_before
 from tests.conftest import at
 
 
@@ -23,7 +24,7 @@ def models(database_url, sales):
 
 def _queries(models):
     models.catch_up()
-    return ReportQueries(models.db, models.conn)
+    return ReportQueries(SqlReader(models.db, models.conn))
 
 
 def on(month, day):
@@ -147,7 +148,7 @@ def test_order_rows_keep_status_region_rep_and_totals(sales, models):
 def _order_rows(q):
     found = q._fetch("SELECT order_id, account_id, region, rep_id, total, status, invoiced, paid "
                      "FROM reports_orders")
-    money = q.db.from_db
+    money = q.read.value
     return {r["order_id"]: (r["account_id"], r["region"], r["rep_id"], money("numeric", r["total"]),
                             r["status"], money("numeric", r["invoiced"]), money("numeric", r["paid"]))
             for r in found}

@@ -10,7 +10,7 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.queries.timeline import TimelineQueries, domain_event
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.timeline import TimelineProjection
+from projections.customer_timeline.projection import TimelineProjection
 from tests.conftest import at
 
 

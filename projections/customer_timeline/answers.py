@@ -1,4 +1,4 @@
-"""The request bodies and answers of ``api.routers.timeline``."""
+"""A customer's timeline, as ``api.routers.timeline`` returns it."""
 
 from typing import Any
 

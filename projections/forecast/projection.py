@@ -1,7 +1,7 @@
 """Forecasts: the open pipeline by expected close, the won revenue by month, and quotas.
 
 The forecast itself (weighting, the monthly series, the projection and its backtest) is
-computed at query time by ``infra.readside.queries.forecasts``; these tables only keep the facts.
+computed at query time by ``projections.forecast.queries``; these tables only keep the facts.
 
 Tables
 - ``forecasts_pipeline``: one row per opportunity ever opened — ``owner_id`` (current owner,

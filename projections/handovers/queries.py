@@ -4,7 +4,7 @@ from typing import Any
 
 from domain.handover import HandOverStatus
 from domain.values import Tier
-from infra.sql.database import Database, rows_as_dicts
+from projections.base import Reader
 
 TIER_ORDER = {Tier.LOWER.value: 0, Tier.MIDDLE.value: 1, Tier.UPPER.value: 2}
 LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id FROM handover_ownership o "
@@ -13,12 +13,11 @@ LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id FROM handover_ownership o "
 
 
 class HandOverQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(self.db.sql(statement), params)
-        return rows_as_dicts(cursor, cursor.fetchall())
+        return self.read.rows(statement, params)
 
     def departure(self, rep_id: str) -> dict[str, Any] | None:
         """Who departed, when, their successor and their manager; None if the rep has not."""
@@ -27,7 +26,7 @@ class HandOverQueries:
         if not found:
             return None
         row = found[0]
-        row["effective_date"] = self.db.from_db("date", row["effective_date"])
+        row["effective_date"] = self.read.value("date", row["effective_date"])
         return row
 
     def items_for(self, departing_rep_id: str) -> list[dict[str, Any]]:
@@ -37,7 +36,7 @@ class HandOverQueries:
             "FROM handover_items WHERE departing_rep_id = ?", (departing_rep_id,))
         items = [{"kind": r["kind"], "id": r["item_id"], "tier": r["tier"], "action": r["action"],
                   "actor_id": r["actor_id"], "successor_id": r["successor_id"],
-                  "status": r["status"], "due": self.db.from_db("date", r["due"])} for r in found]
+                  "status": r["status"], "due": self.read.value("date", r["due"])} for r in found]
         return sorted(items, key=lambda i: (TIER_ORDER[i["tier"]], i["kind"], i["id"]))
 
     def summary(self, departing_rep_id: str | None = None) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""The request bodies and answers of ``api.routers.handovers``."""
+"""The hand-overs' answers (``api.routers.handovers`` returns them)."""
 
 from datetime import date
 

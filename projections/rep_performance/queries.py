@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.values import require_period
-from infra.sql.database import Database, rows_as_dicts
+from projections.base import Reader
 from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
@@ -54,15 +54,14 @@ def ratio(part: Decimal | int, whole: Decimal | int | None) -> Decimal | None:
 
 
 class PerformanceQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _select(self, statement: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(self.db.sql(statement), params)
-        return rows_as_dicts(cursor, cursor.fetchall())
+        return self.read.rows(statement, params)
 
     def _money(self, value: Any) -> Decimal | None:
-        return None if value is None else Decimal(str(self.db.from_db("numeric", value)))
+        return None if value is None else Decimal(str(self.read.value("numeric", value)))
 
     def _reps(self, team: str | None) -> list[dict[str, Any]]:
         statement = "SELECT * FROM performance_reps"

@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from infra.sql.database import Database, rows_as_dicts
-from projections.base import Table
-from projections.inventory import LEVELS, MOVEMENTS, RESERVATIONS
+from projections.base import Reader, Table
+from projections.inventory.projection import LEVELS, MOVEMENTS, RESERVATIONS
 
 LEVEL_COLUMNS = ("sku, name, specification, base_price, reorder_level, on_hand, reserved, "
                  "available, below_reorder, registered_at, updated_at")
@@ -14,15 +13,14 @@ MOVEMENT_COLUMNS = ("event_position, sku, kind, order_id, shipment_id, on_hand_d
 
 
 class InventoryQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _select(self, table: Table, statement: str, params: list[Any]) -> list[dict[str, Any]]:
         """Runs ``statement`` and converts each value back from the column's stored form."""
-        cursor = self.conn.execute(self.db.sql(statement), params)
         kinds = {c.name: c.type for c in table.columns}
-        return [{k: self.db.from_db(kinds[k], v) for k, v in row.items()}
-                for row in rows_as_dicts(cursor, cursor.fetchall())]
+        return [{k: self.read.value(kinds[k], v) for k, v in row.items()}
+                for row in self.read.rows(statement, params)]
 
     def level(self, sku: str) -> dict[str, Any] | None:
         """The SKU's level, or None for a SKU never registered."""

@@ -1,4 +1,4 @@
-"""The request bodies and answers of ``api.routers.inventory``."""
+"""The inventory's answers (``api.routers.inventory`` returns them)."""
 
 from datetime import datetime
 

@@ -41,10 +41,9 @@ import duckdb
 import polars as pl
 
 from domain.errors import RuleViolationError, ValidationError
-from infra.readside.queries.forecast_currencies import together
-from infra.sql.database import Database
-from projections.base import Table
-from projections.forecasts import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
+from projections.base import Reader, Table
+from projections.forecast.currencies import together
+from projections.forecast.projection import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
 
 METHOD, BASELINE = "linear_trend", "mean_last_3_months"
 WINDOW, MIN_MONTHS = 12, 3
@@ -174,8 +173,8 @@ class History:
 
 
 class ForecastQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
         self._frames: dict[str, pl.DataFrame] = {}  # one read per table and answer
 
     def _frame(self, table: Table) -> pl.DataFrame:
@@ -184,10 +183,8 @@ class ForecastQueries:
         return self._frames[table.name]
 
     def _fetch(self, table: Table) -> pl.DataFrame:
-        cursor = self.conn.execute(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
-        kinds = [c.type for c in table.columns]
-        rows = [[self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True)]
-                for row in cursor.fetchall()]
+        found = self.read.rows(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
+        rows = [[self.read.value(c.type, row[c.name]) for c in table.columns] for row in found]
         schema = {c.name: POLARS_TYPES[c.type] for c in table.columns}
         return pl.DataFrame(rows, schema=schema, orient="row")
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from infra.sql.database import Database, rows_as_dicts
+from projections.base import Reader
 from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
@@ -18,19 +18,18 @@ OPEN_FOLLOW_UPS = (
 
 
 class ActivityQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(self.db.sql(statement), params)
-        return rows_as_dicts(cursor, cursor.fetchall())
+        return self.read.rows(statement, params)
 
     def follow_ups(self, today: date, rep_id: str | None = None) -> list[dict[str, Any]]:
         """Open follow-ups (of one rep, the record's current owner), soonest due first."""
         where, params = (" AND r.owner_id = ?", (rep_id,)) if rep_id is not None else ("", ())
         found = []
         for r in self._select(OPEN_FOLLOW_UPS + where, params):
-            due = self.db.from_db("date", r["due"])
+            due = self.read.value("date", r["due"])
             found.append({**r, "due": due, "due_today": due == today, "overdue": due < today})
         return sorted(found, key=lambda f: (f["due"], f["record_id"], f["follow_up_id"]))
 
@@ -38,7 +37,7 @@ class ActivityQueries:
         """Overdue follow-ups per current owner (None: leads nobody was assigned yet)."""
         found = self._select(
             f"SELECT owner_id, COUNT(*) AS n FROM ({OPEN_FOLLOW_UPS} AND f.due < ?) o "
-            "GROUP BY owner_id", (self.db.to_db("date", today),))
+            "GROUP BY owner_id", (self.read.stored("date", today),))
         return {r["owner_id"]: int(r["n"]) for r in found}
 
     def interactions(self, actor: str | None = None) -> list[dict[str, Any]]:
@@ -48,7 +47,7 @@ class ActivityQueries:
             "SELECT record_kind, record_id, interaction_id, kind, outcome, contact_id, actor, "
             "owner_id, logged_at FROM activities_interactions" + where +
             " ORDER BY event_position", params)
-        return [{**r, "logged_at": self.db.from_db("timestamp", r["logged_at"])} for r in found]
+        return [{**r, "logged_at": self.read.value("timestamp", r["logged_at"])} for r in found]
 
     def interactions_per_rep(self, by: Literal["actor", "owner_id"] = "actor",
                              ) -> dict[str | None, dict[str, int]]:

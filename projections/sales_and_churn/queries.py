@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from domain.errors import ValidationError
-from infra.sql.database import Database, rows_as_dicts
+from projections.base import Reader
 from projections.money import split_by_currency
 
 SOLD = "o.status NOT IN ('cancelled', 'rejected')"
@@ -35,19 +35,18 @@ ORDERS_SCHEMA = {"account_id": pl.String, "placed_on": pl.Date, "currency": pl.S
 
 
 class ReportQueries:
-    def __init__(self, db: Database, conn: Any) -> None:
-        self.db, self.conn = db, conn
+    def __init__(self, read: Reader) -> None:
+        self.read = read
 
     def _fetch(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(self.db.sql(statement), params)
-        return rows_as_dicts(cursor, cursor.fetchall())
+        return self.read.rows(statement, params)
 
     def _placed_on(self, value: Any) -> date:
-        placed: datetime = self.db.from_db("timestamp", value)
+        placed: datetime = self.read.value("timestamp", value)
         return placed.astimezone(UTC).date()
 
     def _cents(self, value: Any) -> int:
-        return int((self.db.from_db("numeric", value) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+        return int((self.read.value("numeric", value) * 100).quantize(Decimal(1), ROUND_HALF_UP))
 
     def sales(self, period: str = "month", by: str | None = None) -> list[dict[str, Any]]:
         """Per period (and region, product or rep) and currency: orders placed and their
