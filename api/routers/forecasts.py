@@ -9,7 +9,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, Period, RecordId, Sku
 from api.reading import AsOfDay, paged, scope_for, utc
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.forecast.answers import Forecast
 from projections.forecast.queries import ForecastQueries
 from projections.rep_performance.answers import Performance, RepPerformance

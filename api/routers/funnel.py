@@ -8,7 +8,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
 from api.reading import AsOfInstant, is_scoped, paged, scope_for, utc
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.funnel.answers import (
     Conversion,
     Funnel,

@@ -10,7 +10,7 @@ from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import RecordId
 from infra.access.tokens import Principal
 from infra.eventstore.ids import canonical_id
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.handovers.answers import HandOverItem, HandOvers, Unassigned
 from projections.handovers.queries import HandOverQueries
 

@@ -14,7 +14,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfDay, paged, scope_for, utc, visible
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.follow_ups_and_channels.answers import ChannelFigures, Channels, FollowUpDue, FollowUps
 from projections.follow_ups_and_channels.queries import ActivityQueries
 from projections.sales_and_churn.answers import Churn, ChurnedAccount, SalesReport, SalesRow

@@ -14,7 +14,7 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.reading import paged
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.inventory.answers import Movement, Movements, StockLevel, StockLevels
 from projections.inventory.projection import LEVELS
 from projections.inventory.queries import LEVEL_COLUMNS, InventoryQueries

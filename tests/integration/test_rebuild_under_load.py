@@ -9,7 +9,7 @@ from decimal import Decimal
 from infra.bootstrap import read_models as open_read_models
 from infra.demo import load_demo
 from infra.readside.read_models import ReadModels
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from projections.funnel.queries import FunnelQueries
 from tests.conftest import ctx

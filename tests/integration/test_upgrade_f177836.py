@@ -18,7 +18,7 @@ from infra.bootstrap import bootstrap
 from infra.bootstrap import read_models as open_read_models
 from infra.eventstore.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE
 from infra.eventstore.recorders import KEYS_TABLE
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from infra.sql.database import Database
 from projections.funnel.queries import FunnelQueries

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from projections.follow_ups_and_channels.queries import ActivityQueries
 from projections.forecast.queries import ForecastQueries

@@ -4,7 +4,7 @@ close across the year, and the pipeline at the end holds open deals in every ope
 from datetime import UTC, datetime, timedelta
 
 from infra.demo import load_demo
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.funnel.queries import FunnelQueries
 
 END = datetime(2026, 12, 1, 12, tzinfo=UTC)

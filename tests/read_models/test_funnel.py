@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from projections.funnel.queries import Filters, FunnelQueries
 from tests.conftest import at
 

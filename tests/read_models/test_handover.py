@@ -9,7 +9,7 @@ import pytest
 
 from domain import rep
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.service.reps import REP
 from infra.settings import Settings
 from projections.base import EventRecord, Key, Row, Table

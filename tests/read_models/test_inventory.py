@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from projections.inventory.projection import InventoryProjection
 from projections.inventory.queries import InventoryQueries

@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import ValidationError
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.reader import SqlReader
+from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.rep_performance.projection import PerformanceProjection

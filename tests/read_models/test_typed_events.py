@@ -7,9 +7,8 @@ from bench.dataset import generate
 from domain.catalog import EVENT_TYPES
 from domain.opportunity import OpportunityOpened
 from infra.eventstore.codec import decode as codec_decode
-from projections.base import EventRecord
+from projections.base import EventRecord, decode
 from projections.catalog import ALL
-from projections.events import decode
 
 
 def test_every_stored_event_decodes_as_the_codec_decodes_it() -> None:
