@@ -7,11 +7,9 @@ applies it to the filters a query takes and to the rows it answers.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, Field
 
 from api.access import READ_ALL, can_see_owner, rep_scope
 from api.inputs import Day, Instant
@@ -19,8 +17,6 @@ from infra.access.tokens import Principal
 from infra.service.directory import Directory
 
 T = TypeVar("T")
-# Money as a string with two decimals, whatever scale the view stored it with.
-Money = Annotated[Decimal, AfterValidator(lambda v: v.quantize(Decimal("0.01")))]
 # ISO 8601 text inside the calendar (``api.inputs``): ``as_of=0`` is refused, not read as 1970.
 AsOfInstant = Annotated[Instant | None, Query(
     description="The clock to use (ISO 8601; naive is UTC); default now")]
@@ -71,9 +67,3 @@ def utc(value: datetime | None) -> datetime:
     if value is None:
         return datetime.now(UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class PageInfo(BaseModel):
-    total: int = Field(description="How many items there are in all (before limit/offset)")
-    limit: int
-    offset: int

@@ -1,14 +1,14 @@
 """Every read model, by name. A projection added here is built from the first event by itself."""
 
-from projections.activities import ActivitiesProjection
 from projections.base import Projection
-from projections.forecasts import ForecastProjection
+from projections.customer_timeline import TimelineProjection
+from projections.follow_ups_and_channels import ActivitiesProjection
+from projections.forecast import ForecastProjection
 from projections.funnel import FunnelProjection
-from projections.handover import HandOverProjection
+from projections.handovers import HandOverProjection
 from projections.inventory import InventoryProjection
-from projections.performance import PerformanceProjection
-from projections.reports import ReportsProjection
-from projections.timeline import TimelineProjection
+from projections.rep_performance import PerformanceProjection
+from projections.sales_and_churn import ReportsProjection
 
 ALL: tuple[Projection, ...] = (
     FunnelProjection(), HandOverProjection(), InventoryProjection(), ForecastProjection(),

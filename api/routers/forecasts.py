@@ -9,9 +9,11 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, Period, RecordId, Sku
 from api.reading import AsOfDay, paged, scope_for, utc
-from api.schemas.forecasts import Forecast, Performance, RepPerformance
-from infra.readside.queries.forecasts import ForecastQueries
-from infra.readside.queries.performance import PerformanceQueries
+from infra.readside.readstore import SqlReader
+from projections.forecast.answers import Forecast
+from projections.forecast.queries import ForecastQueries
+from projections.rep_performance.answers import Performance, RepPerformance
+from projections.rep_performance.queries import PerformanceQueries
 
 router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
@@ -31,7 +33,7 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
     A rep's `rep_id` is always themselves; a manager's `team` always their own."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     with services.db.reader() as conn:
-        answer = ForecastQueries(services.db, conn).forecast(
+        answer = ForecastQueries(SqlReader(services.db, conn)).forecast(
             period, rep_id=scope.rep_id, team=scope.team, region=region, product=product,
             as_of=as_of or utc(None).date())
     return Forecast(**answer)
@@ -47,7 +49,7 @@ def performance(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
     lead conversion in the period. A rep sees only themselves; a manager their team."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     with services.db.reader() as conn:
-        found = PerformanceQueries(services.db, conn).performance(period, scope.team)
+        found = PerformanceQueries(SqlReader(services.db, conn)).performance(period, scope.team)
     if scope.rep_id is not None:
         found = [r for r in found if r["rep_id"] == scope.rep_id]
     return Performance(period=period, items=[RepPerformance(**r) for r in paged(found, page)],

@@ -8,8 +8,16 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
 from api.reading import AsOfInstant, is_scoped, paged, scope_for, utc
-from api.schemas.funnel import Conversion, Funnel, StageConversion, StageSummary, StuckDeal, StuckDeals
-from infra.readside.queries.funnel import Filters, FunnelQueries
+from infra.readside.readstore import SqlReader
+from projections.funnel.answers import (
+    Conversion,
+    Funnel,
+    StageConversion,
+    StageSummary,
+    StuckDeal,
+    StuckDeals,
+)
+from projections.funnel.queries import Filters, FunnelQueries
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
@@ -32,7 +40,7 @@ def funnel(caller: PrincipalDep, services: ServicesDep, _: WaitDep, rep_id: RepF
     is always their own team. Auditors, integrators and admins filter as they like."""
     filters = _filters(caller, services, rep_id, team, region)
     with services.db.reader() as conn:
-        stages = FunnelQueries(services.db, conn).summary(filters)
+        stages = FunnelQueries(SqlReader(services.db, conn)).summary(filters)
     return Funnel(stages=[StageSummary(**s) for s in stages])
 
 
@@ -47,7 +55,7 @@ def conversion(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
     filters = _filters(caller, services, rep_id, team, region)
     whole = not is_scoped(caller) and filters == Filters()
     with services.db.reader() as conn:
-        queries = FunnelQueries(services.db, conn)
+        queries = FunnelQueries(SqlReader(services.db, conn))
         rates = queries.conversion_rates() if whole else None
         closed = queries.win_rate_and_cycle(filters)
     return Conversion(rates=None if rates is None else [StageConversion(**r) for r in rates],
@@ -62,6 +70,6 @@ def stuck(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep
     qualification 21, proposal 30, negotiation 30), longest first. Scope as for the funnel."""
     filters, now = _filters(caller, services, rep_id, team, region), utc(as_of)
     with services.db.reader() as conn:
-        found = FunnelQueries(services.db, conn).stuck(now, filters)
+        found = FunnelQueries(SqlReader(services.db, conn)).stuck(now, filters)
     return StuckDeals(as_of=now, items=[StuckDeal(**d) for d in paged(found, page)],
                       total=len(found), **page)

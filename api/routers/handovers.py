@@ -8,10 +8,11 @@ from api.access import can_see_owner
 from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import RecordId
-from api.schemas.handovers import HandOverItem, HandOvers, Unassigned
 from infra.access.tokens import Principal
 from infra.eventstore.ids import canonical_id
-from infra.readside.queries.handover import HandOverQueries
+from infra.readside.readstore import SqlReader
+from projections.handovers.answers import HandOverItem, HandOvers, Unassigned
+from projections.handovers.queries import HandOverQueries
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
 RepId = Annotated[RecordId, Path(description="The departing rep's id")]
@@ -39,7 +40,7 @@ def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
     at departure, gets only the items they take over or must act on."""
     rep_id = canonical_id(rep_id, "rep_id")
     with services.db.reader() as conn:
-        queries = HandOverQueries(services.db, conn)
+        queries = HandOverQueries(SqlReader(services.db, conn))
         departure = queries.departure(rep_id)
         _check_visible(caller, services, rep_id, departure)
         items, left = queries.items_for(rep_id), queries.unassigned_for(rep_id)

@@ -14,8 +14,9 @@ from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.reading import paged
-from api.schemas.inventory import Movement, Movements, StockLevel, StockLevels
-from infra.readside.queries.inventory import InventoryQueries
+from infra.readside.readstore import SqlReader
+from projections.inventory.answers import Movement, Movements, StockLevel, StockLevels
+from projections.inventory.queries import InventoryQueries
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
 SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
@@ -40,7 +41,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
                 ] = False) -> StockLevels:
     """Every SKU's stock level (or only those to reorder), by SKU."""
     with services.db.reader() as conn:
-        queries = InventoryQueries(services.db, conn)
+        queries = InventoryQueries(SqlReader(services.db, conn))
         found = queries.below_reorder() if below_reorder else queries.levels()
     return StockLevels(items=[_level(r) for r in paged(found, page)], total=len(found), **page)
 
@@ -49,7 +50,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
 def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
     """On hand, reserved (held by orders) and available stock of one SKU."""
     with services.db.reader() as conn:
-        found = InventoryQueries(services.db, conn).level(sku)
+        found = InventoryQueries(SqlReader(services.db, conn)).level(sku)
     if found is None:
         raise not_found(f"stock item {sku}")
     return _level(found)
@@ -62,7 +63,7 @@ def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: Wait
     price changes), newest first. Reps and managers get `order_id`, `shipment_id` and
     `actor` only where they may see the order and the actor (else null)."""
     with services.db.reader() as conn:
-        queries = InventoryQueries(services.db, conn)
+        queries = InventoryQueries(SqlReader(services.db, conn))
         if queries.level(sku) is None:
             raise not_found(f"stock item {sku}")
         found = queries.movements(sku, limit=page["limit"] + page["offset"])

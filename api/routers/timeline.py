@@ -12,8 +12,8 @@ from api.deps import PrincipalDep, ServicesDep, WaitDep
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfInstant
-from api.schemas.timeline import Timeline
 from infra.audit.history import AuditHistory
+from projections.customer_timeline.answers import Timeline
 
 router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
 AccountId = Annotated[RecordId, Path(description="Account id")]

@@ -13,10 +13,11 @@ or the new complete model, never a half-built one.
 round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one by its age.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.sql.database import Connection, Cursor, Database, now_text
+from infra.sql.database import Connection, Cursor, Database, now_text, rows_as_dicts
 from projections.base import Key, Projection, Row, Table
 
 REGISTRY = "sfa_projections"
@@ -267,3 +268,22 @@ class ReadStore:
                 "ELSE 'failed' END, last_error = ?, error_position = ?, updated_at = ? "
                 "WHERE name = ? AND generation = ?"),
                 (error, position, now_text(), name, generation))
+
+
+class SqlReader:
+    """The read side's ``projections.base.Reader``: a read model's queries, run on a
+    connection. Placeholders and stored values are the database's business; the statements
+    and what is made of their rows are the read model's."""
+
+    def __init__(self, db: Database, conn: Any) -> None:
+        self.db, self.conn = db, conn
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self.conn.execute(self.db.sql(statement), list(params))
+        return rows_as_dicts(cursor, cursor.fetchall())
+
+    def value(self, kind: str, stored: Any) -> Any:
+        return self.db.from_db(kind, stored)
+
+    def stored(self, kind: str, value: Any) -> Any:
+        return self.db.to_db(kind, value)

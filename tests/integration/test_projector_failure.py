@@ -6,7 +6,7 @@ from infra.bootstrap import read_models as open_read_models
 from infra.settings import Settings
 from projections.base import EventRecord, Rows
 from projections.funnel import FunnelProjection
-from projections.inventory import InventoryProjection
+from projections.inventory.projection import InventoryProjection
 from tests.conftest import ctx
 
 

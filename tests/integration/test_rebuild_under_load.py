@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from infra.bootstrap import read_models as open_read_models
 from infra.demo import load_demo
-from infra.readside.queries.funnel import FunnelQueries
 from infra.readside.read_models import ReadModels
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
+from projections.funnel.queries import FunnelQueries
 from tests.conftest import ctx
 from tests.integration.test_projector_crash import _snapshot
 
@@ -28,7 +29,7 @@ def _keep_writing(sales, stop: threading.Event, opened: list[str]) -> None:
 
 
 def _keep_querying(models: ReadModels, stop: threading.Event, seen: list[int]) -> None:
-    queries = FunnelQueries(models.db, models.db.connect())
+    queries = FunnelQueries(SqlReader(models.db, models.db.connect()))
     while not stop.is_set():
         seen.append(sum(row["count"] for row in queries.summary()))
     queries.conn.close()
@@ -56,7 +57,7 @@ def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
     load_demo(sales, seed=5, scale="small")
     live = open_read_models(Settings(database_url=database_url))
     live.catch_up()
-    deals_before = sum(r["count"] for r in FunnelQueries(live.db, live.conn).summary())
+    deals_before = sum(r["count"] for r in FunnelQueries(SqlReader(live.db, live.conn)).summary())
     stop, opened, seen = threading.Event(), [], []
     threads = [threading.Thread(target=live.follow, args=(stop,)),
                threading.Thread(target=_keep_writing, args=(sales, stop, opened)),
@@ -76,7 +77,7 @@ def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
     assert seen == sorted(seen)  # deals only get added: a query never went backwards
     live.catch_up()
     after = _snapshot(live)
-    total = sum(r["count"] for r in FunnelQueries(live.db, live.conn).summary())
+    total = sum(r["count"] for r in FunnelQueries(SqlReader(live.db, live.conn)).summary())
     assert total == deals_before + len(opened)
     rebuilder.rebuild(["funnel"], fresh=True)
     assert _snapshot(live) == after

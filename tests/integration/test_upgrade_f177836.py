@@ -18,9 +18,10 @@ from infra.bootstrap import bootstrap
 from infra.bootstrap import read_models as open_read_models
 from infra.eventstore.duplicate_keys import HASHED_PREFIX, SECRETS_TABLE
 from infra.eventstore.recorders import KEYS_TABLE
-from infra.readside.queries.funnel import FunnelQueries
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from infra.sql.database import Database
+from projections.funnel.queries import FunnelQueries
 from tests.conftest import at
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "f177836"
@@ -69,7 +70,7 @@ def _funnel(db: Database) -> list[dict]:
     models = open_read_models(Settings(database_url=db.settings.database_url))
     try:
         assert models.catch_up() == {}  # the new versions built from the first event
-        return FunnelQueries(models.db, models.conn).summary()
+        return FunnelQueries(SqlReader(models.db, models.conn)).summary()
     finally:
         models.close()
 

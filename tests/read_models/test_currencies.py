@@ -7,12 +7,13 @@ from decimal import Decimal as D
 import pytest
 
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.activities import ActivityQueries
-from infra.readside.queries.forecasts import ForecastQueries
-from infra.readside.queries.funnel import FunnelQueries
-from infra.readside.queries.performance import PerformanceQueries
-from infra.readside.queries.reports import ReportQueries
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
+from projections.follow_ups_and_channels.queries import ActivityQueries
+from projections.forecast.queries import ForecastQueries
+from projections.funnel.queries import FunnelQueries
+from projections.rep_performance.queries import PerformanceQueries
+from projections.sales_and_churn.queries import ReportQueries
 from tests.conftest import at
 
 
@@ -57,7 +58,7 @@ def _caught_up(models):
 
 def test_funnel_stage_totals_per_currency(sales, models):
     _world(sales)
-    stages = {s["stage"]: s for s in FunnelQueries(*_caught_up(models)).summary()}
+    stages = {s["stage"]: s for s in FunnelQueries(SqlReader(*_caught_up(models))).summary()}
 
     assert stages["proposal"] == {
         "stage": "proposal", "count": 2, "amount": None, "weighted_amount": None,
@@ -77,7 +78,7 @@ def test_funnel_of_one_currency_keeps_its_amounts(sales, models):
     sales.opportunities.open(at(2), account_id=acme, owner_id=ann, name="d", amount=D(300),
                              expected_close=date(2026, 12, 1), currency="usd")
 
-    stages = {s["stage"]: s for s in FunnelQueries(*_caught_up(models)).summary()}
+    stages = {s["stage"]: s for s in FunnelQueries(SqlReader(*_caught_up(models))).summary()}
 
     assert (stages["prospecting"]["amount"], stages["prospecting"]["weighted_amount"],
             stages["prospecting"]["currency"]) == (D("300.00"), D("30.00"), "USD")
@@ -85,7 +86,7 @@ def test_funnel_of_one_currency_keeps_its_amounts(sales, models):
 
 def test_forecast_is_made_per_currency(sales, models):
     ann = _world(sales)
-    f = ForecastQueries(*_caught_up(models)).forecast("month", rep_id=ann,
+    f = ForecastQueries(SqlReader(*_caught_up(models))).forecast("month", rep_id=ann,
                                                       as_of=date(2026, 11, 20))
 
     december = next(p for p in f["periods"] if p["period"] == "2026-12")
@@ -101,14 +102,14 @@ def test_forecast_is_made_per_currency(sales, models):
     usd = f["by_currency"][1]
     assert next(p for p in usd["periods"] if p["period"] == "2026-12")["pipeline_weighted"] == \
         D("1000.00")
-    one = ForecastQueries(models.db, models.conn).forecast(
+    one = ForecastQueries(SqlReader(models.db, models.conn)).forecast(
         "month", rep_id=ann, product="none", as_of=date(2026, 11, 20))  # no deal at all
     assert (one["currency"], one["by_currency"]) == (None, [])
 
 
 def test_performance_won_revenue_per_currency(sales, models):
     _world(sales)
-    (ann,) = PerformanceQueries(*_caught_up(models)).performance("2026-11")
+    (ann,) = PerformanceQueries(SqlReader(*_caught_up(models))).performance("2026-11")
 
     assert (ann["won_revenue"], ann["wins"], ann["currency"], ann["attainment"],
             ann["commission"]) == (None, 2, None, None, None)
@@ -118,7 +119,7 @@ def test_performance_won_revenue_per_currency(sales, models):
 
 def test_channel_revenue_per_currency(sales, models):
     _world(sales)
-    (web,) = ActivityQueries(*_caught_up(models)).channel_effectiveness({})
+    (web,) = ActivityQueries(SqlReader(*_caught_up(models))).channel_effectiveness({})
 
     assert (web["channel"], web["won_deals"], web["won_revenue"], web["currency"]) == (
         "web_form", 2, None, None)
@@ -128,7 +129,7 @@ def test_channel_revenue_per_currency(sales, models):
 
 def test_sales_and_churn_per_currency(sales, models):
     _world(sales)
-    q = ReportQueries(*_caught_up(models))
+    q = ReportQueries(SqlReader(*_caught_up(models)))
 
     assert [(r["period"], r["currency"], r["orders"], r["revenue"]) for r in q.sales("month")] == [
         ("2026-11", "EUR", 1, D("20.00")), ("2026-11", "USD", 1, D("30.00"))]

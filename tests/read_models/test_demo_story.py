@@ -4,7 +4,8 @@ close across the year, and the pipeline at the end holds open deals in every ope
 from datetime import UTC, datetime, timedelta
 
 from infra.demo import load_demo
-from infra.readside.queries.funnel import FunnelQueries
+from infra.readside.readstore import SqlReader
+from projections.funnel.queries import FunnelQueries
 
 END = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -12,7 +13,7 @@ END = datetime(2026, 12, 1, 12, tzinfo=UTC)
 def test_the_demo_spreads_deals_and_orders_over_the_year(sales, read_models):
     load_demo(sales, seed=42, scale="small", end=END)
     read_models.catch_up()
-    funnel = FunnelQueries(read_models.db, read_models.conn)
+    funnel = FunnelQueries(SqlReader(read_models.db, read_models.conn))
 
     cycle = funnel.win_rate_and_cycle()
     assert cycle["won"] > 20 and cycle["lost"] > 20

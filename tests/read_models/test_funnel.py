@@ -3,7 +3,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from infra.readside.queries.funnel import Filters, FunnelQueries
+from infra.readside.readstore import SqlReader
+from projections.funnel.queries import Filters, FunnelQueries
 from tests.conftest import at
 
 
@@ -43,7 +44,7 @@ def _world(sales):
 
 def _queries(read_models):
     read_models.catch_up()
-    return FunnelQueries(read_models.db, read_models.conn)
+    return FunnelQueries(SqlReader(read_models.db, read_models.conn))
 
 
 def test_each_deal_row_holds_stage_probability_and_weighted_amount(sales, read_models):

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from infra.bootstrap import read_models as open_read_models
-from infra.readside.queries.inventory import InventoryQueries
+from infra.readside.readstore import SqlReader
 from infra.settings import Settings
-from projections.inventory import InventoryProjection
+from projections.inventory.projection import InventoryProjection
+from projections.inventory.queries import InventoryQueries
 from tests.conftest import at
 
 
@@ -21,7 +22,7 @@ def models(database_url, sales):
 
 def _queries(models):
     models.catch_up()
-    return InventoryQueries(models.db, models.conn)
+    return InventoryQueries(SqlReader(models.db, models.conn))
 
 
 def _account(sales):

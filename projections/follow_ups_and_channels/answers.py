@@ -1,0 +1,50 @@
+"""Follow-ups due and channel figures, as ``api.routers.insights`` returns them."""
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from projections.answers import PageInfo
+
+
+class FollowUpDue(BaseModel):
+    record_kind: str = Field(description="lead or account")
+    record_id: str
+    follow_up_id: str
+    owner_id: str | None
+    due: date
+    note: str | None
+    due_today: bool
+    overdue: bool
+
+
+class FollowUps(PageInfo):
+    today: date
+    items: list[FollowUpDue] = Field(description="Soonest due first")
+
+
+class ChannelRevenue(BaseModel):
+    currency: str
+    won_deals: int
+    won_revenue: Decimal
+
+
+class ChannelFigures(BaseModel):
+    channel: str
+    leads: int
+    duplicates: int
+    qualified: int
+    converted: int
+    won_deals: int
+    won_revenue: Decimal | None = Field(description="In `currency`; null when the won deals "
+                                                    "are in several currencies")
+    cost: Decimal | None
+    cost_per_lead: Decimal | None
+    cost_per_won_deal: Decimal | None
+    currency: str | None = Field(None, description="The one currency of the won deals")
+    by_currency: list[ChannelRevenue] = Field([], description="Won revenue per currency")
+
+
+class Channels(BaseModel):
+    items: list[ChannelFigures] = Field(description="By channel")

@@ -1,0 +1,34 @@
+"""The hand-overs' answers (``api.routers.handovers`` returns them)."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class HandOverItem(BaseModel):
+    kind: str = Field(description="lead, account or opportunity")
+    id: str
+    tier: str = Field(description="upper, middle or lower")
+    action: str
+    actor_id: str | None = Field(description="Who must act: lower the manager, middle the "
+                                             "departing rep, upper the successor")
+    successor_id: str
+    status: str = Field(description="pending, introduced or completed")
+    due: date | None
+
+
+class Unassigned(BaseModel):
+    kind: str
+    id: str
+
+
+class HandOvers(BaseModel):
+    rep_id: str
+    departed: bool
+    successor_id: str | None
+    manager_id: str | None = Field(description="The rep's manager at departure")
+    effective_date: date | None
+    items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper")
+    unassigned: list[Unassigned] = Field(
+        description="Open items the departed rep still owns: an error to resolve")
+    summary: dict[str, int] = Field(description="Items per status")

@@ -1,0 +1,64 @@
+"""Hand-over queries: a departure and its items, status counts, and what was left unassigned."""
+
+from typing import Any
+
+from domain.handover import HandOverStatus
+from domain.values import Tier
+from projections.base import Reader
+
+TIER_ORDER = {Tier.LOWER.value: 0, Tier.MIDDLE.value: 1, Tier.UPPER.value: 2}
+LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id FROM handover_ownership o "
+             "JOIN handover_reps r ON r.rep_id = o.owner_id "
+             "WHERE r.departed = TRUE AND o.still_open = TRUE")
+
+
+class HandOverQueries:
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+
+    def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return self.read.rows(statement, params)
+
+    def departure(self, rep_id: str) -> dict[str, Any] | None:
+        """Who departed, when, their successor and their manager; None if the rep has not."""
+        found = self._select("SELECT rep_id, name, manager_id, successor_id, effective_date "
+                             "FROM handover_reps WHERE rep_id = ? AND departed = TRUE", (rep_id,))
+        if not found:
+            return None
+        row = found[0]
+        row["effective_date"] = self.read.value("date", row["effective_date"])
+        return row
+
+    def items_for(self, departing_rep_id: str) -> list[dict[str, Any]]:
+        """Every item the rep handed over: lower tier first, then middle, upper; then kind, id."""
+        found = self._select(
+            "SELECT kind, item_id, tier, action, actor_id, successor_id, status, due "
+            "FROM handover_items WHERE departing_rep_id = ?", (departing_rep_id,))
+        items = [{"kind": r["kind"], "id": r["item_id"], "tier": r["tier"], "action": r["action"],
+                  "actor_id": r["actor_id"], "successor_id": r["successor_id"],
+                  "status": r["status"], "due": self.read.value("date", r["due"])} for r in found]
+        return sorted(items, key=lambda i: (TIER_ORDER[i["tier"]], i["kind"], i["id"]))
+
+    def summary(self, departing_rep_id: str | None = None) -> dict[str, int]:
+        """How many items are pending, introduced and completed (of one rep, or of everyone)."""
+        where, params = ("WHERE departing_rep_id = ? ", (departing_rep_id,)) \
+            if departing_rep_id is not None else ("", ())
+        found = self._select(f"SELECT status, COUNT(*) AS n FROM handover_items {where}"
+                             "GROUP BY status", params)
+        counts = {r["status"]: int(r["n"]) for r in found}
+        return {s.value: counts.get(s.value, 0) for s in HandOverStatus}
+
+    def unassigned_for(self, rep_id: str) -> list[dict[str, str]]:
+        """Open items a departed rep still owns (none for a rep still here), by kind and id."""
+        found = self._select(LEFTOVERS + " AND o.owner_id = ?", (rep_id,))
+        return sorted(({"kind": r["kind"], "id": r["item_id"]} for r in found),
+                      key=lambda i: (i["kind"], i["id"]))
+
+    def departed_with_leftovers(self) -> list[dict[str, Any]]:
+        """Every departed rep who still owns an open item (an error to show), by rep id."""
+        by_rep: dict[str, list[dict[str, str]]] = {}
+        for r in self._select(LEFTOVERS):
+            by_rep.setdefault(r["owner_id"], []).append({"kind": r["kind"], "id": r["item_id"]})
+        return [{"rep_id": rep, "successor_id": (self.departure(rep) or {}).get("successor_id"),
+                 "items": sorted(items, key=lambda i: (i["kind"], i["id"]))}
+                for rep, items in sorted(by_rep.items())]
