@@ -275,7 +275,7 @@ class SqlReader:
     connection. Placeholders and stored values are the database's business; the statements
     and what is made of their rows are the read model's."""
 
-    def __init__(self, db: Database, conn: Any) -> None:
+    def __init__(self, db: Database, conn: Connection) -> None:
         self.db, self.conn = db, conn
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
