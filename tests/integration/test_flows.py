@@ -195,10 +195,11 @@ def test_a_lost_race_for_stock_is_decided_again_and_refused_with_nothing_stored(
     sales.stock.receive(ctx(), "S-2", quantity=5)
     real_commit, raced = Unit.commit, []
 
-    def competitor_first(unit):
+    def competitor_first(unit, committer):
         if not raced:  # another writer takes the stock after the decision, before the commit
-            raced.append(sales.stock.adjust(ctx(), "S-2", delta=-4, reason="damaged in a race"))
-        return real_commit(unit)
+            raced.append(None)  # (the competitor's own commit passes here too)
+            raced[0] = sales.stock.adjust(ctx(), "S-2", delta=-4, reason="damaged in a race")
+        return real_commit(unit, committer)
 
     monkeypatch.setattr(Unit, "commit", competitor_first)
     before = sales.store.max_position()
