@@ -256,8 +256,9 @@ def projections_status(
 ) -> None:
     """Each read model: generation, status, position, lag (events, seconds), rate, last error;
     then whether a projector process is alive (its heartbeat)."""
+    settings = settings_or_fail()
     try:
-        with Root(settings_or_fail()) as root:
+        with Root(settings) as root:
             models = root.read_models()
             try:
                 rows, liveness = models.status(), models.liveness()

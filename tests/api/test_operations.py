@@ -149,3 +149,22 @@ def test_health_and_metrics_share_one_read_models_handle_and_reopen_a_dropped_on
     assert (broken.status_code, broken.json()["store"].startswith("error: ")) == (503, True)
     assert again.status_code == 200, again.text
     assert len(opened) == 2
+
+
+def test_a_query_before_the_first_build_answers_503_not_ready(database_url: str):
+    """No read model built yet (no projector ran on this new store): the store's 'no such
+    table' reaches the API as ours (``ReadModelMissingError``), answered as before."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from infra.settings import Settings
+
+    app = create_app(Settings(database_url=database_url, pool_size=2), run_projectors=False)
+    with TestClient(app) as client:
+        token = client.app.state.services.tokens.create("admin")  # type: ignore[attr-defined]
+        answer = client.get("/v1/funnel", headers={"Authorization": f"Bearer {token}"})
+
+    assert (answer.status_code, answer.json()) == (503, {
+        "code": "not_ready", "detail": "read models are still being built; retry shortly",
+        "fields": []})
+    assert answer.headers["Retry-After"] == "1"

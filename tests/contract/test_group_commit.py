@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from domain import rep
-from infra.errors import ConflictError
+from infra.errors import ConflictError, DatabaseUnavailableError
 from infra.eventstore.group_commit import GroupCommitter, _Pending
 from infra.eventstore.recorders import PLAN_SETTINGS, Group, _group_arrays
 from tests.contract.test_event_store import _hired, _record
@@ -371,7 +371,8 @@ def test_the_loop_stores_on_postgresql_without_a_thread_and_survives_a_lost_conn
     first, lost, after, again = asyncio.run(story())
 
     assert threads == []
-    assert isinstance(lost[0], psycopg.OperationalError)  # that request gets the error
+    assert isinstance(lost[0], DatabaseUnavailableError)  # that request gets the error,
+    assert isinstance(lost[0].__cause__, psycopg.OperationalError)  # ours (infra.sql.failures)
     stored = {n.originator_id: n.id for n in pg_sales.store.notifications(0)}
     assert sorted(first) == sorted(stored.values())[:2]
     assert stored[after] == again  # the next batch reconnected and was stored
