@@ -13,7 +13,7 @@ from infra.readside.readstore import SqlReader
 from projections.forecast.answers import Forecast
 from projections.forecast.queries import ForecastQueries
 from projections.rep_performance.answers import Performance, RepPerformance
-from projections.rep_performance.queries import PerformanceQueries
+from projections.rep_performance.queries import RepPerformanceQueries
 
 router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
@@ -49,7 +49,7 @@ def performance(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
     lead conversion in the period. A rep sees only themselves; a manager their team."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     with services.db.reader() as conn:
-        found = PerformanceQueries(SqlReader(services.db, conn)).performance(period, scope.team)
+        found = RepPerformanceQueries(SqlReader(services.db, conn)).performance(period, scope.team)
     if scope.rep_id is not None:
         found = [r for r in found if r["rep_id"] == scope.rep_id]
     return Performance(period=period, items=[RepPerformance(**r) for r in paged(found, page)],

@@ -16,9 +16,9 @@ from api.inputs import RecordId
 from api.reading import AsOfDay, paged, scope_for, utc, visible
 from infra.readside.readstore import SqlReader
 from projections.follow_ups_and_channels.answers import ChannelFigures, Channels, FollowUpDue, FollowUps
-from projections.follow_ups_and_channels.queries import ActivityQueries
+from projections.follow_ups_and_channels.queries import FollowUpsAndChannelsQueries
 from projections.sales_and_churn.answers import Churn, ChurnedAccount, SalesReport, SalesRow
-from projections.sales_and_churn.queries import ReportQueries
+from projections.sales_and_churn.queries import SalesAndChurnQueries
 
 router = APIRouter(prefix="/v1", tags=["insights"], responses=QUERY_RESPONSES)
 
@@ -33,7 +33,7 @@ def follow_ups(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: Pa
     day = today or utc(None).date()
     scope = scope_for(caller, services.sales.directory, rep_id, None)
     with services.db.reader() as conn:
-        found = ActivityQueries(SqlReader(services.db, conn)).follow_ups(day, scope.rep_id)
+        found = FollowUpsAndChannelsQueries(SqlReader(services.db, conn)).follow_ups(day, scope.rep_id)
     found = [f for f in visible(caller, services.sales.directory, found)
              if f["overdue"] or not overdue]
     return FollowUps(today=day, items=[FollowUpDue(**f) for f in paged(found, page)],
@@ -46,7 +46,7 @@ def channels(caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> Channel
     (auditors, integrators, admins)."""
     require_role(caller, *READ_ALL)
     with services.db.reader() as conn:
-        found = ActivityQueries(SqlReader(services.db, conn)).channel_effectiveness({})
+        found = FollowUpsAndChannelsQueries(SqlReader(services.db, conn)).channel_effectiveness({})
     return Channels(items=[ChannelFigures(**c) for c in found])
 
 
@@ -60,7 +60,7 @@ def sales_report(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: 
     if by != "rep":
         require_role(caller, *READ_ALL)
     with services.db.reader() as conn:
-        found = ReportQueries(SqlReader(services.db, conn)).sales(period, by)
+        found = SalesAndChurnQueries(SqlReader(services.db, conn)).sales(period, by)
     if by == "rep":
         found = visible(caller, services.sales.directory, found, owner_key="key")
     return SalesReport(period=period, by=by, items=[SalesRow(**r) for r in paged(found, page)],
@@ -76,7 +76,7 @@ def churn(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep
     A rep gets their own accounts; a manager their team's."""
     day = as_of or utc(None).date()
     with services.db.reader() as conn:
-        found = ReportQueries(SqlReader(services.db, conn)).churned(day, months)
+        found = SalesAndChurnQueries(SqlReader(services.db, conn)).churned(day, months)
     found = visible(caller, services.sales.directory, found)
     return Churn(as_of=day, months=months, items=[ChurnedAccount(**r) for r in paged(found, page)],
                  total=len(found), **page)

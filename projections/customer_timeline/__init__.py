@@ -1,9 +1,12 @@
 """What happened to a customer, event by event, as stored?
 
-``projection`` keeps the tables, ``queries`` asks them (through a ``projections.base.Reader``),
-``answers`` are the shapes the API returns.
+``projection`` keeps the index (which streams and stock movements belong to which account),
+``answers`` are the shapes the API returns. The query lives in ``infra.readside.queries.timeline``:
+it reads the events themselves from the event store and folds the domain's ``evolve``. The
+model keeps the name it was registered with, ``timeline``: ``sfa projections``, /healthz,
+/metrics and the stores written before show it so.
 """
 
-from projections.customer_timeline.projection import TimelineProjection
+from projections.customer_timeline.projection import CustomerTimelineProjection
 
-__all__ = ["TimelineProjection"]
+__all__ = ["CustomerTimelineProjection"]

@@ -44,7 +44,7 @@ def canonical(record_id: str) -> str:
         return record_id
 
 
-class TimelineProjection(Projection):
+class CustomerTimelineProjection(Projection):
     name = "timeline"
     version = 2
     tables = (LINKS, STOCK_MOVES)

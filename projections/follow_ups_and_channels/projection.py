@@ -79,7 +79,7 @@ DEALS = Table("activities_deals", (
 ), key=("opportunity_id",))
 
 
-class ActivitiesProjection(Projection):
+class FollowUpsAndChannelsProjection(Projection):
     name = "activities"
     version = 2
     cost = 3

@@ -17,7 +17,7 @@ OPEN_FOLLOW_UPS = (
     "WHERE f.done = FALSE AND r.still_open = TRUE")
 
 
-class ActivityQueries:
+class FollowUpsAndChannelsQueries:
     def __init__(self, read: Reader) -> None:
         self.read = read
 

@@ -65,7 +65,7 @@ def month_of(e: EventRecord) -> str:
     return e.occurred_at.astimezone(UTC).strftime("%Y-%m")
 
 
-class PerformanceProjection(Projection):
+class RepPerformanceProjection(Projection):
     name = "performance"
     version = 1
     cost = 2

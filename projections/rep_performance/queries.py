@@ -53,7 +53,7 @@ def ratio(part: Decimal | int, whole: Decimal | int | None) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(RATIO, ROUND_HALF_UP)
 
 
-class PerformanceQueries:
+class RepPerformanceQueries:
     def __init__(self, read: Reader) -> None:
         self.read = read
 

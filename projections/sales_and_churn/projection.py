@@ -55,7 +55,7 @@ STATUS_AFTER: dict[type[Event], str] = {
     OrderConfirmed: "confirmed", OrderCancelled: "cancelled"}
 
 
-class ReportsProjection(Projection):
+class SalesAndChurnProjection(Projection):
     name = "reports"
     version = 1
     tables = (ORDERS, LINES, ACCOUNTS)

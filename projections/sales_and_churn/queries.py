@@ -34,7 +34,7 @@ ORDERS_SCHEMA = {"account_id": pl.String, "placed_on": pl.Date, "currency": pl.S
                  "cents": pl.Int64}
 
 
-class ReportQueries:
+class SalesAndChurnQueries:
     def __init__(self, read: Reader) -> None:
         self.read = read
 

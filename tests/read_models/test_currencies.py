@@ -9,11 +9,11 @@ import pytest
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.settings import Settings
-from projections.follow_ups_and_channels.queries import ActivityQueries
+from projections.follow_ups_and_channels.queries import FollowUpsAndChannelsQueries
 from projections.forecast.queries import ForecastQueries
 from projections.funnel.queries import FunnelQueries
-from projections.rep_performance.queries import PerformanceQueries
-from projections.sales_and_churn.queries import ReportQueries
+from projections.rep_performance.queries import RepPerformanceQueries
+from projections.sales_and_churn.queries import SalesAndChurnQueries
 from tests.conftest import at
 
 
@@ -109,7 +109,7 @@ def test_forecast_is_made_per_currency(sales, models):
 
 def test_performance_won_revenue_per_currency(sales, models):
     _world(sales)
-    (ann,) = PerformanceQueries(SqlReader(*_caught_up(models))).performance("2026-11")
+    (ann,) = RepPerformanceQueries(SqlReader(*_caught_up(models))).performance("2026-11")
 
     assert (ann["won_revenue"], ann["wins"], ann["currency"], ann["attainment"],
             ann["commission"]) == (None, 2, None, None, None)
@@ -119,7 +119,7 @@ def test_performance_won_revenue_per_currency(sales, models):
 
 def test_channel_revenue_per_currency(sales, models):
     _world(sales)
-    (web,) = ActivityQueries(SqlReader(*_caught_up(models))).channel_effectiveness({})
+    (web,) = FollowUpsAndChannelsQueries(SqlReader(*_caught_up(models))).channel_effectiveness({})
 
     assert (web["channel"], web["won_deals"], web["won_revenue"], web["currency"]) == (
         "web_form", 2, None, None)
@@ -129,7 +129,7 @@ def test_channel_revenue_per_currency(sales, models):
 
 def test_sales_and_churn_per_currency(sales, models):
     _world(sales)
-    q = ReportQueries(SqlReader(*_caught_up(models)))
+    q = SalesAndChurnQueries(SqlReader(*_caught_up(models)))
 
     assert [(r["period"], r["currency"], r["orders"], r["revenue"]) for r in q.sales("month")] == [
         ("2026-11", "EUR", 1, D("20.00")), ("2026-11", "USD", 1, D("30.00"))]

@@ -10,13 +10,13 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.queries.timeline import TimelineQueries, domain_event
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.customer_timeline.projection import TimelineProjection
+from projections.customer_timeline.projection import CustomerTimelineProjection
 from tests.conftest import at
 
 
 @pytest.fixture
 def models(database_url, sales):
-    m = open_read_models(Settings(database_url=database_url), [TimelineProjection()])
+    m = open_read_models(Settings(database_url=database_url), [CustomerTimelineProjection()])
     yield m
     m.close()
 

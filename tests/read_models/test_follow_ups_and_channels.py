@@ -10,8 +10,8 @@ import pytest
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.settings import Settings
-from projections.follow_ups_and_channels.projection import ActivitiesProjection
-from projections.follow_ups_and_channels.queries import ActivityQueries
+from projections.follow_ups_and_channels.projection import FollowUpsAndChannelsProjection
+from projections.follow_ups_and_channels.queries import FollowUpsAndChannelsQueries
 from tests.conftest import at
 
 NOV = 2026, 11
@@ -19,14 +19,14 @@ NOV = 2026, 11
 
 @pytest.fixture
 def models(database_url, sales):
-    m = open_read_models(Settings(database_url=database_url), [ActivitiesProjection()])
+    m = open_read_models(Settings(database_url=database_url), [FollowUpsAndChannelsProjection()])
     yield m
     m.close()
 
 
 def _queries(models):
     models.catch_up()
-    return ActivityQueries(SqlReader(models.db, models.conn))
+    return FollowUpsAndChannelsQueries(SqlReader(models.db, models.conn))
 
 
 def _team(sales):

@@ -10,8 +10,8 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.rep_performance.projection import PerformanceProjection
-from projections.rep_performance.queries import PerformanceQueries, commission, months_of
+from projections.rep_performance.projection import RepPerformanceProjection
+from projections.rep_performance.queries import RepPerformanceQueries, commission, months_of
 from tests.conftest import at
 
 D = Decimal
@@ -19,7 +19,7 @@ D = Decimal
 
 @pytest.fixture
 def models(database_url, sales):
-    m = open_read_models(Settings(database_url=database_url), [PerformanceProjection()])
+    m = open_read_models(Settings(database_url=database_url), [RepPerformanceProjection()])
     yield m
     m.close()
 
@@ -83,7 +83,7 @@ def _world(sales):
 
 def _queries(models):
     models.catch_up()
-    return PerformanceQueries(SqlReader(models.db, models.conn))
+    return RepPerformanceQueries(SqlReader(models.db, models.conn))
 
 
 def test_november_per_rep_revenue_quota_commission_and_counts(sales, models):

@@ -10,21 +10,21 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.sales_and_churn.projection import ReportsProjection
-from projections.sales_and_churn.queries import ReportQueries, months_before
+from projections.sales_and_churn.projection import SalesAndChurnProjection
+from projections.sales_and_churn.queries import SalesAndChurnQueries, months_before
 from tests.conftest import at
 
 
 @pytest.fixture
 def models(database_url, sales):
-    m = open_read_models(Settings(database_url=database_url), [ReportsProjection()])
+    m = open_read_models(Settings(database_url=database_url), [SalesAndChurnProjection()])
     yield m
     m.close()
 
 
 def _queries(models):
     models.catch_up()
-    return ReportQueries(SqlReader(models.db, models.conn))
+    return SalesAndChurnQueries(SqlReader(models.db, models.conn))
 
 
 def on(month, day):
