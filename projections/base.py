@@ -186,14 +186,6 @@ class Projection:
         self.handlers[event.type](self, event, event.event, rows)
 
 
-def money(value: str | int | Decimal | None) -> Decimal:
-    return Decimal(value) if value is not None else Decimal(0)
-
-
-def day(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 # --- stored event data decoded to the domain's event dataclasses, cheaply ----------------
 # Stored event data decoded to the domain's event dataclasses, cheaply.
 #

@@ -29,10 +29,11 @@ def _keep_writing(sales, stop: threading.Event, opened: list[str]) -> None:
 
 
 def _keep_querying(models: ReadModels, stop: threading.Event, seen: list[int]) -> None:
-    queries = FunnelQueries(SqlReader(models.db, models.db.connect()))
+    conn = models.db.connect()
+    queries = FunnelQueries(SqlReader(models.db, conn))
     while not stop.is_set():
         seen.append(sum(row["count"] for row in queries.summary()))
-    queries.conn.close()
+    conn.close()
 
 
 def _until_commands_arrive(opened: list[str], count: int = 3, seconds: float = 30):
