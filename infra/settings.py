@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_scheme(cls, url: str) -> str:
         scheme = urlsplit(url).scheme
+        if url == "memory://":  # an event store in memory, for service-layer tests only
+            return url
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(
                 f"SFA_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
@@ -54,11 +56,15 @@ class Settings(BaseSettings):
 
     @property
     def backend(self) -> str:
+        if self.database_url == "memory://":
+            return "memory"
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
 
     @cached_property
     def eventsourcing_env(self) -> dict[str, str]:
         """The ``eventsourcing`` library's persistence settings for this URL."""
+        if self.backend == "memory":
+            return {"PERSISTENCE_MODULE": "infra.eventstore.memory:MemoryFactory"}
         if self.backend == "sqlite":
             return _sqlite_env(self.database_url, self.db_lock_timeout)
         return {**_postgres_env(self.database_url, self.pool_size, self.db_lock_timeout,

@@ -32,6 +32,7 @@ from infra.errors import ConflictError
 from infra.eventstore import codec
 from infra.eventstore.codec import Metadata
 from infra.eventstore.duplicate_keys import DuplicateKeys
+from infra.eventstore.memory import memory_keys
 from infra.eventstore.recorders import Group, PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.eventstore.subjects import KeyRing, key_ring
 from infra.settings import Settings
@@ -133,8 +134,11 @@ class EventStore:
         self.app = SalesApplication(env=settings.eventsourcing_env)
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
-        self.keys = key_ring(Database(settings))
-        self.duplicate_keys = DuplicateKeys.open(Database(settings))  # migrates plain keys
+        if settings.backend == "memory":  # service-layer tests: see infra.eventstore.memory
+            self.keys, self.duplicate_keys = memory_keys()
+        else:
+            self.keys = key_ring(Database(settings))
+            self.duplicate_keys = DuplicateKeys.open(Database(settings))  # migrates plain keys
         cast(EventMapper, self.app.mapper).keys = self.keys
         self._keys_seen = self.keys.generation
 
