@@ -19,8 +19,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check domain projections infra api workers tests bench
 	$(VENV)/bin/mypy
 
+# one pytest-xdist worker per CPU: most of a test's time is spent waiting on a database or a
+# server process (tests/conftest.py makes each worker's databases its own)
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
 	$(PY) bench/append.py

@@ -2,7 +2,9 @@
 
 The server is the one ``SFA_TEST_DATABASE_URL`` names, else a throw-away PostgreSQL 16
 that ``pgserver`` starts in a temporary directory for this session. Each test gets a
-fresh database of its own.
+fresh database of its own (so pytest-xdist's workers, ``make test``, never share one); a
+test that starts an app gets a copy of a database an app has started on (``started_template``).
+Tests of the service layer alone run on the in-memory store instead (tests/service).
 """
 
 import os
