@@ -5,8 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from domain.account import AccountOpened, AccountOwnerChanged, ContactAdded, ContactRemoved
-from domain.errors import NotFoundError, RepDepartedError
+from domain.account import (
+    AccountClassified,
+    AccountFollowUpCompleted,
+    AccountFollowUpScheduled,
+    AccountGraded,
+    AccountOpened,
+    AccountOwnerChanged,
+    ContactAdded,
+    ContactRemoved,
+)
+from domain.errors import NotFoundError, RepDepartedError, RuleViolationError
 from domain.rep import RepDeparted, RepHired, RepMoved, RepQuotaSet
 from tests.conftest import FIXED_NOW, ctx
 from tests.service.world import Service
@@ -110,4 +119,30 @@ def test_a_departure_takes_effect_on_its_date_and_is_not_repeated(svc):
     assert svc.then() == [RepDeparted(date(2026, 12, 1), successor)]
     with pytest.raises(RepDepartedError):
         svc.sales.departure.depart(ctx(), leaving, successor_id=successor)
+    assert svc.then() == []
+
+
+def test_an_account_is_classified_graded_and_followed_up(svc):
+    _, (rob, _) = svc.team()
+    account_id = svc.account(rob)
+
+    svc.sales.accounts.classify(ctx(), account_id, segment="enterprise", potential="high")
+    svc.sales.accounts.grade(ctx(), account_id, grade="A")
+    svc.sales.accounts.schedule_follow_up(ctx(), account_id, follow_up_id="f-1",
+                                          due=date(2026, 11, 9), note="call back")
+    svc.sales.accounts.complete_follow_up(ctx(), account_id, follow_up_id="f-1", outcome="done")
+
+    assert svc.then() == [AccountClassified("enterprise", "high"), AccountGraded("A"),
+                          AccountFollowUpScheduled("f-1", date(2026, 11, 9), "call back"),
+                          AccountFollowUpCompleted("f-1", "done")]
+    assert svc.sales.accounts.get(account_id).grade == "A"
+
+
+def test_a_follow_up_due_in_the_past_is_refused_and_writes_nothing(svc):
+    _, (rob, _) = svc.team()
+    account_id = svc.account(rob)
+
+    with pytest.raises(RuleViolationError):
+        svc.sales.accounts.schedule_follow_up(ctx(), account_id, follow_up_id="f-1",
+                                              due=date(2026, 11, 1))
     assert svc.then() == []
