@@ -84,7 +84,10 @@ def _new_database(server_url: str, dropper: Dropper, template: str | None = None
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     yield _with_database(server_url, name)
-    dropper.names.put(name)
+    with psycopg.connect(server_url, autocommit=True) as admin:  # its connections freed now
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+    dropper.names.put(name)  # and its files later
 
 
 @pytest.fixture
