@@ -20,8 +20,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit/test_dialect_guard.py  # dialects stay in infra/sql/dialects
 
+# one pytest-xdist worker per CPU: most of a test's time is spent waiting on a database or a
+# server process (tests/conftest.py makes each worker's databases its own)
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
 	$(PY) bench/append.py

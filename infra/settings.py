@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_scheme(cls, url: str) -> str:
         scheme = urlsplit(url).scheme
+        if url == "memory://":  # an event store in memory, for service-layer tests only
+            return url
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(
                 f"SFA_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
@@ -56,6 +58,8 @@ class Settings(BaseSettings):
     @property
     def backend(self) -> str:
         """Which backend the URL names; decisions by it are the dialect's (infra.sql.dialects)."""
+        if self.database_url == "memory://":
+            return "memory"
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
 
     @property

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.resources import files
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -90,11 +90,13 @@ def plpgsql(name: str) -> str:
     return " ".join(lines)
 
 
-class SQLiteSalesRecorder(SQLiteApplicationRecorder):
-    writes_in_event_loop = False  # no asynchronous form: commands are stored from a thread
+class GroupsInOneTransaction:
+    """``insert_event_groups`` for recorders whose only insert is one transaction of events
+    (SQLite's, the in-memory one): all groups together, or, on a conflict, each half again."""
 
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name)
+    if TYPE_CHECKING:  # the recorder's own (never defined here: it would hide the library's)
+        def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
+                          ) -> Sequence[int] | None: ...
 
     def insert_event_groups(self, groups: Sequence[Group]) -> list[list[int] | None]:
         """Stores each group whole, or, if it conflicts with what is stored, not at all
@@ -121,6 +123,13 @@ class SQLiteSalesRecorder(SQLiteApplicationRecorder):
             positions.append(list(ids[start:start + len(group.events)]))
             start += len(group.events)
         return positions
+
+
+class SQLiteSalesRecorder(GroupsInOneTransaction, SQLiteApplicationRecorder):
+    writes_in_event_loop = False  # no asynchronous form: commands are stored from a thread
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), CREATE_KEYS_TABLE,

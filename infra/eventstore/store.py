@@ -31,11 +31,11 @@ from infra.errors import ConflictError
 from infra.eventstore import codec
 from infra.eventstore.codec import Metadata
 from infra.eventstore.duplicate_keys import DuplicateKeys
+from infra.eventstore.memory import memory_keys
 from infra.eventstore.recorders import Group, PostgresSalesRecorder, SQLiteSalesRecorder
 from infra.eventstore.subjects import KeyRing, key_ring
 from infra.settings import Settings
 from infra.sql.database import Database
-from infra.sql.dialects import dialect_for
 from infra.sql.failures import translating
 
 CONFLICT = "the record was changed by another writer; reload and try again"
@@ -134,11 +134,14 @@ class EventStore:
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
-        self.app = SalesApplication(env=dialect_for(settings).eventsourcing_env())
+        self.app = SalesApplication(env=db.dialect.eventsourcing_env())
         self.recorder: SQLiteSalesRecorder | PostgresSalesRecorder = self.app.recorder  # type: ignore[assignment]
         self.cache = StateCache()
-        self.keys = key_ring(db)
-        self.duplicate_keys = DuplicateKeys.open(db)  # migrates plain keys
+        if db.dialect.persistent:
+            self.keys = key_ring(db)
+            self.duplicate_keys = DuplicateKeys.open(db)  # migrates plain keys
+        else:  # service-layer tests: see infra.eventstore.memory
+            self.keys, self.duplicate_keys = memory_keys()
         cast(EventMapper, self.app.mapper).keys = self.keys
         self._keys_seen = self.keys.generation
 

@@ -11,8 +11,9 @@ import httpx
 
 from infra.bootstrap import event_store
 from infra.settings import Settings
+from tests.integration.serve import xdist_worker
 
-PORT = 18611
+PORT = 18611 + xdist_worker()  # one server per xdist worker
 HEALTHZ = re.compile(r'sfa_http_requests_total\{method="GET",route="/healthz",status="\d+"\} (\S+)')
 
 

@@ -18,8 +18,16 @@ from infra.access.tokens import TokenStore
 from infra.settings import Settings
 from infra.sql.database import Database
 
-PORTS = range(18200, 18300)
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def xdist_worker() -> int:
+    """This process's number among pytest-xdist's workers (0 without xdist)."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+# 25 ports per xdist worker, so that two workers never probe the same port at once
+PORTS = range(18200 + 25 * xdist_worker(), 18225 + 25 * xdist_worker())
 
 
 def free_port() -> int:
@@ -27,7 +35,7 @@ def free_port() -> int:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise RuntimeError("no free port in 18200-18299")
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def cli(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -34,8 +34,9 @@ from infra.service.flows.runner import FLOW_STARTERS
 from infra.settings import Settings
 from infra.sql.database import Database
 from projections.catalog import ALL
+from tests.integration.serve import xdist_worker
 
-PORT = 18431
+PORT = 18431 + xdist_worker()  # one server per xdist worker
 BASE = f"http://127.0.0.1:{PORT}"
 LEASE = 2.0
 SKUS = ("GW-1", "GW-2")

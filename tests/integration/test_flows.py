@@ -1,7 +1,8 @@
-"""Cross-aggregate flows on SQLite and PostgreSQL, including a crash between two steps."""
+"""Cross-aggregate flows on SQLite and PostgreSQL: a crash between two steps, resuming, races.
+The flows' decisions themselves are tested on the in-memory store (tests/service)."""
 
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
@@ -41,21 +42,6 @@ def _counts(sales):
             if k in ("AccountOpened", "ContactAdded", "OpportunityOpened")}
 
 
-def test_conversion_creates_account_contact_and_opportunity(sales):
-    _, (rep_id, _) = _team(sales)
-    lead_id = _assigned_lead(sales, rep_id)
-
-    conversion = sales.conversion.convert(ctx(), lead_id, amount=Decimal(25000))
-
-    customer = sales.accounts.get(conversion.account_id)
-    deal = sales.opportunities.get(conversion.opportunity_id)
-    assert (customer.name, customer.owner_id, customer.region) == ("Acme GmbH", rep_id, "north")
-    assert customer.contacts[conversion.contact_id].email == "ann@acme.io"
-    assert (deal.account_id, deal.owner_id, deal.amount, deal.stage) == (
-        conversion.account_id, rep_id, Decimal(25000), "prospecting")
-    assert sales.leads.get(lead_id).status == "converted"
-
-
 @pytest.mark.parametrize("crash_in", ["add_contact", "open_opportunity"])
 def test_an_interrupted_conversion_completes_on_resume_without_duplicates(
         sales, monkeypatch, crash_in):
@@ -92,31 +78,6 @@ def _stocked_account(sales, rep_id, quantity=10):
     sales.stock.register(ctx(), sku="S-1", name="Sensor", base_price=Decimal("100.00"))
     sales.stock.receive(ctx(), "S-1", quantity=quantity)
     return str(account.stream_id)
-
-
-def test_order_lines_record_price_and_rule_and_reserve_stock(sales):
-    _, (rep_id, _) = _team(sales)
-    account_id = _stocked_account(sales, rep_id)
-
-    placed = sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)])
-
-    line = placed.events[0].lines[0]
-    assert (line.unit_price, line.price_rule) == (Decimal("92.00"),
-                                                  "base_price+grade_discount:A(-8%)")
-    assert sales.orders.get(str(placed.stream_id)).status == "reserved"
-    item = sales.stock.get("S-1")
-    assert (item.on_hand, item.reserved, item.available) == (10, 4, 6)
-
-
-def test_cancelling_an_order_releases_its_reservations(sales):
-    _, (rep_id, _) = _team(sales)
-    account_id = _stocked_account(sales, rep_id)
-    placed = sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)])
-
-    sales.orders.cancel(ctx(), str(placed.stream_id), reason="customer withdrew")
-
-    assert sales.stock.get("S-1").available == 10
-    assert sales.orders.get(str(placed.stream_id)).status == "cancelled"
 
 
 def _placed_not_reserved(sales, account_id, sku, quantity):
@@ -212,37 +173,6 @@ def test_a_lost_race_for_stock_is_decided_again_and_refused_with_nothing_stored(
     assert sales.store.notifications(0, topics=["OrderPlaced", "OrderRejected"]) == []
 
 
-def test_departure_hands_over_by_tier_with_the_right_actor(sales):
-    manager, (leaving, successor) = _team(sales)
-    deals = {}
-    account_id = sales.accounts.open(ctx(), name="Acme", region="north",
-                                     owner_id=leaving).stream_id
-    for stage in ("qualification", "proposal", "negotiation"):
-        opp = sales.opportunities.open(ctx(), account_id=str(account_id), owner_id=leaving,
-                                       name=stage, amount=Decimal(1000),
-                                       expected_close=ctx().now.date())
-        sales.opportunities.change_stage(ctx(), str(opp.stream_id), stage=stage)
-        deals[stage] = str(opp.stream_id)
-    lead_id = _assigned_lead(sales, leaving, email="lead@beta.io")
-
-    sales.departure.depart(ctx(), leaving, successor_id=successor)
-
-    handed = {r.event.to_rep_id for n in sales.store.notifications(0, topics=[
-        "OpportunityHandedOver", "AccountHandedOver", "LeadHandedOver"])
-        for r in [sales.store.decode(n)]}
-    assert handed == {successor}
-    last_events = {stage: sales.store.read_stream(UUID(opp_id))[-1].event
-                   for stage, opp_id in deals.items()}
-    tiers = {stage: (e.tier, e.actor_id) for stage, e in last_events.items()}
-    assert tiers == {"qualification": ("upper", successor), "proposal": ("middle", leaving),
-                     "negotiation": ("lower", manager)}
-    assert sales.accounts.get(str(account_id)).owner_id == successor
-    assert sales.leads.get(lead_id).owner_id == successor
-    assert sales.directory.owned_open_items(leaving) == []
-
-
-
-
 def test_an_interrupted_departure_hands_over_the_rest_on_resume(sales, monkeypatch):
     _, (leaving, successor) = _team(sales)
     lead_ids = [_assigned_lead(sales, leaving, email=f"l{i}@beta.io") for i in range(3)]
@@ -265,21 +195,6 @@ def test_an_interrupted_departure_hands_over_the_rest_on_resume(sales, monkeypat
 
     assert [sales.leads.get(i).owner_id for i in lead_ids] == [successor] * 3
     assert len(sales.store.notifications(0, topics=["LeadHandedOver"])) == 3
-
-
-def test_shipping_the_same_shipment_again_writes_nothing(sales):
-    _, (rep_id, _) = _team(sales)
-    account_id = _stocked_account(sales, rep_id)
-    order_id = str(sales.orders.place(ctx(), account_id=account_id, lines=[("S-1", 4)]).stream_id)
-    sales.orders.confirm(ctx(), order_id)
-    sales.orders.ship(ctx(), order_id, shipment_id="S-A", lines=[("S-1", 2)])
-    before = sales.store.max_position()
-
-    again = sales.orders.ship(ctx(), order_id, shipment_id="S-A", lines=[("S-1", 2)])
-
-    assert again.events == () and sales.store.max_position() == before
-    assert (sales.stock.get("S-1").on_hand, sales.orders.get(order_id).status) == (
-        8, "partially_shipped")
 
 
 def test_a_flow_the_domain_refuses_for_good_is_passed_and_later_flows_still_complete(

@@ -41,6 +41,7 @@ class Dialect(ABC):
     arrays: ClassVar[bool]
     copy_threshold: ClassVar[float]  # rows per batch from which ``copy_rows`` pays off
     for_update: ClassVar[str]  # a SELECT's row lock inside a transaction ("" if it locks all)
+    persistent: ClassVar[bool] = True  # False: events live in the process (``memory://``)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
