@@ -199,9 +199,12 @@ def api(database_url: str) -> Iterator[Api]:
 
 
 def models_built(client: TestClient, seconds: float = 30) -> None:
-    """Waits until the read models the app builds at start-up are active, so a test's
-    queries never meet a model that is still being built."""
-    from infra.readside.readstore import REGISTRY
+    """Waits until the read models the app builds at start-up are active and its projector
+    has beaten its heartbeat, so a test's queries never meet a model that is still being
+    built, nor its health probe a projector that has not gone round yet (a database copied
+    from ``started_template`` has its models active from the start)."""
+    from infra.readside.follower import projector_liveness
+    from infra.readside.readstore import REGISTRY, ReadStore
     from projections.catalog import BY_NAME
 
     db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
@@ -209,7 +212,8 @@ def models_built(client: TestClient, seconds: float = 30) -> None:
         try:
             with db.reader() as conn:
                 rows = conn.execute(f"SELECT name FROM {REGISTRY} WHERE status = 'active'")
-                if {name for (name,) in rows.fetchall()} >= set(BY_NAME):
+                if ({name for (name,) in rows.fetchall()} >= set(BY_NAME)
+                        and projector_liveness(ReadStore(db), conn).alive):
                     return
         except Exception:  # noqa: BLE001, S110 — the registry may not exist yet
             pass
