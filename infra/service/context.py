@@ -81,6 +81,24 @@ def event_id_for(stream_id: UUID, version: int) -> str:
     return str(uuid5(stream_id, str(version)))
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What ``request_hash`` reads for a command whose class was renamed or reshaped after
+    keys were stored with it: its ``repr`` as the earlier class printed it, so that a retry
+    whose Idempotency-Key was taken over across an upgrade still matches what it stored."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def printed_as(name: str, command: object, fields: Sequence[str]) -> Fingerprint:
+    """``command`` fingerprinted as the dataclass ``name`` with ``fields`` printed itself."""
+    shown = ", ".join(f"{field}={getattr(command, field)!r}" for field in fields)
+    return Fingerprint(f"{name}({shown})")
+
+
 def request_hash(request: object) -> str:
     """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict)."""
     return hashlib.sha256(repr(request).encode()).hexdigest()[:16]
