@@ -11,7 +11,7 @@ from domain.events import Command, Event
 from infra.eventstore.ids import new_stream_id, parse_id
 from infra.eventstore.store import Loaded
 from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard
-from infra.service.context import printed_as
+from infra.service.context import as_earlier_activity
 from infra.service.leads import unclaimed_keys
 from infra.service.reps import Reps
 
@@ -78,20 +78,20 @@ class Accounts:
                         contact_id: str | None = None,
                         guard: Guard | None = None) -> CommandResult:
         command = activities.LogInteraction(interaction_id, kind, notes, outcome, contact_id)
-        return self._activity(ctx, account_id, command, guard, "LogAccountInteraction",
-                              ("interaction_id", "kind", "notes", "outcome", "contact_id"))
+        return self._handle(ctx, account_id, command, guard,
+                            as_earlier_activity("Account", command))
 
     def schedule_follow_up(self, ctx: CommandContext, account_id: str, *, follow_up_id: str,
                            due: date, note: str = "", guard: Guard | None = None) -> CommandResult:
         command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
-        return self._activity(ctx, account_id, command, guard, "ScheduleAccountFollowUp",
-                              ("follow_up_id", "due", "today", "note"))
+        return self._handle(ctx, account_id, command, guard,
+                            as_earlier_activity("Account", command))
 
     def complete_follow_up(self, ctx: CommandContext, account_id: str, *, follow_up_id: str,
                            outcome: str | None = None, guard: Guard | None = None) -> CommandResult:
         command = activities.CompleteFollowUp(follow_up_id, outcome)
-        return self._activity(ctx, account_id, command, guard, "CompleteAccountFollowUp",
-                              ("follow_up_id", "outcome"))
+        return self._handle(ctx, account_id, command, guard,
+                            as_earlier_activity("Account", command))
 
     def change_owner(self, ctx: CommandContext, account_id: str, *, owner_id: str,
                      expected_version: int | None = None,
@@ -104,14 +104,7 @@ class Accounts:
                          guard: Guard | None = None) -> CommandResult:
         return self._handle(ctx, account_id, account.AdvanceAccountHandOver(status), guard)
 
-    def _activity(self, ctx: CommandContext, account_id: str,
-                  command: activities.ActivityCommand, guard: Guard | None, earlier_name: str,
-                  fields: Sequence[str]) -> CommandResult:
-        """An activity command, fingerprinted as the account's own command class printed it
-        before activities were shared (``printed_as``): stored keys keep matching."""
-        return self.bus.handle(ACCOUNT, parse_id(account_id, "account_id"), command, ctx, guard,
-                               request=printed_as(earlier_name, command, fields))
-
     def _handle(self, ctx: CommandContext, account_id: str, command: Command,
-                guard: Guard | None) -> CommandResult:
-        return self.bus.handle(ACCOUNT, parse_id(account_id, "account_id"), command, ctx, guard)
+                guard: Guard | None, request: object = None) -> CommandResult:
+        return self.bus.handle(ACCOUNT, parse_id(account_id, "account_id"), command, ctx, guard,
+                               request=request)

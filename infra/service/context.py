@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4, uuid5
 
+from domain.activities import ActivityCommand, CompleteFollowUp, LogInteraction, ScheduleFollowUp
 from domain.events import Command, Event
 from infra.eventstore.codec import Metadata
 from infra.eventstore.store import Loaded, RecordedEvent
@@ -93,10 +94,25 @@ class Fingerprint:
         return self.text
 
 
-def printed_as(name: str, command: object, fields: Sequence[str]) -> Fingerprint:
-    """``command`` fingerprinted as the dataclass ``name`` with ``fields`` printed itself."""
+# Interactions and follow-ups were a command class per aggregate (``LogLeadInteraction``,
+# ``ScheduleAccountFollowUp``, ...) until ``domain.activities`` shared them; a lead's interaction
+# had no ``contact_id``. Keys stored before carry the fingerprints of those classes.
+_EARLIER_ACTIVITIES: dict[type[ActivityCommand], tuple[str, tuple[str, ...]]] = {
+    LogInteraction: ("Log{}Interaction",
+                     ("interaction_id", "kind", "notes", "outcome", "contact_id")),
+    ScheduleFollowUp: ("Schedule{}FollowUp", ("follow_up_id", "due", "today", "note")),
+    CompleteFollowUp: ("Complete{}FollowUp", ("follow_up_id", "outcome")),
+}
+
+
+def as_earlier_activity(noun: str, command: ActivityCommand) -> Fingerprint:
+    """``command`` fingerprinted as the ``noun``'s own class (``Lead``, ``Account``) printed
+    itself before activities were shared: ``repr`` of a dataclass, field by field."""
+    name, fields = _EARLIER_ACTIVITIES[type(command)]
+    if noun == "Lead":
+        fields = tuple(f for f in fields if f != "contact_id")
     shown = ", ".join(f"{field}={getattr(command, field)!r}" for field in fields)
-    return Fingerprint(f"{name}({shown})")
+    return Fingerprint(f"{name.format(noun)}({shown})")
 
 
 def request_hash(request: object) -> str:

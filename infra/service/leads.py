@@ -16,7 +16,7 @@ from domain.values import RepRef
 from infra.eventstore.ids import new_stream_id, parse_id
 from infra.eventstore.store import Loaded
 from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard, Work
-from infra.service.context import printed_as
+from infra.service.context import as_earlier_activity
 from infra.service.directory import Directory
 from infra.service.reps import Reps
 from infra.service.units import Unit
@@ -157,27 +157,20 @@ class Leads:
                         kind: str, notes: str = "", outcome: str | None = None,
                         guard: Guard | None = None) -> CommandResult:
         command = activities.LogInteraction(interaction_id, kind, notes, outcome)
-        return self._activity(ctx, lead_id, command, guard, "LogLeadInteraction",
-                              ("interaction_id", "kind", "notes", "outcome"))
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard,
+                               request=as_earlier_activity("Lead", command))
 
     def schedule_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
                            due: date, note: str = "", guard: Guard | None = None) -> CommandResult:
         command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
-        return self._activity(ctx, lead_id, command, guard, "ScheduleLeadFollowUp",
-                              ("follow_up_id", "due", "today", "note"))
+        return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard,
+                               request=as_earlier_activity("Lead", command))
 
     def complete_follow_up(self, ctx: CommandContext, lead_id: str, *, follow_up_id: str,
                            outcome: str | None = None, guard: Guard | None = None) -> CommandResult:
         command = activities.CompleteFollowUp(follow_up_id, outcome)
-        return self._activity(ctx, lead_id, command, guard, "CompleteLeadFollowUp",
-                              ("follow_up_id", "outcome"))
-
-    def _activity(self, ctx: CommandContext, lead_id: str, command: activities.ActivityCommand,
-                  guard: Guard | None, earlier_name: str, fields: Sequence[str]) -> CommandResult:
-        """An activity command, fingerprinted as the lead's own command class printed it
-        before activities were shared (``printed_as``): stored keys keep matching."""
         return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"), command, ctx, guard,
-                               request=printed_as(earlier_name, command, fields))
+                               request=as_earlier_activity("Lead", command))
 
     def qualify(self, ctx: CommandContext, lead_id: str,
                 guard: Guard | None = None) -> CommandResult:
