@@ -2,14 +2,18 @@
 (pure), append — whatever the backend, in a thread or in the event loop, for a single
 command or a unit of work.
 
-A single command is a unit of work of one stream (``infra.service.units``); a ``Work`` is
-one that decides on several (an order and its stock items). Each runs first on the states
-this process last saw (no read), then, if that was stale or the answer may depend on
-staleness (a refusal, nothing to do), on the store's current states. A writer that loses a
-race decides again on the fresh state (safe: the decision is pure) a few times — unless its
-client named the version it saw (``If-Match``, ``ctx.expected``): then the race is lost for
-good (``ConflictError``). The ``guard`` checks that the caller may act, on the very state
-the command is decided on: no read of its own.
+Every command runs as a ``Unit`` of work: a single command is a unit of one stream; a
+``Work`` decides on several (an order, the stock items of its lines, the order again), and
+all of it is stored in one transaction or nothing is. A unit first decides on the states
+this process last saw (``EventStore.cached``: no read). That is safe because every event is
+appended at the version it was decided on, and every stream the unit only read (an order's
+account) must still be at the version it read: if any moved meanwhile, the whole unit fails
+with ``ConflictError``. A refusal on a cached state (a guard, the client's ``If-Match``, a
+decision) is not trusted either (``StaleDecision``): the unit then runs again on the
+current states, where a refusal is final. A writer that loses a race decides again on fresh
+state (safe: the decision is pure) a few times — unless its client named the version it saw
+(``If-Match``): then the race is lost for good. The ``guard`` checks that the caller may act
+on the very state the command is decided on: no read of its own.
 
 ``handle_async`` is ``handle`` for the event loop: on cached states the unit is decided
 right here (pure, no I/O) and its commit awaited; if that was stale, the committer catches
@@ -20,9 +24,9 @@ Everything else — a conflict again, a refusal to check again, a retried create
 """
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TypeVar, cast
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeVar, cast
 from uuid import UUID
 
 from tenacity import (
@@ -34,6 +38,7 @@ from tenacity import (
 )
 
 from domain.catalog import AggregateType
+from domain.errors import DomainError, NotFoundError
 from domain.events import Command, Event
 from infra.errors import ConflictError, IdempotencyKeyReusedError, VersionMismatchError
 from infra.eventstore.codec import Metadata
@@ -46,16 +51,162 @@ from infra.service.context import (
     CommandSource,
     Deferred,
     Guard,
+    records,
     request_hash,
 )
 from infra.service.reading import Reading
-from infra.service.units import StaleDecision, Unit, UnitOutcome
 
 MAX_ATTEMPTS = 30  # under heavy contention on one record; each retry re-decides on fresh state
 T = TypeVar("T")
-Body = Callable[[Unit], T]
+Claims = Sequence[tuple[str, str]]
+AS_COMMAND: Any = object()  # ``Unit.decide``'s fingerprint: the command itself
+__all__ = ["CommandBus", "CommandContext", "CommandResult", "Deferred", "Guard", "Unit", "Work"]
 
-__all__ = ["CommandBus", "CommandContext", "CommandResult", "Deferred", "Guard", "Work"]
+
+class StaleDecision(Exception):
+    """A decision on a cached state was refused: decide again on the current state."""
+
+
+@dataclass
+class _Stream:
+    aggregate: AggregateType
+    before: Loaded
+    loaded: Loaded
+    records: list[RecordedEvent] = field(default_factory=list)
+
+
+@dataclass
+class UnitOutcome:
+    position: int
+    streams: dict[UUID, Loaded]
+    event_ids: dict[UUID, tuple[str, ...]]
+
+    def result(self, stream_id: UUID, events: Sequence[Event]) -> CommandResult:
+        """The answer of a unit about its main stream (the record it creates or changes)."""
+        return CommandResult(stream_id, self.streams[stream_id].version, self.position,
+                             tuple(events), self.event_ids[stream_id])
+
+
+class Unit:
+    def __init__(self, store: EventStore, ctx: CommandContext, fresh: bool,
+                 guards: Mapping[UUID, Guard] | None = None) -> None:
+        self.store, self.ctx, self.fresh = store, ctx, fresh
+        self.guards = guards or {}
+        self._streams: dict[UUID, _Stream] = {}
+        self._claims: list[tuple[str, str]] = []
+        self._decided: list[RecordedEvent] = []  # in the order decided: the global order
+
+    def state(self, aggregate: AggregateType, stream_id: UUID) -> Loaded:
+        """The stream's state including what this unit decided so far."""
+        return self._stream(aggregate, stream_id).loaded
+
+    def existing(self, aggregate: AggregateType, stream_id: UUID, what: str) -> Any:
+        state = self.state(aggregate, stream_id).state
+        if state is None:
+            self._refuse(NotFoundError(f"{what} not found"))
+        return state
+
+    def decide(self, aggregate: AggregateType, stream_id: UUID, command: Command,
+               request: object = AS_COMMAND,
+               claims: Callable[[Sequence[Event]], Claims] | None = None) -> list[Event]:
+        """Decides ``command`` on the stream's state in this unit; the events are kept for
+        the commit. ``request`` fingerprints the command for ``Idempotency-Key``."""
+        stream = self._stream(aggregate, stream_id)
+        events = self.require(lambda: aggregate.decide(stream.loaded.state, command))
+        if not events:
+            return []
+        made = records(stream_id, stream.loaded.version, events, self.ctx,
+                       command if request is AS_COMMAND else request)
+        stream.records += made
+        self._decided += made
+        stream.loaded = self.store.fold(aggregate, stream_id, stream.loaded, made)
+        if claims is not None:
+            self._claims += claims(events)
+        return list(events)
+
+    def require(self, check: Callable[[], T]) -> T:
+        """Runs a check (or makes a value) on states of this unit (e.g. that the caller may
+        see a record); a refusal on a cached state is checked again on the current one."""
+        try:
+            return check()
+        except DomainError as refusal:
+            self._refuse(refusal)
+
+    def commit(self, committer: Committer) -> UnitOutcome:
+        records_ = self._decided
+        return self._stored(committer.append(records_, self._claims, self._unchanged())
+                            if records_ else 0)
+
+    async def commit_async(self, committer: Committer) -> UnitOutcome:
+        records_ = self._decided
+        return self._stored(await committer.append_async(
+            records_, self._claims, self._unchanged()) if records_ else 0)
+
+    def streams(self) -> list[tuple[AggregateType, UUID]]:
+        """The streams this unit looked at so far."""
+        return [(stream.aggregate, stream_id) for stream_id, stream in self._streams.items()]
+
+    def expects(self) -> bool:
+        """Whether the client named the version of a stream of this unit (``If-Match``): a
+        conflict is then final, not decided again."""
+        return any(self.ctx.expected_of(stream_id) is not None for stream_id in self._streams)
+
+    def _unchanged(self) -> list[tuple[UUID, int]]:
+        """The streams this unit only read, at the versions it decided on: if one has moved
+        on by the commit, the unit conflicts (as a stream it writes would)."""
+        return [(stream_id, stream.before.version) for stream_id, stream in self._streams.items()
+                if not stream.records]
+
+    def _stored(self, position: int) -> UnitOutcome:
+        for stream_id, stream in self._streams.items():
+            if stream.records:
+                self.store.remember(stream.aggregate, stream_id, stream.before, stream.records)
+        return UnitOutcome(
+            position or self.store.max_position(),
+            {stream_id: stream.loaded for stream_id, stream in self._streams.items()},
+            {stream_id: tuple(r.meta.event_id for r in stream.records)
+             for stream_id, stream in self._streams.items()})
+
+    def _stream(self, aggregate: AggregateType, stream_id: UUID) -> _Stream:
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            loaded = (self.store.load(aggregate, stream_id) if self.fresh
+                      else self.store.cached(aggregate, stream_id))
+            stream = self._streams[stream_id] = _Stream(aggregate, loaded, loaded)
+            guard = self.guards.get(stream_id)
+            if guard is not None:  # before the version: never tell a stranger the version
+                self._check(guard, loaded)
+            self._check_expected(stream_id, loaded)
+        elif stream.aggregate is not aggregate:
+            raise NotFoundError(f"{aggregate.name} {stream_id} not found")
+        return stream
+
+    def _check(self, guard: Guard, loaded: Loaded) -> None:
+        """Whether the caller may act on this state: any refusal (a 404 as the domain's
+        ``NotFoundError``, the API's 403) is checked again on the current state, so that a
+        stale owner never decides which of them a caller gets."""
+        try:
+            guard(loaded)
+        except Exception as refusal:
+            if not self.fresh:
+                raise StaleDecision() from refusal
+            raise
+
+    def _check_expected(self, stream_id: UUID, loaded: Loaded) -> None:
+        """The client's ``If-Match`` on this stream: a cached state may just be stale, the
+        current one answers for good."""
+        expected = self.ctx.expected_of(stream_id)
+        if expected is not None and expected != loaded.version:
+            self._refuse(VersionMismatchError(expected, loaded.version))
+
+    def _refuse(self, refusal: DomainError) -> NoReturn:
+        if not self.fresh:
+            raise StaleDecision() from refusal
+        raise refusal
+
+
+
+Body = Callable[[Unit], T]
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from domain.scoring import DEFAULT_MODEL, ScoringModel
 from domain.values import RepRef
 from infra.eventstore.ids import new_stream_id, parse_id
 from infra.eventstore.store import Loaded
-from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard, Work
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard, Unit, Work
 from infra.service.context import as_earlier_activity
 from infra.service.directory import Directory
 from infra.service.reps import Reps
-from infra.service.units import Unit
 
 LEAD = AGGREGATES[lead.STREAM]
 

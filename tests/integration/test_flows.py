@@ -10,9 +10,9 @@ from domain import order
 from domain.errors import InsufficientStockError
 from domain.pricing import PriceRequest
 from infra.eventstore.group_commit import GroupCommitter
+from infra.service.commands import Unit
 from infra.service.flows.departure import DepartureFlow
 from infra.service.flows.orders import ORDER
-from infra.service.units import Unit
 from tests.conftest import ctx
 
 

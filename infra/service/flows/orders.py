@@ -1,6 +1,6 @@
 """Order flows: placement (price, reserve every line), shipping and cancellation.
 
-Placement is one unit of work (``infra.service.units``): ``OrderPlaced``, a reservation on the
+Placement is one unit of work (``infra.service.commands.Unit``): ``OrderPlaced``, a reservation on the
 stock item of each line and ``OrderReserved`` (or ``OrderBackOrdered``) are stored in one
 transaction, each at the version of its stream it was decided on. Stock is never oversold:
 if another order took the stock meanwhile, the unit conflicts, is decided again on the
@@ -27,9 +27,8 @@ from domain.pricing import PriceRequest, PriceRules
 from infra.eventstore.ids import canonical_id, new_stream_id, parse_id, stock_item_id
 from infra.eventstore.store import Loaded
 from infra.service.accounts import ACCOUNT
-from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard, Work
+from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard, Unit, Work
 from infra.service.stock import STOCK_ITEM, StockItems
-from infra.service.units import Unit
 from infra.service.visibility import RecordCheck, missing
 
 ORDER = AGGREGATES[order.STREAM]
