@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, unauthorized
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
-from api.read_side import models_of
 from infra.access.tokens import Principal
 from infra.bootstrap import Root
 from infra.eventstore.ids import parse_id, stock_item_id
@@ -154,14 +153,35 @@ def read_models_at(serving: Serving, names: tuple[str, ...] = ()) -> int:
     return serving.position(names or tuple(BY_NAME))
 
 
-def wait_for(request: Request, services: ServicesDep,
-             min_position: Annotated[int | None, Query(
-                 ge=0, le=MAX_POSITION, description="Answer only once the read models reached this position "
-                                   "(a command answer's `position`): read your writes")] = None,
-             ) -> None:
-    """The query's own read models can answer: none stopped by an event (503
-    ``read_model_failed``), and, with ``min_position``, all at it (503 ``not_caught_up``)."""
-    names = models_of(getattr(request.scope.get("route"), "path", None))
+MinPosition = Annotated[int | None, Query(
+    ge=0, le=MAX_POSITION, description="Answer only once the read models reached this position "
+                                       "(a command answer's `position`): read your writes")]
+
+
+def reads(*names: str) -> Any:
+    """The dependency of a query over the read models ``names`` — ``_: Annotated[None,
+    reads("funnel")]`` — that lets it answer only when they can.
+
+    A query reads only its own models: when an event stopped one of them (``sfa projections
+    status`` shows it ``failed``), its queries answer 503 ``read_model_failed`` naming the
+    event, while every other query goes on answering. After an upgrade that changed a model,
+    its queries answer 503 ``read_model_upgrading`` until the new version, built beside the
+    old one, is swapped in (this code's queries cannot read the old version's tables). With
+    ``min_position`` the query waits for its own models only to reach it (503
+    ``not_caught_up``)."""
+    unknown = [name for name in names if name not in BY_NAME]
+    if not names or unknown:
+        raise ValueError(f"a query reads known read models, not {unknown or 'none'}")
+
+    def wait_for(services: ServicesDep, min_position: MinPosition = None) -> None:
+        wait_until_readable(services, names, min_position)
+
+    wait_for.read_models = names  # type: ignore[attr-defined]  # which models a route reads
+    return Depends(wait_for)
+
+
+def wait_until_readable(services: Services, names: tuple[str, ...],
+                        min_position: int | None) -> None:
     side = services.serving
     refuse_failed(side, names)
     if min_position is None:
@@ -198,8 +218,6 @@ def refuse_failed(side: Serving, names: tuple[str, ...], fresh: bool = False) ->
                        f"read model {name} is stopped by the event at {error}; it answers "
                        f"again once rebuilt (sfa projections rebuild {name})")
 
-
-WaitDep = Annotated[None, Depends(wait_for)]
 
 
 async def page(limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.deps import PageDep, PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, Period, RecordId, Sku
 from api.reading import AsOfDay, paged, scope_for, utc
@@ -16,12 +16,14 @@ from projections.rep_performance.answers import Performance, RepPerformance
 from projections.rep_performance.queries import RepPerformanceQueries
 
 router = APIRouter(prefix="/v1", tags=["forecasts"], responses=QUERY_RESPONSES)
+ReadsForecasts = Annotated[None, reads("forecasts")]
+ReadsPerformance = Annotated[None, reads("performance")]
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
 TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
 
 
 @router.get("/forecast")
-def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+def forecast(caller: PrincipalDep, services: ServicesDep, _: ReadsForecasts,
              period: Literal["month", "quarter", "year"] = "month",
              rep_id: RepFilter = None, team: TeamFilter = None,
              region: Annotated[Label | None, Query()] = None,
@@ -40,7 +42,7 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
 
 
 @router.get("/performance")
-def performance(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def performance(caller: PrincipalDep, services: ServicesDep, _: ReadsPerformance, page: PageDep,
                 period: Annotated[Period, Query(
                     description="A month 2026-11, quarter 2026-Q4 or year FY2026",
                     examples=["2026-Q4"])],

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.deps import PageDep, PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
 from api.reading import AsOfInstant, is_scoped, paged, scope_for, utc
@@ -20,6 +20,7 @@ from projections.funnel.answers import (
 from projections.funnel.queries import Filters, FunnelQueries
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
+ReadsFunnel = Annotated[None, reads("funnel")]
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
 TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
 RegionFilter = Annotated[Label | None, Query(description="The account's region")]
@@ -32,7 +33,7 @@ def _filters(caller: PrincipalDep, services: ServicesDep, rep_id: str | None,
 
 
 @router.get("/funnel")
-def funnel(caller: PrincipalDep, services: ServicesDep, _: WaitDep, rep_id: RepFilter = None,
+def funnel(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, rep_id: RepFilter = None,
            team: TeamFilter = None, region: RegionFilter = None) -> Funnel:
     """Open and closed deals per stage: count, amount and weighted amount.
 
@@ -45,7 +46,7 @@ def funnel(caller: PrincipalDep, services: ServicesDep, _: WaitDep, rep_id: RepF
 
 
 @router.get("/funnel/conversion")
-def conversion(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+def conversion(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel,
                rep_id: RepFilter = None, team: TeamFilter = None,
                region: RegionFilter = None) -> Conversion:
     """Stage-to-stage conversion rates, win rate and the average sales cycle (won deals).
@@ -63,7 +64,7 @@ def conversion(caller: PrincipalDep, services: ServicesDep, _: WaitDep,
 
 
 @router.get("/opportunities/stuck")
-def stuck(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def stuck(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, page: PageDep,
           rep_id: RepFilter = None, team: TeamFilter = None, region: RegionFilter = None,
           as_of: AsOfInstant = None) -> StuckDeals:
     """Open deals longer in their stage than its threshold (prospecting 14 days,

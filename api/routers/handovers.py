@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from api.access import can_see_owner
-from api.deps import PrincipalDep, ServicesDep, WaitDep
+from api.deps import PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import RecordId
 from infra.access.tokens import Principal
@@ -15,6 +15,7 @@ from projections.handovers.answers import HandOverItem, HandOvers, Unassigned
 from projections.handovers.queries import HandOverQueries
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
+ReadsHandover = Annotated[None, reads("handover")]
 RepId = Annotated[RecordId, Path(description="The departing rep's id")]
 
 
@@ -34,7 +35,7 @@ def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
 
 @router.get("/{rep_id}")
 def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
-              _: WaitDep) -> HandOvers:
+              _: ReadsHandover) -> HandOvers:
     """Every item the rep handed over on departure (empty while the rep has not departed),
     and any open item left unassigned. A successor or manager outside the rep's team, named
     at departure, gets only the items they take over or must act on."""

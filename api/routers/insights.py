@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.access import READ_ALL, require_role
-from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.deps import PageDep, PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfDay, paged, scope_for, utc, visible
@@ -21,10 +21,12 @@ from projections.sales_and_churn.answers import Churn, ChurnedAccount, SalesRepo
 from projections.sales_and_churn.queries import SalesAndChurnQueries
 
 router = APIRouter(prefix="/v1", tags=["insights"], responses=QUERY_RESPONSES)
+ReadsActivities = Annotated[None, reads("activities")]
+ReadsReports = Annotated[None, reads("reports")]
 
 
 @router.get("/activities/follow-ups")
-def follow_ups(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def follow_ups(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities, page: PageDep,
                rep_id: Annotated[RecordId | None, Query(description="The record's owner")] = None,
                overdue: Annotated[bool, Query(description="Only overdue ones")] = False,
                today: AsOfDay = None) -> FollowUps:
@@ -41,7 +43,7 @@ def follow_ups(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: Pa
 
 
 @router.get("/activities/channels")
-def channels(caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> Channels:
+def channels(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities) -> Channels:
     """Per lead channel: leads, duplicates, qualified, converted, won deals and revenue
     (auditors, integrators, admins)."""
     require_role(caller, *READ_ALL)
@@ -51,7 +53,7 @@ def channels(caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> Channel
 
 
 @router.get("/reports/sales")
-def sales_report(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def sales_report(caller: PrincipalDep, services: ServicesDep, _: ReadsReports, page: PageDep,
                  period: Literal["day", "week", "month", "year"] = "month",
                  by: Literal["region", "product", "rep"] | None = None) -> SalesReport:
     """Orders placed and their revenue (cancelled and rejected ones excluded) per period,
@@ -68,7 +70,7 @@ def sales_report(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: 
 
 
 @router.get("/reports/churn")
-def churn(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def churn(caller: PrincipalDep, services: ServicesDep, _: ReadsReports, page: PageDep,
           months: Annotated[int, Query(ge=0, le=1200, description="Silent for this many "
                                                                   "calendar months")] = 6,
           as_of: AsOfDay = None) -> Churn:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api.access import Sight
-from api.deps import PageDep, PrincipalDep, ServicesDep, WaitDep
+from api.deps import PageDep, PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Sku
 from api.reading import paged
@@ -19,6 +19,7 @@ from projections.inventory.answers import Movement, Movements, StockLevel, Stock
 from projections.inventory.queries import InventoryQueries
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=QUERY_RESPONSES)
+ReadsInventory = Annotated[None, reads("inventory")]
 SkuPath = Annotated[Sku, Path(description="The stock item's SKU")]
 
 
@@ -35,7 +36,7 @@ def _level(row: dict[str, Any]) -> StockLevel:
 
 
 @router.get("")
-def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: PageDep,
+def list_levels(caller: PrincipalDep, services: ServicesDep, _: ReadsInventory, page: PageDep,
                 below_reorder: Annotated[bool, Query(
                     description="Only the SKUs whose available stock is below reorder level")
                 ] = False) -> StockLevels:
@@ -47,7 +48,7 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: WaitDep, page: P
 
 
 @router.get("/{sku}")
-def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep) -> StockLevel:
+def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: ReadsInventory) -> StockLevel:
     """On hand, reserved (held by orders) and available stock of one SKU."""
     with services.db.reader() as conn:
         found = InventoryQueries(SqlReader(services.db, conn)).level(sku)
@@ -57,7 +58,7 @@ def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep)
 
 
 @router.get("/{sku}/movements")
-def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: ReadsInventory,
               page: PageDep) -> Movements:
     """The SKU's stock events (receipts, reservations, releases, shipments, adjustments,
     price changes), newest first. Reps and managers get `order_id`, `shipment_id` and

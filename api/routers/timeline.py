@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from api.access import Sight, check_visible
-from api.deps import PrincipalDep, ServicesDep, WaitDep
+from api.deps import PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfInstant
@@ -16,11 +16,12 @@ from infra.audit.history import AuditHistory
 from projections.customer_timeline.answers import Timeline
 
 router = APIRouter(prefix="/v1/accounts", tags=["timeline"], responses=QUERY_RESPONSES)
+ReadsTimeline = Annotated[None, reads("timeline")]
 AccountId = Annotated[RecordId, Path(description="Account id")]
 
 
 @router.get("/{account_id}/timeline")
-def timeline(account_id: AccountId, caller: PrincipalDep, services: ServicesDep, _: WaitDep,
+def timeline(account_id: AccountId, caller: PrincipalDep, services: ServicesDep, _: ReadsTimeline,
              as_of: AsOfInstant = None) -> Timeline:
     """Every event of the account, of the leads that became it, its opportunities and orders
     (and their stock movements), and the state they add up to, as of `as_of` (default: now).

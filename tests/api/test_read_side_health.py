@@ -6,9 +6,11 @@ import json
 import time
 from decimal import Decimal
 
+import pytest
+
 from api.app import create_app
-from api.deps import wait_for
-from api.read_side import ROUTE_MODELS
+from api.deps import reads
+from api.routers import QUERY_ROUTERS
 from projections.catalog import BY_NAME
 from tests.api.test_operations import metric
 from tests.api.test_reps_and_leads import REP
@@ -65,9 +67,26 @@ def _calls(dependant) -> set:
     return {dependant.call} | set().union(*(_calls(d) for d in dependant.dependencies))
 
 
-def test_every_query_that_waits_names_the_read_models_it_reads():
+def _read_models(dependant) -> tuple[str, ...]:
+    return tuple(name for call in _calls(dependant)
+                 for name in getattr(call, "read_models", ()))
+
+
+def test_every_query_names_the_read_models_it_reads():
+    """Each query route says which models it answers from (``api.deps.reads``): a failed model
+    stops only its own queries, and ``min_position`` waits for them only."""
     app = create_app(run_projectors=False)
-    waiting = {route.path for route in app.routes
-               if hasattr(route, "dependant") and wait_for in _calls(route.dependant)}
-    assert len(waiting) > 10 and waiting == set(ROUTE_MODELS)
-    assert set().union(*ROUTE_MODELS.values()) <= set(BY_NAME)
+    routes = [r for r in app.routes if hasattr(r, "dependant")]
+    queries = {r.path: _read_models(r.dependant) for r in routes
+               if r.path in {q.path for router in QUERY_ROUTERS for q in router.routes}}
+    assert len(queries) > 10 and all(len(names) == 1 for names in queries.values())
+    assert queries["/v1/opportunities/stuck"] == ("funnel",)
+    assert queries["/v1/reports/churn"] == ("reports",)
+    assert {n for names in queries.values() for n in names} == set(BY_NAME)
+    commands = [r.path for r in routes if r.path not in queries and _read_models(r.dependant)]
+    assert commands == []
+
+
+def test_a_query_over_an_unknown_read_model_is_refused_when_declared():
+    with pytest.raises(ValueError, match="known read models"):
+        reads("funnels")
