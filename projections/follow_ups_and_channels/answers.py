@@ -9,7 +9,7 @@ from projections.answers import PageInfo
 
 
 class FollowUpDue(BaseModel):
-    record_kind: str = Field(description="lead or account")
+    record_kind: str = Field(description="lead, account or opportunity")
     record_id: str
     follow_up_id: str
     owner_id: str | None

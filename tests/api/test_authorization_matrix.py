@@ -107,6 +107,7 @@ def _world(api: Api, n: int) -> dict[str, str]:
     deal = str(s.opportunities.open(at(3), account_id=account, owner_id=ann, name="Deal",
                                     amount=Decimal(1000), expected_close=date(2027, 1, 31)
                                     ).stream_id)
+    s.opportunities.schedule_follow_up(at(3), deal, follow_up_id="f1", due=date(2026, 12, 1))
     sku = f"S-{n}"
     s.stock.register(at(3), sku=sku, name="Sensor", base_price=Decimal("10"))
     s.stock.receive(at(3), sku, quantity=100)
@@ -156,6 +157,8 @@ def _body(route: str, w: dict[str, str]) -> dict[str, object] | None:
                                                       "valid_until": "2027-01-31"},
         "/v1/opportunities/{opportunity_id}/owner": {"owner_id": w["bob"]},
         "/v1/opportunities/{opportunity_id}/handover": {"status": "introduced"},
+        "/v1/opportunities/{opportunity_id}/interactions": {"kind": "call"},
+        "/v1/opportunities/{opportunity_id}/follow-ups": {"due": due},
         "/v1/stock-items": {"sku": f"{w['sku']}-new", "name": "Cable", "base_price": "5",
                             "reorder_level": 1},
         "/v1/stock-items/{sku}/receipts": {"quantity": 5},

@@ -88,8 +88,12 @@ def test_conversion_rates_are_company_wide_and_win_rate_follows_the_scope(qapi: 
 def test_stuck_deals_against_a_what_if_clock_scoped_and_paged(qapi: Api):
     w = build_world(qapi.sales)
     admin = qapi.token("admin")
-    d1 = {"id": w.d1, "stage": "proposal", "days_in_stage": 35, "owner_id": w.ann}
-    d2 = {"id": w.d2, "stage": "negotiation", "days_in_stage": 34, "owner_id": w.ann}
+    names = {"owner_id": w.ann, "owner_name": "Ann", "account_id": w.acme,
+             "account_name": "Acme", "last_contact_at": None}
+    d1 = {"id": w.d1, "name": "deal 10000", "stage": "proposal", "days_in_stage": 35,
+          "days_without_contact": 38, **names}
+    d2 = {"id": w.d2, "name": "deal 20000", "stage": "negotiation", "days_in_stage": 34,
+          "days_without_contact": 38, **names}
 
     on_dec_10 = get(qapi, "/v1/opportunities/stuck", admin, as_of="2026-12-10T12:00:00Z")
     naive = get(qapi, "/v1/opportunities/stuck", admin, as_of="2026-12-10T12:00:00")
@@ -107,6 +111,25 @@ def test_stuck_deals_against_a_what_if_clock_scoped_and_paged(qapi: Api):
         422, "invalid_input", ["as_of"])
     assert status(qapi, "/v1/opportunities/stuck", admin, limit=0) == (
         422, "invalid_input", ["limit"])
+
+
+def test_deals_nobody_contacted_for_n_days_counting_from_the_last_interaction(qapi: Api):
+    w = build_world(qapi.sales)
+    qapi.sales.opportunities.log_interaction(at(25), w.d1, interaction_id="i-1", kind="call")
+    admin, url = qapi.token("admin"), "/v1/opportunities/stuck"
+
+    silent = get(qapi, url, admin, as_of="2026-12-10T12:00:00Z", no_contact_days=20)
+    rows = [(d["id"], d["days_without_contact"], d["last_contact_at"]) for d in silent["items"]]
+    # d2 silent since it opened on Nov 2 (38 days); d1 called on Nov 25 (15 days): not yet
+    assert rows == [(w.d2, 38, None)]
+    both = get(qapi, url, admin, as_of="2026-12-10T12:00:00Z", no_contact_days=15)
+    assert [(d["id"], d["days_without_contact"], d["last_contact_at"]) for d in both["items"]] == [
+        (w.d2, 38, None), (w.d1, 15, "2026-11-25T09:00:00Z")]
+    by_bob = get(qapi, url, qapi.token("rep", w.bob), as_of="2026-12-10T12:00:00Z",
+                 no_contact_days=0)
+    assert by_bob["items"] == []  # Bob's deals are closed; Ann's are not his to see
+    assert status(qapi, url, admin, no_contact_days=-1) == (
+        422, "invalid_input", ["no_contact_days"])
 
 
 def test_forecast_per_quarter_and_a_reps_own_forecast_with_quota(qapi: Api):
