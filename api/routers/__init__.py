@@ -19,6 +19,7 @@ from api.routers import (
     insights,
     inventory,
     leads,
+    lists,
     opportunities,
     ops,
     orders,
@@ -29,7 +30,8 @@ from api.routers import (
 
 # the queries over the read models
 QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
-                                  inventory.router, timeline.router, insights.router]
+                                  inventory.router, timeline.router, insights.router,
+                                  lists.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
                                 orders.router]

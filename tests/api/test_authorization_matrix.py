@@ -43,6 +43,9 @@ MATRIX: dict[str, Row] = {
     "GET /v1/performance": Row(ALL), "GET /v1/inventory": Row(ALL),
     "GET /v1/inventory/{sku}": Row(ALL), "GET /v1/inventory/{sku}/movements": Row(ALL),
     "GET /v1/activities/follow-ups": Row(ALL),
+    # lists: every role may ask, and each sees its own scope in them (tests/api/test_lists.py)
+    "GET /v1/leads": Row(ALL), "GET /v1/accounts": Row(ALL), "GET /v1/opportunities": Row(ALL),
+    "GET /v1/orders": Row(ALL), "GET /v1/reps": Row(ALL), "GET /v1/stock-items": Row(ALL),
     "GET /v1/activities/channels": Row({"admin", "auditor", "integrator"}),
     "GET /v1/reports/sales": Row({"admin", "auditor", "integrator"}),
     "GET /v1/reports/churn": Row(ALL),

@@ -98,6 +98,16 @@ class Dialect(ABC):
         placeholders, and its parameters. ``array_type`` casts an array parameter."""
 
     @abstractmethod
+    def words_match(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """``column`` (words, ``projections.base.search_text``) has a word starting with
+        each of ``words``: the condition and its parameters."""
+
+    def search_index(self, table: str, index: str, column: str) -> str | None:
+        """The statement creating the index ``words_match`` uses on ``column`` (None: the
+        dialect searches without one)."""
+        return None
+
+    @abstractmethod
     def stream_key(self, stream_id: str) -> Any:
         """A stream id (canonical UUID text) as the events table compares it."""
 

@@ -125,6 +125,16 @@ class PostgresDialect(Dialect):
     def stream_hex(self, column: str) -> str:
         return f"replace({column}::text, '-', '')"
 
+    def words_match(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """Full-text search with prefix matching, on the GIN index of ``search_index``
+        (the ``simple`` configuration: words as written, no stemming, no stop words)."""
+        query = " & ".join(f"{word}:*" for word in words)
+        return f"to_tsvector('simple', {column}) @@ to_tsquery('simple', ?)", [query]
+
+    def search_index(self, table: str, index: str, column: str) -> str | None:
+        return (f"CREATE INDEX IF NOT EXISTS {index} ON {table} "
+                f"USING gin (to_tsvector('simple', {column}))")
+
     def text(self, expression: str) -> str:
         return f"{expression}::text"
 
