@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -43,8 +44,13 @@ class Listing:
 
     def kind(self, column: str) -> str:
         """The type of a (possibly qualified) column, by its name in the tables."""
-        name = column.rsplit(".", 1)[-1]
-        return next((c.type for t in self.tables for c in t.columns if c.name == name), "text")
+        return self.kinds.get(column.rsplit(".", 1)[-1], "text")
+
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        """Every column of the tables that is not text, with its type."""
+        return {c.name: c.type for t in reversed(self.tables) for c in t.columns
+                if c.type != "text"}
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,10 @@ def _scoped(read: Reader, listing: Listing, scope: Scope) -> list[Condition]:
         return []
     if not scope.owners:
         return [(f"{listing.owner} IS NULL", [])] if scope.unassigned else [("1 = 0", [])]
-    condition, params = read.one_of(listing.owner, scope.owners)
+    if len(scope.owners) == 1:  # a rep: an equality, which an (owner, sort, id) index serves
+        condition, params = f"{listing.owner} = ?", list(scope.owners)
+    else:
+        condition, params = read.one_of(listing.owner, scope.owners)
     if scope.unassigned:
         condition = f"({condition} OR {listing.owner} IS NULL)"
     return [(condition, params)]
@@ -157,5 +166,5 @@ def _cursor(sort: str, column: str, listing: Listing, last: Row) -> str:
 
 
 def _typed(read: Reader, listing: Listing, row: Row) -> Row:
-    return {name: read.value(listing.kind(name), value) if listing.kind(name) != "text"
-            else value for name, value in row.items()}
+    kinds, value = listing.kinds, read.value
+    return {name: value(kinds[name], v) if name in kinds else v for name, v in row.items()}

@@ -68,7 +68,7 @@ LEADS = Table("lists_leads", (
     Column("search"),
 ), key=("lead_id",), search="search", indexes=(
     ("captured_at", "lead_id"), ("owner_id", "captured_at", "lead_id"), ("score", "lead_id"),
-    ("status", "captured_at", "lead_id")))
+    ("status", "captured_at", "lead_id"), ("person", "lead_id"), ("company", "lead_id")))
 
 ACCOUNTS = Table("lists_accounts", (
     Column("account_id"), Column("name"), Column("region"), Column("industry"),
@@ -86,7 +86,8 @@ OPPORTUNITIES = Table("lists_opportunities", (
     Column("last_contact_at", "timestamp"), Column("open", "bool"), Column("search"),
 ), key=("opportunity_id",), search="search", indexes=(
     ("expected_close", "opportunity_id"), ("owner_id", "expected_close", "opportunity_id"),
-    ("opened_at", "opportunity_id"), ("amount", "opportunity_id"), ("account_id",)))
+    ("stage", "expected_close", "opportunity_id"), ("opened_at", "opportunity_id"),
+    ("amount", "opportunity_id"), ("name", "opportunity_id"), ("account_id",)))
 
 ORDERS = Table("lists_orders", (
     Column("order_id"), Column("account_id"), Column("status"), Column("total", "numeric"),
