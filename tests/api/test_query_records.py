@@ -29,14 +29,16 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
     w = build_world(qapi.sales)
     qapi.sales.departure.depart(at(22), w.ann, successor_id=w.bob)
     due = "2026-11-22"
+    to_bob = {"successor_id": w.bob, "successor_name": "Bob", "status": "pending", "due": due}
     items = [
-        {"kind": "account", "id": w.acme, "tier": "lower", "action": LOWER, "actor_id": w.mia,
-         "successor_id": w.bob, "status": "pending", "due": due},
-        {"kind": "opportunity", "id": w.d2, "tier": "lower", "action": LOWER, "actor_id": w.mia,
-         "successor_id": w.bob, "status": "pending", "due": due},
-        {"kind": "opportunity", "id": w.d1, "tier": "middle", "action": MIDDLE,
-         "actor_id": w.ann, "successor_id": w.bob, "status": "pending", "due": due}]
-    expected = {"rep_id": w.ann, "departed": True, "successor_id": w.bob, "manager_id": w.mia,
+        {"kind": "account", "id": w.acme, "name": "Acme", "tier": "lower", "action": LOWER,
+         "actor_id": w.mia, "actor_name": "Mia", **to_bob},
+        {"kind": "opportunity", "id": w.d2, "name": "deal 20000", "tier": "lower",
+         "action": LOWER, "actor_id": w.mia, "actor_name": "Mia", **to_bob},
+        {"kind": "opportunity", "id": w.d1, "name": "deal 10000", "tier": "middle",
+         "action": MIDDLE, "actor_id": w.ann, "actor_name": "Ann", **to_bob}]
+    expected = {"rep_id": w.ann, "name": "Ann", "departed": True, "successor_id": w.bob,
+                "successor_name": "Bob", "manager_id": w.mia, "manager_name": "Mia",
                 "effective_date": due, "items": items, "unassigned": [],
                 "summary": {"pending": 3, "introduced": 0, "completed": 0}}
     path = f"/v1/handovers/{w.ann}"
@@ -54,8 +56,8 @@ def test_hand_overs_of_a_rep_still_here_unknown_or_malformed(qapi: Api):
     admin = qapi.token("admin")
 
     assert get(qapi, f"/v1/handovers/{w.bob}", admin) == {
-        "rep_id": w.bob, "departed": False, "successor_id": None, "manager_id": None,
-        "effective_date": None, "items": [], "unassigned": [],
+        "rep_id": w.bob, "name": None, "departed": False, "successor_id": None,
+        "successor_name": None, "manager_id": None, "manager_name": None, "effective_date": None, "items": [], "unassigned": [],
         "summary": {"pending": 0, "introduced": 0, "completed": 0}}
     assert status(qapi, f"/v1/handovers/{UNKNOWN}", admin) == (404, "not_found", [])
     assert status(qapi, "/v1/handovers/nobody", admin) == (422, "invalid_input", ["rep_id"])
