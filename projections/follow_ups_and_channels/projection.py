@@ -2,10 +2,11 @@
 
 Tables
 - ``activities_records``: every lead, account and opportunity -> ``record_kind`` lead | account |
-  opportunity (version 3), its current
+  opportunity (version 3), its ``name`` (a lead's person and company), its current
   ``owner_id`` (None for a lead not assigned yet; hand-overs and owner changes move it),
   ``channel`` the lead came from (None for accounts), ``still_open`` (False once a lead is
   converted or disqualified: it accepts no changes, so its open follow-ups can never be done).
+- ``activities_reps``: rep -> name, beside every owner id.
 - ``activities_follow_ups``: one row per follow-up (key: record, follow-up id) -> ``due``,
   ``note``, ``scheduled_at``, ``scheduled_by`` (the actor), ``done``, ``completed_at``,
   ``outcome``. Its owner is the record's *current* owner, so queries join on the record.
@@ -54,12 +55,14 @@ from domain.opportunity import (
     OpportunityOwnerChanged,
     OpportunityWon,
 )
+from domain.rep import RepHired
 from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 RECORDS = Table("activities_records", (
     Column("record_id"), Column("record_kind"), Column("owner_id"), Column("channel"),
-    Column("still_open", "bool"),
+    Column("still_open", "bool"), Column("name"),
 ), key=("record_id",), indexes=(("owner_id",),))
+REPS = Table("activities_reps", (Column("rep_id"), Column("name")), key=("rep_id",))
 
 FOLLOW_UPS = Table("activities_follow_ups", (
     Column("record_id"), Column("follow_up_id"), Column("record_kind"), Column("due", "date"),
@@ -92,13 +95,18 @@ class FollowUpsAndChannelsProjection(Projection):
     name = "activities"
     version = 3
     cost = 3
-    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS)
+    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS, REPS)
+
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": rep.name})
 
     # --- records and their owners ---------------------------------------------------------
     @on(LeadCaptured)
     def _lead_captured(self, e: EventRecord, lead: LeadCaptured, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "lead", "owner_id": None,
-                                "channel": lead.channel, "still_open": True})
+                                "channel": lead.channel, "still_open": True,
+                                "name": f"{lead.person} ({lead.company})"})
         _count(rows, lead.channel, "leads")
         if lead.duplicate_of is not None:
             _count(rows, lead.channel, "duplicates")
@@ -107,7 +115,7 @@ class FollowUpsAndChannelsProjection(Projection):
     def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "account",
                                 "owner_id": account.owner_id, "channel": None,
-                                "still_open": True})
+                                "still_open": True, "name": account.name})
 
     @on(LeadAssigned)
     def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
@@ -144,7 +152,7 @@ class FollowUpsAndChannelsProjection(Projection):
         # a closed deal's follow-ups can still be completed: it stays open for them
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "opportunity",
                                 "owner_id": opened.owner_id, "channel": None,
-                                "still_open": True})
+                                "still_open": True, "name": opened.name})
         lead_id = opened.source_lead_id
         lead = rows.get(RECORDS.name, (lead_id,)) if lead_id else None
         if lead is not None:

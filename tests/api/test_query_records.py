@@ -167,6 +167,9 @@ def test_follow_ups_soonest_first_scoped_and_overdue_only(qapi: Api):
         ("d1", None, "2026-11-07", False, False), ("a1", w.ann, "2026-11-08", False, False),
         ("f2", w.ann, "2026-11-20", False, False)]
     assert (everything["today"], everything["total"]) == ("2026-11-06", 5)
+    assert [(f["record_name"], f["owner_name"]) for f in everything["items"][3:]] == [
+        ("Acme", "Ann"), (everything["items"][4]["record_name"], "Ann")]
+    assert everything["items"][4]["record_name"].endswith(")")  # a lead: "person (company)"
     assert ids(admin, overdue="true") == ["b1", "f1"]
     assert ids(admin, rep_id=w.bob) == ["b1"]
     assert ids(qapi.token("rep", w.ann), rep_id=w.bob) == ["f1", "a1", "f2"]
@@ -207,6 +210,10 @@ def test_sales_report_per_period_and_dimension(qapi: Api):
                                                     ("2026-11", w.bob, 1, "20.00")])
     assert rows(qapi.token("rep", w.ann), by="rep") == [("2026-11", w.ann, 1, "30.00")]
     assert rows(qapi.token("manager", w.sam), by="rep") == [("2026-11", w.bob, 1, "20.00")]
+    named = {r["key"]: r["key_name"] for by in ("rep", "product")
+             for r in get(qapi, "/v1/reports/sales", admin, by=by)["items"]}
+    assert named == {w.ann: "Ann", w.bob: "Bob", "W-1": "Widget"}
+    assert get(qapi, "/v1/reports/sales", admin, by="region")["items"][0]["key_name"] is None
     assert status(qapi, "/v1/reports/sales", qapi.token("rep", w.ann), by="region") == (
         403, "forbidden", [])
     assert status(qapi, "/v1/reports/sales", admin, period="decade", by="color") == (
@@ -228,5 +235,8 @@ def test_churned_accounts_scoped_to_what_the_caller_may_see(qapi: Api):
     assert accounts(qapi.token("manager", w.mia)) == [acme]
     assert accounts(qapi.token("rep", w.bob)) == [beta]
     assert accounts(qapi.token("admin"), months=5) == []
+    named = get(qapi, "/v1/reports/churn", qapi.token("auditor"), as_of="2027-03-01", months=3)
+    assert [(r["name"], r["owner_name"]) for r in named["items"]] == [("Acme", "Ann"),
+                                                                     ("Beta", "Bob")]
     assert status(qapi, "/v1/reports/churn", qapi.token("admin"), months=-1) == (
         422, "invalid_input", ["months"])
