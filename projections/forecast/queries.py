@@ -251,11 +251,11 @@ class ForecastQueries:
         won = self._won_months(f)
         known = [*h.plan.projected_months, *h.actual, *pipeline["month"], *won["month"]]
         months = month_range(*whole_periods(min(known), max(known), period))
-        passed = [m < h.plan.current for m in months]
+        now = h.plan.current
         frame = pl.DataFrame(
-            {"month": months, "passed": passed,
-             "history": [h.actual.get(m, Decimal(0)) if p else None for m, p in zip(months, passed)],
-             "projected": [None if p else h.projected.get(m) for m, p in zip(months, passed)]},
+            {"month": months, "passed": [m < now for m in months],
+             "history": [h.actual.get(m, Decimal(0)) if m < now else None for m in months],
+             "projected": [None if m < now else h.projected.get(m) for m in months]},
             schema={"month": pl.Date, "passed": pl.Boolean, "history": POLARS_TYPES["numeric"],
                     "projected": POLARS_TYPES["numeric"]})
         return (frame.join(pipeline, on="month", how="left").join(won, on="month", how="left")

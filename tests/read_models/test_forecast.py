@@ -15,8 +15,8 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
-from projections.forecast.projection import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
 from projections.forecast.methods import backtest, trend_projection
+from projections.forecast.projection import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
 from projections.forecast.queries import ForecastQueries, Plan, month_range
 from tests.conftest import at
 
