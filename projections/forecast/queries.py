@@ -8,7 +8,8 @@ Periods are labelled as quotas are: month ``2026-03``, quarter ``2026-Q1``, year
 (the fiscal year is the calendar year). Filters: ``rep_id`` (the deal's owner), ``team``
 (the owner's current team), ``region`` (the account's region), ``product`` (a SKU among the
 deal's products). Amounts of different currencies are never added: the forecast is made
-for each currency of the deals alone (``forecast_currencies`` puts the answers together).
+for each currency of the deals alone (``projections.forecast.currencies`` puts the answers
+together).
 
 Pipeline-weighted: over open deals, sum(amount x probability / 100) by the period of the
 expected close date (an open deal whose date has passed stays in that past period).
