@@ -139,11 +139,16 @@ def test_forecast_per_quarter_and_a_reps_own_forecast_with_quota(qapi: Api):
     whole = get(qapi, "/v1/forecast", qapi.token("admin"), period="quarter", as_of="2026-11-25")
     anns = get(qapi, "/v1/forecast", qapi.token("rep", w.ann), rep_id=w.bob, as_of="2026-11-25")
 
+    # the company's quota: Ann's November one is Q4's (no quarter quota set)
     assert [(p["period"], p["pipeline_weighted"], p["historical"], p["won"], p["quota"])
-            for p in whole["periods"]] == [("2026-Q4", "0.00", None, "40000.00", None),
+            for p in whole["periods"]] == [("2026-Q4", "0.00", None, "40000.00", "50000.00"),
                                            ("2027-Q1", "23000.00", None, "0.00", None)]
     assert (whole["period"], whole["as_of"], whole["method"], whole["quota"]) == (
-        "quarter", "2026-11-25", "linear_trend", None)
+        "quarter", "2026-11-25", "linear_trend", "50000.00")
+    assert whole["method_reason"] == ("0 complete month(s) of won revenue: 3 are needed to "
+                                      "project, so nothing is projected")
+    assert [(p["kind"], p["history_won"], p["projected"]) for p in whole["periods"]] == [
+        ("history_and_projection", "0.00", None), ("projection", None, None)]
     assert whole["next_quarter"] == {"period": "2027-Q1", "projected": None}
     assert whole["backtest"]["months"] == 0
     assert [(p["period"], p["pipeline_weighted"], p["won"], p["quota"])
