@@ -149,6 +149,7 @@ class ReadStore:
         only if the new generation is not behind the one serving now (a query must never
         see the model step back). Returns False (and changes nothing) if it is behind."""
         with self.db.transaction(conn) as cursor:
+            self.db.dialect.allow_long_statements(cursor)  # indexing millions of rows
             for table in projection.tables:
                 self._create_indexes(cursor, table, generation)
         with self.db.transaction(conn) as cursor:

@@ -70,6 +70,10 @@ class Dialect(ABC):
     def lock_schema(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite's write lock is enough
         """Inside a transaction: waits for other creators of tables (see ``create_once``)."""
 
+    def allow_long_statements(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite has no timeout
+        """Inside a transaction: lifts the statement timeout until it ends — for work whose
+        length grows with the data, such as indexing a read model of millions of rows."""
+
     @abstractmethod
     def table_exists(self, conn: Connection, name: str) -> bool: ...
 

@@ -93,6 +93,9 @@ class PostgresDialect(Dialect):
         the type's name): creators take this lock until their transaction ends."""
         cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
 
+    def allow_long_statements(self, cursor: Cursor) -> None:
+        cursor.execute("SET LOCAL statement_timeout = 0")
+
     def table_exists(self, conn: Connection, name: str) -> bool:
         return bool(conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0])
 
