@@ -211,6 +211,10 @@ def cases(db: Database, world: World) -> dict[str, Callable[[int], object]]:
             Scope(), PageRequest(sort="person"), LeadFilters(channel="event")),
         "leads: q=<a surname>, newest first": lambda i: leads(
             Scope(), PageRequest(sort="-captured_at", q=surnames[i % 1000])),
+        "leads: q=gmbh (a word of every lead), newest first": lambda i: leads(
+            Scope(), PageRequest(sort="-captured_at", q="gmbh")),
+        "leads: q=<a first name> (1 lead in 300)": lambda i: leads(
+            Scope(), PageRequest(sort="-captured_at", q=world.first[i % 300])),
         "leads: q=<first name + surname>": lambda i: leads(
             Scope(), PageRequest(q=f"{world.first[i % 300]} {surnames[i % 1000]}")),
         "leads: a rep's q=<a surname>": lambda i: leads(

@@ -132,6 +132,8 @@ class ReadStore:
     def _create_table(self, cursor: Cursor, table: Table, generation: int) -> None:
         name = physical(table, generation)
         columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
+        if table.search:
+            columns += self.db.dialect.search_columns(table.search)
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
 

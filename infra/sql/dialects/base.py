@@ -111,6 +111,11 @@ class Dialect(ABC):
         dialect searches without one)."""
         return None
 
+    def search_columns(self, column: str) -> str:
+        """Columns a table with words in ``column`` has besides its own, as ``CREATE TABLE``
+        declares them (after a comma), for ``words_match``; none by default."""
+        return ""
+
     @abstractmethod
     def stream_key(self, stream_id: str) -> Any:
         """A stream id (canonical UUID text) as the events table compares it."""
