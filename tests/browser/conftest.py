@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, ViewportSize, sync_playwright
 
 from infra.bootstrap import event_store
 from infra.settings import Settings
@@ -25,7 +25,7 @@ from tests.integration.serve import Server, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]  # root has no sandbox; a server has no GPU
-SCREEN = {"width": 1366, "height": 768}
+SCREEN: ViewportSize = {"width": 1366, "height": 768}
 THIS_MACHINE = frozenset({"127.0.0.1", "localhost"})
 STARTUP_SECONDS = 120  # a loaded 2-core machine starts a server slowly
 PAGE_SECONDS = 60  # and renders a page of 70 operations slowly
@@ -80,7 +80,7 @@ class OfflinePage:
 
 @pytest.fixture
 def offline_page(browser: Browser) -> Iterator[OfflinePage]:
-    context = browser.new_context(viewport=SCREEN)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=SCREEN)
     context.set_default_timeout(PAGE_SECONDS * 1000)
     offline = OfflinePage(context.new_page())
     context.route("**/*", offline.route)
