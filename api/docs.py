@@ -57,7 +57,7 @@ def install(app: FastAPI) -> None:
 
 @cache
 def offline_redoc_js() -> str:
-    """ReDoc's standalone bundle, the one outside address in it replaced."""
+    """ReDoc's standalone bundle, the one address it would fetch from outside replaced."""
     package, folder = ASSETS_PACKAGE
     bundle = files(package).joinpath(folder, "redoc.standalone.js").read_text(encoding="utf-8")
     return bundle.replace(REDOCLY_LOGO, NO_PICTURE)

@@ -1,6 +1,8 @@
 """Browser tests: Debian's chromium, driven by Playwright, against a real ``sfa serve``.
 
-Shared by every page test: ``browser`` (one headless chromium per xdist worker),
+Shared by every page test: ``browser`` (one headless chromium per test module: Playwright's
+synchronous API keeps an asyncio loop running while it is open, and later tests in the same
+process call ``asyncio.run``, which refuses to start beside it),
 ``live_server`` (``sfa serve`` on SQLite, one per xdist worker), ``offline_page`` (a tab at
 1366x768 that reaches this machine only: a request anywhere else is aborted and noted, and
 so is every script error) and ``screenshots`` (where pictures go: a temporary folder, or
@@ -31,7 +33,7 @@ STARTUP_SECONDS = 120  # a loaded 2-core machine starts a server slowly
 PAGE_SECONDS = 60  # and renders a page of 70 operations slowly
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: "
