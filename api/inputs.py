@@ -275,6 +275,7 @@ Note = Annotated[str, _upto(2000), Plain(multiline=True)]
 LongNote = Annotated[str, _upto(10_000), Plain(multiline=True)]
 Reference = Annotated[str, _line(100), Plain(required=True)]  # an id the client chose
 HeaderText = Annotated[str, _line(200), Plain(required=True)]  # Idempotency-Key, correlation
+SearchText = Annotated[str, _line(200), Plain(required=True)]  # the words a list's q takes
 Email = Annotated[str, StringConstraints(max_length=254),
                   Matching(EMAIL_PATTERN, "an email address (name@domain.tld)")]
 
@@ -293,6 +294,8 @@ Day = Annotated[date, IsoText(DATE_PATTERN, "a date YYYY-MM-DD", 10)]
 Instant = Annotated[datetime, IsoText(INSTANT_PATTERN, "an instant", 32)]  # to microseconds
 
 IfMatchText = Annotated[str, Checked(IF_MATCH_PATTERN, 40)]
+PageCursor = Annotated[str, StringConstraints(min_length=1, max_length=1000),
+                       Matching(r"^[A-Za-z0-9_-]+$", "a cursor, as a list's next_cursor gave it")]
 
 # Numbers.
 Money = Annotated[Decimal, Decimals(digits=12, places=2)]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
-from api.inputs import Day, Label, RecordId
+from api.inputs import Day, Label, PageCursor, RecordId, SearchText
 from api.reading import list_scope
 from api.schemas.leads import ChannelName
 from api.schemas.opportunities import StageName
@@ -41,9 +41,8 @@ router = APIRouter(prefix="/v1", responses=QUERY_RESPONSES)
 ReadsLists = Annotated[None, reads("lists")]
 ReadsInventory = Annotated[None, reads("inventory")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page")]
-Cursor = Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the "
-                                                                   "previous page")]
-Words = Annotated[str | None, Query(min_length=1, max_length=200, description=(
+Cursor = Annotated[PageCursor | None, Query(description="`next_cursor` of the previous page")]
+Words = Annotated[SearchText | None, Query(description=(
     "Words, each matched at the start of a word of the names, company or email, "
     "case-insensitively; all must match"))]
 Owner = Annotated[RecordId | None, Query(description="The records' owner")]

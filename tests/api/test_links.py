@@ -21,10 +21,14 @@ def _links() -> list[tuple[str, str, dict[str, Any]]]:
             for link in answer.get("links", {}).values()]
 
 
-def _target(source: str, target_path: str) -> dict[str, Any]:
+def _target(source: str, target: str) -> dict[str, Any]:
+    """The link from ``source`` to ``target`` ("/path", or "GET /path" where the path has
+    several operations)."""
+    method, _, target_path = target.rpartition(" ")
     found = [link for s, _, link in _links() if s == source
-             and OPERATIONS[link["operationId"]][1] == target_path]
-    assert len(found) >= 1, f"no link from {source} to {target_path}"
+             and OPERATIONS[link["operationId"]][1] == target_path
+             and (not method or OPERATIONS[link["operationId"]][0] == method.lower())]
+    assert len(found) >= 1, f"no link from {source} to {target}"
     return found[0]
 
 
@@ -41,14 +45,16 @@ def test_every_link_names_an_operation_and_parameters_it_has():
 
 
 @pytest.mark.parametrize(("source", "target", "expected"), [
-    ("POST /v1/reps", "/v1/accounts", {"requestBody": {"owner_id": "$response.body#/id"}}),
+    ("POST /v1/reps", "POST /v1/accounts", {"requestBody": {"owner_id": "$response.body#/id"}}),
+    ("POST /v1/reps", "GET /v1/accounts", {"parameters": {"query.owner_id": "$response.body#/id"}}),
     ("POST /v1/reps", "/v1/reps/{rep_id}", {"parameters": {"path.rep_id": "$response.body#/id"}}),
     ("POST /v1/accounts", "/v1/accounts/{account_id}/timeline",
      {"parameters": {"path.account_id": "$response.body#/id"}}),
-    ("POST /v1/accounts", "/v1/opportunities", {"requestBody": {"account_id": "$response.body#/id"}}),
+    ("POST /v1/accounts", "POST /v1/opportunities",
+     {"requestBody": {"account_id": "$response.body#/id"}}),
     ("POST /v1/stock-items", "/v1/stock-items/{sku}/adjustments",
      {"parameters": {"path.sku": "$response.body#/sku"}}),
-    ("POST /v1/stock-items", "/v1/orders",
+    ("POST /v1/stock-items", "POST /v1/orders",
      {"requestBody": {"lines": [{"sku": "$response.body#/sku", "quantity": 1}]}}),
     ("POST /v1/accounts/{account_id}/contacts", "/v1/accounts/{account_id}/contacts/{contact_id}",
      {"parameters": {"path.account_id": "$request.path.account_id",
