@@ -17,7 +17,7 @@ from domain.errors import (
 )
 from domain.events import Command, Event
 from domain.pricing import PricedLine, PriceRequest, PriceRules, price_lines
-from domain.values import REASON_LENGTH, require_positive, require_text
+from domain.values import REASON_LENGTH, require_currency, require_positive, require_text
 
 STREAM = "Order"
 CANCELLABLE = ("placed", "back_ordered", "reserved", "confirmed")
@@ -175,9 +175,10 @@ def _place(state: Order | None, c: PlaceOrder) -> list[Event]:
         raise RuleViolationError("lines", "each sku may appear once; add the quantities")
     for i, request in enumerate(c.requests):
         require_positive(f"lines[{i}].quantity", request.quantity)
-    lines = price_lines(c.requests, c.rules)
+    currency = require_currency("currency", c.currency)
+    lines = price_lines(c.requests, c.rules, currency)
     total = sum((line.line_total for line in lines), Decimal(0))
-    return [OrderPlaced(c.order_id, c.account_id, c.opportunity_id, lines, total, c.currency,
+    return [OrderPlaced(c.order_id, c.account_id, c.opportunity_id, lines, total, currency,
                         c.allow_back_order)]
 
 
