@@ -15,6 +15,7 @@ from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfDay, paged, scope_for, utc, visible
 from infra.readside.readstore import SqlReader
+from projections.campaigns import CampaignQueries
 from projections.follow_ups_and_channels.answers import ChannelFigures, Channels, FollowUpDue, FollowUps
 from projections.follow_ups_and_channels.queries import FollowUpsAndChannelsQueries
 from projections.sales_and_churn.answers import Churn, ChurnedAccount, SalesReport, SalesRow
@@ -43,12 +44,16 @@ def follow_ups(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities, 
 
 
 @router.get("/activities/channels")
-def channels(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities) -> Channels:
-    """Per lead channel: leads, duplicates, qualified, converted, won deals and revenue
+def channels(caller: PrincipalDep, services: ServicesDep,
+             _: Annotated[None, reads("activities", "campaigns")]) -> Channels:
+    """Per lead channel: leads, duplicates, qualified, converted, won deals and revenue, and
+    its cost (the sum of its campaigns' costs, per currency) per lead and per won deal
     (auditors, integrators, admins)."""
     require_role(caller, *READ_ALL)
     with services.db.reader() as conn:
-        found = FollowUpsAndChannelsQueries(SqlReader(services.db, conn)).channel_effectiveness({})
+        reader = SqlReader(services.db, conn)
+        costs = CampaignQueries(reader).channel_costs()
+        found = FollowUpsAndChannelsQueries(reader).channel_effectiveness(costs)
     return Channels(items=[ChannelFigures(**c) for c in found])
 
 

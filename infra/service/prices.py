@@ -31,10 +31,11 @@ Read = Callable[[AggregateType, UUID], Loaded]  # a unit's ``state`` or the bus'
 
 
 def _stocked(unit: Unit, field: str, skus: Sequence[str]) -> None:
-    """Every SKU names a stock item (else ``ValidationError`` naming ``<field>.<index>``)."""
+    """Every SKU names a stock item (else ``ValidationError`` naming the field: ``field``
+    with the SKU's index in it)."""
     for i, sku in enumerate(skus):
         if unit.state(STOCK_ITEM, stock_item_id(sku)).state is None:
-            raise ValidationError(f"{field}.{i}", f"no stock item has the SKU {sku}")
+            raise ValidationError(field.format(i), f"no stock item has the SKU {sku}")
 
 
 class Prices:
@@ -51,7 +52,7 @@ class Prices:
             price_list.ListedPrice(sku, unit_price) for sku, unit_price in prices))
 
         def setting(unit: Unit) -> list[Event]:
-            unit.require(lambda: _stocked(unit, "prices", [sku for sku, _ in prices]))
+            unit.require(lambda: _stocked(unit, "prices.{}.sku", [sku for sku, _ in prices]))
             return unit.decide(PRICE_LIST, stream_id, command, request=command)
 
         return self.bus.handle(PRICE_LIST, stream_id, Work(setting, command), ctx, guard,
@@ -72,7 +73,7 @@ class Prices:
                                           valid_from, valid_to)
 
         def adding(unit: Unit) -> list[Event]:
-            unit.require(lambda: _stocked(unit, "skus", skus))
+            unit.require(lambda: _stocked(unit, "skus.{}", skus))
             return unit.decide(PROMOTIONS, PROMOTION_CALENDAR_ID, command, request=command)
 
         return self.bus.handle(PROMOTIONS, PROMOTION_CALENDAR_ID, Work(adding, command), ctx)
