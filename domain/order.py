@@ -102,6 +102,7 @@ class Order:
     shipment_ids: frozenset[str] = frozenset()
     invoiced: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
+    currency: str = "EUR"
 
     def shipped_quantity(self, sku: str) -> int:
         return sum(q for s, q in self.shipped if s == sku)
@@ -263,7 +264,7 @@ def _status_after_payment(state: Order, amount: Decimal) -> str:
 def evolve(state: Order | None, event: Event) -> Order:
     if isinstance(event, OrderPlaced):
         return Order(event.order_id, event.account_id, event.lines, event.total,
-                     event.allow_back_order)
+                     event.allow_back_order, currency=event.currency)
     assert state is not None, f"{type(event).__name__} before OrderPlaced"
     match event:
         case OrderReserved():

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from api.routers import (
     accounts,
+    campaigns,
     forecasts,
     funnel,
     handovers,
@@ -22,6 +23,7 @@ from api.routers import (
     opportunities,
     ops,
     orders,
+    prices,
     reps,
     stock,
     timeline,
@@ -29,7 +31,8 @@ from api.routers import (
 
 # the queries over the read models
 QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
-                                  inventory.router, timeline.router, insights.router]
+                                  inventory.router, timeline.router, insights.router,
+                                  campaigns.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
-                                orders.router]
+                                orders.router, prices.router]
