@@ -10,7 +10,7 @@ from api.schemas import Versioned
 
 
 class ListedPriceIn(BaseModel):
-    sku: Sku = Field(description="A stock item's SKU (unknown: 422 naming `prices.<i>.sku`)")
+    sku: Sku = Field(description="A stock item's SKU (unknown: 404 naming `prices.<i>.sku`)")
     unit_price: Money = Field(description="In the list's currency, above zero, in cents")
 
 
@@ -47,7 +47,7 @@ class PromotionCreate(BaseModel):
                                     "(`promotion:<name>`)")
     percent: Percent = Field(description="Off the list price: above 0, at most 100")
     skus: list[Sku] = Field(default=[], max_length=200, description=(
-        "Stock items' SKUs it applies to (unknown: 422 naming `skus.<i>`); none: every SKU"))
+        "Stock items' SKUs it applies to (unknown: 404 naming `skus.<i>`); none: every SKU"))
     valid_from: Day = Field(description="First day it applies (UTC)")
     valid_to: Day = Field(description="Last day it applies, included; not before valid_from "
                                       "(409 `rule_violation`)")

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain import price_list, promotions
 from domain.catalog import AGGREGATES, AggregateType
-from domain.errors import NotFoundError, ValidationError
+from domain.errors import NotFoundError, UnknownReferenceError
 from domain.events import Event
 from domain.pricing import PriceRules, RegionalPrices
 from domain.promotions import PromotionCalendar
@@ -31,11 +31,12 @@ Read = Callable[[AggregateType, UUID], Loaded]  # a unit's ``state`` or the bus'
 
 
 def _stocked(unit: Unit, field: str, skus: Sequence[str]) -> None:
-    """Every SKU names a stock item (else ``ValidationError`` naming the field: ``field``
-    with the SKU's index in it)."""
+    """Every SKU names a stock item (else ``UnknownReferenceError``, a 404 naming the field:
+    ``field`` with the SKU's index in it; the document cannot state which SKUs exist, so
+    this is no 422)."""
     for i, sku in enumerate(skus):
         if unit.state(STOCK_ITEM, stock_item_id(sku)).state is None:
-            raise ValidationError(field.format(i), f"no stock item has the SKU {sku}")
+            raise UnknownReferenceError(field.format(i), f"no stock item has the SKU {sku}")
 
 
 class Prices:
@@ -46,7 +47,7 @@ class Prices:
                        prices: Sequence[tuple[str, Decimal]], expected_version: int | None = None,
                        guard: Guard | None = None) -> CommandResult:
         """Replaces the region's price list (its first one creates it); every SKU must be a
-        stock item (422 naming ``prices.<i>.sku``)."""
+        stock item (404 naming ``prices.<i>.sku``)."""
         stream_id = price_list_id(region)
         command = price_list.SetPriceList(region, currency, tuple(
             price_list.ListedPrice(sku, unit_price) for sku, unit_price in prices))
@@ -68,7 +69,7 @@ class Prices:
     def add_promotion(self, ctx: CommandContext, *, name: str, percent: Decimal,
                       skus: Sequence[str], valid_from: date, valid_to: date) -> CommandResult:
         """Adds a promotion to the calendar; its id follows from its name. Each SKU named must
-        be a stock item (422 naming ``skus.<i>``)."""
+        be a stock item (404 naming ``skus.<i>``)."""
         command = promotions.AddPromotion(str(promotion_id(name)), name, percent, tuple(skus),
                                           valid_from, valid_to)
 

@@ -84,7 +84,7 @@ def test_only_an_admin_writes_prices_and_promotions(api: Api, role: str):
 @pytest.mark.parametrize(
     ("change", "status", "field"),
     [({"prices": [{"sku": "GW-200", "unit_price": "1"}, {"sku": "NO-1", "unit_price": "1"}]},
-      422, "prices.1.sku"),
+      404, "prices.1.sku"),
      ({"prices": [{"sku": "GW-200", "unit_price": "0"}]}, 422, "prices.0.unit_price"),
      ({"prices": [{"sku": "GW-200", "unit_price": "9.999"}]}, 422, "prices.0.unit_price"),
      ({"currency": "EURO"}, 422, "currency"),
@@ -158,7 +158,7 @@ def test_a_promotion_applies_inside_its_window_and_not_outside(api: Api):
       "percent"),
      (_promotion("p", "100.5", [], date(2027, 1, 1), date(2027, 1, 2)), 422, "invalid_input",
       "percent"),
-     (_promotion("p", "10", ["NO-1"], date(2027, 1, 1), date(2027, 1, 2)), 422, "invalid_input",
+     (_promotion("p", "10", ["NO-1"], date(2027, 1, 1), date(2027, 1, 2)), 404, "not_found",
       "skus.0"),
      (_promotion("p", "10", [], date(2027, 1, 2), date(2027, 1, 1)), 409, "rule_violation",
       "valid_to"),

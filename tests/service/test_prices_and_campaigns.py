@@ -7,7 +7,12 @@ from decimal import Decimal
 import pytest
 
 from domain.campaign import CampaignRegistered
-from domain.errors import AlreadyExistsError, NotFoundError, RuleViolationError, ValidationError
+from domain.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    RuleViolationError,
+    UnknownReferenceError,
+)
 from domain.lead import LeadCaptured
 from domain.order import OrderPlaced
 from domain.price_list import ListedPrice, PriceListSet
@@ -70,7 +75,7 @@ def test_another_regions_customer_keeps_the_base_price(svc):
 
 def test_a_price_list_naming_an_unknown_sku_is_refused_and_writes_nothing(svc):
     svc.stock("S-1")
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnknownReferenceError) as caught:
         svc.sales.prices.set_price_list(ctx(), "north", currency="EUR", prices=NORTH_PRICES)
     assert caught.value.field == "prices.1.sku"
     assert svc.then() == []
@@ -141,7 +146,7 @@ def test_a_promotion_name_is_taken_once_and_its_skus_must_exist(svc):
     with pytest.raises(AlreadyExistsError):
         svc.sales.prices.add_promotion(ctx(), name="WINTER", percent=Decimal(5), skus=[],
                                        valid_from=date(2026, 12, 1), valid_to=date(2026, 12, 24))
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(UnknownReferenceError) as caught:
         svc.sales.prices.add_promotion(ctx(), name="Spring", percent=Decimal(5),
                                        skus=["S-1", "S-9"], valid_from=date(2027, 3, 1),
                                        valid_to=date(2027, 3, 31))
