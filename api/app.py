@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import edge, errors, http_errors, links, metrics
+from api import docs, edge, errors, http_errors, links, metrics
 from api.bounded import BoundedWaitMiddleware
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
                 follower.join(timeout=10)
             await root.aclose()
 
-    app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="sfa-core", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served offline by api.docs instead
+    docs.install(app)
     errors.install(app)
     http_errors.install(app)
     links.install(app)  # after the errors: it adds to the document they complete

@@ -15,6 +15,7 @@ from api.access import READ_ALL, can_see_owner, rep_scope
 from api.inputs import Day, Instant
 from infra.access.tokens import Principal
 from infra.service.directory import Directory
+from projections.paging import Scope as ListScope
 
 T = TypeVar("T")
 # ISO 8601 text inside the calendar (``api.inputs``): ``as_of=0`` is refused, not read as 1970.
@@ -43,6 +44,21 @@ def scope_for(caller: Principal, directory: Directory, rep_id: str | None = None
         return Scope(rep_id, own_team)
     # a rep; or a manager whose team is unknown, who then sees only their own records
     return Scope(own_rep or caller.rep_id or "", team)
+
+
+def list_scope(caller: Principal, directory: Directory) -> ListScope:
+    """Whose records a list shows the caller: the rule of single records (``api.access``)
+    as a filter — a rep their own, a manager their team's (their own if their team is
+    unknown) and records nobody owns yet, the read-everything roles everyone's."""
+    if caller.role in READ_ALL:
+        return ListScope()
+    own = (caller.rep_id,) if caller.rep_id else ()
+    if caller.role != "manager":
+        return ListScope(owners=own)
+    reps = directory.catch_up().reps
+    mine = reps.get(caller.rep_id or "")
+    team = tuple(r for r, entry in reps.items() if mine is not None and entry.team == mine.team)
+    return ListScope(owners=tuple(dict.fromkeys(own + team)), unassigned=True)
 
 
 def is_scoped(caller: Principal) -> bool:

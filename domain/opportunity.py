@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain import handover
+from domain import activities, handover
+from domain.activities import FollowUp
 from domain.errors import (
     AlreadyExistsError,
     NotFoundError,
@@ -132,6 +133,25 @@ class OpportunityHandOverAdvanced(OpportunityEvent):
 
 
 @dataclass(frozen=True)
+class OpportunityInteractionLogged(activities.InteractionLogged, OpportunityEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class OpportunityFollowUpScheduled(activities.FollowUpScheduled, OpportunityEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class OpportunityFollowUpCompleted(activities.FollowUpCompleted, OpportunityEvent):
+    pass
+
+
+ACTIVITY_EVENTS = activities.ActivityEvents(
+    OpportunityInteractionLogged, OpportunityFollowUpScheduled, OpportunityFollowUpCompleted)
+
+
+@dataclass(frozen=True)
 class Opportunity:
     id: str
     account_id: str
@@ -146,6 +166,7 @@ class Opportunity:
     quotes: dict[str, Decimal] = field(default_factory=dict)
     handover_status: str | None = None
     handover_actor_id: str | None = None  # who must act on the hand-over in progress
+    follow_ups: dict[str, FollowUp] = field(default_factory=dict)
 
     @property
     def open(self) -> bool:
@@ -296,6 +317,8 @@ def _decide_open(state: Opportunity, command: Command) -> list[Event]:
             return [OpportunityOwnerChanged(command.owner.rep_id, state.owner_id)]
         case HandOverOpportunity():
             return _hand_over(state, command)
+        case activities.ActivityCommand():  # an opportunity's contacts are its account's
+            return activities.decide(state.follow_ups, (), command, ACTIVITY_EVENTS)
     raise TypeError(f"not an opportunity command: {command!r}")
 
 
@@ -307,6 +330,8 @@ def decide(state: Opportunity | None, command: Command) -> list[Event]:
     if isinstance(command, AdvanceOpportunityHandOver):  # allowed when closed: see lead.decide
         status = handover.next_status(state.handover_status, command.status)
         return [OpportunityHandOverAdvanced(status)]
+    if isinstance(command, activities.CompleteFollowUp):  # a follow-up outlives its deal
+        return activities.decide(state.follow_ups, (), command, ACTIVITY_EVENTS)
     if not state.open:
         raise OpportunityClosedError(f"opportunity {state.id} is {state.stage} and accepts no changes")
     return _decide_open(state, command)
@@ -334,4 +359,6 @@ def evolve(state: Opportunity | None, event: Event) -> Opportunity:
                            handover_actor_id=event.actor_id)
         case OpportunityHandOverAdvanced():
             return replace(state, handover_status=event.status)
+        case OpportunityFollowUpScheduled() | OpportunityFollowUpCompleted():
+            return replace(state, follow_ups=activities.evolve(state.follow_ups, event))
     return state

@@ -12,6 +12,7 @@ record's type and hands it the record and the domain event decoded from it (``de
 the end of this module), so handlers read ``event.to_stage``, checked by mypy.
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
@@ -35,6 +36,7 @@ from domain.catalog import EVENT_TYPES
 from domain.events import Event
 
 Key = tuple[Any, ...]
+_WORD = re.compile(r"[^\W_]+")
 Row = dict[str, Any]
 COLUMN_TYPES = ("text", "int", "bigint", "numeric", "real", "bool", "date", "timestamp", "json")
 
@@ -56,6 +58,8 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    # a text column of ``search_text`` words that ``Reader.matches`` searches (indexed for it)
+    search: str | None = None
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return self._key_getter(row)  # type: ignore[no-any-return]
@@ -116,6 +120,28 @@ class Reader(Protocol):
     def stored(self, kind: str, value: Any) -> Any:
         """A Python value as a column of that type stores it (for comparing in SQL)."""
         ...
+
+    def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """The condition that ``column`` is one of ``values`` (not empty), and its params."""
+        ...
+
+    def matches(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """The condition that the ``search_text`` in ``column`` (a table's ``search``) has
+        a word starting with each of ``words`` (``search_words`` of what a person typed)."""
+        ...
+
+
+def search_words(*texts: str | None, skip: Sequence[str] = ()) -> list[str]:
+    """The words of ``texts``, lower case, letters and digits only: "Anna Schmidt",
+    "anna@acme.example" -> anna, schmidt, anna, acme, example. ``skip``: whole texts
+    that are no one's words (an erased person's placeholder)."""
+    return [w for text in texts if text and text not in skip
+            for w in _WORD.findall(text.lower())]
+
+
+def search_text(*texts: str | None, skip: Sequence[str] = ()) -> str:
+    """What a table's ``search`` column holds: the distinct words of ``texts``."""
+    return " ".join(dict.fromkeys(search_words(*texts, skip=skip)))
 
 
 class Rows(Protocol):

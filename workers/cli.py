@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ from infra.settings import Settings
 from projections.catalog import BY_NAME
 from workers import projector
 from workers.audit import audit_app
-from workers.progress import events_progress
+from workers.progress import Count, counted_progress, events_progress
 from workers.relay import relay_app
 from workers.store import fail, settings_or_fail
 
@@ -131,7 +131,7 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
 out = Console(width=None if sys.stdout.isatty() else 160)
 WORKER_HEALTHCHECK_SECONDS = 30
-T = TypeVar("T")
+DEMO_SCALE = "small"  # what `sfa serve --demo` loads
 
 
 class Scale(StrEnum):
@@ -173,9 +173,8 @@ def demo(
     """Load a realistic demo data set through the commands (idempotent per seed)."""
     with opened(create=True) as sales:
         started, before = time.monotonic(), sales.store.max_position()
-        leads = _with_progress(f"Loading demo data ({scale}, seed {seed})",
-                               SCALES[scale][1], lambda tick: load_demo(sales, seed, scale,
-                                                                       progress=tick))
+        leads = _loading_demo(sales, scale,
+                              lambda count: load_demo(sales, seed, scale, progress=count))
         if leads == 0:
             out.print(f"Demo data for seed {seed} is already loaded; nothing written.")
             return
@@ -184,12 +183,13 @@ def demo(
                   f"into {sales.settings.backend}.")
 
 
-def _with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total)
-        return work(lambda done: bar.update(task, completed=done))
+def _loading_demo(sales: Sales, scale: str, load: Callable[[Count], int]) -> int:
+    """``load`` (the demo's loader) saying on stderr how far it is: leads begun of the
+    scale's total, and events written so far."""
+    before = sales.store.max_position()
+    with counted_progress("Loading demo data", SCALES[scale][1], "leads", Console(stderr=True),
+                          lambda: f"{sales.store.max_position() - before:,} events") as count:
+        return load(count)
 
 
 @app.command()
@@ -328,12 +328,17 @@ def _rebuild(settings: Settings, names: list[str], restart: bool, workers: int) 
 
 def _prepare_demo(host: str, port: int) -> None:
     with rooted(create=True) as root:
-        if load_demo(root.sales) == 0:
+        started, sales = time.monotonic(), root.sales
+        leads = _loading_demo(sales, DEMO_SCALE,
+                              lambda count: load_demo(sales, scale=DEMO_SCALE, progress=count))
+        if leads == 0:
             out.print("Demo data already loaded.")
         else:
-            out.print(f"Demo data loaded: {root.sales.store.max_position()} events.")
+            out.print(f"Demo data loaded: {leads:,} leads, {sales.store.max_position():,} events "
+                      f"in {time.monotonic() - started:.1f} s.")
         token = root.tokens.create("admin", label="demo")
     out.print(f"\n  API docs:  http://{host}:{port}/docs   (Authorize with the token below)\n"
+              f"  ReDoc:     http://{host}:{port}/redoc  (both pages work offline)\n"
               f"  Token:     {token}\n"
               f"  Try:       curl -H 'Authorization: Bearer {token}' "
               f"http://{host}:{port}/v1/funnel\n")

@@ -1,4 +1,5 @@
-"""The progress bar of long runs over the log (rebuilds, replays): events/s and time left."""
+"""Progress of long runs: the bar of runs over the log (rebuilds, replays: events/s and time
+left), and a counted line for loads (the demo data)."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -26,3 +27,30 @@ def events_progress(description: str, start: int = 0) -> Iterator[Tick]:
                        rate=f"{rate:,.0f}")
 
         yield tick
+
+
+Count = Callable[[int], None]  # how many of the total are done
+
+
+@contextmanager
+def counted_progress(label: str, total: int, unit: str, console: Console,
+                     detail: Callable[[], str] = lambda: "") -> Iterator[Count]:
+    """``label: done/total unit`` and ``detail()``: on a terminal one line rewritten in place
+    (gone at the end: the caller says what was done); elsewhere (a log, a pipe) a plain line
+    at the start and at each further tenth of the total."""
+    def line(done: int) -> str:
+        extra = detail()
+        return f"{label}: {done:,}/{total:,} {unit}" + (f", {extra}" if extra else "")
+
+    if console.is_terminal:
+        with console.status(line(0)) as status:
+            yield lambda done: status.update(line(done))
+        return
+    printed = [-total]  # nothing yet: the first count prints
+
+    def note(done: int) -> None:
+        if done - printed[0] >= total / 10 or done == total != printed[0]:
+            printed[0] = done
+            console.print(line(done), highlight=False, soft_wrap=True)
+
+    yield note

@@ -20,6 +20,7 @@ from api.routers import (
     insights,
     inventory,
     leads,
+    lists,
     opportunities,
     ops,
     orders,
@@ -32,7 +33,7 @@ from api.routers import (
 # the queries over the read models
 QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
                                   inventory.router, timeline.router, insights.router,
-                                  campaigns.router]
+                                  lists.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
-                                orders.router, prices.router]
+                                orders.router, prices.router, campaigns.router]

@@ -23,13 +23,12 @@ from api.schemas.accounts import (
     Grading,
     OwnerChange,
 )
-from api.schemas.leads import FollowUp, FollowUpDone, HandOverStep
+from api.schemas.leads import FollowUp, FollowUpDone, FollowUpId, HandOverStep
 from infra.service.commands import Guard
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 AccountId = Annotated[RecordId, Path(description="Account id")]
 ContactId = Annotated[Reference, Path(description="Contact id, as answered when it was added")]
-FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when scheduled")]
 
 
 def _acting(call: Command, account_id: str, *refs: Ref,

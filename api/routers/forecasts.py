@@ -30,9 +30,14 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: ReadsForecasts,
              product: Annotated[Sku | None, Query(description="A SKU")] = None,
              as_of: AsOfDay = None,
              ) -> Forecast:
-    """Per period: weighted pipeline, historical revenue (won, then a linear-trend
-    projection), won so far and quota; with the method's backtest against a naive baseline.
-    A rep's `rep_id` is always themselves; a manager's `team` always their own."""
+    """Per period: weighted pipeline, won revenue of the months passed (`history_won`) apart
+    from the projection of the others (`projected`; `kind` says which a period holds), won so
+    far, and the quota of the reps in scope (a year without its own quota adds up its quarters,
+    a quarter its months). The projection is by the linear trend, or by the naive mean of the
+    last 3 months when that backtests better: `method` names it, `method_reason` says why,
+    `backtest` gives both errors. Money is per currency (`by_currency`), never added across.
+    A rep's `rep_id` is always themselves and the quota theirs; a manager's `team` always their
+    own; the read-everything roles see the company's quota, or a team's or rep's when filtered."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     with services.db.reader() as conn:
         answer = ForecastQueries(SqlReader(services.db, conn)).forecast(
@@ -48,7 +53,9 @@ def performance(caller: PrincipalDep, services: ServicesDep, _: ReadsPerformance
                     examples=["2026-Q4"])],
                 team: TeamFilter = None, rep_id: RepFilter = None) -> Performance:
     """Each rep's won revenue against quota, commission, new customers, activities and
-    lead conversion in the period. A rep sees only themselves; a manager their team."""
+    lead conversion in the period. The quota is the one set for the period, else the sum of
+    its parts' (a year's quarters, a quarter's months; `quota_periods` names them). A rep sees
+    only themselves; a manager their team."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     with services.db.reader() as conn:
         found = RepPerformanceQueries(SqlReader(services.db, conn)).performance(period, scope.team)

@@ -24,6 +24,8 @@ ReadsFunnel = Annotated[None, reads("funnel")]
 RepFilter = Annotated[RecordId | None, Query(description="The deals' owner")]
 TeamFilter = Annotated[Label | None, Query(description="The owner's team")]
 RegionFilter = Annotated[Label | None, Query(description="The account's region")]
+NoContactDays = Annotated[int | None, Query(
+    ge=0, le=36_500, description="Open deals nobody contacted for this many days instead")]
 
 
 def _filters(caller: PrincipalDep, services: ServicesDep, rep_id: str | None,
@@ -66,11 +68,14 @@ def conversion(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel,
 @router.get("/opportunities/stuck")
 def stuck(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, page: PageDep,
           rep_id: RepFilter = None, team: TeamFilter = None, region: RegionFilter = None,
-          as_of: AsOfInstant = None) -> StuckDeals:
+          as_of: AsOfInstant = None, no_contact_days: NoContactDays = None) -> StuckDeals:
     """Open deals longer in their stage than its threshold (prospecting 14 days,
-    qualification 21, proposal 30, negotiation 30), longest first. Scope as for the funnel."""
+    qualification 21, proposal 30, negotiation 30), longest first; with `no_contact_days=N`,
+    open deals nobody contacted for N days or more instead (since their last interaction,
+    or since they opened). Scope as for the funnel."""
     filters, now = _filters(caller, services, rep_id, team, region), utc(as_of)
     with services.db.reader() as conn:
-        found = FunnelQueries(SqlReader(services.db, conn)).stuck(now, filters)
+        found = FunnelQueries(SqlReader(services.db, conn)).stuck(
+            now, filters, no_contact_days=no_contact_days)
     return StuckDeals(as_of=now, items=[StuckDeal(**d) for d in paged(found, page)],
                       total=len(found), **page)

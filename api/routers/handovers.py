@@ -49,9 +49,11 @@ def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
     if not can_see_owner(caller, services.sales.directory, rep_id):  # named at departure only
         items, left = [i for i in items if caller.rep_id in (i["successor_id"], i["actor_id"])], []
         summary = {status: sum(i["status"] == status for i in items) for status in summary}
-    return HandOvers(rep_id=rep_id, departed=departure is not None,
-                     successor_id=(departure or {}).get("successor_id"),
-                     manager_id=(departure or {}).get("manager_id"),
-                     effective_date=(departure or {}).get("effective_date"),
+    known = departure or {}
+    return HandOvers(rep_id=rep_id, name=known.get("name"), departed=departure is not None,
+                     successor_id=known.get("successor_id"),
+                     successor_name=known.get("successor_name"),
+                     manager_id=known.get("manager_id"), manager_name=known.get("manager_name"),
+                     effective_date=known.get("effective_date"),
                      items=[HandOverItem(**i) for i in items],
                      unassigned=[Unassigned(**u) for u in left], summary=summary)

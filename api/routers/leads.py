@@ -16,7 +16,7 @@ from api.access import (
 )
 from api.deps import Command, CommandDep, PrincipalDep, ServicesDep, VersionedCommandDep
 from api.errors import ERROR_RESPONSES
-from api.inputs import RecordId, Reference
+from api.inputs import RecordId
 from api.schemas import Position, Versioned
 from api.schemas.leads import (
     Assignment,
@@ -28,6 +28,7 @@ from api.schemas.leads import (
     Engagement,
     FollowUp,
     FollowUpDone,
+    FollowUpId,
     HandOverStep,
     Interaction,
     LeadCaptured,
@@ -39,7 +40,6 @@ from infra.service.commands import Guard
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
 LeadId = Annotated[RecordId, Path(description="Lead id")]
-FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when scheduled")]
 assert set(ChannelName.__args__) == {c.value for c in Channel}  # type: ignore[attr-defined]
 
 

@@ -18,8 +18,8 @@ from api.deps import Command, CommandDep, PrincipalDep, ServicesDep, VersionedCo
 from api.errors import ERROR_RESPONSES
 from api.inputs import RecordId
 from api.schemas import Created, Versioned
-from api.schemas.accounts import OwnerChange
-from api.schemas.leads import HandOverStep
+from api.schemas.accounts import FollowUpPublic, OwnerChange
+from api.schemas.leads import FollowUp, FollowUpDone, FollowUpId, HandOverStep, Interaction
 from api.schemas.opportunities import (
     AmountChange,
     CloseDateChange,
@@ -82,6 +82,8 @@ def get_opportunity(opportunity_id: OpportunityId, caller: PrincipalDep,
         amount=_money(opp.amount), currency=opp.currency, expected_close=opp.expected_close,
         stage=opp.stage.value, probability=opp.probability, open=opp.open,
         products=list(opp.products), quotes=quotes, handover_status=opp.handover_status,
+        follow_ups=[FollowUpPublic(follow_up_id=f.follow_up_id, due=f.due, note=f.note,
+                                   done=f.done) for f in opp.follow_ups.values()],
         version=version)
 
 
@@ -174,4 +176,36 @@ def advance_handover(opportunity_id: OpportunityId, body: HandOverStep,
     result = sales.opportunities.advance_handover(
         call.ctx, opportunity_id, status=body.status,
         guard=may_advance_handover(call.caller, sales, f"opportunity {opportunity_id}"))
+    return Versioned.of(result)
+
+
+@router.post("/{opportunity_id}/interactions")
+def log_interaction(opportunity_id: OpportunityId, body: Interaction,
+                    call: CommandDep) -> Versioned:
+    """Record a call, meeting, email ... about the deal (its `last_contact_at` in the lists;
+    stuck deals by `no_contact_days`). Only an open deal takes new activities."""
+    result = call.services.sales.opportunities.log_interaction(
+        call.ctx, opportunity_id, interaction_id=body.interaction_id or str(uuid4()),
+        kind=body.kind, notes=body.notes, outcome=body.outcome,
+        guard=_acting(call, opportunity_id))
+    return Versioned.of(result)
+
+
+@router.post("/{opportunity_id}/follow-ups")
+def schedule_follow_up(opportunity_id: OpportunityId, body: FollowUp,
+                       call: CommandDep) -> Versioned:
+    """Schedule a follow-up on an open deal (it shows in `GET /v1/activities/follow-ups`)."""
+    result = call.services.sales.opportunities.schedule_follow_up(
+        call.ctx, opportunity_id, follow_up_id=body.follow_up_id or str(uuid4()), due=body.due,
+        note=body.note, guard=_acting(call, opportunity_id))
+    return Versioned.of(result)
+
+
+@router.post("/{opportunity_id}/follow-ups/{follow_up_id}/complete")
+def complete_follow_up(opportunity_id: OpportunityId, follow_up_id: FollowUpId,
+                       body: FollowUpDone, call: CommandDep) -> Versioned:
+    """Complete a follow-up, also once the deal is closed."""
+    result = call.services.sales.opportunities.complete_follow_up(
+        call.ctx, opportunity_id, follow_up_id=follow_up_id, outcome=body.outcome,
+        guard=_acting(call, opportunity_id))
     return Versioned.of(result)

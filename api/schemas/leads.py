@@ -1,8 +1,9 @@
 """The request bodies and answers of ``api.routers.leads``."""
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.inputs import (
@@ -74,6 +75,9 @@ class Interaction(BaseModel):
     notes: LongNote = ""
     outcome: Reason | None = None
     interaction_id: Reference | None = None
+
+
+FollowUpId = Annotated[Reference, Path(description="Follow-up id, as given when scheduled")]
 
 
 class FollowUp(BaseModel):

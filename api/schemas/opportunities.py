@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.inputs import Currency, Day, Label, Money, Name, Reason, RecordId, Reference, Sku
 from api.schemas import Created, Versioned
-from api.schemas.accounts import EXAMPLE_REP
+from api.schemas.accounts import EXAMPLE_REP, FollowUpPublic
 
 StageName = Literal["prospecting", "qualification", "proposal", "negotiation", "closed_won",
                     "closed_lost"]
@@ -119,4 +119,5 @@ class OpportunityPublic(BaseModel):
     products: list[str]
     quotes: list[QuotePublic]
     handover_status: str | None
+    follow_ups: list[FollowUpPublic] = []
     version: int

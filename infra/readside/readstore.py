@@ -132,21 +132,26 @@ class ReadStore:
     def _create_table(self, cursor: Cursor, table: Table, generation: int) -> None:
         name = physical(table, generation)
         columns = ", ".join(f"{c.name} {self.db.column_type(c.type)}" for c in table.columns)
+        if table.search:
+            columns += self.db.dialect.search_columns(table.search)
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TABLE {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))")
 
-    @staticmethod
-    def _create_indexes(cursor: Cursor, table: Table, generation: int) -> None:
+    def _create_indexes(self, cursor: Cursor, table: Table, generation: int) -> None:
         """Secondary indexes come when a generation goes live: building is faster without."""
         name = physical(table, generation)
         for i, index in enumerate(table.indexes):
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_i{i} ON {name} ({', '.join(index)})")
+        search = table.search and self.db.dialect.search_index(name, f"{name}_s", table.search)
+        if search:
+            cursor.execute(search)
 
     def activate(self, conn: Connection, projection: Projection, generation: int) -> bool:
         """Points the views at ``generation`` and retires the previous one, atomically — but
         only if the new generation is not behind the one serving now (a query must never
         see the model step back). Returns False (and changes nothing) if it is behind."""
         with self.db.transaction(conn) as cursor:
+            self.db.dialect.allow_long_statements(cursor)  # indexing millions of rows
             for table in projection.tables:
                 self._create_indexes(cursor, table, generation)
         with self.db.transaction(conn) as cursor:
@@ -287,3 +292,9 @@ class SqlReader:
 
     def stored(self, kind: str, value: Any) -> Any:
         return self.db.to_db(kind, value)
+
+    def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return self.db.dialect.one_of(column, values)
+
+    def matches(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        return self.db.dialect.words_match(column, words)

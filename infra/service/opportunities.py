@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from domain import opportunity
+from domain import activities, opportunity
 from domain.catalog import AGGREGATES
 from domain.errors import NotFoundError
 from domain.pricing import PriceRequest
@@ -117,6 +117,24 @@ class Opportunities:
                          guard: Guard | None = None) -> CommandResult:
         return self._handle(ctx, opportunity_id,
                             opportunity.AdvanceOpportunityHandOver(status), guard)
+
+    def log_interaction(self, ctx: CommandContext, opportunity_id: str, *, interaction_id: str,
+                        kind: str, notes: str = "", outcome: str | None = None,
+                        guard: Guard | None = None) -> CommandResult:
+        command = activities.LogInteraction(interaction_id, kind, notes, outcome)
+        return self._handle(ctx, opportunity_id, command, guard)
+
+    def schedule_follow_up(self, ctx: CommandContext, opportunity_id: str, *,
+                           follow_up_id: str, due: date, note: str = "",
+                           guard: Guard | None = None) -> CommandResult:
+        command = activities.ScheduleFollowUp(follow_up_id, due, ctx.now.date(), note)
+        return self._handle(ctx, opportunity_id, command, guard)
+
+    def complete_follow_up(self, ctx: CommandContext, opportunity_id: str, *,
+                           follow_up_id: str, outcome: str | None = None,
+                           guard: Guard | None = None) -> CommandResult:
+        command = activities.CompleteFollowUp(follow_up_id, outcome)
+        return self._handle(ctx, opportunity_id, command, guard)
 
     def _handle(self, ctx: CommandContext, opportunity_id: str, command: CommandSource,
                 guard: Guard | None) -> CommandResult:

@@ -9,10 +9,13 @@ from projections.answers import PageInfo
 
 
 class FollowUpDue(BaseModel):
-    record_kind: str = Field(description="lead or account")
+    record_kind: str = Field(description="lead, account or opportunity")
     record_id: str
+    record_name: str | None = Field(None, description="A lead's person and company, an "
+                                                      "account's or a deal's name")
     follow_up_id: str
     owner_id: str | None
+    owner_name: str | None = None
     due: date
     note: str | None
     due_today: bool

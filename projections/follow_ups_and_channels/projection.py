@@ -1,10 +1,12 @@
 """Activities: follow-ups due and overdue per rep, interactions logged, and what each channel brings.
 
 Tables
-- ``activities_records``: every lead and account -> ``record_kind`` lead | account, its current
+- ``activities_records``: every lead, account and opportunity -> ``record_kind`` lead | account |
+  opportunity (version 3), its ``name`` (a lead's person and company), its current
   ``owner_id`` (None for a lead not assigned yet; hand-overs and owner changes move it),
   ``channel`` the lead came from (None for accounts), ``still_open`` (False once a lead is
   converted or disqualified: it accepts no changes, so its open follow-ups can never be done).
+- ``activities_reps``: rep -> name, beside every owner id.
 - ``activities_follow_ups``: one row per follow-up (key: record, follow-up id) -> ``due``,
   ``note``, ``scheduled_at``, ``scheduled_by`` (the actor), ``done``, ``completed_at``,
   ``outcome``. Its owner is the record's *current* owner, so queries join on the record.
@@ -44,13 +46,23 @@ from domain.lead import (
     LeadInteractionLogged,
     LeadQualified,
 )
-from domain.opportunity import OpportunityOpened, OpportunityWon
+from domain.opportunity import (
+    OpportunityFollowUpCompleted,
+    OpportunityFollowUpScheduled,
+    OpportunityHandedOver,
+    OpportunityInteractionLogged,
+    OpportunityOpened,
+    OpportunityOwnerChanged,
+    OpportunityWon,
+)
+from domain.rep import RepHired
 from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 RECORDS = Table("activities_records", (
     Column("record_id"), Column("record_kind"), Column("owner_id"), Column("channel"),
-    Column("still_open", "bool"),
+    Column("still_open", "bool"), Column("name"),
 ), key=("record_id",), indexes=(("owner_id",),))
+REPS = Table("activities_reps", (Column("rep_id"), Column("name")), key=("rep_id",))
 
 FOLLOW_UPS = Table("activities_follow_ups", (
     Column("record_id"), Column("follow_up_id"), Column("record_kind"), Column("due", "date"),
@@ -81,15 +93,20 @@ DEALS = Table("activities_deals", (
 
 class FollowUpsAndChannelsProjection(Projection):
     name = "activities"
-    version = 2
+    version = 3
     cost = 3
-    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS)
+    tables = (RECORDS, FOLLOW_UPS, INTERACTIONS, CHANNELS, REVENUE, DEALS, REPS)
+
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(REPS.name, {"rep_id": e.stream_id, "name": rep.name})
 
     # --- records and their owners ---------------------------------------------------------
     @on(LeadCaptured)
     def _lead_captured(self, e: EventRecord, lead: LeadCaptured, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "lead", "owner_id": None,
-                                "channel": lead.channel, "still_open": True})
+                                "channel": lead.channel, "still_open": True,
+                                "name": f"{lead.person} ({lead.company})"})
         _count(rows, lead.channel, "leads")
         if lead.duplicate_of is not None:
             _count(rows, lead.channel, "duplicates")
@@ -98,19 +115,22 @@ class FollowUpsAndChannelsProjection(Projection):
     def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
         rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "account",
                                 "owner_id": account.owner_id, "channel": None,
-                                "still_open": True})
+                                "still_open": True, "name": account.name})
 
     @on(LeadAssigned)
     def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
         _change(rows, e, owner_id=assigned.rep_id)
 
-    @on(LeadHandedOver, AccountHandedOver)
-    def _handed_over(self, e: EventRecord, handed: LeadHandedOver | AccountHandedOver,
+    @on(LeadHandedOver, AccountHandedOver, OpportunityHandedOver)
+    def _handed_over(self, e: EventRecord,
+                     handed: LeadHandedOver | AccountHandedOver | OpportunityHandedOver,
                      rows: Rows) -> None:
         _change(rows, e, owner_id=handed.to_rep_id)
 
-    @on(AccountOwnerChanged)
-    def _owner_changed(self, e: EventRecord, changed: AccountOwnerChanged, rows: Rows) -> None:
+    @on(AccountOwnerChanged, OpportunityOwnerChanged)
+    def _owner_changed(self, e: EventRecord,
+                       changed: AccountOwnerChanged | OpportunityOwnerChanged,
+                       rows: Rows) -> None:
         _change(rows, e, owner_id=changed.owner_id)
 
     # --- lead outcomes, counted per channel -----------------------------------------------
@@ -129,6 +149,10 @@ class FollowUpsAndChannelsProjection(Projection):
 
     @on(OpportunityOpened)
     def _deal_opened(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
+        # a closed deal's follow-ups can still be completed: it stays open for them
+        rows.put(RECORDS.name, {"record_id": e.stream_id, "record_kind": "opportunity",
+                                "owner_id": opened.owner_id, "channel": None,
+                                "still_open": True, "name": opened.name})
         lead_id = opened.source_lead_id
         lead = rows.get(RECORDS.name, (lead_id,)) if lead_id else None
         if lead is not None:
@@ -143,9 +167,9 @@ class FollowUpsAndChannelsProjection(Projection):
             _won(rows, deal["channel"], won.currency, won.amount)
 
     # --- interactions and follow-ups ------------------------------------------------------
-    @on(LeadInteractionLogged, AccountInteractionLogged)
-    def _interaction(self, e: EventRecord,
-                     logged: LeadInteractionLogged | AccountInteractionLogged,
+    @on(LeadInteractionLogged, AccountInteractionLogged, OpportunityInteractionLogged)
+    def _interaction(self, e: EventRecord, logged: LeadInteractionLogged
+                     | AccountInteractionLogged | OpportunityInteractionLogged,
                      rows: Rows) -> None:
         record = _record(rows, e)
         contact_id = logged.contact_id if isinstance(logged, AccountInteractionLogged) else None
@@ -157,9 +181,9 @@ class FollowUpsAndChannelsProjection(Projection):
             "logged_at": e.occurred_at,
         })
 
-    @on(LeadFollowUpScheduled, AccountFollowUpScheduled)
-    def _scheduled(self, e: EventRecord,
-                   scheduled: LeadFollowUpScheduled | AccountFollowUpScheduled,
+    @on(LeadFollowUpScheduled, AccountFollowUpScheduled, OpportunityFollowUpScheduled)
+    def _scheduled(self, e: EventRecord, scheduled: LeadFollowUpScheduled
+                   | AccountFollowUpScheduled | OpportunityFollowUpScheduled,
                    rows: Rows) -> None:
         rows.put(FOLLOW_UPS.name, {
             "record_id": e.stream_id, "follow_up_id": scheduled.follow_up_id,
@@ -169,9 +193,9 @@ class FollowUpsAndChannelsProjection(Projection):
             "outcome": None,
         })
 
-    @on(LeadFollowUpCompleted, AccountFollowUpCompleted)
-    def _completed(self, e: EventRecord,
-                   completed: LeadFollowUpCompleted | AccountFollowUpCompleted,
+    @on(LeadFollowUpCompleted, AccountFollowUpCompleted, OpportunityFollowUpCompleted)
+    def _completed(self, e: EventRecord, completed: LeadFollowUpCompleted
+                   | AccountFollowUpCompleted | OpportunityFollowUpCompleted,
                    rows: Rows) -> None:
         follow_up = rows.get(FOLLOW_UPS.name, (e.stream_id, completed.follow_up_id))
         if follow_up is None:

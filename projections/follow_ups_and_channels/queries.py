@@ -11,8 +11,10 @@ from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
 OPEN_FOLLOW_UPS = (
-    "SELECT f.record_kind, f.record_id, f.follow_up_id, r.owner_id, f.due, f.note "
+    "SELECT f.record_kind, f.record_id, r.name AS record_name, f.follow_up_id, r.owner_id, "
+    "p.name AS owner_name, f.due, f.note "
     "FROM activities_follow_ups f JOIN activities_records r ON r.record_id = f.record_id "
+    "LEFT JOIN activities_reps p ON p.rep_id = r.owner_id "
     # A follow-up on a converted or disqualified lead can never be completed: it is moot.
     "WHERE f.done = FALSE AND r.still_open = TRUE")
 

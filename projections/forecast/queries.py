@@ -8,27 +8,32 @@ Periods are labelled as quotas are: month ``2026-03``, quarter ``2026-Q1``, year
 (the fiscal year is the calendar year). Filters: ``rep_id`` (the deal's owner), ``team``
 (the owner's current team), ``region`` (the account's region), ``product`` (a SKU among the
 deal's products). Amounts of different currencies are never added: the forecast is made
-for each currency of the deals alone (``forecast_currencies`` puts the answers together).
+for each currency of the deals alone (``projections.forecast.currencies`` puts the answers
+together).
 
 Pipeline-weighted: over open deals, sum(amount x probability / 100) by the period of the
 expected close date (an open deal whose date has passed stays in that past period).
 
-Historical, method ``linear_trend``:
+Won revenue and its projection:
 - Series: won revenue (the amount of OpportunityWon) per calendar month of the win (UTC),
   from the first month with a win to the last complete month before ``as_of``'s month;
-  months without a win count as 0.
-- Projection: an ordinary least-squares line revenue = a + b * month, fitted (DuckDB
-  ``regr_intercept``/``regr_slope``) on the last 12 months of the series, extended to every
-  month from ``as_of``'s month to the end of the later of the fiscal year and the next
-  quarter; negative values are clipped to 0. It needs 3 months of series, else it projects
-  nothing (``None``).
+  months without a win count as 0. History is the months that have passed (before
+  ``as_of``'s month); the projection covers every month from ``as_of``'s month to the end of
+  the later of the fiscal year and the next quarter.
+- Method: ``linear_trend`` or the naive ``mean_last_3_months``, whichever has the lower
+  rolling one-step backtest error (MAE) on the series (``projections.forecast.methods``);
+  ``method`` names it and ``method_reason`` says why, beside both errors (``backtest``).
 - Next quarter: the calendar quarter after ``as_of``'s, the sum of its projected months.
   Fiscal year: won revenue of its complete months plus the projection of the others.
-- Backtest: rolling origin, one step ahead. Every month t of the series with at least 3
-  months before it is forecast from the months before t alone: by the method (fitted on the
-  at most 12 months before t) and by the naive baseline ``mean_last_3_months`` (the mean of
-  the 3 months before t). MAE = mean |actual - forecast| (cents); MAPE = mean
-  |actual - forecast| / actual over the months with actual > 0 (None when there are none).
+- A period (month, quarter, year) shows ``history_won`` (won revenue of its months that have
+  passed), ``projected`` (the projection of its other months; null when a month of them is
+  beyond the projection) and ``kind`` (``history``, ``projection`` or
+  ``history_and_projection``). ``historical`` (deprecated) is the two added together.
+
+Quota: of the reps in scope — the rep (``rep_id``), the team's current reps (``team``), else
+every rep (the company); a region or product filter narrows the deals, not the quota. Each
+rep's quota for a period is the one set for it, else the sum of its parts' (a year's quarters,
+a quarter's months: ``domain.quotas``); the scope's is the sum over its reps.
 """
 
 from collections.abc import Sequence
@@ -37,59 +42,21 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from domain.errors import RuleViolationError, ValidationError
+from domain.quotas import Quota, quota_of, total
 from projections.base import Reader, Table
 from projections.forecast.currencies import together
+from projections.forecast.methods import Choice, backtest, choose, project
 from projections.forecast.projection import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
 
-METHOD, BASELINE = "linear_trend", "mean_last_3_months"
-WINDOW, MIN_MONTHS = 12, 3
 CENT = Decimal("0.01")
 POLARS_TYPES: dict[str, Any] = {
     "text": pl.Utf8, "int": pl.Int64, "bigint": pl.Int64, "numeric": pl.Decimal(38, 6),
     "real": pl.Float64, "bool": pl.Boolean, "date": pl.Date, "timestamp": pl.Datetime("us", "UTC"),
     "json": pl.List(pl.Utf8),
 }
-_FIT = f"""SELECT regr_intercept(y, t), regr_slope(y, t), count(*)
-           FROM (SELECT t, y FROM series ORDER BY t DESC LIMIT {WINDOW})"""
-_BACKTEST = f"""
-WITH f AS (
-  SELECT t, y, count(y) OVER w AS n,
-         greatest(regr_intercept(y, t) OVER w + regr_slope(y, t) OVER w * t, 0) AS method,
-         avg(y) OVER (ORDER BY t ROWS BETWEEN {MIN_MONTHS} PRECEDING AND 1 PRECEDING) AS naive
-  FROM series WINDOW w AS (ORDER BY t ROWS BETWEEN {WINDOW} PRECEDING AND 1 PRECEDING))
-SELECT count(*), avg(abs(y - method)), avg(abs(y - naive)),
-       avg(abs(y - method) / y) FILTER (WHERE y > 0), avg(abs(y - naive) / y) FILTER (WHERE y > 0)
-FROM f WHERE n >= {MIN_MONTHS}"""
-
-
-# --- the method: pure functions over consecutive monthly revenue, oldest first ---------------
-def _run(statement: str, revenue: Sequence[Decimal]) -> tuple[Any, ...]:
-    series = pl.DataFrame({"t": range(len(revenue)), "y": [float(v) for v in revenue]},
-                          schema={"t": pl.Int64, "y": pl.Float64})
-    with duckdb.connect() as con:
-        con.register("series", series)
-        return con.execute(statement).fetchone()  # type: ignore[return-value]
-
-
-def trend_projection(revenue: Sequence[Decimal], horizon: int) -> list[Decimal] | None:
-    """The ``horizon`` months after the series, by the linear trend; None if too short."""
-    a, b, n = _run(_FIT, revenue)
-    if n < MIN_MONTHS:
-        return None
-    last = len(revenue) - 1
-    return [_round(max(a + b * (last + h), 0.0)) for h in range(1, horizon + 1)]
-
-
-def backtest(revenue: Sequence[Decimal]) -> dict[str, Any]:
-    """One-step-ahead errors of the method and of the naive baseline, side by side."""
-    months, method_mae, naive_mae, method_mape, naive_mape = _run(_BACKTEST, revenue)
-    return {"months": months, "baseline": BASELINE,
-            "method_mae": _cents(method_mae), "naive_mae": _cents(naive_mae),
-            "method_mape": _ratio(method_mape), "naive_mape": _ratio(naive_mape)}
 
 
 # --- calendar ----------------------------------------------------------------------------
@@ -103,14 +70,32 @@ def month_range(first: date, last: date) -> list[date]:
     return [add_months(first, i) for i in range(max(count, 0))]
 
 
+MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+def months_in(period: str) -> int:
+    if period not in MONTHS_IN:
+        raise ValidationError("period", f"{period!r} is not one of month, quarter, year")
+    return MONTHS_IN[period]
+
+
+def whole_periods(first: date, last: date, period: str) -> tuple[date, date]:
+    """The first and last months of the periods that hold ``first`` and ``last``."""
+    size = months_in(period)
+
+    def start(month: date) -> date:
+        return date(month.year, (month.month - 1) // size * size + 1, 1)
+
+    return start(first), add_months(start(last), size - 1)
+
+
 def period_label(column: pl.Expr, period: str) -> pl.Expr:
-    if period == "month":
+    size = months_in(period)
+    if size == 1:
         return column.dt.strftime("%Y-%m")
-    if period == "quarter":
+    if size == 3:
         return pl.format("{}-Q{}", column.dt.year(), column.dt.quarter())
-    if period == "year":
-        return pl.format("FY{}", column.dt.year())
-    raise ValidationError("period", f"{period!r} is not one of month, quarter, year")
+    return pl.format("FY{}", column.dt.year())
 
 
 @dataclass(frozen=True)
@@ -160,6 +145,7 @@ class History:
     actual: dict[date, Decimal]
     projected: dict[date, Decimal]
     backtest: dict[str, Any]
+    choice: Choice
 
     def projected_sum(self, months: Sequence[date]) -> Decimal | None:
         return sum((self.projected[m] for m in months), Decimal(0)) if self.projected else None
@@ -235,9 +221,11 @@ class ForecastQueries:
         series = month_range(min(past), add_months(plan.current, -1)) if past else []
         actual = {m: won.get(m, Decimal(0)) for m in series}
         values = list(actual.values())
-        projection = trend_projection(values, len(plan.projected_months)) or []
+        tested = backtest(values)
+        choice = choose(values, tested)
+        projection = project(choice.method, values, len(plan.projected_months)) or []
         return History(plan, actual, dict(zip(plan.projected_months, projection, strict=False)),
-                       backtest(values))
+                       {**tested, "chosen": choice.method}, choice)
 
     def historical(self, as_of: date | None = None, *, rep_id: str | None = None,
                    team: str | None = None, region: str | None = None,
@@ -249,66 +237,110 @@ class ForecastQueries:
             raise RuleViolationError("currency", "the deals are in several currencies: name one")
         h = self._history(as_of or _today(), f)
         return {
-            "as_of": h.plan.as_of, "method": METHOD,
+            "as_of": h.plan.as_of, **_method(h),
             "months": [{"month": m.strftime("%Y-%m"), "won": _money(v)} for m, v in h.actual.items()],
             "projection": [{"month": m.strftime("%Y-%m"), "projected": v}
                            for m, v in h.projected.items()],
             "next_quarter": _next_quarter(h), "fiscal_year": h.fiscal_year(), "backtest": h.backtest,
         }
 
-    def _monthly(self, h: History, f: Filters) -> pl.DataFrame:
-        """Every month from the first fact to the last: weighted pipeline, won, historical."""
+    def _monthly(self, h: History, f: Filters, period: str) -> pl.DataFrame:
+        """Every month of the periods from the first fact to the last: weighted pipeline, won,
+        won in the months passed (``history``), the projection of the others."""
         pipeline = (self._pipeline_months(f).group_by("month")
                     .agg(pl.col("weighted_x100").sum()))
         won = self._won_months(f)
         known = [*h.plan.projected_months, *h.actual, *pipeline["month"], *won["month"]]
-        months = month_range(min(known), max(known))
-        historical = [h.actual.get(m, Decimal(0)) if m < h.plan.current else h.projected.get(m)
-                      for m in months]
-        frame = pl.DataFrame({"month": months, "historical": historical},
-                             schema={"month": pl.Date, "historical": POLARS_TYPES["numeric"]})
+        months = month_range(*whole_periods(min(known), max(known), period))
+        now = h.plan.current
+        frame = pl.DataFrame(
+            {"month": months, "passed": [m < now for m in months],
+             "history": [h.actual.get(m, Decimal(0)) if m < now else None for m in months],
+             "projected": [None if m < now else h.projected.get(m) for m in months]},
+            schema={"month": pl.Date, "passed": pl.Boolean, "history": POLARS_TYPES["numeric"],
+                    "projected": POLARS_TYPES["numeric"]})
         return (frame.join(pipeline, on="month", how="left").join(won, on="month", how="left")
                 .with_columns(pl.col("weighted_x100").fill_null(0), pl.col("won").fill_null(0)))
 
-    def _quotas(self, f: Filters) -> dict[str, Decimal] | None:
-        """Quota per period label of the chosen rep or the team's current reps; None if neither."""
-        if f.rep_id is None and f.team is None:
-            return None
+    def _quota_reps(self, f: Filters) -> tuple[dict[str, Any], list[str]]:
+        """Whose quotas count: the scope (``level``: rep, team or company) and its reps."""
         reps = self._frame(REPS)
         if f.rep_id is not None:
             reps = reps.filter(pl.col("rep_id") == f.rep_id)
         if f.team is not None:
             reps = reps.filter(pl.col("team") == f.team)
-        quotas = (self._frame(QUOTAS).join(reps.select("rep_id"), on="rep_id", how="semi")
-                  .group_by("period").agg(pl.col("amount").sum()))
-        return {r["period"]: r["amount"] for r in quotas.to_dicts()}
+        level = "rep" if f.rep_id is not None else "team" if f.team is not None else "company"
+        ids = sorted(reps["rep_id"])
+        return {"level": level, "rep_id": f.rep_id, "team": f.team, "reps": len(ids)}, ids
+
+    def _quotas(self, reps: Sequence[str]) -> dict[str, dict[str, Decimal]]:
+        """Per rep: the quotas as set, by period."""
+        found: dict[str, dict[str, Decimal]] = {rep: {} for rep in reps}
+        for row in self._frame(QUOTAS).filter(pl.col("rep_id").is_in(list(reps))).to_dicts():
+            found[row["rep_id"]][row["period"]] = row["amount"]
+        return found
 
     def forecast(self, period: str = "month", *, rep_id: str | None = None,
                  team: str | None = None, region: str | None = None, product: str | None = None,
                  as_of: date | None = None) -> dict[str, Any]:
-        """Per period: weighted pipeline, historical (won, then projected), won so far, quota;
-        made for each currency of the deals alone, then put together (``by_currency``)."""
+        """Per period: weighted pipeline, won revenue (history), projection, won so far and
+        quota; made for each currency of the deals alone, then put together (``by_currency``)."""
         f = Filters(rep_id, team, region, product)
         day = as_of or _today()
         parts = {c: self._forecast_in(period, replace(f, currency=c), day)
                  for c in self.currencies(f)}
         empty = self._forecast_in(period, f, day) if not parts else None
-        return {**together(period, day, parts, empty, self._quotas(f)), "method": METHOD}
+        scope, reps = self._quota_reps(f)
+        quotas = self._quotas(reps).values()
+
+        def quota(label: str) -> Quota | None:
+            return total(quota_of(label, set_quotas) for set_quotas in quotas)
+
+        return {**together(period, day, parts, empty, quota), "quota_scope": scope}
 
     def _forecast_in(self, period: str, f: Filters, as_of: date) -> dict[str, Any]:
         """The forecast of the deals ``f`` keeps (of one currency, or none at all)."""
         h = self._history(as_of, f)
-        unknown = pl.lit(None, POLARS_TYPES["numeric"])
-        grouped = (self._monthly(h, f)
+        grouped = (self._monthly(h, f, period)
                    .group_by(period_label(pl.col("month"), period).alias("period"), maintain_order=True)
-                   .agg(pl.col("weighted_x100").sum(), pl.col("won").sum(),
-                        pl.when(pl.col("historical").is_null().any()).then(unknown)
-                        .otherwise(pl.col("historical").sum()).alias("historical")))
-        periods = [{"period": r["period"], "pipeline_weighted": _money(r["weighted_x100"] / 100),
-                    "historical": _money(r["historical"]), "won": _money(r["won"])}
+                   .agg(pl.col("weighted_x100").sum(), pl.col("won").sum(), *_split()))
+        periods = [{"period": r["period"], "kind": r["kind"],
+                    "pipeline_weighted": _money(r["weighted_x100"] / 100),
+                    "historical": _historical(r),
+                    "won": _money(r["won"]), "history_won": _money(r["history_won"]),
+                    "projected": _money(r["projected"])}
                    for r in grouped.to_dicts()]
-        return {"periods": periods, "backtest": h.backtest, "next_quarter": _next_quarter(h),
-                "fiscal_year": h.fiscal_year()}
+        return {**_method(h), "periods": periods, "backtest": h.backtest,
+                "next_quarter": _next_quarter(h), "fiscal_year": h.fiscal_year()}
+
+
+def _split() -> list[pl.Expr]:
+    """A period's months apart: won in those passed, the projection of the others, the kind."""
+    passed, unknown = pl.col("passed"), pl.lit(None, POLARS_TYPES["numeric"])
+    ahead = pl.col("projected").filter(~passed)
+    return [
+        pl.when(passed.any()).then(pl.col("history").filter(passed).sum())
+        .otherwise(unknown).alias("history_won"),
+        pl.when(passed.all() | ahead.is_null().any()).then(unknown)
+        .otherwise(ahead.sum()).alias("projected"),
+        pl.when(passed.all()).then(pl.lit("history"))
+        .when(passed.any()).then(pl.lit("history_and_projection"))
+        .otherwise(pl.lit("projection")).alias("kind"),
+    ]
+
+
+def _historical(row: dict[str, Any]) -> Decimal | None:
+    """The deprecated ``historical``: won in the months passed plus the projection of the
+    others; null when a month ahead has no projection."""
+    if row["kind"] == "history":
+        return _money(row["history_won"])
+    if row["projected"] is None:
+        return None
+    return _money((row["history_won"] or Decimal(0)) + row["projected"])
+
+
+def _method(h: History) -> dict[str, str]:
+    return {"method": h.choice.method, "method_reason": h.choice.reason}
 
 
 def _next_quarter(h: History) -> dict[str, Any]:
@@ -323,15 +355,3 @@ def _today() -> date:
 
 def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT, ROUND_HALF_UP)
-
-
-def _round(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-
-
-def _cents(value: float | None) -> Decimal | None:
-    return None if value is None else _round(value)
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

@@ -51,11 +51,20 @@ class Conversion(BaseModel):
 
 class StuckDeal(BaseModel):
     id: str
+    name: str | None = None
     stage: str
     days_in_stage: int
     owner_id: str | None
+    owner_name: str | None = None
+    account_id: str | None = None
+    account_name: str | None = None
+    last_contact_at: datetime | None = Field(None, description="The last interaction logged "
+                                                               "on the deal; null: none yet")
+    days_without_contact: int | None = Field(None, description="Days since the last "
+                                                               "interaction, or since opening")
 
 
 class StuckDeals(PageInfo):
     as_of: datetime
-    items: list[StuckDeal] = Field(description="Longest in their stage first")
+    items: list[StuckDeal] = Field(description="Longest in their stage first (with "
+                                               "`no_contact_days`: longest silent first)")

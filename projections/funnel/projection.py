@@ -4,7 +4,9 @@ Tables
 - ``funnel_opportunities``: one row per opportunity — stage, probability, amount, weighted
   amount (amount x probability), currency, expected close, owner and account, products, when
   it opened, when it entered its current stage (days in stage and "stuck" are computed at
-  query time against a clock), and once closed: won or lost, lost reason, cycle days.
+  query time against a clock), and once closed: won or lost, lost reason, cycle days;
+  ``last_contact_at``, the last interaction logged on the deal (version 4: deals nobody
+  contacted for N days).
 - ``funnel_stage_reached``: per stage of the path prospecting -> ... -> closed_won, how many
   deals reached it or went past it (a deal that skips a stage still passed it), so
   stage-to-stage conversion reached(next) / reached(stage) is never above 1.
@@ -23,6 +25,7 @@ from domain.opportunity import (
     OpportunityAmountChanged,
     OpportunityCloseDateChanged,
     OpportunityHandedOver,
+    OpportunityInteractionLogged,
     OpportunityLost,
     OpportunityOpened,
     OpportunityOwnerChanged,
@@ -39,7 +42,7 @@ OPPORTUNITIES = Table("funnel_opportunities", (
     Column("products", "json"), Column("opened_at", "timestamp"),
     Column("stage_entered_at", "timestamp"), Column("closed_at", "timestamp"),
     Column("won", "bool"), Column("lost_reason"), Column("cycle_days", "int"),
-    Column("furthest", "int"), Column("region"),
+    Column("furthest", "int"), Column("region"), Column("last_contact_at", "timestamp"),
 ), key=("opportunity_id",), indexes=(("owner_id",), ("stage",), ("account_id",)))
 
 TOTALS = Table("funnel_totals", (
@@ -62,7 +65,7 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 
 class FunnelProjection(Projection):
     name = "funnel"
-    version = 3
+    version = 4
     cost = 2
     tables = (OPPORTUNITIES, STAGE_REACHED, TOTALS, REPS, ACCOUNTS)
 
@@ -94,7 +97,7 @@ class FunnelProjection(Projection):
             "products": list(opened.products), "opened_at": e.occurred_at,
             "stage_entered_at": e.occurred_at, "closed_at": None, "won": None,
             "lost_reason": None, "cycle_days": None, "furthest": -1,
-            "region": self._region(rows, opened.account_id),
+            "region": self._region(rows, opened.account_id), "last_contact_at": None,
         }
         self._count(rows, deal, +1)
         rows.put(OPPORTUNITIES.name, deal)
@@ -140,6 +143,12 @@ class FunnelProjection(Projection):
     @on(OpportunityHandedOver)
     def _handed_over(self, e: EventRecord, handed: OpportunityHandedOver, rows: Rows) -> None:
         self._change_owner(rows, self._deal(rows, e), handed.to_rep_id)
+
+    @on(OpportunityInteractionLogged)
+    def _contacted(self, e: EventRecord, _: OpportunityInteractionLogged, rows: Rows) -> None:
+        deal = self._deal(rows, e)
+        deal["last_contact_at"] = e.occurred_at
+        rows.put(OPPORTUNITIES.name, deal)
 
     @on(OpportunityLost)
     def _lost(self, e: EventRecord, lost: OpportunityLost, rows: Rows) -> None:

@@ -15,6 +15,9 @@ STUCK_AFTER_DAYS: Mapping[str, int] = MappingProxyType({
 })
 STAGE_ORDER = [s.value for s in Stage]
 MONEY = ("amount", "weighted_amount")
+STUCK_COLUMNS = ("o.opportunity_id, o.name, o.stage, o.owner_id, r.name AS owner_name, "
+                 "o.account_id, a.name AS account_name, o.stage_entered_at, o.opened_at, "
+                 "o.last_contact_at")
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,33 @@ class FunnelQueries:
                 for s in STAGE_ORDER]
 
     def stuck(self, now: datetime, f: Filters = Filters(),
-              thresholds: Mapping[str, int] = STUCK_AFTER_DAYS) -> list[dict[str, Any]]:
-        """Open deals longer in their stage than that stage's threshold, longest first."""
+              thresholds: Mapping[str, int] = STUCK_AFTER_DAYS,
+              no_contact_days: int | None = None) -> list[dict[str, Any]]:
+        """Open deals longer in their stage than that stage's threshold, longest first; with
+        ``no_contact_days``, instead, open deals nobody contacted for that many days (since
+        their last interaction, or since they opened), longest silent first. Each names its
+        deal, owner and account."""
         found = []
-        for row in self._select("o.opportunity_id, o.stage, o.owner_id, o.stage_entered_at", f):
+        for row in self._select(STUCK_COLUMNS, f):
             if row["stage"] not in OPEN_STAGES:
                 continue
-            entered = self.read.value("timestamp", row["stage_entered_at"])
-            days = (now - entered).days
-            if days > thresholds[row["stage"]]:
-                found.append({"id": row["opportunity_id"], "stage": row["stage"],
-                              "days_in_stage": days, "owner_id": row["owner_id"]})
-        return sorted(found, key=lambda r: (-r["days_in_stage"], r["id"]))
+            deal = self._stuck_deal(row, now)
+            if no_contact_days is None and deal["days_in_stage"] > thresholds[row["stage"]]:
+                found.append(deal)
+            elif no_contact_days is not None and deal["days_without_contact"] >= no_contact_days:
+                found.append(deal)
+        order = "days_in_stage" if no_contact_days is None else "days_without_contact"
+        return sorted(found, key=lambda r: (-r[order], r["id"]))
+
+    def _stuck_deal(self, row: Row, now: datetime) -> dict[str, Any]:
+        entered = self.read.value("timestamp", row["stage_entered_at"])
+        contact = self.read.value("timestamp", row["last_contact_at"])
+        silent_since = contact or self.read.value("timestamp", row["opened_at"])
+        return {"id": row["opportunity_id"], "name": row["name"], "stage": row["stage"],
+                "days_in_stage": (now - entered).days, "owner_id": row["owner_id"],
+                "owner_name": row["owner_name"], "account_id": row["account_id"],
+                "account_name": row["account_name"], "last_contact_at": contact,
+                "days_without_contact": (now - silent_since).days}
 
     def conversion_rates(self) -> list[dict[str, Any]]:
         """Share of the deals that reached a stage which went on to reach the next one."""

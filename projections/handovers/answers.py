@@ -8,11 +8,15 @@ from pydantic import BaseModel, Field
 class HandOverItem(BaseModel):
     kind: str = Field(description="lead, account or opportunity")
     id: str
+    name: str | None = Field(None, description="A lead's person and company, an account's or "
+                                               "a deal's name")
     tier: str = Field(description="upper, middle or lower")
     action: str
     actor_id: str | None = Field(description="Who must act: lower the manager, middle the "
                                              "departing rep, upper the successor")
+    actor_name: str | None = None
     successor_id: str
+    successor_name: str | None = None
     status: str = Field(description="pending, introduced or completed")
     due: date | None
 
@@ -20,13 +24,17 @@ class HandOverItem(BaseModel):
 class Unassigned(BaseModel):
     kind: str
     id: str
+    name: str | None = None
 
 
 class HandOvers(BaseModel):
     rep_id: str
+    name: str | None = Field(None, description="The departing rep's")
     departed: bool
     successor_id: str | None
+    successor_name: str | None = None
     manager_id: str | None = Field(description="The rep's manager at departure")
+    manager_name: str | None = None
     effective_date: date | None
     items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper")
     unassigned: list[Unassigned] = Field(

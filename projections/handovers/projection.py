@@ -55,7 +55,7 @@ ITEMS = Table("handover_items", (
 
 OWNERSHIP = Table("handover_ownership", (
     Column("item_id"), Column("kind"), Column("owner_id"), Column("still_open", "bool"),
-    Column("last_departing_rep_id"),
+    Column("last_departing_rep_id"), Column("name"),
 ), key=("item_id",), indexes=(("owner_id",),))
 
 
@@ -65,7 +65,7 @@ HandOverAdvanced = LeadHandOverAdvanced | AccountHandOverAdvanced | OpportunityH
 
 class HandOverProjection(Projection):
     name = "handover"
-    version = 1
+    version = 2  # 2: every item's name (a lead's person and company, an account's, a deal's)
     cost = 2
     tables = (REPS, ITEMS, OWNERSHIP)
 
@@ -91,16 +91,16 @@ class HandOverProjection(Projection):
 
     # --- who owns what, and is it still open ----------------------------------------------
     @on(LeadCaptured)
-    def _lead_captured(self, e: EventRecord, _: LeadCaptured, rows: Rows) -> None:
-        _own(rows, e.stream_id, "lead", None)
+    def _lead_captured(self, e: EventRecord, lead: LeadCaptured, rows: Rows) -> None:
+        _own(rows, e.stream_id, "lead", None, f"{lead.person} ({lead.company})")
 
     @on(AccountOpened)
     def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
-        _own(rows, e.stream_id, "account", account.owner_id)
+        _own(rows, e.stream_id, "account", account.owner_id, account.name)
 
     @on(OpportunityOpened)
     def _opportunity_opened(self, e: EventRecord, deal: OpportunityOpened, rows: Rows) -> None:
-        _own(rows, e.stream_id, "opportunity", deal.owner_id)
+        _own(rows, e.stream_id, "opportunity", deal.owner_id, deal.name)
 
     @on(LeadAssigned)
     def _lead_assigned(self, e: EventRecord, assigned: LeadAssigned, rows: Rows) -> None:
@@ -156,9 +156,9 @@ def _existing(rows: Rows, table: Table, e: EventRecord) -> Row:
     return row
 
 
-def _own(rows: Rows, item_id: str, kind: str, owner_id: str | None) -> None:
+def _own(rows: Rows, item_id: str, kind: str, owner_id: str | None, name: str) -> None:
     rows.put(OWNERSHIP.name, {"item_id": item_id, "kind": kind, "owner_id": owner_id,
-                              "still_open": True, "last_departing_rep_id": None})
+                              "still_open": True, "last_departing_rep_id": None, "name": name})
 
 
 def _change_owner(rows: Rows, e: EventRecord, owner_id: str) -> None:

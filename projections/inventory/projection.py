@@ -4,7 +4,8 @@ Tables
 - ``inventory_levels``: one row per SKU — name, specification, current base price, reorder
   level, on hand, reserved (the sum of the open reservations), available (on hand - reserved),
   ``below_reorder`` (available < reorder level: stock held for orders cannot be sold again),
-  when the item was registered and when its level or price last changed.
+  when the item was registered and when its level or price last changed; ``search``, the
+  words of its SKU and name (version 2).
 - ``inventory_reservations``: one row per (SKU, order) still holding stock — the quantity left
   reserved for that order (a shipment reduces it, a release or the last shipment removes it).
 - ``inventory_movements``: one row per stock event (``event_position`` is the key): kind
@@ -27,14 +28,16 @@ from domain.stock_item import (
     StockReserved,
     StockShipped,
 )
-from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
+from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on, search_text
 
 LEVELS = Table("inventory_levels", (
     Column("sku"), Column("name"), Column("specification"), Column("base_price", "numeric"),
     Column("reorder_level", "int"), Column("on_hand", "int"), Column("reserved", "int"),
     Column("available", "int"), Column("below_reorder", "bool"),
     Column("registered_at", "timestamp"), Column("updated_at", "timestamp"),
-), key=("sku",), indexes=(("below_reorder",),))
+    Column("search"),
+), key=("sku",), indexes=(("below_reorder",), ("name", "sku"), ("available", "sku")),
+    search="search")
 
 RESERVATIONS = Table("inventory_reservations", (
     Column("sku"), Column("order_id"), Column("quantity", "int"), Column("reserved_at", "timestamp"),
@@ -53,7 +56,7 @@ STREAMS = Table("inventory_streams", (Column("stream_id"), Column("sku")), key=(
 
 class InventoryProjection(Projection):
     name = "inventory"
-    version = 1
+    version = 2  # 2: the words of SKU and name, for the stock items list's search
     tables = (LEVELS, RESERVATIONS, MOVEMENTS, STREAMS)
 
     @on(StockItemRegistered)
@@ -64,6 +67,7 @@ class InventoryProjection(Projection):
             "base_price": item.base_price, "reorder_level": item.reorder_level,
             "on_hand": 0, "reserved": 0, "available": 0, "below_reorder": item.reorder_level > 0,
             "registered_at": e.occurred_at, "updated_at": e.occurred_at,
+            "search": search_text(item.sku, item.name),
         })
 
     @on(StockReceived)

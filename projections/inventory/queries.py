@@ -4,12 +4,17 @@ from typing import Any
 
 from projections.base import Reader, Table
 from projections.inventory.projection import LEVELS, MOVEMENTS, RESERVATIONS
+from projections.paging import Listing, Page, PageRequest, Scope, page
 
 LEVEL_COLUMNS = ("sku, name, specification, base_price, reorder_level, on_hand, reserved, "
                  "available, below_reorder, registered_at, updated_at")
 MOVEMENT_COLUMNS = ("event_position, sku, kind, order_id, shipment_id, on_hand_delta, "
                     "reserved_delta, on_hand_after, reserved_after, reason, base_price, "
                     "previous_price, occurred_at, actor")
+STOCK_ITEM_LIST = Listing(
+    source="FROM inventory_levels i", columns=LEVEL_COLUMNS, key="i.sku", default_sort="sku",
+    owner="i.sku", search="i.search", tables=(LEVELS,),
+    sorts={"sku": "i.sku", "name": "i.name", "available": "i.available"})
 
 
 class InventoryQueries:
@@ -32,6 +37,13 @@ class InventoryQueries:
         """Every SKU's level, by SKU."""
         return self._select(LEVELS, f"SELECT {LEVEL_COLUMNS} FROM inventory_levels ORDER BY sku",
                             [])
+
+    def stock_items(self, request: PageRequest, below_reorder: bool = False) -> Page:
+        """A page of the stock items (every role sees them all), by ``request.sort``."""
+        conditions = [("i.below_reorder = ?", [self.read.stored("bool", True)])
+                      ] if below_reorder else []
+        return page(self.read, STOCK_ITEM_LIST, Scope(), PageRequest(
+            request.limit, request.cursor, request.sort, request.q, conditions))
 
     def below_reorder(self) -> list[dict[str, Any]]:
         """Every SKU whose available stock is below its reorder level, by SKU."""

@@ -26,7 +26,11 @@ class RepPerformance(BaseModel):
     currency: str | None = Field(None, description="The one currency of the wins; null when "
                                                    "none or several")
     by_currency: list[RepWins] = Field([], description="Won revenue per currency")
-    quota: Decimal | None
+    quota: Decimal | None = Field(description="The quota set for the period, else the sum of "
+                                  "its parts' (a year's quarters, a quarter's months)")
+    quota_periods: list[str] = Field([], description="The quotas as set that `quota` adds up "
+                                     "(`[\"FY2026\"]`, or `[\"2026-Q1\", \"2026-Q3\"]` when only "
+                                     "those quarters have one)")
     attainment: Decimal | None = Field(description="won_revenue / quota")
     commission: Decimal | None
     new_customers: int

@@ -2,7 +2,9 @@
 
 A period is a month ``2026-11``, a quarter ``2026-Q4`` or a fiscal year ``FY2026`` (the
 fiscal year is the calendar year). Won revenue, new customers, activities and leads count
-when they happened within the period; the quota is the one set for exactly that period.
+when they happened within the period; the quota is the one set for the period, else the sum
+of its parts' (a year's quarters, a quarter's months: ``domain.quotas``), and
+``quota_periods`` names the quotas as set that it adds up.
 Commission uses the rep's current plan: ``rate`` on revenue up to quota and
 ``accelerated_rate`` (else ``rate``) on revenue above it; without a quota, ``rate`` on all
 won revenue; without a plan, None. Won revenue is never added over currencies
@@ -15,7 +17,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain.values import require_period
+from domain.quotas import Quota, parts_of, quota_of, within
 from projections.base import Reader
 from projections.money import split_by_currency
 
@@ -26,14 +28,7 @@ COUNTERS = ("new_customers", "activities", "leads_assigned", "leads_converted")
 
 def months_of(period: str) -> list[str]:
     """The ``YYYY-MM`` months a period covers."""
-    require_period("period", period)
-    if period.startswith("FY"):
-        return [f"{period[2:]}-{m:02d}" for m in range(1, 13)]
-    year, part = period.split("-")
-    if part.startswith("Q"):
-        first = 3 * (int(part[1]) - 1) + 1
-        return [f"{year}-{m:02d}" for m in range(first, first + 3)]
-    return [period]
+    return [p for p in within(period) if not parts_of(p)]
 
 
 def commission(won: Decimal, quota: Decimal | None, rate: Decimal | None,
@@ -89,9 +84,17 @@ class RepPerformanceQueries:
                 counts[row["rep_id"]][c] += int(row[c])
         return counts
 
-    def _quotas(self, period: str) -> dict[str, Decimal | None]:
-        return {row["rep_id"]: self._money(row["amount"]) for row in self._select(
-            "SELECT rep_id, amount FROM performance_quotas WHERE period = ?", [period])}
+    def _quotas(self, period: str) -> dict[str, Quota]:
+        """Per rep: the quota set for the period, else the sum of its parts'
+        (``domain.quotas``)."""
+        periods = within(period)
+        marks = ", ".join("?" * len(periods))
+        set_quotas: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for row in self._select("SELECT rep_id, period, amount FROM performance_quotas "
+                                f"WHERE period IN ({marks})", periods):
+            set_quotas[row["rep_id"]][row["period"]] = Decimal(self._money(row["amount"]) or 0)
+        found = {rep: quota_of(period, quotas) for rep, quotas in set_quotas.items()}
+        return {rep: quota for rep, quota in found.items() if quota is not None}
 
     def performance(self, period: str, team: str | None = None) -> list[dict[str, Any]]:
         """One entry per rep (of ``team`` if given), by name."""
@@ -103,13 +106,14 @@ class RepPerformanceQueries:
                 for rep in self._reps(team)]
 
     def _entry(self, rep: dict[str, Any], period: str, won: list[dict[str, Any]],
-               counts: dict[str, int], quota: Decimal | None) -> dict[str, Any]:
+               counts: dict[str, int], set_quota: Quota | None) -> dict[str, Any]:
         wins = split_by_currency(won, ("won_revenue",), ("wins",))
         revenue = wins["won_revenue"]
+        quota = None if set_quota is None else set_quota.amount.quantize(CENT)
         return {
             "rep_id": rep["rep_id"], "name": rep["name"], "team": rep["team"],
             "region": rep["region"], "active": bool(rep["active"]), "period": period, **wins,
-            "quota": quota.quantize(CENT) if quota is not None else None,
+            "quota": quota, "quota_periods": list(set_quota.periods) if set_quota else [],
             "attainment": None if revenue is None else ratio(revenue, quota),
             "commission": None if revenue is None else commission(
                 revenue, quota, self._money(rep["commission_rate"]),

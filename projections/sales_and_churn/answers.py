@@ -11,6 +11,7 @@ from projections.answers import PageInfo
 class SalesRow(BaseModel):
     period: str = Field(description="2026-11-02, 2026-W45, 2026-11 or 2026")
     key: str | None = Field(description="The region, SKU or rep; null without `by`")
+    key_name: str | None = Field(None, description="The rep's or the product's name")
     currency: str | None = Field(None, description="The orders' currency: a row per period, "
                                                    "key and currency, never a sum over currencies")
     orders: int
@@ -34,6 +35,7 @@ class ChurnedAccount(BaseModel):
     name: str | None
     region: str | None
     owner_id: str | None
+    owner_name: str | None = None
     first_order_on: date
     last_order_on: date
     orders: int

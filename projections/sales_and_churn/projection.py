@@ -13,6 +13,8 @@ Tables
   priced when the order was placed.
 - ``reports_accounts``: one row per account — name, region and current owner (the owner an
   order placed now would be credited to; names and regions for the churn report).
+- ``reports_names``: the name of every rep and product (SKU) a report row may be keyed by
+  (version 2), so that rows name them beside their ids.
 """
 
 from decimal import Decimal
@@ -31,6 +33,8 @@ from domain.order import (
     OrderReserved,
     OrderShipped,
 )
+from domain.rep import RepHired
+from domain.stock_item import StockItemRegistered
 from projections.base import Column, EventRecord, Projection, Row, Rows, Table, on
 
 ORDERS = Table("reports_orders", (
@@ -48,6 +52,7 @@ LINES = Table("reports_order_lines", (
 ACCOUNTS = Table("reports_accounts", (
     Column("account_id"), Column("name"), Column("region"), Column("owner_id"),
 ), key=("account_id",))
+NAMES = Table("reports_names", (Column("id"), Column("name")), key=("id",))
 
 # Order events that only move the status.
 STATUS_AFTER: dict[type[Event], str] = {
@@ -57,8 +62,16 @@ STATUS_AFTER: dict[type[Event], str] = {
 
 class SalesAndChurnProjection(Projection):
     name = "reports"
-    version = 1
-    tables = (ORDERS, LINES, ACCOUNTS)
+    version = 2
+    tables = (ORDERS, LINES, ACCOUNTS, NAMES)
+
+    @on(RepHired)
+    def _rep_hired(self, e: EventRecord, rep: RepHired, rows: Rows) -> None:
+        rows.put(NAMES.name, {"id": e.stream_id, "name": rep.name})
+
+    @on(StockItemRegistered)
+    def _registered(self, e: EventRecord, item: StockItemRegistered, rows: Rows) -> None:
+        rows.put(NAMES.name, {"id": item.sku, "name": item.name})
 
     @on(AccountOpened)
     def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:

@@ -68,9 +68,13 @@ class SalesAndChurnQueries:
         totals = (frame.group_by("period", "key", "currency")
                   .agg(orders=pl.col("order_id").n_unique(), cents=pl.col("cents").sum())
                   .sort("period", "key", "currency", nulls_last=True))
-        return [{"period": r["period"], "key": r["key"], "currency": r["currency"],
-                 "orders": r["orders"], "revenue": _money(r["cents"])}
+        names = self._names() if by in ("rep", "product") else {}
+        return [{"period": r["period"], "key": r["key"], "key_name": names.get(r["key"]),
+                 "currency": r["currency"], "orders": r["orders"], "revenue": _money(r["cents"])}
                 for r in totals.iter_rows(named=True)]
+
+    def _names(self) -> dict[str, str]:
+        return {r["id"]: r["name"] for r in self._fetch("SELECT id, name FROM reports_names")}
 
     def churned(self, as_of: date, months: int) -> list[dict[str, Any]]:
         """Accounts that bought by ``as_of`` but not in the ``months`` before it.
@@ -98,7 +102,8 @@ class SalesAndChurnQueries:
             per_currency.setdefault(r["account_id"], []).append(
                 {"currency": r["currency"], "orders": r["orders"], "revenue": _money(r["cents"])})
         accounts = {r["account_id"]: r for r in self._fetch(
-            "SELECT account_id, name, region, owner_id FROM reports_accounts")}
+            "SELECT a.account_id, a.name, a.region, a.owner_id, n.name AS owner_name "
+            "FROM reports_accounts a LEFT JOIN reports_names n ON n.id = a.owner_id")}
         return [{**accounts[r["account_id"]], "first_order_on": r["first_order_on"],
                  "last_order_on": r["last_order_on"],
                  **split_by_currency(per_currency[r["account_id"]], ("revenue",), ("orders",))}

@@ -43,6 +43,9 @@ MATRIX: dict[str, Row] = {
     "GET /v1/performance": Row(ALL), "GET /v1/inventory": Row(ALL),
     "GET /v1/inventory/{sku}": Row(ALL), "GET /v1/inventory/{sku}/movements": Row(ALL),
     "GET /v1/activities/follow-ups": Row(ALL),
+    # lists: every role may ask, and each sees its own scope in them (tests/api/test_lists.py)
+    "GET /v1/leads": Row(ALL), "GET /v1/accounts": Row(ALL), "GET /v1/opportunities": Row(ALL),
+    "GET /v1/orders": Row(ALL), "GET /v1/reps": Row(ALL), "GET /v1/stock-items": Row(ALL),
     "GET /v1/activities/channels": Row({"admin", "auditor", "integrator"}),
     "GET /v1/reports/sales": Row({"admin", "auditor", "integrator"}),
     "GET /v1/reports/churn": Row(ALL),
@@ -113,6 +116,7 @@ def _world(api: Api, n: int) -> dict[str, str]:
     deal = str(s.opportunities.open(at(3), account_id=account, owner_id=ann, name="Deal",
                                     amount=Decimal(1000), expected_close=date(2027, 1, 31)
                                     ).stream_id)
+    s.opportunities.schedule_follow_up(at(3), deal, follow_up_id="f1", due=date(2026, 12, 1))
     sku = f"S-{n}"
     s.stock.register(at(3), sku=sku, name="Sensor", base_price=Decimal("10"))
     s.stock.receive(at(3), sku, quantity=100)
@@ -163,6 +167,8 @@ def _body(route: str, w: dict[str, str]) -> dict[str, object] | None:
                                                       "valid_until": "2027-01-31"},
         "/v1/opportunities/{opportunity_id}/owner": {"owner_id": w["bob"]},
         "/v1/opportunities/{opportunity_id}/handover": {"status": "introduced"},
+        "/v1/opportunities/{opportunity_id}/interactions": {"kind": "call"},
+        "/v1/opportunities/{opportunity_id}/follow-ups": {"due": due},
         "/v1/stock-items": {"sku": f"{w['sku']}-new", "name": "Cable", "base_price": "5",
                             "reorder_level": 1},
         "/v1/stock-items/{sku}/receipts": {"quantity": 5},

@@ -73,7 +73,7 @@ def test_healthz_reports_every_read_model_active_at_the_head(api: Api):
     assert body["status"] == "ok" and body["store"] == "ok"
     assert body["position"] == position
     assert {p["status"] for p in body["projections"].values()} == {"active"}
-    assert len(body["projections"]) == 8
+    assert len(body["projections"]) == 10
 
 
 def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):

@@ -11,7 +11,15 @@ from fastapi.testclient import TestClient
 
 from domain.opportunity import OpportunityStageChanged
 from infra.settings import Settings
-from tests.api.test_accounts import World, get, open_account, refused, with_routers, world
+from tests.api.test_accounts import (
+    SOON,
+    World,
+    get,
+    open_account,
+    refused,
+    with_routers,
+    world,
+)
 from tests.conftest import Api, ctx
 
 OPPORTUNITY = {"name": "Gateway roll-out", "amount": "48000", "expected_close": "2027-03-31",
@@ -65,7 +73,8 @@ def test_a_rep_opens_an_opportunity_on_their_account_and_reads_it(api: Api):
         "id": answer.json()["id"], "account_id": account, "owner_id": w.ann,
         "name": "Gateway roll-out", "amount": "48000.00", "currency": "CHF",
         "expected_close": "2027-03-31", "stage": "prospecting", "probability": 10, "open": True,
-        "products": ["Gateway"], "quotes": [], "handover_status": None, "version": 1}
+        "products": ["Gateway"], "quotes": [], "handover_status": None, "follow_ups": [],
+        "version": 1}
 
 
 def test_a_manager_opens_for_their_team_on_a_team_account(api: Api):
@@ -132,6 +141,38 @@ def test_visibility_rep_manager_auditor(api: Api):
     by_manager = api.client.post(stage, json={"stage": "proposal"}, headers=w.as_rep(api, w.mia))
     assert by_manager.json() == {"position": api.events(), "version": 2, "stage": "proposal",
                                  "probability": 50}
+
+
+def test_interactions_and_follow_ups_on_a_deal_also_after_it_closed(api: Api):
+    w, ann, _, deal = anns_deal(api)
+    url = f"/v1/opportunities/{deal}"
+
+    logged = api.client.post(f"{url}/interactions", json={"kind": "meeting", "notes": "demo"},
+                             headers=ann)
+    assert logged.json() == {"position": api.events(), "version": 2}
+    scheduled = api.client.post(f"{url}/follow-ups", json={"due": SOON, "note": "send offer",
+                                                           "follow_up_id": "f-1"}, headers=ann)
+    assert scheduled.json() == {"position": api.events(), "version": 3}
+    assert read(api, deal, ann)["follow_ups"] == [
+        {"follow_up_id": "f-1", "due": SOON, "note": "send offer", "done": False}]
+    before = api.events()
+    refused(api.client.post(f"{url}/interactions", json={"kind": "fax"}, headers=ann), 422,
+            "invalid_input", ["kind"])
+    refused(api.client.post(f"{url}/interactions", json={"kind": "call"},
+                            headers=w.as_rep(api, w.bob)), 404, "not_found")
+    refused(api.client.post(f"{url}/follow-ups", json={"due": SOON},
+                            headers=api.token("auditor")), 403, "forbidden")
+    assert api.events() == before
+
+    api.client.post(f"{url}/stage", json={"stage": "closed_lost", "reason": "budget"},
+                    headers=ann)
+    before = api.events()
+    refused(api.client.post(f"{url}/interactions", json={"kind": "call"}, headers=ann), 409,
+            "opportunity_closed")
+    assert api.events() == before
+    done = api.client.post(f"{url}/follow-ups/f-1/complete", json={"outcome": "moot"},
+                           headers=ann)
+    assert done.status_code == 200 and read(api, deal, ann)["follow_ups"][0]["done"] is True
 
 
 def test_stage_changes_if_match_and_closing(api: Api):

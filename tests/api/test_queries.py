@@ -88,8 +88,12 @@ def test_conversion_rates_are_company_wide_and_win_rate_follows_the_scope(qapi: 
 def test_stuck_deals_against_a_what_if_clock_scoped_and_paged(qapi: Api):
     w = build_world(qapi.sales)
     admin = qapi.token("admin")
-    d1 = {"id": w.d1, "stage": "proposal", "days_in_stage": 35, "owner_id": w.ann}
-    d2 = {"id": w.d2, "stage": "negotiation", "days_in_stage": 34, "owner_id": w.ann}
+    names = {"owner_id": w.ann, "owner_name": "Ann", "account_id": w.acme,
+             "account_name": "Acme", "last_contact_at": None}
+    d1 = {"id": w.d1, "name": "deal 10000", "stage": "proposal", "days_in_stage": 35,
+          "days_without_contact": 38, **names}
+    d2 = {"id": w.d2, "name": "deal 20000", "stage": "negotiation", "days_in_stage": 34,
+          "days_without_contact": 38, **names}
 
     on_dec_10 = get(qapi, "/v1/opportunities/stuck", admin, as_of="2026-12-10T12:00:00Z")
     naive = get(qapi, "/v1/opportunities/stuck", admin, as_of="2026-12-10T12:00:00")
@@ -109,6 +113,25 @@ def test_stuck_deals_against_a_what_if_clock_scoped_and_paged(qapi: Api):
         422, "invalid_input", ["limit"])
 
 
+def test_deals_nobody_contacted_for_n_days_counting_from_the_last_interaction(qapi: Api):
+    w = build_world(qapi.sales)
+    qapi.sales.opportunities.log_interaction(at(25), w.d1, interaction_id="i-1", kind="call")
+    admin, url = qapi.token("admin"), "/v1/opportunities/stuck"
+
+    silent = get(qapi, url, admin, as_of="2026-12-10T12:00:00Z", no_contact_days=20)
+    rows = [(d["id"], d["days_without_contact"], d["last_contact_at"]) for d in silent["items"]]
+    # d2 silent since it opened on Nov 2 (38 days); d1 called on Nov 25 (15 days): not yet
+    assert rows == [(w.d2, 38, None)]
+    both = get(qapi, url, admin, as_of="2026-12-10T12:00:00Z", no_contact_days=15)
+    assert [(d["id"], d["days_without_contact"], d["last_contact_at"]) for d in both["items"]] == [
+        (w.d2, 38, None), (w.d1, 15, "2026-11-25T09:00:00Z")]
+    by_bob = get(qapi, url, qapi.token("rep", w.bob), as_of="2026-12-10T12:00:00Z",
+                 no_contact_days=0)
+    assert by_bob["items"] == []  # Bob's deals are closed; Ann's are not his to see
+    assert status(qapi, url, admin, no_contact_days=-1) == (
+        422, "invalid_input", ["no_contact_days"])
+
+
 def test_forecast_per_quarter_and_a_reps_own_forecast_with_quota(qapi: Api):
     w = build_world(qapi.sales)
     qapi.sales.reps.set_quota(at(1), w.ann, period="2026-11", amount=Decimal(50000))
@@ -116,11 +139,16 @@ def test_forecast_per_quarter_and_a_reps_own_forecast_with_quota(qapi: Api):
     whole = get(qapi, "/v1/forecast", qapi.token("admin"), period="quarter", as_of="2026-11-25")
     anns = get(qapi, "/v1/forecast", qapi.token("rep", w.ann), rep_id=w.bob, as_of="2026-11-25")
 
+    # the company's quota: Ann's November one is Q4's (no quarter quota set)
     assert [(p["period"], p["pipeline_weighted"], p["historical"], p["won"], p["quota"])
-            for p in whole["periods"]] == [("2026-Q4", "0.00", None, "40000.00", None),
+            for p in whole["periods"]] == [("2026-Q4", "0.00", None, "40000.00", "50000.00"),
                                            ("2027-Q1", "23000.00", None, "0.00", None)]
     assert (whole["period"], whole["as_of"], whole["method"], whole["quota"]) == (
-        "quarter", "2026-11-25", "linear_trend", None)
+        "quarter", "2026-11-25", "linear_trend", "50000.00")
+    assert whole["method_reason"] == ("0 complete month(s) of won revenue: 3 are needed to "
+                                      "project, so nothing is projected")
+    assert [(p["kind"], p["history_won"], p["projected"]) for p in whole["periods"]] == [
+        ("history_and_projection", "0.00", None), ("projection", None, None)]
     assert whole["next_quarter"] == {"period": "2027-Q1", "projected": None}
     assert whole["backtest"]["months"] == 0
     assert [(p["period"], p["pipeline_weighted"], p["won"], p["quota"])

@@ -29,14 +29,16 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
     w = build_world(qapi.sales)
     qapi.sales.departure.depart(at(22), w.ann, successor_id=w.bob)
     due = "2026-11-22"
+    to_bob = {"successor_id": w.bob, "successor_name": "Bob", "status": "pending", "due": due}
     items = [
-        {"kind": "account", "id": w.acme, "tier": "lower", "action": LOWER, "actor_id": w.mia,
-         "successor_id": w.bob, "status": "pending", "due": due},
-        {"kind": "opportunity", "id": w.d2, "tier": "lower", "action": LOWER, "actor_id": w.mia,
-         "successor_id": w.bob, "status": "pending", "due": due},
-        {"kind": "opportunity", "id": w.d1, "tier": "middle", "action": MIDDLE,
-         "actor_id": w.ann, "successor_id": w.bob, "status": "pending", "due": due}]
-    expected = {"rep_id": w.ann, "departed": True, "successor_id": w.bob, "manager_id": w.mia,
+        {"kind": "account", "id": w.acme, "name": "Acme", "tier": "lower", "action": LOWER,
+         "actor_id": w.mia, "actor_name": "Mia", **to_bob},
+        {"kind": "opportunity", "id": w.d2, "name": "deal 20000", "tier": "lower",
+         "action": LOWER, "actor_id": w.mia, "actor_name": "Mia", **to_bob},
+        {"kind": "opportunity", "id": w.d1, "name": "deal 10000", "tier": "middle",
+         "action": MIDDLE, "actor_id": w.ann, "actor_name": "Ann", **to_bob}]
+    expected = {"rep_id": w.ann, "name": "Ann", "departed": True, "successor_id": w.bob,
+                "successor_name": "Bob", "manager_id": w.mia, "manager_name": "Mia",
                 "effective_date": due, "items": items, "unassigned": [],
                 "summary": {"pending": 3, "introduced": 0, "completed": 0}}
     path = f"/v1/handovers/{w.ann}"
@@ -54,8 +56,8 @@ def test_hand_overs_of_a_rep_still_here_unknown_or_malformed(qapi: Api):
     admin = qapi.token("admin")
 
     assert get(qapi, f"/v1/handovers/{w.bob}", admin) == {
-        "rep_id": w.bob, "departed": False, "successor_id": None, "manager_id": None,
-        "effective_date": None, "items": [], "unassigned": [],
+        "rep_id": w.bob, "name": None, "departed": False, "successor_id": None,
+        "successor_name": None, "manager_id": None, "manager_name": None, "effective_date": None, "items": [], "unassigned": [],
         "summary": {"pending": 0, "introduced": 0, "completed": 0}}
     assert status(qapi, f"/v1/handovers/{UNKNOWN}", admin) == (404, "not_found", [])
     assert status(qapi, "/v1/handovers/nobody", admin) == (422, "invalid_input", ["rep_id"])
@@ -165,6 +167,9 @@ def test_follow_ups_soonest_first_scoped_and_overdue_only(qapi: Api):
         ("d1", None, "2026-11-07", False, False), ("a1", w.ann, "2026-11-08", False, False),
         ("f2", w.ann, "2026-11-20", False, False)]
     assert (everything["today"], everything["total"]) == ("2026-11-06", 5)
+    assert [(f["record_name"], f["owner_name"]) for f in everything["items"][3:]] == [
+        ("Acme", "Ann"), (everything["items"][4]["record_name"], "Ann")]
+    assert everything["items"][4]["record_name"].endswith(")")  # a lead: "person (company)"
     assert ids(admin, overdue="true") == ["b1", "f1"]
     assert ids(admin, rep_id=w.bob) == ["b1"]
     assert ids(qapi.token("rep", w.ann), rep_id=w.bob) == ["f1", "a1", "f2"]
@@ -205,6 +210,10 @@ def test_sales_report_per_period_and_dimension(qapi: Api):
                                                     ("2026-11", w.bob, 1, "20.00")])
     assert rows(qapi.token("rep", w.ann), by="rep") == [("2026-11", w.ann, 1, "30.00")]
     assert rows(qapi.token("manager", w.sam), by="rep") == [("2026-11", w.bob, 1, "20.00")]
+    named = {r["key"]: r["key_name"] for by in ("rep", "product")
+             for r in get(qapi, "/v1/reports/sales", admin, by=by)["items"]}
+    assert named == {w.ann: "Ann", w.bob: "Bob", "W-1": "Widget"}
+    assert get(qapi, "/v1/reports/sales", admin, by="region")["items"][0]["key_name"] is None
     assert status(qapi, "/v1/reports/sales", qapi.token("rep", w.ann), by="region") == (
         403, "forbidden", [])
     assert status(qapi, "/v1/reports/sales", admin, period="decade", by="color") == (
@@ -226,5 +235,8 @@ def test_churned_accounts_scoped_to_what_the_caller_may_see(qapi: Api):
     assert accounts(qapi.token("manager", w.mia)) == [acme]
     assert accounts(qapi.token("rep", w.bob)) == [beta]
     assert accounts(qapi.token("admin"), months=5) == []
+    named = get(qapi, "/v1/reports/churn", qapi.token("auditor"), as_of="2027-03-01", months=3)
+    assert [(r["name"], r["owner_name"]) for r in named["items"]] == [("Acme", "Ann"),
+                                                                     ("Beta", "Bob")]
     assert status(qapi, "/v1/reports/churn", qapi.token("admin"), months=-1) == (
         422, "invalid_input", ["months"])

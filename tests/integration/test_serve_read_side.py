@@ -49,7 +49,7 @@ def _keep_writing(server: Server, stop: threading.Event, written: list[int]) -> 
 def test_a_fresh_database_becomes_healthy(postgres_url: str, tmp_path: Path):
     with serving(postgres_url, tmp_path) as server:
         body = server.until(_ok, HEALTHY_WITHIN)
-        assert body["status"] == "ok" and len(body["projections"]) == 8
+        assert body["status"] == "ok" and len(body["projections"]) == 10
         assert "does not exist" not in server.log_text()
 
 

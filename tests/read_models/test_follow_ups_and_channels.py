@@ -60,11 +60,14 @@ def _follow_up_world(sales):
                                       note="note a1")
     sales.leads.complete_follow_up(at(4), l2, follow_up_id="b1", outcome="booked")
     sales.leads.disqualify(at(3), l3, reason="no budget")  # its open c1 is moot now
-    return ann, bob, {"l1": l1, "l2": l2, "l3": l3, "l4": l4, "acme": acme}
+    names = {l1: "Ada (Ada Ltd)", l4: "Dan (Dan Ltd)", acme: "Acme", ann: "Ann", bob: "Bob"}
+    return ann, bob, {"l1": l1, "l2": l2, "l3": l3, "l4": l4, "acme": acme, "names": names}
 
 
-def _fu(kind, record, fid, owner, due, today):
-    return {"record_kind": kind, "record_id": record, "follow_up_id": fid, "owner_id": owner,
+def _fu(r, kind, record, fid, owner, due, today):
+    names = r["names"]
+    return {"record_kind": kind, "record_id": record, "record_name": names[record],
+            "follow_up_id": fid, "owner_id": owner, "owner_name": names.get(owner),
             "due": date(*NOV, due), "note": f"note {fid}", "due_today": due == today,
             "overdue": due < today}
 
@@ -75,10 +78,10 @@ def test_follow_ups_due_and_overdue_per_rep(sales, models):
     today = date(*NOV, 8)
 
     assert q.follow_ups(today) == [
-        _fu("lead", r["l1"], "f1", ann, 5, 8),
-        _fu("lead", r["l4"], "d1", None, 7, 8),
-        _fu("account", r["acme"], "a1", ann, 8, 8),
-        _fu("lead", r["l1"], "f2", ann, 20, 8),
+        _fu(r, "lead", r["l1"], "f1", ann, 5, 8),
+        _fu(r, "lead", r["l4"], "d1", None, 7, 8),
+        _fu(r, "account", r["acme"], "a1", ann, 8, 8),
+        _fu(r, "lead", r["l1"], "f2", ann, 20, 8),
     ]
     assert [f["follow_up_id"] for f in q.follow_ups(today, rep_id=ann)] == ["f1", "a1", "f2"]
     assert q.follow_ups(today, rep_id=bob) == []  # b1 was completed
@@ -95,10 +98,10 @@ def test_a_follow_up_belongs_to_the_records_current_owner(sales, models):
 
     assert q.follow_ups(today, rep_id=ann) == []
     assert q.follow_ups(today, rep_id=bob) == [
-        _fu("lead", r["l1"], "f1", bob, 5, 10),
-        _fu("lead", r["l4"], "d1", bob, 7, 10),
-        _fu("account", r["acme"], "a1", bob, 8, 10),
-        _fu("lead", r["l1"], "f2", bob, 20, 10),
+        _fu(r, "lead", r["l1"], "f1", bob, 5, 10),
+        _fu(r, "lead", r["l4"], "d1", bob, 7, 10),
+        _fu(r, "account", r["acme"], "a1", bob, 8, 10),
+        _fu(r, "lead", r["l1"], "f2", bob, 20, 10),
     ]
     assert q.overdue_counts(today) == {bob: 3}
 

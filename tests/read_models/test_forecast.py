@@ -15,8 +15,9 @@ from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
+from projections.forecast.methods import backtest, trend_projection
 from projections.forecast.projection import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
-from projections.forecast.queries import ForecastQueries, Plan, backtest, month_range, trend_projection
+from projections.forecast.queries import ForecastQueries, Plan, month_range
 from tests.conftest import at
 
 D = Decimal
@@ -223,8 +224,13 @@ def test_won_revenue_per_month_projection_and_backtest(sales, models):
         "months": 3, "baseline": "mean_last_3_months",
         "method_mae": D("1090.00"), "naive_mae": D("1255.56"),
         "method_mape": round(float(sum(m / y for m, _, y in e) / 3), 4),
-        "naive_mape": round(float(sum(n / y for _, n, y in e) / 3), 4)}
+        "naive_mape": round(float(sum(n / y for _, n, y in e) / 3), 4), "chosen": "linear_trend"}
     assert (h["backtest"]["method_mape"], h["backtest"]["naive_mape"]) == (0.427, 0.4843)
+    # the trend backtests better (1090.00 < 1255.56), so it projects
+    assert (h["method"], h["method_reason"]) == (
+        "linear_trend", "the linear trend backtests better: MAE 1090.00 against 1255.56 for the "
+        "naive baseline (mean of the last 3 months), over 3 month(s), each forecast from the "
+        "months before it")
 
 
 def test_historical_filters_and_short_history(sales, models):
@@ -247,7 +253,11 @@ def test_historical_filters_and_short_history(sales, models):
     assert early["fiscal_year"] == {"period": "FY2026", "won": D("2800.00"), "projected": None,
                                     "total": None}
     assert early["backtest"] == {"months": 0, "baseline": "mean_last_3_months", "method_mae": None,
-                                 "naive_mae": None, "method_mape": None, "naive_mape": None}
+                                 "naive_mae": None, "method_mape": None, "naive_mape": None,
+                                 "chosen": "linear_trend"}
+    assert (early["method"], early["method_reason"]) == (
+        "linear_trend", "2 complete month(s) of won revenue: 3 are needed to project, so nothing "
+        "is projected")
 
 
 def _plain(periods):
@@ -270,18 +280,25 @@ def test_forecast_per_quarter_for_a_rep_against_quota(sales, models):
         "2027-Q1": ["EUR"]}
     assert (f["currency"], [c["currency"] for c in f["by_currency"]]) == ("EUR", ["EUR"])
     assert _plain(f["periods"]) == [
-        {"period": "2026-Q1", "pipeline_weighted": D(0), "historical": D(2500), "won": D(2500),
-         "quota": D(3000)},
-        {"period": "2026-Q2", "pipeline_weighted": D(0), "historical": D(7700), "won": D(7700),
-         "quota": None},
-        {"period": "2026-Q3", "pipeline_weighted": D(4000), "historical": sum(line[:3]),
-         "won": D(999), "quota": D(9000)},
-        {"period": "2026-Q4", "pipeline_weighted": D(0), "historical": sum(line[3:]),
-         "won": D(0), "quota": D(12000)},
-        {"period": "2027-Q1", "pipeline_weighted": D(4500), "historical": None, "won": D(0),
-         "quota": None},  # beyond the projected horizon
+        {"period": "2026-Q1", "kind": "history", "pipeline_weighted": D(0), "historical": D(2500),
+         "won": D(2500), "history_won": D(2500), "projected": None, "quota": D(3000),
+         "quota_periods": ["2026-Q1"]},
+        {"period": "2026-Q2", "kind": "history", "pipeline_weighted": D(0), "historical": D(7700),
+         "won": D(7700), "history_won": D(7700), "projected": None, "quota": None,
+         "quota_periods": []},
+        # July is this month: projected whole; its 999 won so far are in won
+        {"period": "2026-Q3", "kind": "projection", "pipeline_weighted": D(4000),
+         "historical": sum(line[:3]), "won": D(999), "history_won": None,
+         "projected": sum(line[:3]), "quota": D(9000), "quota_periods": ["2026-Q3"]},
+        {"period": "2026-Q4", "kind": "projection", "pipeline_weighted": D(0),
+         "historical": sum(line[3:]), "won": D(0), "history_won": None,
+         "projected": sum(line[3:]), "quota": D(12000), "quota_periods": ["2026-Q4"]},
+        {"period": "2027-Q1", "kind": "projection", "pipeline_weighted": D(4500),
+         "historical": None, "won": D(0), "history_won": None, "projected": None,
+         "quota": None, "quota_periods": []},  # beyond the projected horizon
     ]
     assert (f["method"], f["quota"]) == ("linear_trend", D(24000))
+    assert f["quota_scope"] == {"level": "rep", "rep_id": ann, "team": None, "reps": 1}
     assert f["backtest"]["months"] == 3
     assert f["backtest"]["method_mae"] == cents(sum(m for m, _, _ in errors(ys)) / 3)
     assert f["backtest"]["naive_mae"] == cents(sum(n for _, n, _ in errors(ys)) / 3)
@@ -296,18 +313,25 @@ def test_forecast_per_month_and_year_for_a_team_and_for_everyone(sales, models):
     years = q.forecast("year", as_of=date(2026, 7, 15))
 
     july = next(p for p in _plain(months) if p["period"] == "2026-07")
-    assert july == {"period": "2026-07", "pipeline_weighted": D(0), "historical": D("3160.00"),
-                    "won": D(999), "quota": D(2500)}
+    assert july == {"period": "2026-07", "kind": "projection", "pipeline_weighted": D(0),
+                    "historical": D("3160.00"), "won": D(999), "history_won": None,
+                    "projected": D("3160.00"), "quota": D(2500), "quota_periods": ["2026-07"]}
     assert [p["period"] for p in months] == [f"2026-{m:02}" for m in range(1, 13)] + ["2027-01",
                                                                                       "2027-02"]
     assert q.forecast("quarter", team="north", as_of=date(2026, 7, 15))["periods"][2]["quota"] == \
         D(10000)  # Ann 9000 + Mia 1000; Bob is in the south
-    assert years["quota"] is None
+    # everyone: the company's quota, each rep's year from their quarters (none set a year):
+    # Ann 3000 + 9000 + 12000 (Q3 holds over her July quota), Mia 1000, Bob 5000
+    assert (years["quota"], years["quota_scope"]) == (
+        D(30000), {"level": "company", "rep_id": None, "team": None, "reps": 3})
     assert _plain(years["periods"]) == [
-        {"period": "FY2026", "pipeline_weighted": D(4000), "historical": D("35091.43"),
-         "won": D(11499), "quota": None},
-        {"period": "FY2027", "pipeline_weighted": D(4500), "historical": None, "won": D(0),
-         "quota": None},
+        {"period": "FY2026", "kind": "history_and_projection", "pipeline_weighted": D(4000),
+         "historical": D("35091.43"), "won": D(11499), "history_won": D(10500),
+         "projected": D("24591.43"), "quota": D(30000),
+         "quota_periods": ["2026-Q1", "2026-Q3", "2026-Q4"]},
+        {"period": "FY2027", "kind": "projection", "pipeline_weighted": D(4500),
+         "historical": None, "won": D(0), "history_won": None, "projected": None,
+         "quota": None, "quota_periods": []},
     ]
 
 

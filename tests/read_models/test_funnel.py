@@ -96,10 +96,25 @@ def test_stuck_deals_by_days_in_stage_with_an_injected_clock(sales, read_models)
     on_dec_10 = q.stuck(datetime(2026, 12, 10, 12, tzinfo=UTC))
 
     assert on_nov_30 == []  # proposal since Nov 5 (25 days <= 30), negotiation since Nov 6
-    assert on_dec_10 == [
-        {"id": d2, "stage": "negotiation", "days_in_stage": 34, "owner_id": ann},
-        {"id": d1, "stage": "proposal", "days_in_stage": 35, "owner_id": ann},
-    ][::-1]
+    named = {"owner_id": ann, "owner_name": "Ann", "account_name": "Acme",
+             "last_contact_at": None, "days_without_contact": 38}
+    assert [{k: d[k] for k in named} for d in on_dec_10] == [named, named]
+    assert [(d["id"], d["name"], d["stage"], d["days_in_stage"]) for d in on_dec_10] == [
+        (d1, "deal 10000", "proposal", 35), (d2, "deal 20000", "negotiation", 34)]
+
+
+def test_deals_without_contact_count_from_the_last_interaction_or_the_opening(sales,
+                                                                              read_models):
+    _, _, (d1, d2, _, _) = _world(sales)
+    sales.opportunities.log_interaction(at(25, 15), d1, interaction_id="i-1", kind="meeting")
+    q = _queries(read_models)
+
+    silent = q.stuck(datetime(2026, 12, 10, 12, tzinfo=UTC), no_contact_days=15)
+    # d1: 14 days since the meeting on Nov 25, 15:00
+    assert [(d["id"], d["days_without_contact"]) for d in silent] == [(d2, 38)]
+    later = q.stuck(datetime(2026, 12, 11, 16, tzinfo=UTC), no_contact_days=15)
+    assert [(d["id"], d["days_without_contact"], d["last_contact_at"]) for d in later] == [
+        (d2, 39, None), (d1, 16, datetime(2026, 11, 25, 15, tzinfo=UTC))]
 
 
 def test_conversion_win_rate_and_cycle(sales, read_models):

@@ -57,12 +57,18 @@ def _world(sales):
     lead = str(sales.leads.capture(at(2), person="Lia Lee", company="Leeco", email="lia@leeco.com",
                                    channel="web_form").stream_id)
     sales.leads.assign(at(3), lead, rep_id=ann)
-    return {"mia": mia, "ann": ann, "bob": bob, "acme": acme, "lead": lead, **deals}
+    names = {mia: "Mia", ann: "Ann", bob: "Bob", acme: "Acme", lead: "Lia Lee (Leeco)",
+             **{deal: f"{stage} deal" for stage, deal in deals.items()}}
+    return {"mia": mia, "ann": ann, "bob": bob, "acme": acme, "lead": lead, **deals,
+            "names": names}
 
 
-def _item(kind, item_id, tier, action, actor, successor, due, status="pending"):
-    return {"kind": kind, "id": item_id, "tier": tier, "action": action, "actor_id": actor,
-            "successor_id": successor, "status": status, "due": due}
+def _item(kind, item_id, tier, action, actor, successor, due, status="pending", names=None):
+    names = names or {}
+    return {"kind": kind, "id": item_id, "name": names.get(item_id), "tier": tier,
+            "action": action, "actor_id": actor, "actor_name": names.get(actor),
+            "successor_id": successor, "successor_name": names.get(successor), "status": status,
+            "due": due}
 
 
 def _expected(w, successor, actor_middle, actor_upper, effective, status=None):
@@ -75,7 +81,7 @@ def _expected(w, successor, actor_middle, actor_upper, effective, status=None):
         ("lead", w["lead"], "upper", UPPER, actor_upper, upper_due),
         ("opportunity", w["qualification"], "upper", UPPER, actor_upper, upper_due),
     ]
-    found = [_item(k, i, t, a, actor, successor, due, status.get(i, "pending"))
+    found = [_item(k, i, t, a, actor, successor, due, status.get(i, "pending"), w["names"])
              for k, i, t, a, actor, due in items]
     # lower, middle, upper; then kind, then id
     return sorted(found, key=lambda r: ({"lower": 0, "middle": 1, "upper": 2}[r["tier"]],
@@ -88,7 +94,8 @@ def test_a_departure_lists_every_item_with_tier_action_actor_and_due(sales, mode
     q = _queries(models)
 
     assert q.departure(w["ann"]) == {"rep_id": w["ann"], "name": "Ann", "manager_id": w["mia"],
-                                     "successor_id": w["bob"],
+                                     "manager_name": "Mia", "successor_id": w["bob"],
+                                     "successor_name": "Bob",
                                      "effective_date": date(2026, 11, 10)}
     assert q.items_for(w["ann"]) == _expected(w, w["bob"], w["ann"], w["bob"],
                                               date(2026, 11, 10))
@@ -120,6 +127,7 @@ def test_advancing_a_hand_over_changes_only_that_item(sales, models):
 def test_a_second_departure_hands_the_items_on_and_advancing_follows_the_latest(sales, models):
     w = _world(sales)
     cy = _hire(sales, "Cy", manager_id=w["mia"])
+    w["names"][cy] = "Cy"
     sales.departure.depart(at(10), w["ann"], successor_id=w["bob"])
     sales.departure.depart(at(12), w["bob"], successor_id=cy)
     sales.opportunities.advance_handover(at(13), w["proposal"], status="introduced")
@@ -141,9 +149,10 @@ def test_an_interrupted_departure_shows_what_was_left_unassigned(sales, models):
                                                          date(2026, 11, 10)), at(10))
     q = _queries(models)
 
-    left = sorted([{"kind": "account", "id": w["acme"]}, {"kind": "lead", "id": w["lead"]},
-                   {"kind": "opportunity", "id": w["proposal"]},
-                   {"kind": "opportunity", "id": w["negotiation"]}],
+    left = sorted([{"kind": "account", "id": w["acme"], "name": "Acme"},
+                   {"kind": "lead", "id": w["lead"], "name": "Lia Lee (Leeco)"},
+                   {"kind": "opportunity", "id": w["proposal"], "name": "proposal deal"},
+                   {"kind": "opportunity", "id": w["negotiation"], "name": "negotiation deal"}],
                   key=lambda i: (i["kind"], i["id"]))
     assert q.unassigned_for(w["ann"]) == left  # the lost deal is closed: not left over
     assert q.unassigned_for(w["bob"]) == []  # Bob is still here
@@ -207,7 +216,7 @@ def test_unit_an_item_the_flow_never_reached_stays_with_the_departed_rep():
 
     assert rows.get(OWNERSHIP.name, ("acc",)) == {
         "item_id": "acc", "kind": "account", "owner_id": "ann", "still_open": True,
-        "last_departing_rep_id": None}
+        "last_departing_rep_id": None, "name": "Acme"}
     assert rows.get(OWNERSHIP.name, ("opp",))["still_open"] is False  # type: ignore[index]
     ann = rows.get(REPS.name, ("ann",))
     assert ann is not None

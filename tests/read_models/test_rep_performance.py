@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import ValidationError
+from domain.quotas import Quota
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
@@ -97,18 +98,19 @@ def test_november_per_rep_revenue_quota_commission_and_counts(sales, models):
     assert [{k: v for k, v in r.items() if k != "currency"} for r in found] == [
         {"rep_id": ann, "name": "Ann", "team": "north", "region": "north", "active": True,
          "period": "2026-11", "won_revenue": D("80000.00"), "wins": 3,
-         "quota": D("50000.00"), "attainment": D("1.6000"),
+         "quota": D("50000.00"), "quota_periods": ["2026-11"], "attainment": D("1.6000"),
          "commission": D("4900.00"),  # 5 % of 50,000 + 8 % of the 30,000 above quota
          "new_customers": 2, "activities": 3, "leads_assigned": 2, "leads_converted": 1,
          "conversion_rate": D("0.5000")},
         {"rep_id": bob, "name": "Bob", "team": "south", "region": "south", "active": True,
          "period": "2026-11", "won_revenue": D("15000.00"), "wins": 1,
-         "quota": D("20000.00"), "attainment": D("0.7500"), "commission": D("600.00"),
+         "quota": D("20000.00"), "quota_periods": ["2026-11"], "attainment": D("0.7500"),
+         "commission": D("600.00"),
          "new_customers": 1, "activities": 1, "leads_assigned": 1, "leads_converted": 0,
          "conversion_rate": D("0.0000")},
         {"rep_id": mia, "name": "Mia", "team": "north", "region": "north", "active": True,
          "period": "2026-11", "won_revenue": D("0.00"), "wins": 0, "quota": None,
-         "attainment": None, "commission": None, "new_customers": 0, "activities": 0,
+         "quota_periods": [], "attainment": None, "commission": None, "new_customers": 0, "activities": 0,
          "leads_assigned": 0, "leads_converted": 0, "conversion_rate": None},
     ]
 
@@ -124,8 +126,11 @@ def test_quarter_and_fiscal_year_add_the_december_win(sales, models):
     quarter, year, october = view("2026-Q4"), view("FY2026"), view("2026-10")
 
     assert quarter["Ann"] == (D("85000.00"), 4, D("120000.00"), D("0.7083"), D("4250.00"))
-    assert quarter["Bob"] == (D("15000.00"), 1, None, None, D("600.00"))  # no Q4 quota
+    # Bob has no Q4 or FY2026 quota: his November one is the quarter's and the year's
+    assert quarter["Bob"] == (D("15000.00"), 1, D("20000.00"), D("0.7500"), D("600.00"))
+    assert year["Bob"] == quarter["Bob"]
     assert year["Ann"] == (D("85000.00"), 4, D("400000.00"), D("0.2125"), D("4250.00"))
+    # a quarter's quota is never split into months: December has none
     assert view("2026-12")["Ann"] == (D("5000.00"), 1, None, None, D("250.00"))
     assert october["Ann"] == (D("0.00"), 0, None, None, D("0.00"))
 
@@ -186,7 +191,8 @@ def test_stored_rows_of_wins_quotas_and_plan(sales, models):
     ]
     assert (q._money(plan["commission_rate"]), q._money(plan["accelerated_rate"])) == (
         D("0.05"), D("0.08"))
-    assert q._quotas("2026-Q4") == {ann: D(120000)}
+    assert q._quotas("2026-Q4") == {ann: Quota(D(120000), ("2026-Q4",)),
+                                    bob: Quota(D(20000), ("2026-11",))}
 
 
 def test_periods_cover_their_months_and_a_bad_period_is_refused(sales, models):
@@ -199,3 +205,31 @@ def test_periods_cover_their_months_and_a_bad_period_is_refused(sales, models):
         q.performance("2026-13")
     assert commission(D(60000), D(50000), D("0.05"), D("0.1")) == D("3500.00")
     assert commission(D(40000), D(0), D("0.05"), None) == D("2000.00")
+
+
+def test_a_year_without_its_own_quota_adds_its_quarters_and_months(sales, models):
+    """Cy: Q1 30,000 and Q2 45,000, October 10,000 and November 12,000 (Q4 by months), Q3
+    none; no FY2026 quota. Won 20,000 in November."""
+    mia, _, _ = _team(sales)
+    cy = str(sales.reps.hire(at(1), name="Cy", email="cy@example.com", role="rep", team="north",
+                             region="north", manager_id=mia).stream_id)
+    for period, amount in (("2026-Q1", 30000), ("2026-Q2", 45000), ("2026-10", 10000),
+                           ("2026-11", 12000)):
+        sales.reps.set_quota(at(1), cy, period=period, amount=D(amount))
+    sales.reps.set_commission_plan(at(1), cy, rate=D("0.05"), accelerated_rate=D("0.10"))
+    acme = str(sales.accounts.open(at(1), name="Acme", region="north", owner_id=cy).stream_id)
+    _won(sales, at(10), cy, acme, 20000)
+    q = _queries(models)
+
+    def cys(period):
+        (row,) = [r for r in q.performance(period) if r["name"] == "Cy"]
+        return (row["quota"], row["quota_periods"], row["attainment"], row["commission"])
+
+    assert cys("FY2026") == (D("97000.00"), ["2026-Q1", "2026-Q2", "2026-10", "2026-11"],
+                             D("0.2062"), D("1000.00"))  # 20,000 / 97,000 = 0.20618...
+    # Q4: 10,000 + 12,000 = 22,000, under the 20,000 won: 5 % of it all
+    assert cys("2026-Q4") == (D("22000.00"), ["2026-10", "2026-11"], D("0.9091"),
+                              D("1000.00"))
+    # November alone: 12,000, so 8,000 above quota at 10 %: 600 + 800
+    assert cys("2026-11") == (D("12000.00"), ["2026-11"], D("1.6667"), D("1400.00"))
+    assert cys("2026-Q3") == (None, [], None, D("0.00"))

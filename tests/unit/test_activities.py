@@ -3,10 +3,11 @@ under its own event names (stored by name: they never change)."""
 
 from dataclasses import fields
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from domain import account, activities, lead
+from domain import account, activities, lead, opportunity
 from domain.account import (
     AccountFollowUpCompleted,
     AccountFollowUpScheduled,
@@ -14,7 +15,7 @@ from domain.account import (
     AccountOpened,
 )
 from domain.activities import CompleteFollowUp, FollowUp, LogInteraction, ScheduleFollowUp
-from domain.errors import NotFoundError
+from domain.errors import NotFoundError, OpportunityClosedError
 from domain.events import Event
 from domain.lead import LeadCaptured, LeadFollowUpCompleted, LeadFollowUpScheduled, LeadInteractionLogged
 from tests.unit.given import given, rejected, when
@@ -29,7 +30,8 @@ OPENED = AccountOpened("acc-1", "Acme GmbH", None, None, "north", "rep-1")
 def test_activity_events_keep_their_stored_names_streams_and_fields() -> None:
     shapes = {cls.type_name(): (cls.stream_type, [f.name for f in fields(cls)])
               for cls in (*vars(lead.ACTIVITY_EVENTS).values(),
-                          *vars(account.ACTIVITY_EVENTS).values())}
+                          *vars(account.ACTIVITY_EVENTS).values(),
+                          *vars(opportunity.ACTIVITY_EVENTS).values())}
     assert shapes == {
         "LeadInteractionLogged": ("Lead", ["interaction_id", "kind", "notes", "outcome"]),
         "LeadFollowUpScheduled": ("Lead", ["follow_up_id", "due", "note"]),
@@ -38,6 +40,10 @@ def test_activity_events_keep_their_stored_names_streams_and_fields() -> None:
             "Account", ["interaction_id", "kind", "notes", "outcome", "contact_id"]),
         "AccountFollowUpScheduled": ("Account", ["follow_up_id", "due", "note"]),
         "AccountFollowUpCompleted": ("Account", ["follow_up_id", "outcome"]),
+        "OpportunityInteractionLogged": (
+            "Opportunity", ["interaction_id", "kind", "notes", "outcome"]),
+        "OpportunityFollowUpScheduled": ("Opportunity", ["follow_up_id", "due", "note"]),
+        "OpportunityFollowUpCompleted": ("Opportunity", ["follow_up_id", "outcome"]),
     }
 
 
@@ -84,3 +90,31 @@ def test_evolve_schedules_then_completes_a_follow_up_and_keeps_the_others() -> N
         follow_ups = activities.evolve(follow_ups, event)
     assert follow_ups == {"fu-1": FollowUp("fu-1", NEXT_WEEK, "call back", done=True),
                           "fu-2": FollowUp("fu-2", TODAY, "")}
+
+
+DEAL = opportunity.OpportunityOpened("opp-1", "acc-1", "rep-1", "Acme roll-out", Decimal(5000),
+                                     "EUR", NEXT_WEEK, (), "prospecting", 10, None)
+LOST = opportunity.OpportunityStageChanged("prospecting", "closed_lost", 0)
+
+
+def test_a_deal_records_interactions_and_follow_ups_under_its_own_events() -> None:
+    deal = given(opportunity, DEAL)
+    assert when(opportunity, deal, LogInteraction("int-1", "meeting", "demo", "positive")) == [
+        opportunity.OpportunityInteractionLogged("int-1", "meeting", "demo", "positive")]
+    scheduled = when(opportunity, deal, ScheduleFollowUp("fu-1", NEXT_WEEK, TODAY, "call back"))
+    assert scheduled == [opportunity.OpportunityFollowUpScheduled("fu-1", NEXT_WEEK, "call back")]
+    assert given(opportunity, DEAL, *scheduled).follow_ups == {
+        "fu-1": FollowUp("fu-1", NEXT_WEEK, "call back")}
+
+
+def test_a_closed_deal_takes_no_new_activity_but_its_follow_ups_can_still_be_completed() -> None:
+    closed = given(opportunity, DEAL,
+                   opportunity.OpportunityFollowUpScheduled("fu-1", NEXT_WEEK, ""), LOST)
+    rejected(opportunity, closed, LogInteraction("int-1", "call"), OpportunityClosedError)
+    rejected(opportunity, closed, ScheduleFollowUp("fu-2", NEXT_WEEK, TODAY),
+             OpportunityClosedError)
+    assert when(opportunity, closed, CompleteFollowUp("fu-1", "no answer")) == [
+        opportunity.OpportunityFollowUpCompleted("fu-1", "no answer")]
+    assert given(opportunity, DEAL, opportunity.OpportunityFollowUpScheduled("fu-1", NEXT_WEEK, ""),
+                 LOST, opportunity.OpportunityFollowUpCompleted("fu-1", None)
+                 ).follow_ups["fu-1"].done is True

@@ -70,6 +70,10 @@ class Dialect(ABC):
     def lock_schema(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite's write lock is enough
         """Inside a transaction: waits for other creators of tables (see ``create_once``)."""
 
+    def allow_long_statements(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite has no timeout
+        """Inside a transaction: lifts the statement timeout until it ends — for work whose
+        length grows with the data, such as indexing a read model of millions of rows."""
+
     @abstractmethod
     def table_exists(self, conn: Connection, name: str) -> bool: ...
 
@@ -96,6 +100,21 @@ class Dialect(ABC):
                array_type: str = "") -> tuple[str, list[Any]]:
         """``column`` is one of ``values`` (not empty): the condition, with ``?``
         placeholders, and its parameters. ``array_type`` casts an array parameter."""
+
+    @abstractmethod
+    def words_match(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """``column`` (words, ``projections.base.search_text``) has a word starting with
+        each of ``words``: the condition and its parameters."""
+
+    def search_index(self, table: str, index: str, column: str) -> str | None:
+        """The statement creating the index ``words_match`` uses on ``column`` (None: the
+        dialect searches without one)."""
+        return None
+
+    def search_columns(self, column: str) -> str:
+        """Columns a table with words in ``column`` has besides its own, as ``CREATE TABLE``
+        declares them (after a comma), for ``words_match``; none by default."""
+        return ""
 
     @abstractmethod
     def stream_key(self, stream_id: str) -> Any:

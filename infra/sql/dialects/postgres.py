@@ -93,6 +93,9 @@ class PostgresDialect(Dialect):
         the type's name): creators take this lock until their transaction ends."""
         cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
 
+    def allow_long_statements(self, cursor: Cursor) -> None:
+        cursor.execute("SET LOCAL statement_timeout = 0")
+
     def table_exists(self, conn: Connection, name: str) -> bool:
         return bool(conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0])
 
@@ -124,6 +127,21 @@ class PostgresDialect(Dialect):
 
     def stream_hex(self, column: str) -> str:
         return f"replace({column}::text, '-', '')"
+
+    def words_match(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
+        """Full-text search with prefix matching on the words' vector (``search_columns``),
+        GIN-indexed (``search_index``): the ``simple`` configuration, words as written, no
+        stemming, no stop words. A row the planner reads in sort order (a common word) is
+        checked against the stored vector, not parsed again."""
+        query = " & ".join(f"{word}:*" for word in words)
+        return f"{column}_vector @@ to_tsquery('simple', ?)", [query]
+
+    def search_index(self, table: str, index: str, column: str) -> str | None:
+        return f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin ({column}_vector)"
+
+    def search_columns(self, column: str) -> str:
+        return (f", {column}_vector tsvector GENERATED ALWAYS AS "
+                f"(to_tsvector('simple', coalesce({column}, ''))) STORED")
 
     def text(self, expression: str) -> str:
         return f"{expression}::text"
