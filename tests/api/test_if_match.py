@@ -39,6 +39,8 @@ class World:
         self.lead, self.lead2, self.lead3 = (self.lead_of(self.ann, n) for n in range(3))
         self.post(f"/v1/leads/{self.lead}/follow-ups", {"due": SOON, "follow_up_id": "fl"})
         self.opportunity = self.opportunity_of(self.account, self.ann)
+        self.post(f"/v1/opportunities/{self.opportunity}/follow-ups",
+                  {"due": SOON, "follow_up_id": "fo"})
         self.order, self.order2 = (self.order_of(self.account) for _ in range(2))
         self.dan_lead, self.dan_account = self.lead_of(self.dan, 3), self.account_of(self.dan)
         self.dan_opportunity = self.opportunity_of(self.dan_account, self.dan)
@@ -139,6 +141,12 @@ def command_cases(w: World) -> dict[tuple[str, str], Case]:
          {"expected_close": SOON}),
         ("POST", "/v1/opportunities/{opportunity_id}/quotes", f"{opp}/quotes",
          {"lines": line, "valid_until": LATER}),
+        ("POST", "/v1/opportunities/{opportunity_id}/interactions", f"{opp}/interactions",
+         {"kind": "meeting"}),
+        ("POST", "/v1/opportunities/{opportunity_id}/follow-ups", f"{opp}/follow-ups",
+         {"due": SOON}),
+        ("POST", "/v1/opportunities/{opportunity_id}/follow-ups/{follow_up_id}/complete",
+         f"{opp}/follow-ups/fo/complete", {}),
         ("POST", "/v1/opportunities/{opportunity_id}/stage", f"{opp}/stage", {"stage": "proposal"}),
         ("POST", "/v1/opportunities/{opportunity_id}/handover",
          f"/v1/opportunities/{w.dan_opportunity}/handover", {"status": "introduced"}),
