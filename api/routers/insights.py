@@ -65,7 +65,7 @@ def channels(caller: PrincipalDep, services: ServicesDep,
     return Channels(items=[ChannelFigures(**c) for c in found])
 
 
-@router.get("/campaigns", tags=["campaigns"])
+@router.get("/campaigns")
 def campaigns(caller: PrincipalDep, services: ServicesDep,
               _: Annotated[None, reads("campaigns")]) -> Campaigns:
     """Every campaign with its leads, conversions and won deals, its cost per lead and per won

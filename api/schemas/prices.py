@@ -16,7 +16,8 @@ class ListedPriceIn(BaseModel):
 
 class PriceListPut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "currency": "EUR", "prices": [{"sku": "GW-200", "unit_price": "1150.00"}]}]})
+        "currency": "EUR", "prices": [{"sku": "SKU-002", "unit_price": "799.00"},
+                                      {"sku": "SKU-004", "unit_price": "37.50"}]}]})
     currency: Currency
     prices: list[ListedPriceIn] = Field(max_length=1000, description=(
         "The whole list: it replaces the one before (empty: no regional prices). Each SKU "
@@ -41,8 +42,8 @@ class PriceListSet(Versioned):
 
 class PromotionCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "name": "spring-sale", "percent": "10", "skus": ["GW-200"],
-        "valid_from": "2027-03-01", "valid_to": "2027-03-31"}]})
+        "name": "autumn-sale", "percent": "12.5", "skus": ["SKU-002", "SKU-005"],
+        "valid_from": "2027-09-01", "valid_to": "2027-09-30"}]})
     name: Label = Field(description="Unique whatever the case; prices name it "
                                     "(`promotion:<name>`)")
     percent: Percent = Field(description="Off the list price: above 0, at most 100")
