@@ -195,8 +195,8 @@ def run(url: str, origin: str, args: argparse.Namespace) -> None:
     print(f"\n{'what':44} {'seconds':>8} {'events/s':>10} {'x baseline':>10}")
     print(f"{'baseline: paged SELECT + JSON decode':44} {base_s:8.2f} {base:10,.0f} {1:10.2f}")
     for label, names, workers in (("rebuild funnel alone", ["funnel"], 1),
-                                  ("rebuild all 8 read models, 1 process", list(BY_NAME), 1),
-                                  ("rebuild all 8 read models, 2 processes", list(BY_NAME), 2)):
+                                  (f"rebuild all {len(BY_NAME)} read models, 1 process", list(BY_NAME), 1),
+                                  (f"rebuild all {len(BY_NAME)} read models, 2 processes", list(BY_NAME), 2)):
         seconds = rebuild(settings, names, workers)
         print(f"{label:44} {seconds:8.2f} {count / seconds:10,.0f} {count / seconds / base:10.2f}")
     lags, n = live_lag(url, args.rate, args.seconds)

@@ -53,6 +53,12 @@ class MemorySalesRecorder(GroupsInOneTransaction, POPOApplicationRecorder):
         self._claims.update(kwargs.get("claimed_keys") or ())
         return super()._update_table(stored_events)
 
+    def position_of(self, stream_id: uuid.UUID, version: int) -> int | None:
+        """The global position of a stream's event (None: not stored)."""
+        with self._database_lock:
+            index = self._stored_events_index[str(stream_id)].get(version)
+            return None if index is None else index + 1
+
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         with self._database_lock:
             return {key: self._claims[key] for key in keys if key in self._claims}

@@ -151,6 +151,15 @@ class SQLiteSalesRecorder(GroupsInOneTransaction, SQLiteApplicationRecorder):
                 raise IntegrityError(f"stream {stream_id} changed after version {version}")
         return ids
 
+    def position_of(self, stream_id: UUID, version: int) -> int | None:
+        """The global position of a stream's event (None: not stored)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid FROM {self.events_table_name} "  # the library's position
+                      "WHERE originator_id = ? AND originator_version = ?",
+                      (stream_id.hex, version))
+            row = c.fetchone()
+            return None if row is None else int(row[0])
+
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:
             return {}
@@ -354,6 +363,15 @@ class PostgresSalesRecorder(SchemaLocked, PostgresApplicationRecorder):
         if positions is None:
             raise IntegrityError("the record was changed by another writer, or a key is taken")
         return positions
+
+    def position_of(self, stream_id: UUID, version: int) -> int | None:
+        """The global position of a stream's event (None: not stored)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT notification_id FROM {self.events_table_name} "
+                         "WHERE originator_id = %s AND originator_version = %s",
+                         (stream_id, version))
+            row = curs.fetchone()
+            return None if row is None else int(row["notification_id"])
 
     def find_claims(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:

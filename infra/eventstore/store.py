@@ -329,6 +329,11 @@ class EventStore:
         return self.recorder.max_notification_id() or 0
 
     @translating()
+    def position_of(self, stream_id: UUID, version: int) -> int | None:
+        """Where a stream's event stands in the global order (None: not stored)."""
+        return self.recorder.position_of(stream_id, version)
+
+    @translating()
     def decode(self, notification: Notification) -> RecordedEvent:
         return cast(RecordedEvent, self.app.mapper.to_domain_event(notification))
 

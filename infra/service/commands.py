@@ -368,8 +368,9 @@ class CommandBus(Reading):
                 made.append(r)
             elif made:
                 break
-        return CommandResult(stream_id, made[-1].originator_version,
-                             self.store.max_position(), tuple(r.event for r in made),
+        last = made[-1].originator_version  # the first answer's position: its last event's
+        position = self.store.position_of(stream_id, last) or self.store.max_position()
+        return CommandResult(stream_id, last, position, tuple(r.event for r in made),
                              tuple(r.meta.event_id for r in made), replayed=True)
 
 

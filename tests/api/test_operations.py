@@ -5,6 +5,7 @@ import time
 from infra.access.tokens import VERIFIED_FOR_SECONDS, TokenStore
 from infra.bootstrap import Root
 from infra.readside.read_models import ReadModels
+from projections.catalog import BY_NAME
 from tests.api.test_reps_and_leads import REP
 from tests.conftest import Api
 
@@ -73,7 +74,7 @@ def test_healthz_reports_every_read_model_active_at_the_head(api: Api):
     assert body["status"] == "ok" and body["store"] == "ok"
     assert body["position"] == position
     assert {p["status"] for p in body["projections"].values()} == {"active"}
-    assert len(body["projections"]) == 10
+    assert len(body["projections"]) == len(BY_NAME)
 
 
 def test_metrics_count_idempotent_replays_but_not_as_new_commands(api: Api):

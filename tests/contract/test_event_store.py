@@ -49,6 +49,9 @@ def test_positions_follow_the_global_order_across_streams(sales):
     assert [(n.originator_id, n.originator_version) for n in notes] == [
         (first, 1), (second, 1), (first, 2)]
     assert sales.store.max_position() == p3
+    assert [sales.store.position_of(first, 1), sales.store.position_of(second, 1),
+             sales.store.position_of(first, 2)] == [p1, p2, p3]
+    assert sales.store.position_of(first, 3) is None and sales.store.position_of(uuid4(), 1) is None
 
 
 def test_a_second_writer_of_the_same_version_conflicts_and_writes_nothing(sales):

@@ -12,6 +12,7 @@ from infra.bootstrap import bootstrap
 from infra.readside.readstore import ReadStore
 from infra.settings import Settings
 from infra.sql.database import Database
+from projections.catalog import BY_NAME
 from tests.integration.poison import open_account_named_with_nul
 from tests.integration.serve import Server, cli, serving
 
@@ -49,7 +50,7 @@ def _keep_writing(server: Server, stop: threading.Event, written: list[int]) -> 
 def test_a_fresh_database_becomes_healthy(postgres_url: str, tmp_path: Path):
     with serving(postgres_url, tmp_path) as server:
         body = server.until(_ok, HEALTHY_WITHIN)
-        assert body["status"] == "ok" and len(body["projections"]) == 10
+        assert body["status"] == "ok" and len(body["projections"]) == len(BY_NAME)
         assert "does not exist" not in server.log_text()
 
 

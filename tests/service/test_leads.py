@@ -83,6 +83,20 @@ def test_retried_create_with_the_same_idempotency_key_creates_once(svc):
     assert svc.then() == []
 
 
+def test_a_replayed_answer_keeps_the_position_of_the_first_one(svc):
+    key = ctx(idempotency_key="client-44")
+    created = svc.sales.leads.capture(key, person="Ann", company="Acme", email="a@acme.io",
+                                      channel="web_form")
+    _capture(svc)  # others write meanwhile: the store's head moves on
+    assert svc.sales.store.max_position() > created.position
+
+    again = svc.sales.leads.capture(key, person="Ann", company="Acme", email="a@acme.io",
+                                    channel="web_form")
+
+    assert again.replayed
+    assert (again.position, again.version) == (created.position, created.version)
+
+
 def test_reusing_an_idempotency_key_for_another_request_is_refused(svc):
     key = ctx(idempotency_key="client-43")
     svc.sales.leads.capture(key, person="Ann", company="Acme", email="a@acme.io",
