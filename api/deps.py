@@ -19,7 +19,7 @@ from api.errors import ApiError, unauthorized
 from api.inputs import IF_MATCH_PATTERN, MAX_POSITION, HeaderText, IfMatchText
 from infra.access.tokens import Principal
 from infra.bootstrap import Root
-from infra.eventstore.ids import parse_id, stock_item_id
+from infra.eventstore.ids import parse_id, price_list_id, stock_item_id
 from infra.readside.serving import Serving
 from infra.service.commands import CommandContext
 from projections.catalog import BY_NAME
@@ -136,11 +136,14 @@ async def command(request: Request, caller: PrincipalDep,
 
 def record_named_in(request: Request) -> UUID:
     """The stream of the record a command route names first in its path (``/v1/leads/{lead_id}
-    /...``, ``/v1/stock-items/{sku}/...``): the one ``If-Match`` is about."""
+    /...``, ``/v1/stock-items/{sku}/...``, ``/v1/price-lists/{region}``): the one ``If-Match``
+    is about."""
     if not request.path_params:
         raise ApiError(422, "invalid_input",
                        "If-Match: a create has no version to match; send it without If-Match")
     name, value = next(iter(request.path_params.items()))
+    if name == "region":
+        return price_list_id(value)
     return stock_item_id(value) if name == "sku" else parse_id(value, name)
 
 

@@ -61,9 +61,10 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     if isinstance(error, ValidationError):
         return JSONResponse(body(error.code, error.detail, [error.field]), status_code=422)
-    if isinstance(error, NotFoundError):
-        return JSONResponse(body("not_found", error.detail), status_code=404)
     field = getattr(error, "field", None)  # a RuleViolationError names the field it refuses
+    if isinstance(error, NotFoundError):  # an UnknownReferenceError names its field too
+        return JSONResponse(body("not_found", error.detail, [field] if field else None),
+                            status_code=404)
     return JSONResponse(body(error.code, error.detail, [field] if field else None),
                         status_code=409)
 

@@ -241,6 +241,32 @@ class Decimals:
 
 
 @dataclass(frozen=True)
+class Percentage(Decimals):
+    """A percentage above zero and at most 100, with at most two places."""
+
+    digits: int = 3
+    places: int = 2
+
+    @property
+    def pattern(self) -> str:
+        return (r"^0*([1-9][0-9]?(\.[0-9]{1,2})?|100(\.0{1,2})?"
+                rf"|\.({_digits_after_point(self.places)}))$")
+
+    @property
+    def rule(self) -> str:
+        return "not a percentage above 0 and at most 100, with at most 2 decimal places"
+
+    @property
+    def bounds(self) -> dict[str, Any]:
+        return {"exclusiveMinimum": 0, "maximum": 100, "multipleOf": 0.01}
+
+    def after(self, value: Decimal) -> Decimal:
+        if value > 100:
+            raise ValueError(self.rule)
+        return super().after(value)
+
+
+@dataclass(frozen=True)
 class NonZero:
     """A number that must not be zero, stated as ``not: {const: 0}`` in the schema."""
 
@@ -301,6 +327,7 @@ PageCursor = Annotated[str, StringConstraints(min_length=1, max_length=1000),
 Money = Annotated[Decimal, Decimals(digits=12, places=2)]
 Amount = Annotated[Decimal, Decimals(digits=12, places=2, positive=False)]  # zero allowed
 Rate = Annotated[Decimal, Decimals(digits=1, places=4, fraction=True)]     # 0 < rate < 1
+Percent = Annotated[Decimal, Percentage()]                                  # 0 < p <= 100
 MAX_POSITION = 2**63 - 1  # a database BIGINT
 MAX_COUNT = 10_000_000  # pieces in one receipt, order line or correction
 Correction = Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT), NonZero()]  # a stock count

@@ -20,6 +20,7 @@ PRODUCERS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
     ("post", "/v1/opportunities"): ("201", {"opportunity": "id"}),
     ("post", "/v1/orders"): ("201", {"order": "id"}),
     ("post", "/v1/stock-items"): ("201", {"sku": "sku"}),
+    ("post", "/v1/campaigns"): ("201", {"campaign": "id"}),
     ("post", "/v1/accounts/{account_id}/contacts"): ("201", {"contact": "id"}),
     ("post", "/v1/leads/{lead_id}/convert"): ("201", {
         "account": "account_id", "opportunity": "opportunity_id", "contact": "contact_id"}),
@@ -29,6 +30,7 @@ TAKEN_AS: dict[str, tuple[str, ...]] = {
     "rep": ("rep_id", "owner_id", "manager_id", "successor_id"),
     "lead": ("lead_id",), "account": ("account_id",), "opportunity": ("opportunity_id",),
     "order": ("order_id",), "sku": ("sku",), "contact": ("contact_id",),
+    "campaign": ("campaign_id",),
 }
 KIND_OF = {name: kind for kind, names in TAKEN_AS.items() for name in names}
 

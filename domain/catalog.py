@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from domain import account, lead, opportunity, order, rep, stock_item
+from domain import (
+    account,
+    campaign,
+    lead,
+    opportunity,
+    order,
+    price_list,
+    promotions,
+    rep,
+    stock_item,
+)
 from domain.events import Command, Event
 from domain.storable import require_storable
 
@@ -47,7 +57,8 @@ def storable_only(decide: Decide) -> Decide:
 AGGREGATES: dict[str, AggregateType] = {
     module.STREAM: AggregateType(module.STREAM, storable_only(module.decide), module.evolve,
                                  _event_types_of(module))
-    for module in (rep, lead, account, opportunity, order, stock_item)
+    for module in (rep, lead, account, opportunity, order, stock_item, price_list, promotions,
+                   campaign)
 }
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -37,6 +37,15 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class UnknownReferenceError(NotFoundError):
+    """A field names a record that does not exist, where existing is no secret (a SKU: every
+    role may read the stock); a 404 that names ``field``."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+
+
 class AlreadyExistsError(DomainError):
     code = "already_exists"
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain import activities, handover
 from domain.activities import FollowUp
@@ -22,6 +23,7 @@ from domain.values import (
     REASON_LENGTH,
     Channel,
     RepRef,
+    require_currency,
     require_email,
     require_member,
     require_positive,
@@ -39,6 +41,10 @@ class LeadEvent(Event):
 
 @dataclass(frozen=True)
 class LeadCaptured(LeadEvent):
+    """v2 added ``campaign_id`` (the campaign the lead came from); v1 leads name none."""
+
+    schema_version = 2
+
     lead_id: str
     channel: str
     person: str
@@ -51,6 +57,11 @@ class LeadCaptured(LeadEvent):
     interests: tuple[str, ...]
     duplicate_keys: tuple[str, ...]
     duplicate_of: str | None
+    campaign_id: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "campaign_id": None}
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,10 @@ class LeadDisqualified(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadConverted(LeadEvent):
-    """The targets' ids are decided here, so re-running the conversion flow creates nothing twice."""
+    """The targets' ids are decided here, so re-running the conversion flow creates nothing twice.
+    v2 added ``currency`` (of ``amount``); v1 conversions were all in EUR."""
+
+    schema_version = 2
 
     account_id: str
     contact_id: str
@@ -108,6 +122,11 @@ class LeadConverted(LeadEvent):
     opportunity_name: str
     amount: Decimal
     expected_close: date
+    currency: str = "EUR"
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "currency": "EUR"}
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,7 @@ class Lead:
     handover_status: str | None = None
     handover_actor_id: str | None = None  # who must act on the hand-over in progress
     conversion: LeadConverted | None = None
+    campaign_id: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -166,6 +186,7 @@ class CaptureLead(Command):
     interests: tuple[str, ...] = ()
     duplicate_of: str | None = None  # an existing lead or contact sharing a duplicate key
     model: ScoringModel = DEFAULT_MODEL
+    campaign_id: str | None = None  # a campaign the caller checked exists
 
 
 @dataclass(frozen=True)
@@ -200,6 +221,7 @@ class ConvertLead(Command):
     opportunity_name: str
     amount: Decimal
     expected_close: date
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True)
@@ -227,6 +249,7 @@ def _capture(state: Lead | None, c: CaptureLead) -> list[Event]:
     captured = LeadCaptured(
         c.lead_id, channel, person, company, email, c.phone, c.industry, c.company_size, c.region,
         c.interests, duplicate_keys(person, company, email, c.phone), c.duplicate_of,
+        c.campaign_id,
     )
     return [captured, LeadScored(score, factors)]
 
@@ -257,7 +280,8 @@ def _convert(state: Lead, c: ConvertLead) -> list[Event]:
     require_positive("amount", c.amount)
     name = require_text("opportunity_name", c.opportunity_name)
     return [LeadConverted(c.account_id, c.contact_id, c.opportunity_id, c.joined_existing_account,
-                          name, c.amount, c.expected_close)]
+                          name, c.amount, c.expected_close,
+                          require_currency("currency", c.currency))]
 
 
 def _hand_over(state: Lead, c: HandOverLead) -> list[Event]:
@@ -307,7 +331,8 @@ def decide(state: Lead | None, command: Command) -> list[Event]:
 
 def _captured(e: LeadCaptured) -> Lead:
     profile = LeadProfile(e.industry, e.company_size, e.region, e.channel, e.interests)
-    return Lead(e.lead_id, profile, e.person, e.company, e.email, e.phone, e.duplicate_of)
+    return Lead(e.lead_id, profile, e.person, e.company, e.email, e.phone, e.duplicate_of,
+                campaign_id=e.campaign_id)
 
 
 def evolve(state: Lead | None, event: Event) -> Lead:

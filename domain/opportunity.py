@@ -19,7 +19,7 @@ from domain.evaluation import evaluate
 from domain.events import Command, Event
 from domain.pricing import PricedLine, PriceRequest, PriceRules, price_lines
 from domain.stages import DEFAULT_PROBABILITIES, Stage, is_open
-from domain.values import RepRef, require_positive, require_text
+from domain.values import RepRef, require_currency, require_positive, require_text
 
 STREAM = "Opportunity"
 
@@ -83,10 +83,20 @@ class OpportunityCloseDateChanged(OpportunityEvent):
 
 @dataclass(frozen=True)
 class OpportunityQuoteIssued(OpportunityEvent):
+    """v2 added ``currency`` (the opportunity's, which prices the lines); v1 quotes were
+    priced at base prices, in EUR."""
+
+    schema_version = 2
+
     quote_id: str
     lines: tuple[PricedLine, ...]
     total: Decimal
     valid_until: date
+    currency: str = "EUR"
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "currency": "EUR"}
 
 
 @dataclass(frozen=True)
@@ -234,12 +244,11 @@ def _open(state: Opportunity | None, c: OpenOpportunity) -> list[Event]:
     if not c.owner.active:
         raise RepDepartedError(f"rep {c.owner.rep_id} has departed")
     require_positive("amount", c.amount)
-    if len(c.currency) != 3 or not c.currency.isalpha():
-        raise ValidationError("currency", "must be a three-letter ISO 4217 code")
+    currency = require_currency("currency", c.currency)
     stage = Stage.PROSPECTING
     return [OpportunityOpened(
         c.opportunity_id, c.account_id, c.owner.rep_id, require_text("name", c.name), c.amount,
-        c.currency.upper(), c.expected_close, c.products, stage, c.probabilities[stage],
+        currency, c.expected_close, c.products, stage, c.probabilities[stage],
         c.source_lead_id,
     )]
 
@@ -266,9 +275,9 @@ def _issue_quote(state: Opportunity, c: IssueQuote) -> list[Event]:
         raise ValidationError("lines", "a quote needs at least one line")
     for request in c.requests:
         require_positive("quantity", request.quantity)
-    lines = price_lines(c.requests, c.rules)
+    lines = price_lines(c.requests, c.rules, state.currency)
     total = sum((line.line_total for line in lines), Decimal(0))
-    return [OpportunityQuoteIssued(c.quote_id, lines, total, c.valid_until)]
+    return [OpportunityQuoteIssued(c.quote_id, lines, total, c.valid_until, state.currency)]
 
 
 def _hand_over(state: Opportunity, c: HandOverOpportunity) -> list[Event]:

@@ -17,7 +17,7 @@ from domain.errors import (
 )
 from domain.events import Command, Event
 from domain.pricing import PricedLine, PriceRequest, PriceRules, price_lines
-from domain.values import REASON_LENGTH, require_positive, require_text
+from domain.values import REASON_LENGTH, require_currency, require_positive, require_text
 
 STREAM = "Order"
 CANCELLABLE = ("placed", "back_ordered", "reserved", "confirmed")
@@ -102,6 +102,7 @@ class Order:
     shipment_ids: frozenset[str] = frozenset()
     invoiced: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
+    currency: str = "EUR"
 
     def shipped_quantity(self, sku: str) -> int:
         return sum(q for s, q in self.shipped if s == sku)
@@ -175,9 +176,10 @@ def _place(state: Order | None, c: PlaceOrder) -> list[Event]:
         raise RuleViolationError("lines", "each sku may appear once; add the quantities")
     for i, request in enumerate(c.requests):
         require_positive(f"lines[{i}].quantity", request.quantity)
-    lines = price_lines(c.requests, c.rules)
+    currency = require_currency("currency", c.currency)
+    lines = price_lines(c.requests, c.rules, currency)
     total = sum((line.line_total for line in lines), Decimal(0))
-    return [OrderPlaced(c.order_id, c.account_id, c.opportunity_id, lines, total, c.currency,
+    return [OrderPlaced(c.order_id, c.account_id, c.opportunity_id, lines, total, currency,
                         c.allow_back_order)]
 
 
@@ -262,7 +264,7 @@ def _status_after_payment(state: Order, amount: Decimal) -> str:
 def evolve(state: Order | None, event: Event) -> Order:
     if isinstance(event, OrderPlaced):
         return Order(event.order_id, event.account_id, event.lines, event.total,
-                     event.allow_back_order)
+                     event.allow_back_order, currency=event.currency)
     assert state is not None, f"{type(event).__name__} before OrderPlaced"
     match event:
         case OrderReserved():

@@ -132,6 +132,24 @@ def require_non_negative(field: str, value: Decimal | int) -> None:
         raise ValidationError(field, "must not be negative")
 
 
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+def require_currency(field: str, value: str) -> str:
+    """An ISO 4217 code, three letters, as upper case (``usd`` is ``USD``)."""
+    if not _CURRENCY.match(value):
+        raise ValidationError(field, f"not a three-letter ISO 4217 currency code: {value!r}")
+    return value.upper()
+
+
+def require_cents(field: str, value: Decimal, positive: bool = True) -> Decimal:
+    """Money: above zero (or, if not ``positive``, not negative), in whole cents."""
+    (require_positive if positive else require_non_negative)(field, value)
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError(field, f"has more than two decimal places: {value}")
+    return value
+
+
 def require_period(field: str, period: str) -> str:
     """Quota periods: ``2026-03`` (month), ``2026-Q1`` (quarter), ``FY2026`` (fiscal year)."""
     if not _PERIOD.match(period):

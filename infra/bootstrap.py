@@ -25,6 +25,7 @@ from infra.readside.monitor import Monitor
 from infra.readside.read_models import ReadModels
 from infra.readside.serving import Serving
 from infra.service.accounts import Accounts
+from infra.service.campaigns import Campaigns
 from infra.service.commands import CommandBus
 from infra.service.directory import Directory
 from infra.service.flows.conversion import ConversionFlow
@@ -33,6 +34,7 @@ from infra.service.flows.orders import OrderFlows
 from infra.service.flows.runner import FlowRunner
 from infra.service.leads import Leads
 from infra.service.opportunities import Opportunities
+from infra.service.prices import Prices
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
 from infra.settings import Settings
@@ -61,6 +63,8 @@ class Sales:
     conversion: ConversionFlow
     departure: DepartureFlow
     flows: FlowRunner
+    prices: Prices
+    campaigns: Campaigns
 
     def close(self) -> None:
         self.bus.committer.close()
@@ -79,13 +83,14 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None,
     leads = Leads(bus, reps, directory)
     accounts = Accounts(bus, reps)
     stock = StockItems(bus)
-    opportunities = Opportunities(bus, reps, accounts, stock, rules)
-    orders = OrderFlows(bus, stock, rules)
+    prices = Prices(bus, rules)
+    opportunities = Opportunities(bus, reps, accounts, stock, prices)
+    orders = OrderFlows(bus, stock, prices)
     conversion = ConversionFlow(bus, leads, accounts, opportunities)
     departure = DepartureFlow(bus, reps, directory)
     flows = FlowRunner(store, db, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
-                 orders, conversion, departure, flows)
+                 orders, conversion, departure, flows, prices, Campaigns(bus))
 
 
 def event_store(settings: Settings) -> EventStore:

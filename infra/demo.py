@@ -1,6 +1,9 @@
 """A realistic, deterministic demo data set, loaded through the commands.
 
-The same seed and scale always give the same streams and events. Time is simulated: leads
+The same seed and scale always give the same streams and events. Prices and marketing are
+part of it: the first region's price list is in euros, the second's in US dollars (its deals,
+quotes and orders are in dollars), two promotions run during the year, and campaigns with
+costs on several channels bring leads that name them. Time is simulated: leads
 arrive over the twelve months before ``end``, and each one's life (engagement, calls,
 qualification, the deal moving through its stages over weeks, the order, its shipment and
 payment) runs on its own schedule, interleaved with everyone else's in time order (an
@@ -14,7 +17,7 @@ import heapq
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -41,6 +44,18 @@ PRODUCTS = [(f"SKU-{i:03d}", name, Decimal(price)) for i, (name, price) in enume
     ("Training day", "1450.00"), ("Spare parts box", "220.00"), ("Calibration tool", "560.00"),
 ], start=1)]
 STAGE_PATH = ("qualification", "proposal", "negotiation")
+# Price lists: the first region's in euros (a few SKUs below their base price), the second's
+# in US dollars (every SKU, so that its deals, quotes and orders are all in dollars).
+PRICE_LISTS = ((0, "EUR", Decimal("0.95"), 4), (1, "USD", Decimal("1.09"), len(PRODUCTS)))
+# Promotions: name, percent, SKUs (none: all), first and last day as days after the start.
+PROMOTIONS = (("spring-sale", Decimal(10), ("SKU-002", "SKU-005", "SKU-009"), 150, 180),
+              ("year-end", Decimal(15), (), 300, 320))
+# Campaigns: name, channel, cost, currency, first day (after the start), length in days.
+CAMPAIGNS = (("Trade fair", "event", "18500.00", "EUR", 20, 120),
+             ("Social ads", "social", "6200.00", "EUR", 0, 365),
+             ("Webinar series", "web_form", "4800.00", "USD", 60, 180),
+             ("Purchased contacts", "purchased_list", "2500.00", "EUR", 90, 90),
+             ("Partner summit", "partner", "3200.00", "USD", 200, 100))
 
 
 @dataclass
@@ -63,6 +78,8 @@ class Story:
     people: list[tuple[str, str, str, str]] = field(default_factory=list)
     opportunities: list[tuple[str, str]] = field(default_factory=list)  # (id, account id)
     won: list[tuple[str, str]] = field(default_factory=list)
+    currencies: dict[str, str] = field(default_factory=dict)  # region -> its deals' currency
+    campaigns: list[tuple[str, str, date, date]] = field(default_factory=list)  # id, channel, …
 
     def ctx(self, actor: str | None = None, key: str | None = None) -> CommandContext:
         return CommandContext(actor=actor or "demo", now=self.clock.tick(self.rng),
@@ -126,6 +143,8 @@ def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
     story = Story(sales, seed, rng, Clock(start))
     _hire(story, teams, {start.year, end.year})
     _stock(story)
+    _prices(story)
+    _campaigns(story)
     agenda = Agenda(end - timedelta(days=16))  # the departure below is the story's last act
     for i in range(leads):
         arrives = start + timedelta(days=2) + (end - start) * 0.9 * i / leads
@@ -168,6 +187,41 @@ def _stock(story: Story) -> None:
         story.sales.stock.receive(story.ctx("admin"), sku, quantity=story.rng.randint(150, 400))
 
 
+def _prices(story: Story) -> None:
+    """The regions' price lists and the year's promotions, set by an admin at the start."""
+    regions, start = list(story.teams), story.clock.now.date()
+    for index, currency, factor, count in PRICE_LISTS:
+        if index < len(regions):
+            prices = [(sku, (price * factor).quantize(Decimal("0.01")))
+                      for sku, _, price in PRODUCTS[:count]]
+            story.sales.prices.set_price_list(story.ctx("admin"), regions[index],
+                                              currency=currency, prices=prices)
+            story.currencies[regions[index]] = currency
+    for name, percent, skus, first, last in PROMOTIONS:
+        story.sales.prices.add_promotion(
+            story.ctx("admin", f"promotion-{name}"), name=name, percent=percent, skus=skus,
+            valid_from=start + timedelta(days=first), valid_to=start + timedelta(days=last))
+
+
+def _campaigns(story: Story) -> None:
+    start = story.clock.now.date()
+    for name, channel, cost, currency, first, days_long in CAMPAIGNS:
+        starts = start + timedelta(days=first)
+        ends = starts + timedelta(days=days_long - 1)
+        registered = story.sales.campaigns.register(
+            story.ctx("admin", f"campaign-{name}"), name=name, channel=channel,
+            cost=Decimal(cost), currency=currency, starts=starts, ends=ends)
+        story.campaigns.append((str(registered.stream_id), channel, starts, ends))
+
+
+def _campaign_of(story: Story, i: int, channel: str) -> str | None:
+    """Three leads in four of a channel with a campaign running name it."""
+    today = story.clock.now.date()
+    running = [c for c, on, starts, ends in story.campaigns
+               if on == channel and starts <= today <= ends]
+    return running[0] if running and i % 4 else None
+
+
 def _new_person(story: Story, i: int) -> tuple[str, str, str, str]:
     rng = story.rng
     if story.people and rng.random() < 0.08:
@@ -187,11 +241,13 @@ def _lead_life(story: Story, i: int, progress: Callable[[int], None] | None) -> 
         progress(i)
     region = rng.choice(list(story.teams))
     person, company, email, phone = _new_person(story, i)
+    channel = rng.choice(list(Channel)).value
     captured = s.leads.capture(
         story.ctx("web", f"lead-{i}"), person=person, company=company, email=email, phone=phone,
-        channel=rng.choice(list(Channel)).value, region=region,
+        channel=channel, region=region,
         industry=rng.choice(INDUSTRIES), company_size=rng.choice([8, 40, 120, 400, 2500]),
-        interests=tuple(rng.sample([p[1] for p in PRODUCTS], rng.randint(0, 3))))
+        interests=tuple(rng.sample([p[1] for p in PRODUCTS], rng.randint(0, 3))),
+        campaign_id=_campaign_of(story, i, channel))
     lead_id = str(captured.stream_id)
     for _ in range(rng.randint(0, 3)):
         yield hours(rng, 2, 72)
@@ -211,10 +267,12 @@ def _lead_life(story: Story, i: int, progress: Callable[[int], None] | None) -> 
         s.leads.complete_follow_up(story.ctx(owner), lead_id, follow_up_id=f"fu-{i}",
                                    outcome="done")
     yield days(rng, 1, 7)
-    yield from _qualify_or_not(story, lead_id, owner, captured.events[0].duplicate_of)  # type: ignore[attr-defined]
+    yield from _qualify_or_not(story, lead_id, owner, captured.events[0].duplicate_of,  # type: ignore[attr-defined]
+                               story.currencies.get(region, "EUR"))
 
 
-def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | None) -> Life:
+def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | None,
+                    currency: str) -> Life:
     s, rng = story.sales, story.rng
     if duplicate_of or rng.random() < 0.2:
         reason = "duplicate" if duplicate_of else rng.choice(["no budget", "no need", "student"])
@@ -228,7 +286,7 @@ def _qualify_or_not(story: Story, lead_id: str, owner: str, duplicate_of: str | 
         amount = Decimal(rng.choice([5, 8, 12, 20, 35, 60, 90])) * 1000
         close = story.clock.now.date() + timedelta(days=rng.randint(30, 150))
         conversion = s.conversion.convert(story.ctx(owner), lead_id, amount=amount,
-                                          expected_close=close)
+                                          expected_close=close, currency=currency)
         yield from _work_opportunity(story, conversion.opportunity_id, conversion.account_id,
                                      owner)
 

@@ -358,7 +358,8 @@ def main() -> None:
     sys.exit(status if isinstance(status, int) else 0)
 
 
-assert set(AGGREGATES) == {"Rep", "Lead", "Account", "Opportunity", "Order", "StockItem"}
+assert set(AGGREGATES) == {"Rep", "Lead", "Account", "Opportunity", "Order", "StockItem",
+                           "PriceList", "PromotionCalendar", "Campaign"}
 
 
 if __name__ == "__main__":

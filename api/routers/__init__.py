@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from api.routers import (
     accounts,
+    campaigns,
     forecasts,
     funnel,
     handovers,
@@ -23,6 +24,7 @@ from api.routers import (
     opportunities,
     ops,
     orders,
+    prices,
     reps,
     stock,
     timeline,
@@ -34,4 +36,4 @@ QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.rou
                                   lists.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
-                                orders.router]
+                                orders.router, prices.router, campaigns.router]

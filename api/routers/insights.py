@@ -1,8 +1,10 @@
-"""Activity and report queries: follow-ups due, channel effectiveness, sales per period, churn.
+"""Activity and report queries: follow-ups due, channel effectiveness, campaigns against their
+cost, sales per period, churn.
 
-Channel effectiveness and sales by region or product add up everyone's records and cannot
-be narrowed to a rep's own, so they are for the roles that read everything (403 for reps
-and managers); sales by rep, follow-ups and churn are narrowed to what the caller may see.
+Channel effectiveness, campaign figures and sales by region or product add up everyone's
+records and cannot be narrowed to a rep's own, so they are for the roles that read everything
+(403 for reps and managers); sales by rep, follow-ups and churn are narrowed to what the caller
+may see.
 """
 
 from typing import Annotated, Literal
@@ -15,6 +17,13 @@ from api.errors import QUERY_RESPONSES
 from api.inputs import RecordId
 from api.reading import AsOfDay, paged, scope_for, utc, visible
 from infra.readside.readstore import SqlReader
+from projections.campaigns import (
+    CampaignFigures,
+    CampaignQueries,
+    Campaigns,
+    CampaignTotals,
+    totals_by_currency,
+)
 from projections.follow_ups_and_channels.answers import ChannelFigures, Channels, FollowUpDue, FollowUps
 from projections.follow_ups_and_channels.queries import FollowUpsAndChannelsQueries
 from projections.sales_and_churn.answers import Churn, ChurnedAccount, SalesReport, SalesRow
@@ -43,13 +52,30 @@ def follow_ups(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities, 
 
 
 @router.get("/activities/channels")
-def channels(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities) -> Channels:
-    """Per lead channel: leads, duplicates, qualified, converted, won deals and revenue
+def channels(caller: PrincipalDep, services: ServicesDep,
+             _: Annotated[None, reads("activities", "campaigns")]) -> Channels:
+    """Per lead channel: leads, duplicates, qualified, converted, won deals and revenue, and
+    its cost (the sum of its campaigns' costs, per currency) per lead and per won deal
     (auditors, integrators, admins)."""
     require_role(caller, *READ_ALL)
     with services.db.reader() as conn:
-        found = FollowUpsAndChannelsQueries(SqlReader(services.db, conn)).channel_effectiveness({})
+        reader = SqlReader(services.db, conn)
+        costs = CampaignQueries(reader).channel_costs()
+        found = FollowUpsAndChannelsQueries(reader).channel_effectiveness(costs)
     return Channels(items=[ChannelFigures(**c) for c in found])
+
+
+@router.get("/campaigns")
+def campaigns(caller: PrincipalDep, services: ServicesDep,
+              _: Annotated[None, reads("campaigns")]) -> Campaigns:
+    """Every campaign with its leads, conversions and won deals, its cost per lead and per won
+    deal (in its currency), and totals per currency of the costs (auditors, integrators,
+    admins)."""
+    require_role(caller, *READ_ALL)
+    with services.db.reader() as conn:
+        found = CampaignQueries(SqlReader(services.db, conn)).campaigns()
+    return Campaigns(items=[CampaignFigures(**c) for c in found],
+                     totals=[CampaignTotals(**t) for t in totals_by_currency(found)])
 
 
 @router.get("/reports/sales")

@@ -58,7 +58,7 @@ async def capture(body: LeadCreate, call: CommandDep) -> LeadCaptured:
         call.ctx, person=body.person, company=body.company, email=str(body.email),
         phone=body.phone, channel=body.channel, region=body.region, industry=body.industry,
         company_size=body.company_size, interests=body.interests,
-        owner_id=caller.rep_id if caller.role == "rep" else None)
+        owner_id=caller.rep_id if caller.role == "rep" else None, campaign_id=body.campaign_id)
     captured, scored = result.events[0], result.events[1]
     return LeadCaptured(id=str(result.stream_id), duplicate_of=captured.duplicate_of,  # type: ignore[attr-defined]
                         score=scored.score, position=result.position)  # type: ignore[attr-defined]
@@ -73,7 +73,7 @@ def get_lead(lead_id: LeadId, caller: PrincipalDep, services: ServicesDep) -> Le
                       phone=lead.phone, channel=lead.profile.channel, region=lead.profile.region,
                       status=lead.status, owner_id=lead.owner_id, score=lead.score,
                       duplicate_of=lead.duplicate_of, handover_status=lead.handover_status,
-                      version=loaded.version)
+                      campaign_id=lead.campaign_id, version=loaded.version)
 
 
 @router.post("/{lead_id}/assign")
@@ -151,7 +151,7 @@ def convert(lead_id: LeadId, body: ConversionBody, call: CommandDep) -> Converte
     """Convert into a new (or an existing) account with a contact, and open an opportunity."""
     done = call.services.sales.conversion.convert(
         call.ctx, lead_id, account_id=body.account_id, opportunity_name=body.opportunity_name,
-        amount=body.amount, expected_close=body.expected_close,
+        amount=body.amount, expected_close=body.expected_close, currency=body.currency,
         guard=_acting(call, lead_id, Ref("account", body.account_id, "account_id")))
     return Converted(account_id=done.account_id, opportunity_id=done.opportunity_id,
                      contact_id=done.contact_id, position=done.position)

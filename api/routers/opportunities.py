@@ -136,8 +136,10 @@ def change_close_date(opportunity_id: OpportunityId, body: CloseDateChange,
 @router.post("/{opportunity_id}/quotes", status_code=201)
 def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate,
                 call: CommandDep) -> QuoteIssued:
-    """Price the lines by the customer's grade, region, volume and promotions, and record
-    the quote with the rule behind each price."""
+    """Price the lines in the opportunity's currency by the price list of the customer's
+    region (else the base price, in EUR), and the best of grade discount, volume break and
+    promotion valid today; record the quote with the rule behind each price. A line nothing
+    prices in that currency: 409 `rule_violation` naming `lines.<i>.sku`."""
     quote_id = body.quote_id or str(uuid4())
     result = call.services.sales.opportunities.issue_quote(
         call.ctx, opportunity_id, quote_id=quote_id,
@@ -149,6 +151,7 @@ def issue_quote(opportunity_id: OpportunityId, body: QuoteCreate,
                               line_total=_money(ln.line_total))
              for ln in issued.lines]  # type: ignore[attr-defined]
     return QuoteIssued(id=quote_id, lines=lines, total=_money(issued.total),  # type: ignore[attr-defined]
+                       currency=issued.currency,  # type: ignore[attr-defined]
                        position=result.position, version=result.version)
 
 

@@ -64,8 +64,9 @@ def _acting(call: Command, order_id: str) -> Guard:
 
 @router.post("", status_code=201)
 async def place(body: OrderCreate, call: CommandDep) -> OrderPlaced:
-    """Place an order for an account the caller may see: each line is priced (base or regional
-    price, the best of grade discount, volume break and promotion) and its stock reserved.
+    """Place an order for an account the caller may see: each line is priced (the price list
+    of the account's region in the order's currency, else the base price; then the best of
+    grade discount, volume break and promotion valid today) and its stock reserved.
     The order, its reservations and its status are stored in one transaction. Stock that
     cannot be reserved: 409 `insufficient_stock` (unless back-ordering is allowed), and
     nothing is written, also when a parallel order took the stock first."""
@@ -74,14 +75,15 @@ async def place(body: OrderCreate, call: CommandDep) -> OrderPlaced:
     result = await sales.orders.place_async(
         call.ctx, account_id=body.account_id, lines=[(x.sku, x.quantity) for x in body.lines],
         opportunity_id=body.opportunity_id, allow_back_order=body.allow_back_order,
-        may_see=record_check(call.caller, sales.directory),
+        currency=body.currency, may_see=record_check(call.caller, sales.directory),
         in_loop=not visibility_reads_store(call.caller))
     loaded = sales.orders.as_stored(result)
     if loaded is None:  # a replayed answer: the order may have moved on
         loaded = await run_in_threadpool(sales.orders.find, result.stream_id)
     order: Order = loaded.state
     return OrderPlaced(id=order.id, lines=_lines(order), total=_money(order.total),
-                       status=order.status, version=loaded.version, position=result.position)
+                       currency=order.currency, status=order.status, version=loaded.version,
+                       position=result.position)
 
 
 @router.get("/{order_id}")
@@ -92,7 +94,7 @@ def get_order(order_id: OrderId, caller: PrincipalDep, services: ServicesDep) ->
     owner = services.sales.accounts.get(order.account_id).owner_id
     check_visible(caller, services.sales.directory, owner, f"order {order_id}")
     return OrderPublic(id=order.id, account_id=order.account_id, lines=_lines(order),
-                       total=_money(order.total), status=order.status,
+                       total=_money(order.total), currency=order.currency, status=order.status,
                        allow_back_order=order.allow_back_order, shipped=_shipped(order),
                        invoiced=_money(order.invoiced), paid=_money(order.paid),
                        version=loaded.version)

@@ -6,7 +6,20 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.inputs import Day, Email, Label, LongNote, Money, Name, Note, Phone, Reason, RecordId, Reference
+from api.inputs import (
+    Currency,
+    Day,
+    Email,
+    Label,
+    LongNote,
+    Money,
+    Name,
+    Note,
+    Phone,
+    Reason,
+    RecordId,
+    Reference,
+)
 
 ChannelName = Literal["web_form", "social", "event", "referral", "purchased_list",
                       "inbound_call", "partner"]
@@ -27,6 +40,8 @@ class LeadCreate(BaseModel):
     industry: Label | None = None
     company_size: int | None = Field(default=None, ge=1, le=10_000_000)
     interests: list[Label] = Field(default=[], max_length=20)
+    campaign_id: RecordId | None = Field(default=None, description="The campaign the lead came "
+                                         "from (`POST /v1/campaigns`); unknown: 404")
 
 
 class LeadCaptured(BaseModel):
@@ -89,6 +104,7 @@ class ConversionBody(BaseModel):
     opportunity_name: Name | None = None
     amount: Money = Decimal("10000")
     expected_close: Day | None = None
+    currency: Currency = Field(default="EUR", description="ISO 4217, of `amount` and the deal")
 
 
 class Converted(BaseModel):
@@ -116,4 +132,5 @@ class LeadPublic(BaseModel):
     score: int
     duplicate_of: str | None
     handover_status: str | None
+    campaign_id: str | None = Field(description="The campaign it came from")
     version: int

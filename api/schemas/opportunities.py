@@ -96,6 +96,7 @@ class PricedLinePublic(BaseModel):
 class QuoteIssued(Created):
     lines: list[PricedLinePublic]
     total: Decimal
+    currency: str = Field(description="The opportunity's, of every price and the total")
     version: int
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.inputs import Money, Name, Reason, RecordId, Reference, Sku
+from api.inputs import Currency, Money, Name, Reason, RecordId, Reference, Sku
 from api.schemas import Position
 
 Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
@@ -28,6 +28,10 @@ class OrderCreate(BaseModel):
     opportunity_id: RecordId | None = None
     allow_back_order: bool = Field(default=False, description="Keep the order as back-ordered "
                                    "instead of refusing it when stock is short")
+    currency: Currency | None = Field(default=None, description=(
+        "ISO 4217; default: the currency of the price list of the account's region, else EUR "
+        "(base prices are in EUR). A line that neither that list nor a base price prices in "
+        "this currency: 409 `rule_violation` naming `lines.<i>.sku`"))
 
 
 class PricedLineOut(BaseModel):
@@ -35,7 +39,10 @@ class PricedLineOut(BaseModel):
     quantity: int
     list_price: Decimal
     unit_price: Decimal
-    price_rule: str = Field(description="The rule that produced unit_price, e.g. "
+    price_rule: str = Field(description="The rule that produced unit_price: the list price's "
+                                        "(`base_price` or `price_list:<region>`), then the "
+                                        "discount applied, if any, e.g. "
+                                        "`price_list:north+promotion:spring(-10%)` or "
                                         "`base_price+grade_discount:A(-8%)`")
     line_total: Decimal
 
@@ -44,6 +51,7 @@ class OrderPlaced(Position):
     id: str
     lines: list[PricedLineOut]
     total: Decimal
+    currency: str = Field(description="Of every price and the total")
     status: str = Field(description="reserved, or back_ordered when allowed and stock is short")
     version: int
 
@@ -58,6 +66,7 @@ class OrderPublic(BaseModel):
     account_id: str
     lines: list[PricedLineOut]
     total: Decimal
+    currency: str
     status: str
     allow_back_order: bool
     shipped: list[ShippedQuantity] = Field(description="Quantities shipped so far, per SKU")

@@ -24,6 +24,19 @@ def stock_item_id(sku: str) -> UUID:
     return uuid5(NAMESPACE, f"sku:{sku.strip()}")
 
 
+def price_list_id(region: str) -> UUID:
+    """A region names its price list's stream: one list per region."""
+    return uuid5(NAMESPACE, f"price_list:{region.strip()}")
+
+
+PROMOTION_CALENDAR_ID = uuid5(NAMESPACE, "promotion_calendar")  # the one stream of promotions
+
+
+def promotion_id(name: str) -> UUID:
+    """A promotion's id follows from its name (unique whatever the case)."""
+    return uuid5(NAMESPACE, f"promotion:{name.strip().casefold()}")
+
+
 def canonical_id(value: str | UUID, field: str = "id") -> str:
     """The one spelling of an id that events record: lower-case, hyphenated."""
     return str(parse_id(str(value), field))

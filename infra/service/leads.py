@@ -13,8 +13,9 @@ from domain.errors import NotFoundError, ValidationError
 from domain.events import Event
 from domain.scoring import DEFAULT_MODEL, ScoringModel
 from domain.values import RepRef
-from infra.eventstore.ids import new_stream_id, parse_id
+from infra.eventstore.ids import canonical_id, new_stream_id, parse_id
 from infra.eventstore.store import Loaded
+from infra.service.campaigns import CAMPAIGN
 from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard, Unit, Work
 from infra.service.context import as_earlier_activity
 from infra.service.directory import Directory
@@ -49,9 +50,11 @@ class Leads:
     def capture(self, ctx: CommandContext, *, person: str, company: str, email: str,
                 channel: str, phone: str | None = None, industry: str | None = None,
                 company_size: int | None = None, region: str | None = None,
-                interests: Sequence[str] = (), owner_id: str | None = None) -> CommandResult:
+                interests: Sequence[str] = (), owner_id: str | None = None,
+                campaign_id: str | None = None) -> CommandResult:
         """Flags a lead matching an existing lead or contact as its duplicate. With
-        ``owner_id`` the lead is assigned to that rep in the same transaction.
+        ``owner_id`` the lead is assigned to that rep in the same transaction. A
+        ``campaign_id`` must name a campaign (else ``NotFoundError``, 404).
 
         The first attempt claims the lead's duplicate keys without looking who holds them:
         the keys are unique in the store, so a taken one fails that attempt (and only it),
@@ -61,13 +64,14 @@ class Leads:
         owner = self.reps.ref(owner_id) if owner_id else None
         return self.bus.handle(LEAD, stream_id, self._capturing(
             stream_id, owner, person, company, email, channel, phone, industry, company_size,
-            region, interests), ctx)
+            region, interests, campaign_id), ctx)
 
     async def capture_async(self, ctx: CommandContext, *, person: str, company: str,
                             email: str, channel: str, phone: str | None = None,
                             industry: str | None = None, company_size: int | None = None,
                             region: str | None = None, interests: Sequence[str] = (),
-                            owner_id: str | None = None) -> CommandResult:
+                            owner_id: str | None = None,
+                            campaign_id: str | None = None) -> CommandResult:
         """``capture`` for the event loop, on an id from the key ring's reserve (no I/O).
         The owner, or a reserve to refill, take one hop to a worker thread; a retried create
         (``Idempotency-Key``) goes the thread path (``CommandBus.handle_async``)."""
@@ -81,7 +85,7 @@ class Leads:
                             else id_and_owner())
         return await self.bus.handle_async(LEAD, stream_id, self._capturing(
             stream_id, owner, person, company, email, channel, phone, industry, company_size,
-            region, interests), ctx)
+            region, interests, campaign_id), ctx)
 
     def _new_lead_id(self, ctx: CommandContext) -> UUID:
         """A retried create's id follows from its ``Idempotency-Key``; a new lead's comes from
@@ -93,19 +97,24 @@ class Leads:
     def _capturing(self, stream_id: UUID, owner: RepRef | None, person: str, company: str,
                    email: str, channel: str, phone: str | None, industry: str | None,
                    company_size: int | None, region: str | None,
-                   interests: Sequence[str]) -> Work:
+                   interests: Sequence[str], campaign_id: str | None = None) -> Work:
         """The capture (and assignment to ``owner``) as a unit of work; on a cached unit it
-        reads nothing (the duplicate keys' holders are read on current states only)."""
+        reads nothing (the duplicate keys' holders are read on current states only; the
+        campaign named is read in the unit, so a campaign unknown here is looked for in the
+        store before the capture is refused)."""
         keys = duplicate_keys(person, company, email, phone)
+        campaign = canonical_id(campaign_id, "campaign_id") if campaign_id else None
         request = ("capture", person, company, email, channel, phone, industry, company_size,
-                   region, tuple(interests))
+                   region, tuple(interests)) + ((campaign,) if campaign else ())
 
         def decide(unit: Unit) -> tuple[Event, ...]:
+            if campaign is not None:
+                unit.existing(CAMPAIGN, UUID(campaign), f"campaign {campaign}")
             claimed = self.bus.find_claims(keys) if unit.fresh else {}
             others = [claimed[k] for k in keys if claimed.get(k, str(stream_id)) != str(stream_id)]
             command = lead.CaptureLead(str(stream_id), channel, person, company, email, phone,
                                        industry, company_size, region, tuple(interests),
-                                       others[0] if others else None, self.model)
+                                       others[0] if others else None, self.model, campaign)
             events = unit.decide(LEAD, stream_id, command, request=request, claims=lambda
                                  made: unclaimed_keys(made, str(stream_id), claimed))
             if owner is not None:

@@ -8,13 +8,14 @@ from uuid import UUID
 from domain import activities, opportunity
 from domain.catalog import AGGREGATES
 from domain.errors import NotFoundError
-from domain.pricing import PriceRequest, PriceRules
+from domain.pricing import PriceRequest
 from domain.stages import DEFAULT_PROBABILITIES, Stage
 from infra.eventstore.ids import canonical_id, new_stream_id, parse_id
 from infra.eventstore.store import Loaded
 from infra.service.accounts import Accounts
 from infra.service.commands import CommandBus, CommandContext, CommandResult, Deferred, Guard
 from infra.service.context import CommandSource
+from infra.service.prices import Prices
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
 
@@ -23,10 +24,10 @@ OPPORTUNITY = AGGREGATES[opportunity.STREAM]
 
 class Opportunities:
     def __init__(self, bus: CommandBus, reps: Reps, accounts: Accounts, stock: StockItems,
-                 rules: PriceRules, probabilities: Mapping[Stage, int] = DEFAULT_PROBABILITIES,
+                 prices: Prices, probabilities: Mapping[Stage, int] = DEFAULT_PROBABILITIES,
                  ) -> None:
         self.bus, self.reps, self.accounts, self.stock = bus, reps, accounts, stock
-        self.rules, self.probabilities = rules, probabilities
+        self.prices, self.probabilities = prices, probabilities
 
     def get(self, opportunity_id: str | UUID) -> opportunity.Opportunity:
         return self.find(opportunity_id).state  # type: ignore[no-any-return]
@@ -88,7 +89,9 @@ class Opportunities:
     def issue_quote(self, ctx: CommandContext, opportunity_id: str, *, quote_id: str,
                     lines: Sequence[tuple[str, int]], valid_until: date,
                     guard: Guard | None = None) -> CommandResult:
-        """Priced on the customer of the very opportunity the quote is decided on."""
+        """Priced on the customer of the very opportunity the quote is decided on, in the
+        opportunity's currency, by the price list of the customer's region and the
+        promotions stored now."""
 
         def quote(loaded: Loaded) -> opportunity.IssueQuote:
             if loaded.state is None:
@@ -98,7 +101,8 @@ class Opportunities:
                 PriceRequest(sku, self.stock.get(sku).base_price, quantity, customer.grade,
                              customer.region, ctx.now)
                 for sku, quantity in lines)
-            return opportunity.IssueQuote(quote_id, requests, self.rules, valid_until)
+            return opportunity.IssueQuote(quote_id, requests,
+                                          self.prices.rules_now(customer.region), valid_until)
 
         return self._handle(ctx, opportunity_id, Deferred(quote), guard)
 

@@ -33,6 +33,13 @@ class ChannelRevenue(BaseModel):
     won_revenue: Decimal
 
 
+class ChannelCost(BaseModel):
+    currency: str
+    cost: Decimal = Field(description="The sum of the channel's campaigns' costs in `currency`")
+    cost_per_lead: Decimal | None = Field(description="cost / the channel's leads")
+    cost_per_won_deal: Decimal | None = Field(description="cost / the channel's won deals")
+
+
 class ChannelFigures(BaseModel):
     channel: str
     leads: int
@@ -42,9 +49,16 @@ class ChannelFigures(BaseModel):
     won_deals: int
     won_revenue: Decimal | None = Field(description="In `currency`; null when the won deals "
                                                     "are in several currencies")
-    cost: Decimal | None
-    cost_per_lead: Decimal | None
-    cost_per_won_deal: Decimal | None
+    cost: Decimal | None = Field(description="The sum of the channel's campaigns' costs, in "
+                                             "`cost_currency`; null when no campaign of the "
+                                             "channel has a cost, or when they are in several "
+                                             "currencies (then see `costs`)")
+    cost_per_lead: Decimal | None = Field(description="cost / leads (null without leads)")
+    cost_per_won_deal: Decimal | None = Field(description="cost / won_deals (null without "
+                                                          "a won deal)")
+    cost_currency: str | None = Field(None, description="The one currency of the costs")
+    costs: list[ChannelCost] = Field([], description="Cost figures per currency of the "
+                                                     "campaigns' costs")
     currency: str | None = Field(None, description="The one currency of the won deals")
     by_currency: list[ChannelRevenue] = Field([], description="Won revenue per currency")
 

@@ -61,8 +61,10 @@ class FollowUpsAndChannelsQueries:
             counts.setdefault(r["rep"], {})[r["kind"]] = int(r["n"])
         return counts
 
-    def channel_effectiveness(self, costs: Mapping[str, Decimal]) -> list[dict[str, Any]]:
-        """Per channel (with leads or a cost): leads to wins, and cost per lead and per won deal."""
+    def channel_effectiveness(self, costs: Mapping[str, Mapping[str, Decimal]],
+                              ) -> list[dict[str, Any]]:
+        """Per channel (with leads or a cost): leads to wins, and cost per lead and per won deal
+        in each currency of its ``costs`` (channel -> currency -> cost: its campaigns')."""
         found = {r["channel"]: r for r in self._select(
             "SELECT channel, leads, duplicates, qualified, converted, won_deals "
             "FROM activities_channels")}
@@ -70,19 +72,27 @@ class FollowUpsAndChannelsQueries:
         for r in self._select("SELECT channel, currency, won_deals, won_revenue "
                               "FROM activities_channel_revenue"):
             revenue.setdefault(r["channel"], []).append(r)
-        return [{**_effectiveness(channel, found.get(channel), costs.get(channel)),
+        return [{**_effectiveness(channel, found.get(channel), costs.get(channel, {})),
                  **split_by_currency(revenue.get(channel, []), ("won_revenue",), ("won_deals",))}
                 for channel in sorted(set(found) | set(costs))]
 
 
 def _effectiveness(channel: str, row: dict[str, Any] | None,
-                   cost: Decimal | None) -> dict[str, Any]:
+                   costs: Mapping[str, Decimal]) -> dict[str, Any]:
+    """The channel's counts, and its cost figures per currency (``costs``); the cost fields
+    hold the one currency's figures, and are null with none or several."""
     counts = {c: int(row[c]) if row else 0
               for c in ("leads", "duplicates", "qualified", "converted", "won_deals")}
-    return {"channel": channel, **counts, "cost": cost.quantize(CENT) if cost is not None else None,
-            "cost_per_lead": _per(cost, counts["leads"]),
-            "cost_per_won_deal": _per(cost, counts["won_deals"])}
+    per_currency = [{"currency": currency, "cost": cost.quantize(CENT),
+                     "cost_per_lead": _per(cost, counts["leads"]),
+                     "cost_per_won_deal": _per(cost, counts["won_deals"])}
+                    for currency, cost in sorted(costs.items())]
+    single = per_currency[0] if len(per_currency) == 1 else {}
+    return {"channel": channel, **counts, "cost": single.get("cost"),
+            "cost_per_lead": single.get("cost_per_lead"),
+            "cost_per_won_deal": single.get("cost_per_won_deal"),
+            "cost_currency": single.get("currency"), "costs": per_currency}
 
 
-def _per(cost: Decimal | None, count: int) -> Decimal | None:
-    return (cost / count).quantize(CENT) if cost is not None and count else None
+def _per(cost: Decimal, count: int) -> Decimal | None:
+    return (cost / count).quantize(CENT) if count else None

@@ -75,6 +75,12 @@ MATRIX: dict[str, Row] = {
     "POST /v1/stock-items/{sku}/price": Row({"admin", "mia", "sam"}),
     "POST /v1/orders": Row({"admin", "mia", "ann"}, {"sam", "sue"}),
     "GET /v1/orders/{order_id}": Row(SEE, ALL - SEE),
+    "PUT /v1/price-lists/{region}": Row({"admin"}),
+    "GET /v1/price-lists/{region}": Row(ALL),
+    "POST /v1/promotions": Row({"admin"}),
+    "GET /v1/promotions": Row(ALL),
+    "POST /v1/campaigns": Row({"admin"}),
+    "GET /v1/campaigns": Row({"admin", "auditor", "integrator"}),
 }
 RECORD_COMMANDS = ("/v1/leads/{lead_id}/", "/v1/accounts/{account_id}/",
                    "/v1/opportunities/{opportunity_id}/", "/v1/orders/{order_id}/")
@@ -114,8 +120,9 @@ def _world(api: Api, n: int) -> dict[str, str]:
     sku = f"S-{n}"
     s.stock.register(at(3), sku=sku, name="Sensor", base_price=Decimal("10"))
     s.stock.receive(at(3), sku, quantity=100)
+    s.prices.set_price_list(at(4), "north", currency="EUR", prices=[(sku, Decimal("9.50"))])
     order = str(s.orders.place(at(4), account_id=account, lines=[(sku, 2)]).stream_id)
-    return {"mia": mia, "sam": sam, "ann": ann, "bob": bob, "sue": sue, "lead_id": lead,
+    return {"region": "north", "mia": mia, "sam": sam, "ann": ann, "bob": bob, "sue": sue, "lead_id": lead,
             "account_id": account, "opportunity_id": deal, "order_id": order, "sku": sku,
             "rep_id": ann, "contact_id": "c1", "follow_up_id": "f1"}
 
@@ -172,6 +179,12 @@ def _body(route: str, w: dict[str, str]) -> dict[str, object] | None:
         "/v1/orders/{order_id}/invoices": {"invoice_id": "I-1", "amount": "10"},
         "/v1/orders/{order_id}/payments": {"amount": "10", "reference": "P-1"},
         "/v1/orders/{order_id}/cancel": {"reason": "changed mind"},
+        "/v1/price-lists/{region}": {"currency": "EUR",
+                                     "prices": [{"sku": w["sku"], "unit_price": "9.00"}]},
+        "/v1/promotions": {"name": f"promo-{w['sku']}", "percent": "5", "valid_from": due,
+                           "valid_to": due},
+        "/v1/campaigns": {"name": "Fair", "channel": "event", "cost": "100", "currency": "EUR",
+                          "starts": due, "ends": due},
     }
     if method in ("GET", "DELETE"):
         return None

@@ -16,7 +16,7 @@ SKU = "IFM-1"
 Case = tuple[str, str, dict[str, Any] | None]  # (method, concrete path, body)
 RECORD_PAGES = {"rep_id": "/v1/reps/{}", "lead_id": "/v1/leads/{}", "sku": "/v1/stock-items/{}",
                 "account_id": "/v1/accounts/{}", "opportunity_id": "/v1/opportunities/{}",
-                "order_id": "/v1/orders/{}"}
+                "order_id": "/v1/orders/{}", "region": "/v1/price-lists/{}"}
 
 
 class World:
@@ -31,6 +31,7 @@ class World:
             for name in ("Ann", "Bob", "Dan", "Eve"))
         self.post("/v1/stock-items", {"sku": SKU, "name": "Gateway", "base_price": "10.00"})
         self.post(f"/v1/stock-items/{SKU}/receipts", {"quantity": 100})
+        self.put("/v1/price-lists/north", price_list_body("10.00"))  # as the base price
         self.account = self.account_of(self.ann)
         for contact in ("c1", "c2"):
             self.post(f"/v1/accounts/{self.account}/contacts", contact_body(contact))
@@ -38,6 +39,8 @@ class World:
         self.lead, self.lead2, self.lead3 = (self.lead_of(self.ann, n) for n in range(3))
         self.post(f"/v1/leads/{self.lead}/follow-ups", {"due": SOON, "follow_up_id": "fl"})
         self.opportunity = self.opportunity_of(self.account, self.ann)
+        self.post(f"/v1/opportunities/{self.opportunity}/follow-ups",
+                  {"due": SOON, "follow_up_id": "fo"})
         self.order, self.order2 = (self.order_of(self.account) for _ in range(2))
         self.dan_lead, self.dan_account = self.lead_of(self.dan, 3), self.account_of(self.dan)
         self.dan_opportunity = self.opportunity_of(self.dan_account, self.dan)
@@ -46,6 +49,11 @@ class World:
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.api.client.post(path, json=body, headers=self.admin)
         assert answer.status_code in (200, 201), (path, answer.text)
+        return dict(answer.json())
+
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = self.api.client.put(path, json=body, headers=self.admin)
+        assert answer.status_code == 200, (path, answer.text)
         return dict(answer.json())
 
     def created(self, path: str, body: dict[str, Any]) -> str:
@@ -75,6 +83,10 @@ class World:
 def rep_body(name: str, role: str = "rep", manager_id: str | None = None) -> dict[str, Any]:
     return {"name": name, "email": f"{name.lower()}@example.com", "role": role, "team": "north",
             "region": "north", "manager_id": manager_id}
+
+
+def price_list_body(unit_price: str) -> dict[str, Any]:
+    return {"currency": "EUR", "prices": [{"sku": SKU, "unit_price": unit_price}]}
 
 
 def contact_body(contact_id: str | None = None) -> dict[str, Any]:
@@ -129,6 +141,12 @@ def command_cases(w: World) -> dict[tuple[str, str], Case]:
          {"expected_close": SOON}),
         ("POST", "/v1/opportunities/{opportunity_id}/quotes", f"{opp}/quotes",
          {"lines": line, "valid_until": LATER}),
+        ("POST", "/v1/opportunities/{opportunity_id}/interactions", f"{opp}/interactions",
+         {"kind": "meeting"}),
+        ("POST", "/v1/opportunities/{opportunity_id}/follow-ups", f"{opp}/follow-ups",
+         {"due": SOON}),
+        ("POST", "/v1/opportunities/{opportunity_id}/follow-ups/{follow_up_id}/complete",
+         f"{opp}/follow-ups/fo/complete", {}),
         ("POST", "/v1/opportunities/{opportunity_id}/stage", f"{opp}/stage", {"stage": "proposal"}),
         ("POST", "/v1/opportunities/{opportunity_id}/handover",
          f"/v1/opportunities/{w.dan_opportunity}/handover", {"status": "introduced"}),
@@ -146,6 +164,7 @@ def command_cases(w: World) -> dict[tuple[str, str], Case]:
          {"amount": "20.00", "reference": "BANK-1"}),
         ("POST", "/v1/orders/{order_id}/cancel", f"/v1/orders/{w.order2}/cancel",
          {"reason": "withdrawn"}),
+        ("PUT", "/v1/price-lists/{region}", "/v1/price-lists/north", price_list_body("8.00")),
     ]
     return {(method, template): (method, path, body) for method, template, path, body in cases}
 

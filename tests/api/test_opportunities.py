@@ -281,7 +281,7 @@ def test_quotes_are_priced_by_grade_and_volume(api: Api):
     assert by_volume.status_code == by_grade.status_code == 201
     assert by_volume.json() == {
         "id": "q-1", "position": api.events() - 2, "version": 2, "total": "1164.00",
-        "lines": [{"sku": "GW-100", "quantity": 12, "list_price": "100.00", "unit_price": "97.00",
+        "currency": "EUR", "lines": [{"sku": "GW-100", "quantity": 12, "list_price": "100.00", "unit_price": "97.00",
                    "price_rule": "base_price+volume_break:10+(-3%)", "line_total": "1164.00"}]}
     assert by_grade.json()["lines"][0]["price_rule"] == "base_price+grade_discount:A(-8%)"
     assert by_grade.json()["total"] == "1104.00" and by_grade.json()["version"] == 3

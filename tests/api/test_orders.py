@@ -82,7 +82,7 @@ def test_a_placed_order_is_priced_by_the_best_discount_and_reserved(api: Api, wo
 
     assert placed == {
         "id": placed["id"], "position": api.events(), "status": "reserved", "version": 2,
-        "total": "3431.40",
+        "total": "3431.40", "currency": "EUR",
         "lines": [
             {"sku": GATEWAY, "quantity": 2, "list_price": "1200.00", "unit_price": "1152.00",
              "price_rule": "base_price+grade_discount:B(-4%)", "line_total": "2304.00"},
@@ -113,8 +113,8 @@ def test_the_order_reads_back_with_its_prices_and_state(api: Api, world: World):
     assert answer.status_code == 200
     assert answer.json() == {
         "id": placed["id"], "account_id": world.anns_account, "status": "reserved",
-        "allow_back_order": False, "total": "2304.00", "shipped": [], "invoiced": "0.00",
-        "paid": "0.00", "version": 2,
+        "allow_back_order": False, "total": "2304.00", "currency": "EUR", "shipped": [],
+        "invoiced": "0.00", "paid": "0.00", "version": 2,
         "lines": [{"sku": GATEWAY, "quantity": 2, "list_price": "1200.00", "unit_price": "1152.00",
                    "price_rule": "base_price+grade_discount:B(-4%)", "line_total": "2304.00"}]}
 

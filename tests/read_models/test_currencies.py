@@ -46,6 +46,8 @@ def _world(sales):
         deal(currency, amount, stage, day)
     sales.stock.register(at(1), sku="W-1", name="Widget", base_price=D(10))
     sales.stock.receive(at(1), "W-1", quantity=100)
+    # dollar prices come from a price list in dollars: a base price (in euros) never prices one
+    sales.prices.set_price_list(at(1), "north", currency="USD", prices=[("W-1", D(10))])
     sales.orders.place(at(6), account_id=acme, lines=[("W-1", 2)], currency="EUR")
     sales.orders.place(at(7), account_id=acme, lines=[("W-1", 3)], currency="USD")
     return ann

@@ -28,3 +28,19 @@ def test_the_demo_spreads_deals_and_orders_over_the_year(sales, read_models):
     months = {at[:7] for at in placed}
     assert len(months) >= 6
     assert max(placed) < (END - timedelta(days=14)).isoformat()
+
+    # prices and marketing: two currencies, two regions' price lists, promotions, campaigns
+    events = [sales.store.decode(n).event for n in sales.store.notifications(
+        0, 1_000_000, ["OrderPlaced", "OpportunityOpened", "PriceListSet", "PromotionAdded",
+                       "CampaignRegistered", "LeadCaptured"])]
+    of = lambda kind: [e for e in events if type(e).__name__ == kind]  # noqa: E731
+    assert {e.currency for e in of("OrderPlaced")} == {e.currency for e in of(
+        "OpportunityOpened")} == {"EUR", "USD"}
+    assert {(e.region, e.currency) for e in of("PriceListSet")} == {("north", "EUR"),
+                                                                    ("south", "USD")}
+    assert len(of("PromotionAdded")) == 2 and all(e.cost > 0 for e in of("CampaignRegistered"))
+    rules = {line.price_rule for e in of("OrderPlaced") for line in e.lines}
+    assert any(r.startswith("price_list:south") for r in rules)
+    assert any("+promotion:" in r for r in rules)
+    named = {e.campaign_id for e in of("LeadCaptured")} - {None}
+    assert len(named) >= 4

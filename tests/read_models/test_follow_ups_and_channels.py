@@ -169,17 +169,19 @@ def _channel(channel, leads, duplicates, qualified, converted, won, revenue, cos
     d = lambda v: None if v is None else Decimal(v)  # noqa: E731
     by_currency = [{"currency": "EUR", "won_deals": won, "won_revenue": Decimal(revenue)}] \
         if won else []
+    figures = {"cost": d(cost), "cost_per_lead": d(per_lead), "cost_per_won_deal": d(per_win)}
     return {"channel": channel, "leads": leads, "duplicates": duplicates, "qualified": qualified,
             "converted": converted, "won_deals": won, "won_revenue": Decimal(revenue),
-            "cost": d(cost), "cost_per_lead": d(per_lead), "cost_per_won_deal": d(per_win),
+            **figures, "cost_currency": "EUR" if cost else None,
+            "costs": [{"currency": "EUR", **figures}] if cost else [],
             "currency": "EUR" if won else None, "by_currency": by_currency}
 
 
 def test_channel_effectiveness_against_its_cost(sales, models):
     _channel_world(sales)
     q = _queries(models)
-    costs = {"web_form": Decimal(1500), "referral": Decimal(300), "event": Decimal(5000),
-             "social": Decimal(200)}
+    costs = {"web_form": {"EUR": Decimal(1500)}, "referral": {"EUR": Decimal(300)},
+             "event": {"EUR": Decimal(5000)}, "social": {"EUR": Decimal(200)}}
 
     assert q.channel_effectiveness(costs) == [
         _channel("event", 1, 0, 0, 0, 0, "0.00", "5000.00", "5000.00", None),
@@ -189,3 +191,16 @@ def test_channel_effectiveness_against_its_cost(sales, models):
     ]
     assert [(c["channel"], c["cost"], c["cost_per_lead"]) for c in q.channel_effectiveness({})] \
         == [("event", None, None), ("referral", None, None), ("web_form", None, None)]
+
+
+def test_channel_costs_in_several_currencies_are_never_added(sales, models):
+    _channel_world(sales)
+    costs = {"web_form": {"EUR": Decimal(1500), "USD": Decimal("900.30")}}
+    web = next(c for c in _queries(models).channel_effectiveness(costs)
+               if c["channel"] == "web_form")  # 3 leads, 1 won deal
+    assert (web["cost"], web["cost_per_lead"], web["cost_currency"]) == (None, None, None)
+    assert web["costs"] == [
+        {"currency": "EUR", "cost": Decimal("1500.00"), "cost_per_lead": Decimal("500.00"),
+         "cost_per_won_deal": Decimal("1500.00")},
+        {"currency": "USD", "cost": Decimal("900.30"), "cost_per_lead": Decimal("300.10"),
+         "cost_per_won_deal": Decimal("900.30")}]

@@ -44,7 +44,8 @@ def test_every_stored_event_arrives_in_order_per_key_and_valid(database_url, sal
     assert_topic_equals_store(messages, stored)
     assert_valid_against_published_schemas(messages)
     assert {m.value["stream_type"] for m in messages} == {
-        "Rep", "Lead", "Account", "Opportunity", "Order", "StockItem"}
+        "Rep", "Lead", "Account", "Opportunity", "Order", "StockItem", "PriceList",
+        "PromotionCalendar", "Campaign"}
 
 
 def test_replay_from_position_into_a_new_topic(postgres_url, pg_sales, broker):

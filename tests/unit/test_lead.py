@@ -106,6 +106,17 @@ def test_capture_lead_records_the_duplicate_it_matches() -> None:
     assert events == [replace(CAPTURED, duplicate_of="lead-0"), SCORED]
 
 
+def test_capture_lead_records_the_campaign_it_came_from() -> None:
+    events = when(lead, None, capture(campaign_id="camp-1"))
+    assert events == [replace(CAPTURED, campaign_id="camp-1"), SCORED]
+    assert given(lead, *events).campaign_id == "camp-1"
+
+
+def test_a_lead_captured_before_campaigns_reads_as_from_none() -> None:
+    stored_v1 = {"lead_id": "lead-1", "channel": "referral"}
+    assert LeadCaptured.upcast_v1_v2(stored_v1) == {**stored_v1, "campaign_id": None}
+
+
 def test_capture_lead_with_minimal_data_scores_only_the_channel() -> None:
     command = capture(channel="web_form", phone=None, industry=None, company_size=None,
                       region=None, interests=())
@@ -285,6 +296,20 @@ def test_convert_a_qualified_lead_into_an_existing_account() -> None:
     events = when(lead, state, convert(joined_existing_account=True))
     assert events == [LeadConverted("acc-1", "con-1", "opp-1", True, "Acme CRM roll-out",
                                     Decimal("25000"), date(2026, 6, 30))]
+
+
+def test_convert_lead_in_another_currency_records_it() -> None:
+    assert when(lead, open_lead(), convert(currency="usd")) == [replace(CONVERTED,
+                                                                        currency="USD")]
+
+
+def test_convert_lead_in_no_currency_is_refused() -> None:
+    invalid(lead, open_lead(), convert(currency="US$"), "currency")
+
+
+def test_a_conversion_stored_before_currencies_reads_as_in_euros() -> None:
+    assert LeadConverted.upcast_v1_v2({"amount": "25000"}) == {"amount": "25000",
+                                                               "currency": "EUR"}
 
 
 def test_convert_a_lead_without_an_owner_is_refused() -> None:

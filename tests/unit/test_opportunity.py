@@ -39,11 +39,11 @@ from domain.opportunity import (
     OpportunityStageChanged,
     OpportunityWon,
 )
-from domain.pricing import PricedLine, PriceRequest, PriceRules
+from domain.pricing import PricedLine, PriceRequest, PriceRules, RegionalPrices
 from domain.stages import DEFAULT_PROBABILITIES, Stage
 from domain.stock_item import ReceiveStock
 from domain.values import RepRef, Tier
-from tests.unit.given import given, invalid, rejected, when
+from tests.unit.given import broken_rule, given, invalid, rejected, when
 
 AT = datetime(2026, 3, 2, 10, 0)
 CLOSE = date(2026, 6, 30)
@@ -234,6 +234,27 @@ def test_issue_quote_prices_every_line_and_records_the_rule() -> None:
         Decimal("939.99"),
         date(2026, 3, 31),
     )]
+
+
+def test_issue_quote_prices_in_the_opportunitys_currency_from_its_regions_list() -> None:
+    west = RegionalPrices("north", "USD", MappingProxyType({"SKU-1": Decimal("120.00")}))
+    rules = PriceRules(price_lists=MappingProxyType({"north": west}))
+    line = PriceRequest("SKU-1", Decimal("100.00"), 1, None, "north", AT)
+    in_dollars = acme_deal(replace(OPENED, currency="USD"))
+    assert when(opportunity, in_dollars, IssueQuote("q-1", (line,), rules, CLOSE)) == [
+        OpportunityQuoteIssued("q-1", (PricedLine("SKU-1", 1, Decimal("120.00"), Decimal("120.00"),
+                                                  "price_list:north", Decimal("120.00")),),
+                               Decimal("120.00"), CLOSE, "USD")]
+
+
+def test_issue_quote_in_a_currency_nothing_prices_is_refused() -> None:
+    in_dollars = acme_deal(replace(OPENED, currency="USD"))
+    broken_rule(opportunity, in_dollars, quote(), "lines.0.sku")
+
+
+def test_a_quote_stored_before_currencies_reads_as_in_euros() -> None:
+    assert OpportunityQuoteIssued.upcast_v1_v2({"quote_id": "q-1"}) == {"quote_id": "q-1",
+                                                                          "currency": "EUR"}
 
 
 def test_issue_a_quote_with_a_known_id_is_refused() -> None:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 import pytest
 
@@ -33,7 +34,7 @@ from domain.order import (
     ShipmentLine,
     ShipOrder,
 )
-from domain.pricing import PricedLine, PriceRequest, PriceRules
+from domain.pricing import PricedLine, PriceRequest, PriceRules, RegionalPrices
 from domain.stock_item import ReceiveStock
 from tests.unit.given import broken_rule, given, invalid, rejected, when
 
@@ -91,6 +92,28 @@ def test_place_order_records_each_line_with_its_unit_price_and_price_rule() -> N
 def test_place_order_records_the_back_order_choice_and_currency() -> None:
     command = PlaceOrder("ord-1", "acc-1", REQUESTS, PriceRules(), None, "EUR", True)
     assert when(order, None, command) == [PLACED_BACK_ORDER_ALLOWED]
+
+
+def test_place_order_in_a_currency_prices_from_the_regions_list_in_it() -> None:
+    north = RegionalPrices("north", "USD", MappingProxyType({"SKU-1": Decimal("80.00"),
+                                                                    "SKU-2": Decimal("15.00")}))
+    rules = PriceRules(price_lists=MappingProxyType({"north": north}))
+    events = when(order, None, PlaceOrder("ord-1", "acc-1", REQUESTS, rules, None, "usd"))
+    assert events == [OrderPlaced("ord-1", "acc-1", None, (  # B: 4 % off 80.00
+        PricedLine("SKU-1", 10, Decimal("80.00"), Decimal("76.80"),
+                   "price_list:north+grade_discount:B(-4%)", Decimal("768.00")),
+        PricedLine("SKU-2", 2, Decimal("15.00"), Decimal("15.00"), "price_list:north",
+                   Decimal("30.00"))), Decimal("798.00"), "USD", False)]
+
+
+def test_place_order_in_a_currency_nothing_prices_is_refused() -> None:
+    broken_rule(order, None, PlaceOrder("ord-1", "acc-1", REQUESTS, PriceRules(), None, "USD"),
+                "lines.0.sku")
+
+
+def test_place_order_in_no_currency_is_refused() -> None:
+    invalid(order, None, PlaceOrder("ord-1", "acc-1", REQUESTS, PriceRules(), None, "€"),
+            "currency")
 
 
 def test_place_order_twice_is_refused() -> None:

@@ -1,8 +1,7 @@
-"""The pure rules: stages and tiers, duplicate keys, lead score, evaluation, prices,
-hand-over policy and lead distribution."""
+"""The pure rules: stages and tiers, duplicate keys, lead score, evaluation, hand-over policy
+and lead distribution (prices: test_pricing.py)."""
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from types import MappingProxyType
 
 import pytest
@@ -19,15 +18,6 @@ from domain.handover import (
     account_tier,
     next_status,
     plan_handover,
-)
-from domain.pricing import (
-    PricedLine,
-    PriceRequest,
-    PriceRules,
-    Promotion,
-    ResolvedPrice,
-    price_lines,
-    resolve_price,
 )
 from domain.scoring import LeadProfile, ScoreFactor, ScoringModel, score_lead
 from domain.stages import DEFAULT_PROBABILITIES, Stage, is_open, probability_of, tier_of
@@ -218,115 +208,6 @@ def test_evaluate_refuses_scores_outside_0_to_10(scores: tuple[int, int, int, in
     with pytest.raises(ValidationError) as caught:
         evaluate(*scores)
     assert (caught.value.code, caught.value.field) == ("invalid_input", field)
-
-
-# --- pricing ---------------------------------------------------------------------------------
-
-AT = datetime(2026, 3, 15, 12, 0)
-SPRING = Promotion("SPRING", "SKU-1", Decimal(15), datetime(2026, 3, 1), datetime(2026, 4, 1))
-
-
-def price(quantity: int = 1, grade: str | None = None, region: str | None = None,
-          at: datetime = AT, rules: PriceRules | None = None,
-          base: str = "100.00") -> ResolvedPrice:
-    request = PriceRequest("SKU-1", Decimal(base), quantity, grade, region, at)
-    return resolve_price(request, rules or PriceRules())
-
-
-def test_price_is_the_base_price_without_any_rule() -> None:
-    assert price() == ResolvedPrice(Decimal("100.00"), Decimal("100.00"), "base_price")
-
-
-def test_price_grade_c_gets_no_discount() -> None:
-    assert price(grade="C") == ResolvedPrice(Decimal("100.00"), Decimal("100.00"), "base_price")
-
-
-def test_price_regional_price_list_replaces_the_base_price() -> None:
-    rules = PriceRules(regional_prices=MappingProxyType({("south", "SKU-1"): Decimal("90.00")}))
-    assert price(region="south", rules=rules) == ResolvedPrice(
-        Decimal("90.00"), Decimal("90.00"), "regional_price:south")
-    assert price(region="north", rules=rules).rule == "base_price"
-
-
-@pytest.mark.parametrize(
-    ("grade", "unit", "rule"),
-    [("key", "88.00", "base_price+grade_discount:key(-12%)"),
-     ("A", "92.00", "base_price+grade_discount:A(-8%)"),
-     ("B", "96.00", "base_price+grade_discount:B(-4%)")],
-)
-def test_price_grade_discount(grade: str, unit: str, rule: str) -> None:
-    assert price(grade=grade) == ResolvedPrice(Decimal("100.00"), Decimal(unit), rule)
-
-
-@pytest.mark.parametrize(
-    ("quantity", "unit", "rule"),
-    [(9, "100.00", "base_price"), (10, "97.00", "base_price+volume_break:10+(-3%)"),
-     (50, "94.00", "base_price+volume_break:50+(-6%)"),
-     (100, "90.00", "base_price+volume_break:100+(-10%)"),
-     (500, "90.00", "base_price+volume_break:100+(-10%)")],
-)
-def test_price_volume_break_reached(quantity: int, unit: str, rule: str) -> None:
-    resolved = price(quantity=quantity)
-    assert (resolved.unit_price, resolved.rule) == (Decimal(unit), rule)
-
-
-@pytest.mark.parametrize(
-    ("at", "unit"),
-    [(datetime(2026, 2, 28, 23, 59), "100.00"), (datetime(2026, 3, 1), "85.00"),
-     (datetime(2026, 3, 31, 23, 59), "85.00"), (datetime(2026, 4, 1), "100.00")],
-    ids=["before", "from", "last-minute", "until-is-exclusive"],
-)
-def test_price_promotion_applies_only_inside_its_validity_window(at: datetime, unit: str) -> None:
-    assert price(at=at, rules=PriceRules(promotions=(SPRING,))).unit_price == Decimal(unit)
-
-
-def test_price_promotion_names_its_code() -> None:
-    assert price(rules=PriceRules(promotions=(SPRING,))).rule == "base_price+promotion:SPRING(-15%)"
-
-
-def test_price_promotion_for_another_sku_does_not_apply() -> None:
-    other = Promotion("OTHER", "SKU-2", Decimal(50), datetime(2026, 1, 1), datetime(2027, 1, 1))
-    assert price(rules=PriceRules(promotions=(other,))).rule == "base_price"
-
-
-def test_price_promotion_without_sku_applies_to_every_sku() -> None:
-    all_skus = Promotion("ALL", None, Decimal(5), datetime(2026, 1, 1), datetime(2027, 1, 1))
-    assert price(rules=PriceRules(promotions=(all_skus,))).unit_price == Decimal("95.00")
-
-
-def test_price_the_best_discount_wins_and_discounts_do_not_stack() -> None:
-    promo = Promotion("P5", None, Decimal(5), datetime(2026, 1, 1), datetime(2027, 1, 1))
-    resolved = price(quantity=100, grade="key", rules=PriceRules(promotions=(promo,)))
-    assert resolved == ResolvedPrice(Decimal("100.00"), Decimal("88.00"),
-                                     "base_price+grade_discount:key(-12%)")
-
-
-def test_price_a_tie_goes_to_the_first_listed_discount() -> None:
-    promo = Promotion("P8", None, Decimal(8), datetime(2026, 1, 1), datetime(2027, 1, 1))
-    resolved = price(grade="A", rules=PriceRules(promotions=(promo,)))
-    assert resolved.rule == "base_price+grade_discount:A(-8%)"
-
-
-def test_price_discount_applies_to_the_regional_price() -> None:
-    rules = PriceRules(regional_prices=MappingProxyType({("south", "SKU-1"): Decimal("80.00")}))
-    assert price(grade="B", region="south", rules=rules) == ResolvedPrice(
-        Decimal("80.00"), Decimal("76.80"), "regional_price:south+grade_discount:B(-4%)")
-
-
-@pytest.mark.parametrize(("base", "unit"), [("0.50", "0.49"), ("19.99", "19.39"), ("0.10", "0.10")])
-def test_price_is_rounded_half_up_to_cents(base: str, unit: str) -> None:
-    assert price(quantity=10, base=base).unit_price == Decimal(unit)  # 3 % off
-
-
-def test_price_lines_record_unit_price_rule_and_line_total() -> None:
-    requests = (PriceRequest("SKU-1", Decimal("19.99"), 10, None, None, AT),
-                PriceRequest("SKU-2", Decimal("5.00"), 3, "A", None, AT))
-    assert price_lines(requests, PriceRules()) == (
-        PricedLine("SKU-1", 10, Decimal("19.99"), Decimal("19.39"),
-                   "base_price+volume_break:10+(-3%)", Decimal("193.90")),
-        PricedLine("SKU-2", 3, Decimal("5.00"), Decimal("4.60"),
-                   "base_price+grade_discount:A(-8%)", Decimal("13.80")),
-    )
 
 
 # --- hand-over policy ------------------------------------------------------------------------

@@ -40,7 +40,8 @@ class ConversionFlow:
 
     def convert(self, ctx: CommandContext, lead_id: str, *, account_id: str | None = None,
                 opportunity_name: str | None = None, amount: Decimal = DEFAULT_AMOUNT,
-                expected_close: date | None = None, guard: Guard | None = None) -> Conversion:
+                expected_close: date | None = None, currency: str = "EUR",
+                guard: Guard | None = None) -> Conversion:
         """Step 1 on the lead as decided on (``guard``: whether the caller may act on it),
         then the rest of the flow."""
         stream_id = parse_id(lead_id, "lead_id")
@@ -59,7 +60,7 @@ class ConversionFlow:
                 str(target), str(derived_id(stream_id, "contact")),
                 str(derived_id(stream_id, "opportunity")), account_id is not None,
                 opportunity_name or f"{source.company}: {interests}", amount,
-                expected_close or ctx.now.date() + DEFAULT_CYCLE)
+                expected_close or ctx.now.date() + DEFAULT_CYCLE, currency)
 
         result = self.bus.handle(LEAD, stream_id, Deferred(conversion), ctx, guard)
         return self.complete(ctx.caused_by(result.event_ids[-1]), lead_id)
@@ -101,7 +102,7 @@ class ConversionFlow:
         result = self.opportunities.open(
             ctx, account_id=c.account_id, owner_id=self._active_owner(source.owner_id or ""),
             name=c.opportunity_name, amount=c.amount, expected_close=c.expected_close,
-            products=source.profile.interests, source_lead_id=source.id,
+            currency=c.currency, products=source.profile.interests, source_lead_id=source.id,
             opportunity_id=UUID(c.opportunity_id))
         return result.position
 

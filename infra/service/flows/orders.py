@@ -28,6 +28,7 @@ from infra.eventstore.ids import canonical_id, new_stream_id, parse_id, stock_it
 from infra.eventstore.store import Loaded
 from infra.service.accounts import ACCOUNT
 from infra.service.commands import CommandBus, CommandContext, CommandResult, Guard, Unit, Work
+from infra.service.prices import Prices
 from infra.service.stock import STOCK_ITEM, StockItems
 from infra.service.visibility import RecordCheck, missing
 
@@ -36,8 +37,13 @@ OPPORTUNITY = AGGREGATES[opportunity.STREAM]
 
 
 class OrderFlows:
-    def __init__(self, bus: CommandBus, stock: StockItems, rules: PriceRules) -> None:
-        self.bus, self.stock, self.rules = bus, stock, rules
+    def __init__(self, bus: CommandBus, stock: StockItems, prices: Prices) -> None:
+        self.bus, self.stock, self.prices = bus, stock, prices
+
+    @property
+    def rules(self) -> PriceRules:
+        """The configured rules, before any price list or promotion."""
+        return self.prices.base
 
     def get(self, order_id: str | UUID) -> order.Order:
         return self.find(order_id).state  # type: ignore[no-any-return]
@@ -51,11 +57,13 @@ class OrderFlows:
 
     def place(self, ctx: CommandContext, *, account_id: str, lines: Sequence[tuple[str, int]],
               opportunity_id: str | None = None, allow_back_order: bool = False,
-              currency: str = "EUR", may_see: RecordCheck | None = None) -> CommandResult:
+              currency: str | None = None, may_see: RecordCheck | None = None) -> CommandResult:
         """Places, reserves every line and marks the order reserved (or back-ordered) in one
         unit: stored together, or, when stock is short, not at all. The account is read in
-        the unit too (its grade and region price the lines): if it changes before the commit,
-        the unit is decided again. ``may_see`` checks, on those same states, that the caller
+        the unit too (its grade and region price the lines), and so are the region's price
+        list and the promotions: if one changes before the commit, the unit is decided
+        again. Without ``currency`` the order is in its region's price list's currency (the
+        base prices' without one). ``may_see`` checks, on those same states, that the caller
         may see the account and the opportunity the order names (``NotFoundError`` if not,
         as for an unknown one); the opportunity must be one of the account's (422)."""
         stream_id = new_stream_id(order.STREAM, ctx.idempotency_key)
@@ -65,7 +73,7 @@ class OrderFlows:
 
     async def place_async(self, ctx: CommandContext, *, account_id: str,
                           lines: Sequence[tuple[str, int]], opportunity_id: str | None = None,
-                          allow_back_order: bool = False, currency: str = "EUR",
+                          allow_back_order: bool = False, currency: str | None = None,
                           may_see: RecordCheck | None = None,
                           in_loop: bool = True) -> CommandResult:
         """``place`` for the event loop (``CommandBus.handle_async``); ``in_loop=False``
@@ -77,11 +85,13 @@ class OrderFlows:
 
     def _placing(self, ctx: CommandContext, stream_id: UUID, account_id: str,
                  lines: Sequence[tuple[str, int]], opportunity_id: str | None,
-                 allow_back_order: bool, currency: str, may_see: RecordCheck | None) -> Work:
+                 allow_back_order: bool, currency: str | None,
+                 may_see: RecordCheck | None) -> Work:
         account_stream = parse_id(account_id, "account_id")
         account_id = str(account_stream)
         opportunity_id = canonical_id(opportunity_id, "opportunity_id") if opportunity_id else None
-        request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order, currency)
+        request = ("place", account_id, tuple(lines), opportunity_id, allow_back_order,
+                   currency or "EUR")  # as fingerprinted before currencies were chosen
         def placement(unit: Unit) -> tuple[Event, ...]:
             customer: Account = _named(unit, ACCOUNT, "account", account_id, may_see)
             if opportunity_id is not None:
@@ -91,8 +101,10 @@ class OrderFlows:
                      for sku, _ in lines}
             prices = tuple(PriceRequest(sku, items[sku].base_price, quantity, customer.grade,
                                         customer.region, ctx.now) for sku, quantity in lines)
-            command = order.PlaceOrder(str(stream_id), account_id, prices, self.rules,
-                                       opportunity_id, currency, allow_back_order)
+            rules = self.prices.rules(unit.state, customer.region)
+            command = order.PlaceOrder(str(stream_id), account_id, prices, rules, opportunity_id,
+                                       currency or rules.currency_for(customer.region),
+                                       allow_back_order)
             events = unit.decide(ORDER, stream_id, command, request=request)
             short = []
             for sku, quantity in lines:
