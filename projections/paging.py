@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from domain.errors import ValidationError
+from domain.errors import RuleViolationError, UnknownReferenceError, ValidationError
 from projections.base import Reader, Row, Table, search_words
 
 Condition = tuple[str, list[Any]]
@@ -123,13 +123,13 @@ def _searched(read: Reader, listing: Listing, q: str | None) -> list[Condition]:
 def _after(read: Reader, listing: Listing, column: str, descending: bool, sort: str,
            cursor: str) -> Condition:
     made_for, value, key = _decoded(cursor)
-    if made_for != sort:
-        raise ValidationError("cursor", f"was made for sort {made_for!r}, not {sort!r}")
+    if made_for != sort:  # two parameters that disagree: a conflict, as a rule refuses it
+        raise RuleViolationError("cursor", f"was made for sort {made_for!r}, not {sort!r}")
     kind = listing.kind(column)
     try:
         stored = read.stored(kind, _parsed(kind, value))
     except (TypeError, ValueError, ArithmeticError) as error:
-        raise ValidationError("cursor", "is not one this API made") from error
+        raise _unknown() from error
     operator = "<" if descending else ">"
     return f"({column}, {listing.key}) {operator} (?, ?)", [stored, key]
 
@@ -138,10 +138,17 @@ def _decoded(cursor: str) -> tuple[str, Any, str]:
     try:
         made_for, value, key = orjson.loads(base64.urlsafe_b64decode(cursor.encode() + b"=="))
     except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as error:
-        raise ValidationError("cursor", "is not one this API made") from error
+        raise _unknown() from error
     if not isinstance(made_for, str) or not isinstance(key, str):
-        raise ValidationError("cursor", "is not one this API made")
+        raise _unknown()
     return made_for, value, key
+
+
+def _unknown() -> UnknownReferenceError:
+    """A cursor of the right shape that no page of this API gave: like an unknown id, 404
+    (its shape the schema states; a shape it allows is never a 422)."""
+    return UnknownReferenceError("cursor", "no page starts there; pass a next_cursor this "
+                                           "list gave")
 
 
 def _parsed(kind: str, value: Any) -> Any:
