@@ -7,7 +7,7 @@ it belongs to; ``causation_id``: the command or event that caused it) and when.
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4, uuid5
 
@@ -116,8 +116,20 @@ def as_earlier_activity(noun: str, command: ActivityCommand) -> Fingerprint:
 
 
 def request_hash(request: object) -> str:
-    """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict)."""
-    return hashlib.sha256(repr(request).encode()).hexdigest()[:16]
+    """Fingerprint of what the client asked for (``repr`` of a dataclass or a sorted dict);
+    a command's fields ``added_later`` are left out at their default (``as_first_printed``)."""
+    return hashlib.sha256(repr(as_first_printed(request)).encode()).hexdigest()[:16]
+
+
+def as_first_printed(request: object) -> object:
+    """A command as its class printed itself before the fields it lists in ``added_later``
+    were added, when they hold their default: keys stored before still match."""
+    later = getattr(type(request), "added_later", ())
+    if not later or not is_dataclass(request):
+        return request
+    shown = ", ".join(f"{f.name}={getattr(request, f.name)!r}" for f in fields(request)
+                      if f.repr and not (f.name in later and getattr(request, f.name) == f.default))
+    return Fingerprint(f"{type(request).__qualname__}({shown})")
 
 
 def records(stream_id: UUID, version: int, events: Sequence[Event], ctx: CommandContext,

@@ -62,3 +62,39 @@ def test_account_activities_keep_the_fingerprints_of_the_account_commands(svc: S
                  f"today={TODAY!r}, note='')"),
         _printed("CompleteAccountFollowUp(follow_up_id='f-1', outcome=None)"),
     ]
+
+
+def test_a_conversion_in_the_default_currency_keeps_the_fingerprint_it_had_before_currencies(
+        svc: Service):
+    from domain.lead import LeadConverted
+
+    lead_id = str(svc.sales.leads.capture(ctx(), person="Ann", company="Acme", email="a@acme.io",
+                                          channel="web_form").stream_id)
+    rep = svc.sales.reps.hire(ctx(), name="Rita", email="rita@x.io", role="rep", team="north",
+                              region="north").stream_id
+    svc.sales.leads.assign(ctx(), lead_id, rep_id=str(rep))
+    svc.sales.conversion.convert(ctx(idempotency_key="k-conv"), lead_id,
+                                 opportunity_name="Acme deal", expected_close=date(2099, 3, 31))
+
+    from uuid import UUID
+
+    converted = next(r.event for r in svc.sales.store.read_stream(UUID(lead_id))
+                     if isinstance(r.event, LeadConverted))
+    before_currencies = (  # ConvertLead as 835f7a1 printed it: no currency field yet
+        f"ConvertLead(account_id={converted.account_id!r}, contact_id={converted.contact_id!r}, "
+        f"opportunity_id={converted.opportunity_id!r}, joined_existing_account=False, "
+        f"opportunity_name='Acme deal', amount={converted.amount!r}, "
+        "expected_close=datetime.date(2099, 3, 31))")
+    assert _stored_hash(svc, lead_id, "k-conv") == _printed(before_currencies)
+
+
+def test_a_field_added_later_counts_in_the_fingerprint_once_it_leaves_its_default():
+    from decimal import Decimal
+
+    from domain.lead import ConvertLead
+    from infra.service.context import request_hash
+
+    euros = ConvertLead("a", "c", "o", False, "deal", Decimal(1), date(2099, 1, 1))
+    dollars = ConvertLead("a", "c", "o", False, "deal", Decimal(1), date(2099, 1, 1), "USD")
+    assert request_hash(euros) == _printed(repr(euros).replace(", currency='EUR'", ""))
+    assert request_hash(dollars) == _printed(repr(dollars)) != request_hash(euros)
