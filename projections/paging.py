@@ -10,7 +10,7 @@ record whose own sort value changes between pages shows where that value puts it
 import base64
 import binascii
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -68,7 +68,6 @@ class PageRequest:
     cursor: str | None = None
     sort: str | None = None
     q: str | None = None
-    conditions: Sequence[Condition] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,13 @@ class Page:
     next_cursor: str | None
 
 
-def page(read: Reader, listing: Listing, scope: Scope, request: PageRequest) -> Page:
-    """The page ``request`` asks of ``listing``, within ``scope``; its rows' values typed."""
+def page(read: Reader, listing: Listing, scope: Scope, request: PageRequest,
+         filters: Sequence[Condition] = ()) -> Page:
+    """The page ``request`` asks of ``listing``, within ``scope`` and ``filters`` (the
+    list's own conditions); its rows' values typed."""
     sort = request.sort or listing.default_sort
     column, descending = listing.sorts[sort.lstrip("-")], sort.startswith("-")
-    conditions = [*request.conditions, *_scoped(read, listing, scope),
+    conditions = [*filters, *_scoped(read, listing, scope),
                   *_searched(read, listing, request.q)]
     if request.cursor is not None:
         conditions.append(_after(read, listing, column, descending, sort, request.cursor))

@@ -49,10 +49,6 @@ Owner = Annotated[RecordId | None, Query(description="The records' owner")]
 RegionFilter = Annotated[Label | None, Query(description="Region")]
 
 
-def _request(limit: int, cursor: str | None, sort: str, q: str | None) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor, sort=sort, q=q)
-
-
 def _items(found: Page, renamed: str) -> list[dict[str, Any]]:
     """The rows, their id column named ``id`` as in every answer."""
     return [{"id": row[renamed], **row} for row in found.items]
@@ -73,7 +69,7 @@ def leads(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Lim
     filters = LeadFilters(status, owner_id, channel, region, min_score, unassigned)
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).leads(
-            list_scope(caller, services.sales.directory), _request(limit, cursor, sort, q),
+            list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             filters)
     return LeadList(items=[LeadItem(**r) for r in _items(found, "lead_id")],
                     next_cursor=found.next_cursor)
@@ -88,7 +84,7 @@ def accounts(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: 
     """Accounts, by name by default."""
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).accounts(
-            list_scope(caller, services.sales.directory), _request(limit, cursor, sort, q),
+            list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             owner_id, region, grade)
     return AccountList(items=[AccountItem(**r) for r in _items(found, "account_id")],
                        next_cursor=found.next_cursor)
@@ -117,7 +113,7 @@ def opportunities(caller: PrincipalDep, services: ServicesDep, _: ReadsLists,
                                  no_contact_days)
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).opportunities(
-            list_scope(caller, services.sales.directory), _request(limit, cursor, sort, q),
+            list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             datetime.now(UTC), filters)
     return OpportunityList(items=[OpportunityItem(**r) for r in _items(found, "opportunity_id")],
                            next_cursor=found.next_cursor)
@@ -134,7 +130,7 @@ def orders(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Li
     """Orders, newest first by default; seen through their account's owner."""
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).orders(
-            list_scope(caller, services.sales.directory), _request(limit, cursor, sort, None),
+            list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort),
             account_id, status)
     return OrderList(items=[OrderItem(**r) for r in _items(found, "order_id")],
                      next_cursor=found.next_cursor)
@@ -151,7 +147,7 @@ def reps(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Limi
     """Reps, by name: a rep sees themself, a manager their team."""
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).reps(
-            list_scope(caller, services.sales.directory), _request(limit, cursor, sort, q),
+            list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             team, region, active)
     return RepList(items=[RepItem(**r) for r in _items(found, "rep_id")],
                    next_cursor=found.next_cursor)
@@ -169,6 +165,6 @@ def stock_items(caller: PrincipalDep, services: ServicesDep, _: ReadsInventory,
     name."""
     with services.db.reader() as conn:
         found = InventoryQueries(SqlReader(services.db, conn)).stock_items(
-            _request(limit, cursor, sort, q), below_reorder)
+            PageRequest(limit, cursor, sort, q), below_reorder)
     return StockItemList(items=[StockItemListed(**r) for r in found.items],
                          next_cursor=found.next_cursor)

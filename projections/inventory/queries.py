@@ -42,8 +42,7 @@ class InventoryQueries:
         """A page of the stock items (every role sees them all), by ``request.sort``."""
         conditions = [("i.below_reorder = ?", [self.read.stored("bool", True)])
                       ] if below_reorder else []
-        return page(self.read, STOCK_ITEM_LIST, Scope(), PageRequest(
-            request.limit, request.cursor, request.sort, request.q, conditions))
+        return page(self.read, STOCK_ITEM_LIST, Scope(), request, conditions)
 
     def below_reorder(self) -> list[dict[str, Any]]:
         """Every SKU whose available stock is below its reorder level, by SKU."""

@@ -91,12 +91,12 @@ class WorkListQueries:
             conditions.append(("l.score >= ?", [f.min_score]))
         if f.unassigned:
             conditions.append(("l.owner_id IS NULL", []))
-        return self._page(LEAD_LIST, scope, request, conditions)
+        return page(self.read, LEAD_LIST, scope, request, conditions)
 
     def accounts(self, scope: Scope, request: PageRequest, owner_id: str | None = None,
                  region: str | None = None, grade: str | None = None) -> Page:
         conditions = _equal(**{"a.owner_id": owner_id, "a.region": region, "a.grade": grade})
-        return self._page(ACCOUNT_LIST, scope, request, conditions)
+        return page(self.read, ACCOUNT_LIST, scope, request, conditions)
 
     def opportunities(self, scope: Scope, request: PageRequest, now: datetime,
                       f: OpportunityFilters = OpportunityFilters()) -> Page:
@@ -111,26 +111,22 @@ class WorkListQueries:
             silent_since = stored("timestamp", now - timedelta(days=f.no_contact_days))
             conditions.append(("o.open = ? AND COALESCE(o.last_contact_at, o.opened_at) <= ?",
                                [stored("bool", True), silent_since]))
-        found = self._page(OPPORTUNITY_LIST, scope, request, conditions)
+        found = page(self.read, OPPORTUNITY_LIST, scope, request, conditions)
         return Page([_with_days_in_stage(deal, now) for deal in found.items],
                     found.next_cursor)
 
     def orders(self, scope: Scope, request: PageRequest, account_id: str | None = None,
                status: str | None = None) -> Page:
         conditions = _equal(**{"d.account_id": account_id, "d.status": status})
-        return self._page(ORDER_LIST, scope, request, conditions)
+        return page(self.read, ORDER_LIST, scope, request, conditions)
 
     def reps(self, scope: Scope, request: PageRequest, team: str | None = None,
              region: str | None = None, active: bool | None = None) -> Page:
         conditions = _equal(**{"p.team": team, "p.region": region})
         if active is not None:
             conditions.append(("p.active = ?", [self.read.stored("bool", active)]))
-        return self._page(REP_LIST, scope, request, conditions)
+        return page(self.read, REP_LIST, scope, request, conditions)
 
-    def _page(self, listing: Listing, scope: Scope, request: PageRequest,
-              conditions: list[Condition]) -> Page:
-        return page(self.read, listing, scope, PageRequest(
-            request.limit, request.cursor, request.sort, request.q, conditions))
 
 
 def _with_days_in_stage(deal: Row, now: datetime) -> Row:
