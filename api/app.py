@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import docs, edge, errors, http_errors, links, metrics
+from api import docs, edge, errors, examples, http_errors, links, metrics
 from api.bounded import BoundedWaitMiddleware
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     errors.install(app)
     http_errors.install(app)
     links.install(app)  # after the errors: it adds to the document they complete
+    examples.install(app)  # ids of the demo's records, in every path parameter and body
     app.add_middleware(IdempotencyMiddleware)
     edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
     app.add_middleware(BoundedWaitMiddleware, settings=settings)  # outside: bounds the token check too

@@ -7,25 +7,24 @@ costs on several channels bring leads that name them. Time is simulated: leads
 arrive over the twelve months before ``end``, and each one's life (engagement, calls,
 qualification, the deal moving through its stages over weeks, the order, its shipment and
 payment) runs on its own schedule, interleaved with everyone else's in time order (an
-agenda of steps, earliest first). So deals take weeks to months, read models see deals in
+agenda of steps, earliest first; ``story``). So deals take weeks to months, read models see deals in
 every month and stage, and at ``end`` the pipeline holds young and old open deals. Loading
 is idempotent: the first rep's id is derived from the seed, and a store that already holds
-it is left alone.
+it is left alone. Its last acts add records in known states for the API's examples
+(``examples``) and the departure of a rep.
 """
 
-import heapq
 import random
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from domain.errors import DomainError
 from domain.values import Channel
 from infra.bootstrap import Sales
+from infra.demo.examples import DemoExamples, add_examples
+from infra.demo.story import Agenda, Clock, Life, Story, days, hours
 from infra.eventstore.ids import new_stream_id
-from infra.service.commands import CommandContext
 
 SCALES = {"small": (2, 400), "medium": (4, 3000), "large": (8, 20000)}  # teams, leads
 REGIONS = ("north", "south", "east", "west", "central", "coast", "alpine", "islands")
@@ -58,74 +57,6 @@ CAMPAIGNS = (("Trade fair", "event", "18500.00", "EUR", 20, 120),
              ("Partner summit", "partner", "3200.00", "USD", 200, 100))
 
 
-@dataclass
-class Clock:
-    now: datetime
-
-    def tick(self, rng: random.Random, max_minutes: int = 180) -> datetime:
-        self.now += timedelta(minutes=rng.randint(1, max_minutes))
-        return self.now
-
-
-@dataclass
-class Story:
-    sales: Sales
-    seed: int
-    rng: random.Random
-    clock: Clock
-    teams: dict[str, list[str]] = field(default_factory=dict)
-    managers: dict[str, str] = field(default_factory=dict)
-    people: list[tuple[str, str, str, str]] = field(default_factory=list)
-    opportunities: list[tuple[str, str]] = field(default_factory=list)  # (id, account id)
-    won: list[tuple[str, str]] = field(default_factory=list)
-    currencies: dict[str, str] = field(default_factory=dict)  # region -> its deals' currency
-    campaigns: list[tuple[str, str, date, date]] = field(default_factory=list)  # id, channel, …
-
-    def ctx(self, actor: str | None = None, key: str | None = None) -> CommandContext:
-        return CommandContext(actor=actor or "demo", now=self.clock.tick(self.rng),
-                              idempotency_key=f"demo-{self.seed}-{key}" if key else None)
-
-    def attempt(self, step: Callable[[], object]) -> object | None:
-        """Demo steps may hit real rules (for instance, stock ran out): that is part of the story."""
-        try:
-            return step()
-        except DomainError:
-            return None
-
-
-Life = Iterator[timedelta]  # a life's steps; each yields the pause before its next step
-
-
-@dataclass
-class Agenda:
-    """The lives being lived, each waiting for the time of its next step."""
-
-    end: datetime
-    waiting: list[tuple[datetime, int, Life]] = field(default_factory=list)
-    added: int = 0
-
-    def add(self, at: datetime, life: Life) -> None:
-        heapq.heappush(self.waiting, (at, self.added, life))
-        self.added += 1
-
-    def run(self, clock: "Clock") -> None:
-        """Runs the steps earliest first until every life is over or would go past ``end``."""
-        while self.waiting:
-            at, number, life = heapq.heappop(self.waiting)
-            clock.now = max(clock.now, at)
-            pause = next(life, None)
-            if pause is not None and clock.now + pause < self.end:
-                heapq.heappush(self.waiting, (clock.now + pause, number, life))
-
-
-def days(rng: random.Random, low: int, high: int) -> timedelta:
-    return timedelta(days=rng.randint(low, high), minutes=rng.randint(0, 600))
-
-
-def hours(rng: random.Random, low: int, high: int) -> timedelta:
-    return timedelta(hours=rng.randint(low, high), minutes=rng.randint(0, 59))
-
-
 def already_loaded(sales: Sales, seed: int) -> bool:
     first_rep = new_stream_id("Rep", f"demo-{seed}-manager-0")
     return bool(sales.store.read_stream(first_rep))
@@ -150,7 +81,8 @@ def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
         arrives = start + timedelta(days=2) + (end - start) * 0.9 * i / leads
         agenda.add(arrives + hours(rng, 0, 12), _lead_life(story, i, progress))
     agenda.run(story.clock)
-    _departure(story)
+    examples = add_examples(story)
+    _departure(story, examples)
     sales.flows.resume()
     return leads
 
@@ -352,15 +284,16 @@ def _order(story: Story, n: int, opportunity_id: str, account_id: str) -> Life:
         s.orders.record_payment(story.ctx("billing"), order_id, amount=total, reference=f"P-{n}")
 
 
-def _departure(story: Story) -> None:
-    """The busiest rep of the first team leaves; the next one succeeds them."""
+def _departure(story: Story, examples: DemoExamples) -> None:
+    """The busiest rep of the first team leaves; the next one succeeds them and introduces
+    themself on three deals (not the example deal: its hand-over is left pending)."""
     region = next(iter(story.teams))
     leaving, successor = story.teams[region][0], story.teams[region][1]
     effective = story.clock.now.date() + timedelta(days=14)
     story.sales.departure.depart(story.ctx(story.managers[region]), leaving,
                                  successor_id=successor, effective_date=effective)
     handed_over = [i for i in story.sales.directory.owned_open_items(successor)
-                   if i.kind == "opportunity"
+                   if i.kind == "opportunity" and i.item_id not in examples.records
                    and story.sales.opportunities.get(i.item_id).handover_status == "pending"]
     for item in handed_over[:3]:
         story.sales.opportunities.advance_handover(story.ctx(successor), item.item_id,
