@@ -45,7 +45,8 @@ To add a page (Deals as the example):
    through the filters (``money(currency)``, ``number``, ``percent``, ``day``, ``label``),
    numbers in ``class="num"`` cells; names, never ids. No ``style=`` and no inline script:
    add classes to ``static/console.css``; a chart is ``charts.horizontal``/``vertical``
-   (bars with an optional ``marker``, e.g. a quota) or ``charts.meter``.
+   (bars with an optional ``marker``, e.g. a quota; pass the markup to the template) or
+   ``{{ meter(rate, rate|percent) }}`` in a template.
 3. One line in ``site.PAGES`` (the navigation's order).
 4. Tests: an HTTP test beside ``tests/api/test_console_session.py`` and a browser test in
    ``tests/browser/`` on the shared ``demo_server``, comparing the page's numbers with the

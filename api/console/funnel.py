@@ -104,5 +104,5 @@ def funnel_page(view: FunnelView, rep_id: str = "", team: str = "") -> HTMLRespo
     closing = conversion(caller, services, None, rep_id=asked.rep_id, team=asked.team)
     shown = scope_for(caller, services.sales.directory, asked.rep_id, asked.team)
     return view.render(table=StageTable.of(stages), closing=closing, chart=stage_chart(stages),
-                       closed_chart=closed_chart(closing), meter=charts.meter, asked=asked,
+                       closed_chart=closed_chart(closing), asked=asked,
                        people=people, teams=teams_of(people), heading=heading(shown, people))

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as InvalidValue
 from starlette.concurrency import run_in_threadpool
 
-from api.console import formatting, session
+from api.console import charts, formatting, session
 from api.console.lookups import name_of
 from api.console.session import NotSignedInError, RefusedError, Session
 from api.deps import Services, wait_until_readable
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 TEMPLATES = Environment(loader=PackageLoader("api.console", "templates"), autoescape=True,
                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 formatting.install(TEMPLATES)
+TEMPLATES.globals["meter"] = charts.meter  # a rate's bar in a table cell, on any page
 NAV: list["Page"] = []  # the pages in the navigation, in order (filled by api.console.site)
 
 

@@ -7,13 +7,14 @@ import re
 import time
 from decimal import Decimal
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
 from api.console.headers import CONTENT_SECURITY_POLICY
 from api.console.session import COOKIE, csrf_for
+from api.console.views import Page, View, console_router
 from tests.api.console_pages import api_figures, page_figures
 from tests.api.query_world import build_world, get
 from tests.conftest import Api, ctx
@@ -105,6 +106,7 @@ def test_every_console_answer_carries_the_security_headers(api: Api):
     for answer in pages[:2]:
         assert "<script" not in answer.text and "style=" not in answer.text
     assert "Not an address of this page" in pages[1].text  # a page, not JSON
+    assert "No deals yet." in pages[0].text and "sfa demo" in pages[0].text  # what to do
     assert "/console/" not in str(api.client.get("/openapi.json").json()["paths"])
 
 
@@ -191,6 +193,26 @@ def test_a_page_whose_read_model_an_event_stopped_is_a_503_page(api: Api):
     assert "<h1>Stopped by an event</h1>" in answer.text
     assert "read model funnel is stopped by the event at" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_a_page_outside_the_callers_roles_is_a_403_page(api: Api):
+    """What a later page declares with ``Page(roles=...)`` (here one made for the test)."""
+    admins_only = Page(title="Only admins", path="/only-admins", template="problem.html",
+                       reads=("funnel",), roles=("admin",))
+    router = console_router()
+
+    @router.get(admins_only.path)
+    def only_admins(view: Annotated[View, admins_only.viewer()]) -> Any:
+        return view.render(title="Welcome", detail="admins only")
+
+    api.client.app.router.routes.extend(router.routes)  # type: ignore[attr-defined]
+    sign_in(api.client, token_of(api, "auditor"))
+    refused = page(api.client, "/console/only-admins")
+    sign_in(api.client, token_of(api, "admin"))
+    shown = page(api.client, "/console/only-admins")
+
+    assert refused.status_code == 403 and "The auditor role does not see the Only admins page." in refused.text
+    assert shown.status_code == 200 and "<h1>Welcome</h1>" in shown.text
 
 
 def _once_refused(api: Api, headers: dict[str, str], seconds: float = 30) -> dict[str, Any]:
