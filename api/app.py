@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import docs, edge, errors, examples, http_errors, links, metrics
 from api.bounded import BoundedWaitMiddleware
+from api.console import site as console
 from api.idempotency import IdempotencyMiddleware
 from api.routers import ALL_ROUTERS
 from infra.bootstrap import Root
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
     app.add_middleware(IdempotencyMiddleware)
     edge.install(app, settings.max_body_bytes)  # the caller, then the body, before idempotency
     app.add_middleware(BoundedWaitMiddleware, settings=settings)  # outside: bounds the token check too
+    console.install(app)  # its headers outside the bound: its 503 gets them too
     metrics.install(app)  # outermost: replays and refusals at the edge are counted too
     for router in ALL_ROUTERS:
         app.router.routes.extend(router.routes)  # flat: see ``api.routers``

@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on any POST: a retry returns the first answer and writes nothing new.
+"""``Idempotency-Key`` on any POST of the API (``/v1/``): a retry returns the first answer and
+writes nothing new.
 
 A retry is answered before any route runs, so the headers every command route checks
 (``Idempotency-Key``, ``X-Correlation-Id``, ``If-Match``: ``api.deps.command``) are checked
@@ -24,7 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import TAKEN_OVER, version_in
-from api.edge import send_error
+from api.edge import API_PREFIX, send_error
 from api.errors import ApiError
 from api.errors import body as error_body
 from api.inputs import HeaderText
@@ -46,7 +47,9 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         key = headers.get(b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] != "POST" or not key:
+        # the API's POSTs only: the console's forms answer with redirects, nothing to replay
+        if (scope["type"] != "http" or scope["method"] != "POST" or not key
+                or not scope["path"].startswith(API_PREFIX)):
             await self.app(scope, receive, send)
             return
         refused = header_refusal(scope)

@@ -337,7 +337,8 @@ def _prepare_demo(host: str, port: int) -> None:
             out.print(f"Demo data loaded: {leads:,} leads, {sales.store.max_position():,} events "
                       f"in {time.monotonic() - started:.1f} s.")
         token = root.tokens.create("admin", label="demo")
-    out.print(f"\n  API docs:  http://{host}:{port}/docs   (Authorize with the token below)\n"
+    out.print(f"\n  Console:   http://{host}:{port}/console  (sign in with the token below)\n"
+              f"  API docs:  http://{host}:{port}/docs   (Authorize with the token below)\n"
               f"  ReDoc:     http://{host}:{port}/redoc  (both pages work offline)\n"
               f"  Token:     {token}\n"
               f"  Try:       curl -H 'Authorization: Bearer {token}' "

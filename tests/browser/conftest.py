@@ -3,10 +3,12 @@
 Shared by every page test: ``browser`` (one headless chromium per test module: Playwright's
 synchronous API keeps an asyncio loop running while it is open, and later tests in the same
 process call ``asyncio.run``, which refuses to start beside it),
-``live_server`` (``sfa serve`` on SQLite, one per xdist worker), ``offline_page`` (a tab at
-1366x768 that reaches this machine only: a request anywhere else is aborted and noted, and
-so is every script error) and ``screenshots`` (where pictures go: a temporary folder, or
-``SFA_SCREENSHOT_DIR``, e.g. ``docs/screenshots`` to refresh the README's pictures).
+``live_server`` (``sfa serve`` on SQLite, one per xdist worker), ``demo_server`` (the same
+on a store loaded with ``sfa demo``, its read models caught up: the console's pages),
+``offline_page`` (a tab at 1366x768 that reaches this machine only: a request anywhere else
+is aborted and noted, and so is every script error) and ``screenshots`` (where pictures go:
+a temporary folder, or ``SFA_SCREENSHOT_DIR``, e.g. ``docs/screenshots`` to refresh the
+README's pictures).
 
 The browser is the system's chromium (``apt-get install -y chromium``; ``.ci/run`` installs
 it). ``playwright install`` downloads a browser of its own and fails offline: never needed.
@@ -14,6 +16,7 @@ it). ``playwright install`` downloads a browser of its own and fails offline: ne
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +26,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Route, ViewportSi
 
 from infra.bootstrap import event_store
 from infra.settings import Settings
-from tests.integration.serve import Server, serving
+from tests.integration.serve import Server, cli, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]  # root has no sandbox; a server has no GPU
@@ -52,11 +55,32 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("live-server")
     url = f"sqlite:///{folder}/sfa.db"
     event_store(Settings(database_url=url)).close()  # serve opens an existing store only
+    with _served(url, folder) as server:
+        yield server
+
+
+@contextmanager
+def _served(url: str, folder: Path) -> Iterator[Server]:
     with serving(url, folder, workers=1) as server:
         try:
             server.until(lambda status, _: status == 200, STARTUP_SECONDS)
         except AssertionError as error:
             raise AssertionError(f"{error}\n{server.log_text()}") from None
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``sfa serve`` on a SQLite store loaded with ``sfa demo`` (small: 400 leads), up and
+    healthy, every read model caught up with the last event: pages and the JSON API then
+    answer from the same positions."""
+    folder = tmp_path_factory.mktemp("demo-server")
+    url = f"sqlite:///{folder}/sfa.db"
+    loaded = cli(url, "demo")
+    assert loaded.returncode == 0, loaded.stderr
+    with _served(url, folder) as server:
+        server.until(lambda status, body: status == 200 and all(
+            model["lag_events"] == 0 for model in body["projections"].values()), STARTUP_SECONDS)
         yield server
 
 

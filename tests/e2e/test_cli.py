@@ -113,3 +113,4 @@ def test_serve_demo_says_how_far_the_load_is_then_where_the_api_listens(tmp_path
     listening = output.index(f"Uvicorn running on http://127.0.0.1:{port}")
     assert progress[-1][0] < summary.start() < docs < listening
     assert f"ReDoc:     http://127.0.0.1:{port}/redoc" in output
+    assert f"Console:   http://127.0.0.1:{port}/console" in output
