@@ -106,11 +106,14 @@ def opportunities(caller: PrincipalDep, services: ServicesDep, _: ReadsLists,
                   no_contact_days: Annotated[int | None, Query(ge=0, le=36_500, description=(
                       "Only open deals nobody contacted for this many days (since their "
                       "last interaction, or since they opened)"))] = None,
+                  stuck: Annotated[bool, Query(description=(
+                      "Only open deals longer in their stage than its threshold (prospecting 14 "
+                      "days, qualification 21, proposal 30, negotiation 30)"))] = False,
                   ) -> OpportunityList:
     """Opportunities, soonest expected close first by default; `q` matches the deal's and
     its account's names."""
     filters = OpportunityFilters(stage, owner_id, team, region, closing_after, closing_before,
-                                 no_contact_days)
+                                 no_contact_days, stuck)
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).opportunities(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),

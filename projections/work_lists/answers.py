@@ -68,6 +68,11 @@ class OpportunityItem(BaseModel):
     opened_at: datetime
     last_contact_at: datetime | None = Field(description="The last interaction logged")
     open: bool
+    stuck: bool = Field(description=(
+        "Open and longer in its stage than the stage's threshold, as "
+        "`GET /v1/opportunities/stuck` counts it"))
+    days_without_contact: int | None = Field(description=(
+        "Whole days since the last interaction, or since opening; null once closed"))
 
 
 class OpportunityList(BaseModel):

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.stages import OPEN_STAGES
 from projections.base import Reader, Row
+from projections.funnel.queries import STUCK_AFTER_DAYS
 from projections.paging import Condition, Listing, Page, PageRequest, Scope, page
 from projections.work_lists.projection import ACCOUNTS, LEADS, OPPORTUNITIES, ORDERS, REPS
 
@@ -72,6 +74,7 @@ class OpportunityFilters:
     closing_after: date | None = None
     closing_before: date | None = None
     no_contact_days: int | None = None
+    stuck: bool = False
 
 
 def _equal(**columns: Any) -> list[Condition]:
@@ -111,9 +114,20 @@ class WorkListQueries:
             silent_since = stored("timestamp", now - timedelta(days=f.no_contact_days))
             conditions.append(("o.open = ? AND COALESCE(o.last_contact_at, o.opened_at) <= ?",
                                [stored("bool", True), silent_since]))
+        if f.stuck:
+            conditions.append(self._stuck(now))
         found = page(self.read, OPPORTUNITY_LIST, scope, request, conditions)
         return Page([_with_days_in_stage(deal, now) for deal in found.items],
                     found.next_cursor)
+
+    def _stuck(self, now: datetime) -> Condition:
+        """Open deals longer in their stage than its threshold (``GET /v1/opportunities/stuck``'s
+        rule): more than N whole days in it means entered N + 1 days before ``now`` or earlier."""
+        stored, clauses, params = self.read.stored, [], []
+        for stage in OPEN_STAGES:
+            clauses.append("(o.stage = ? AND o.stage_entered_at <= ?)")
+            params += [stage.value, stored("timestamp", _entered_by(now, stage))]
+        return "(" + " OR ".join(clauses) + ")", params
 
     def orders(self, scope: Scope, request: PageRequest, account_id: str | None = None,
                status: str | None = None) -> Page:
@@ -128,6 +142,14 @@ class WorkListQueries:
         return page(self.read, REP_LIST, scope, request, conditions)
 
 
+def _entered_by(now: datetime, stage: str) -> datetime:
+    """The latest entry into ``stage`` that makes a deal stuck at ``now``."""
+    return now - timedelta(days=STUCK_AFTER_DAYS[stage] + 1)
+
 
 def _with_days_in_stage(deal: Row, now: datetime) -> Row:
-    return {**deal, "days_in_stage": (now - deal["stage_entered_at"]).days}
+    in_stage = (now - deal["stage_entered_at"]).days
+    silent_since = deal["last_contact_at"] or deal["opened_at"]
+    stuck = deal["open"] and in_stage > STUCK_AFTER_DAYS.get(deal["stage"], in_stage)
+    return {**deal, "days_in_stage": in_stage, "stuck": bool(stuck),
+            "days_without_contact": (now - silent_since).days if deal["open"] else None}

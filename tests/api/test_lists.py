@@ -170,6 +170,30 @@ def test_opportunities_each_filter_and_sort_with_names_and_days_in_stage(qapi: A
     assert status(qapi, url, admin, stage="won") == (422, "invalid_input", ["stage"])
 
 
+def test_opportunities_stuck_and_silent_as_the_stuck_list_counts_them(qapi: Api):
+    """``stuck`` (filter and field) is ``GET /v1/opportunities/stuck``'s rule at the same
+    clock; ``days_without_contact`` its count of silent days."""
+    w = build_world(qapi.sales)
+    sales, admin, url = qapi.sales, qapi.token("admin"), "/v1/opportunities"
+    old = str(sales.opportunities.open(at(1), account_id=w.acme, owner_id=w.ann, name="old",
+                                       amount=Decimal(100), expected_close=date(2027, 1, 31)
+                                       ).stream_id)  # in prospecting since Nov 1: > 14 days
+    sales.opportunities.log_interaction(at(3), old, interaction_id="call-1", kind="call",
+                                        notes="", outcome="")
+
+    deals = {d["id"]: d for d in get(qapi, url, admin)["items"]}
+    stuck = get(qapi, url, admin, stuck="true")["items"]
+    counted = get(qapi, "/v1/opportunities/stuck", admin, limit=500)["items"]
+
+    assert {d["id"] for d in stuck} == {d["id"] for d in counted} >= {old}
+    assert {i for i, d in deals.items() if d["stuck"]} == {d["id"] for d in counted}
+    assert deals[w.d3]["stuck"] is False and deals[w.d3]["days_without_contact"] is None
+    silent = {d["id"]: d["days_without_contact"] for d in get(
+        qapi, "/v1/opportunities/stuck", admin, no_contact_days=0, limit=500)["items"]}
+    assert {i: d["days_without_contact"] for i, d in deals.items() if d["open"]} == silent
+    assert silent[old] == silent[w.d1] - 1  # contacted on Nov 3, d1 silent since Nov 2
+
+
 def test_orders_reps_and_stock_items_filters(qapi: Api):
     w = build_world(qapi.sales)
     sales, admin = qapi.sales, qapi.token("admin")

@@ -1,0 +1,91 @@
+"""A deal's past, read from its account's timeline (``GET /v1/accounts/{id}/timeline``): its
+own events, and the stages it went through with when it entered and left each.
+
+Pure functions over the timeline's answer, so they see exactly what the timeline shows the
+caller (the deals and actors their role may see); the console's deal page draws them.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.stages import OPEN_STAGES
+from projections.customer_timeline.answers import Timeline, TimelineEvent
+
+OPENED, STAGE_CHANGED = "OpportunityOpened", "OpportunityStageChanged"
+INTERACTION = "OpportunityInteractionLogged"
+OPEN = frozenset(stage.value for stage in OPEN_STAGES)
+
+
+@dataclass(frozen=True)
+class StageInterval:
+    """A stay in one stage: entered, left (None: still there), and its length in whole days
+    up to ``now`` (None for the closed stage a deal ends in: it does not age there)."""
+
+    stage: str
+    entered: datetime
+    left: datetime | None
+    days: int | None
+
+
+def deal_events(timeline: Timeline, opportunity_id: str) -> list[TimelineEvent]:
+    """The deal's own events, in the timeline's (global) order."""
+    return [e for e in timeline.events
+            if e.stream_type == "Opportunity" and e.stream_id == opportunity_id]
+
+
+def occurred(event: TimelineEvent) -> datetime:
+    return datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00"))
+
+
+def entered_stage(event: TimelineEvent) -> str | None:
+    """The stage an event puts the deal in (opening: its first stage), or None."""
+    if event.type == OPENED:
+        return str(event.data["stage"])
+    if event.type == STAGE_CHANGED:
+        return str(event.data["to_stage"])
+    return None
+
+
+def stage_intervals(events: Iterable[TimelineEvent], now: datetime) -> list[StageInterval]:
+    """The stages the deal went through, in order, from its opening and stage changes."""
+    entries = [(stage, occurred(e)) for e in events if (stage := entered_stage(e)) is not None]
+    intervals = []
+    for index, (stage, entered) in enumerate(entries):
+        left = entries[index + 1][1] if index + 1 < len(entries) else None
+        end = left if left is not None else (now if stage in OPEN else None)
+        intervals.append(StageInterval(stage, entered, left,
+                                       None if end is None else (end - entered).days))
+    return intervals
+
+
+def interactions(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
+    """The calls, meetings, emails ... logged on the deal, newest first."""
+    return sorted((e for e in events if e.type == INTERACTION), key=occurred, reverse=True)
+
+
+def what_happened(event: TimelineEvent) -> str:
+    """An event of the deal in words: ``Stage changed`` and, where the event says more, what."""
+    name = event.type.removeprefix("Opportunity")
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+    detail = _DETAILS.get(event.type, lambda data: "")(event.data)
+    return f"{words[:1].upper()}{words[1:]}" + (f": {detail}" if detail else "")
+
+
+def _words(code: object) -> str:
+    return str(code).replace("_", " ")
+
+
+_DETAILS = {
+    OPENED: lambda d: f"{_words(d['stage'])}, {d['amount']} {d.get('currency', 'EUR')}",
+    STAGE_CHANGED: lambda d: f"{_words(d['from_stage'])} → {_words(d['to_stage'])}",
+    "OpportunityAmountChanged": lambda d: f"{d['previous_amount']} → {d['amount']}",
+    "OpportunityCloseDateChanged": lambda d: f"expected close {d.get('expected_close', '')}",
+    "OpportunityLost": lambda d: _words(d.get("reason") or ""),
+    "OpportunityHandOverAdvanced": lambda d: _words(d["status"]),
+    INTERACTION: lambda d: " · ".join(str(x) for x in (_words(d["kind"]), d.get("notes"),
+                                                       d.get("outcome")) if x),
+    "OpportunityFollowUpScheduled": lambda d: f"due {d['due']}" + (
+        f" · {d['note']}" if d.get("note") else ""),
+    "OpportunityFollowUpCompleted": lambda d: d.get("outcome") or "",
+}
