@@ -40,7 +40,8 @@ NO_CONTACT_DAYS = 14  # the API takes any number (``no_contact_days``); the page
 SORTS = {"expected_close": "Closing soonest", "-expected_close": "Closing latest",
          "-amount": "Largest amount", "amount": "Smallest amount",
          "-opened_at": "Newest", "opened_at": "Oldest", "name": "Name A–Z", "-name": "Name Z–A"}
-FLAGS = {"": "All deals", "stuck": "Stuck only", "no_contact": "No contact"}
+FLAGS = {"open": "Open deals", "all": "All deals", "stuck": "Stuck only",
+         "no_contact": "No contact"}
 STAGES = [stage.value for stage in Stage]
 
 
@@ -54,14 +55,13 @@ class Filters:
     team: str = ""
     closing_after: str = ""
     closing_before: str = ""
-    flag: str = ""
+    flag: str = "open"
     sort: str = "expected_close"
 
     def query(self, **changed: str) -> str:
-        """This form's query string (with ``changed``), its blank fields left out."""
-        fields = {**self.__dict__, **changed}
-        return urlencode({k: v for k, v in fields.items() if v and not (
-            k == "sort" and v == "expected_close")})
+        """This form's query string (with ``changed``), blank and default fields left out."""
+        fields, default = {**self.__dict__, **changed}, Filters().__dict__
+        return urlencode({k: v for k, v in fields.items() if v and v != default.get(k)})
 
 
 def silent(deal: OpportunityItem) -> bool:
@@ -79,18 +79,19 @@ def _choice(value: str, allowed: Collection[str], name: str) -> str:
 @router.get(PAGE.path)
 def deals_page(view: DealsView, q: str = "", stage: str = "", owner_id: str = "",
                team: str = "", closing_after: str = "", closing_before: str = "",
-               flag: str = "", sort: str = "expected_close", cursor: str = "") -> HTMLResponse:
+               flag: str = "open", sort: str = "expected_close", cursor: str = "") -> HTMLResponse:
     asked = Filters(q, _choice(stage, STAGES, "stage"), owner_id, team, closing_after,
-                    closing_before, _choice(flag, FLAGS, "flag"), _choice(sort, SORTS, "sort"))
+                    closing_before, _choice(flag or "open", FLAGS, "flag"),
+                    _choice(sort or "expected_close", SORTS, "sort"))
     found = opportunities(
         view.caller, view.services, None, limit=PAGE_SIZE,
         cursor=optional(PageCursor, cursor, "cursor"), q=optional(SearchText, q, "q"),
-        sort=asked.sort or "expected_close", stage=asked.stage or None,  # type: ignore[arg-type]
+        sort=asked.sort, stage=asked.stage or None,  # type: ignore[arg-type]
         owner_id=optional(RecordId, owner_id, "owner_id"), team=optional(Label, team, "team"),
         closing_after=optional(Day, closing_after, "closing_after"),
         closing_before=optional(Day, closing_before, "closing_before"),
-        no_contact_days=NO_CONTACT_DAYS if flag == "no_contact" else None,
-        stuck=flag == "stuck")
+        no_contact_days=NO_CONTACT_DAYS if asked.flag == "no_contact" else None,
+        stuck=asked.flag == "stuck", open=True if asked.flag == "open" else None)
     people = visible_reps(view.caller, view.services)
     after = found.next_cursor
     return view.render(deals=found.items, asked=asked, people=people, teams=teams_of(people),

@@ -109,11 +109,14 @@ def opportunities(caller: PrincipalDep, services: ServicesDep, _: ReadsLists,
                   stuck: Annotated[bool, Query(description=(
                       "Only open deals longer in their stage than its threshold (prospecting 14 "
                       "days, qualification 21, proposal 30, negotiation 30)"))] = False,
+                  open: Annotated[bool | None, Query(
+                      description="true: only deals not closed yet; false: only closed ones")
+                  ] = None,
                   ) -> OpportunityList:
     """Opportunities, soonest expected close first by default; `q` matches the deal's and
     its account's names."""
     filters = OpportunityFilters(stage, owner_id, team, region, closing_after, closing_before,
-                                 no_contact_days, stuck)
+                                 no_contact_days, stuck, open)
     with services.db.reader() as conn:
         found = WorkListQueries(SqlReader(services.db, conn)).opportunities(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),

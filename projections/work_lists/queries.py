@@ -75,6 +75,7 @@ class OpportunityFilters:
     closing_before: date | None = None
     no_contact_days: int | None = None
     stuck: bool = False
+    open: bool | None = None
 
 
 def _equal(**columns: Any) -> list[Condition]:
@@ -106,6 +107,8 @@ class WorkListQueries:
         conditions = _equal(**{"o.stage": f.stage, "o.owner_id": f.owner_id, "r.team": f.team,
                                "a.region": f.region})
         stored = self.read.stored
+        if f.open is not None:
+            conditions.append(("o.open = ?", [stored("bool", f.open)]))
         if f.closing_after is not None:
             conditions.append(("o.expected_close >= ?", [stored("date", f.closing_after)]))
         if f.closing_before is not None:

@@ -12,15 +12,15 @@ Rows = list[dict[str, str]]
 
 
 class _Rows(HTMLParser):
-    """Each ``<tr data-KEY>`` of ``<table id=TABLE>``: its key and its cells' texts (by
-    ``data-field``, else by position)."""
+    """Each ``<tr data-KEY>`` of ``<table id=TABLE>``: its key and the texts of its elements
+    that have a ``data-field`` (cells or links in them), and of its other cells by position."""
 
     def __init__(self, table: str, key: str) -> None:
         super().__init__()
         self.table, self.key, self.inside = table, f"data-{key}", False
         self.rows: Rows = []
-        self.cell: list[str] | None = None
-        self.field = ""
+        self.open: list[tuple[str, str, list[str]]] = []  # tag, field, texts
+        self.cells = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -28,19 +28,23 @@ class _Rows(HTMLParser):
             self.inside = True
         elif self.inside and tag == "tr" and self.key in found:
             self.rows.append({"key": str(found[self.key])})
-        elif self.inside and self.rows and tag in ("th", "td"):
-            self.cell, self.field = [], str(found.get("data-field") or len(self.rows[-1]) - 1)
+            self.cells = 0
+        elif self.inside and self.rows and (tag in ("th", "td") or "data-field" in found):
+            field = found.get("data-field")
+            if tag in ("th", "td"):
+                field, self.cells = field or str(self.cells), self.cells + 1
+            self.open.append((tag, str(field), []))
             if "data-currency" in found:
                 self.rows[-1]["currency"] = str(found["data-currency"])
 
     def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
+        for _, _, texts in self.open:
+            texts.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("th", "td") and self.cell is not None:
-            self.rows[-1][self.field] = " ".join("".join(self.cell).split())
-            self.cell = None
+        if self.open and self.open[-1][0] == tag:
+            _, field, texts = self.open.pop()
+            self.rows[-1][field] = " ".join("".join(texts).split())
         elif tag == "table":
             self.inside = False
 

@@ -167,6 +167,7 @@ def test_opportunities_each_filter_and_sort_with_names_and_days_in_stage(qapi: A
     assert ids(closing_after="2027-01-01", sort="-opened_at") == [
         *sorted([w.d3, w.d4], reverse=True), w.d1]
     assert set(ids(no_contact_days=1)) == {w.d1, w.d2}  # open and never contacted
+    assert set(ids(open="true")) == {w.d1, w.d2} and set(ids(open="false")) == {w.d3, w.d4}
     assert status(qapi, url, admin, stage="won") == (422, "invalid_input", ["stage"])
 
 
