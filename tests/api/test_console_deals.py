@@ -139,3 +139,19 @@ def test_next_page_carries_the_cursor_and_the_filters(api: Api):
         api, "/v1/opportunities", admin, team="north", sort="-amount", limit=PAGE_SIZE,
         cursor=pages["next_cursor"])["items"]]
     assert len(page_deals(second.text)) == 2 and 'rel="next"' not in second.text
+
+
+def test_a_reps_deal_on_a_colleagues_account_shows_without_the_accounts_history(api: Api):
+    w = build_world(api.sales)
+    on_beta = str(api.sales.opportunities.open(
+        at(9), account_id=w.beta, owner_id=w.ann, name="Ann on Beta", amount=Decimal(700),
+        expected_close=date(2027, 2, 1)).stream_id)
+    _signed(api, "rep", w.ann)
+
+    shown = _shown(api, f"/console/deals/{on_beta}").text
+
+    assert '<h1 id="deal-name">Ann on Beta</h1>' in shown
+    assert "The account's timeline is not yours to see." in shown
+    assert table_rows(shown, "history", "position") == []
+    assert "Beta" not in shown.replace("Ann on Beta", "")
+    assert f'href="/console/customers/{w.beta}">The account</a>' in shown
