@@ -105,8 +105,12 @@ def _timeline(view: View, account_id: str) -> Timeline | None:
     account (a rep's deal on a colleague's account)."""
     try:
         return timeline(account_id, view.caller, view.services, None)
-    except (ApiError, NotFoundError):
+    except NotFoundError:
         return None
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
 
 
 def _names(people: list[RepItem]) -> dict[str, str]:
