@@ -83,6 +83,8 @@ _DETAILS = {
     "OpportunityCloseDateChanged": lambda d: f"expected close {d.get('expected_close', '')}",
     "OpportunityLost": lambda d: _words(d.get("reason") or ""),
     "OpportunityHandOverAdvanced": lambda d: _words(d["status"]),
+    "OpportunityHandedOver": lambda d: f"{_words(d['tier'])} tier, {_words(d['action'])}, due {d['due']}",
+    "OpportunityQuoteIssued": lambda d: f"{d['total']} {d['currency']}",
     INTERACTION: lambda d: " · ".join(str(x) for x in (_words(d["kind"]), d.get("notes"),
                                                        d.get("outcome")) if x),
     "OpportunityFollowUpScheduled": lambda d: f"due {d['due']}" + (

@@ -51,7 +51,11 @@ def test_events_in_words_and_interactions_newest_first():
 
     assert [what_happened(e) for e in (OPENED, moved(4, "proposal", "closed_won"), call,
                                        event("HandOverAdvanced", 8, status="introduced"),
-                                       event("Won", 9, amount="1", currency="EUR"))] == [
+                                       event("Won", 9, amount="1", currency="EUR"),
+                                       event("HandedOver", 9, tier="upper", action="introduce",
+                                             due="2026-12-01", from_rep_id="a", to_rep_id="b",
+                                             actor_id="b"))] == [
         "Opened: prospecting, 10000 EUR", "Stage changed: proposal → closed won",
-        "Interaction logged: call · Hi", "Hand over advanced: introduced", "Won"]
+        "Interaction logged: call · Hi", "Hand over advanced: introduced", "Won",
+        "Handed over: upper tier, introduce, due 2026-12-01"]
     assert interactions([OPENED, call, meeting]) == [meeting, call]
