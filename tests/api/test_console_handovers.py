@@ -60,6 +60,8 @@ def test_a_managers_page_shows_the_departed_reps_items_as_the_api_answers_them(a
     assert set(items) == {f"opportunity:{w.d1}", f"opportunity:{w.d2}", f"account:{w.acme}"}
     assert {i["actor_name"] for i in items.values()} == {"Mia", "Ann"}  # lower tier, middle
     assert "Left on 22 Nov 2026 · successor Cy · manager Mia" in own.text
+    for html in (index.text, own.text):  # the CSP holds: no inline script or style
+        assert "<script" not in html and "style=" not in html
     assert [t for t in ("lower", "middle", "upper") if f'data-tier="{t}"' in own.text] == [
         "lower", "middle"]
 
@@ -93,7 +95,9 @@ def test_refused_steps_write_nothing(api: Api):
     sign_in(api.client, mia)
     forged = advance(api, w.ann, deal, "introduced", None)
     skipping = advance(api, w.ann, deal, "completed", mia)
-    unknown = advance(api, w.ann, "lead:" + w.d2[:-1] + "0", "introduced", mia)
+    unknown = advance(api, w.ann, "lead:00000000-0000-4000-8000-000000000000", "introduced", mia)
+    not_a_step = advance(api, w.ann, "order:" + w.d2, "introduced", mia)
+    not_departed = page(api.client, f"/console/handovers/{w.cy}")
     sign_in(api.client, auditor)
     auditors = page(api.client, f"/console/handovers/{w.ann}")
     by_auditor = advance(api, w.ann, deal, "introduced", auditor)
@@ -103,6 +107,8 @@ def test_refused_steps_write_nothing(api: Api):
     assert forged.status_code == 403 and "<h1>Refused</h1>" in forged.text
     assert skipping.status_code == 409 and "cannot become completed" in skipping.text
     assert unknown.status_code == 404
+    assert not_a_step.status_code == 422 and "Not a step of a hand-over" in not_a_step.text
+    assert not_departed.status_code == 200 and "This rep has not departed." in not_departed.text
     assert auditors.status_code == 200 and "Mark introduced" not in auditors.text
     assert by_auditor.status_code == 403
     assert by_other_manager.status_code == 404  # another team's: as if unknown

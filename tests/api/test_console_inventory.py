@@ -63,6 +63,7 @@ def test_the_levels_are_the_apis_and_those_to_reorder_are_flagged(api: Api):
                                             "reorder_level": 5}
     assert shown.text.count("Below reorder level</span>") == 1
     assert "€\u00a099.50" in shown.text
+    assert "<script" not in shown.text and "style=" not in shown.text
 
 
 def test_a_skus_movements_leave_out_what_the_api_leaves_out(api: Api):
