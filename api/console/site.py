@@ -6,12 +6,13 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import funnel, signin
+from api.console import funnel, operations, signin
 from api.console.headers import ConsoleHeaders
 from api.console.views import NAV
 
 # One line per page, in the order of the navigation: a module with ``PAGE`` and ``router``.
 PAGES: list[ModuleType] = [funnel]
+PAGES.append(operations)
 NAV.extend(module.PAGE for module in PAGES)
 
 
