@@ -6,7 +6,7 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import funnel, handovers, inventory, signin
+from api.console import funnel, handovers, inventory, operations, signin
 from api.console.headers import ConsoleHeaders
 from api.console.views import NAV
 
@@ -14,6 +14,7 @@ from api.console.views import NAV
 PAGES: list[ModuleType] = [funnel]
 PAGES.append(handovers)
 PAGES.append(inventory)
+PAGES.append(operations)
 NAV.extend(module.PAGE for module in PAGES)
 
 
