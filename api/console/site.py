@@ -6,12 +6,12 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import funnel, signin
+from api.console import customers, forecast, funnel, signin
 from api.console.headers import ConsoleHeaders
 from api.console.views import NAV
 
 # One line per page, in the order of the navigation: a module with ``PAGE`` and ``router``.
-PAGES: list[ModuleType] = [funnel]
+PAGES: list[ModuleType] = [funnel, forecast, customers]
 NAV.extend(module.PAGE for module in PAGES)
 
 
