@@ -81,8 +81,8 @@ def customer_page(view: AccountView, account_id: str, as_of: str = "") -> HTMLRe
     return view.render(account_id=account, answer=answer, rows=rows_of(answer, names),
                        state=answer.state,
                        deals=amounts(answer.state.opportunities, "amount"),
-                       orders=amounts(answer.state.orders, "total", "paid"), as_of=shown.strftime(LOCAL_MINUTE),
-                       past=instant is not None, names=names,
+                       orders=amounts(answer.state.orders, "total", "paid"),
+                       as_of=shown.strftime(LOCAL_MINUTE), past=instant is not None, names=names,
                        may_export=view.caller.role in EXPORTERS)
 
 

@@ -48,10 +48,12 @@ class PeriodRow:
     quota: Decimal | None
 
     @property
-    def expected(self) -> Decimal:
+    def expected(self) -> Decimal | None:
         """Won in the months passed plus the projection of the others (the API's
-        ``history_won`` + ``projected``; ``historical`` is the deprecated name of it)."""
-        return (self.money.history_won or Decimal(0)) + (self.money.projected or Decimal(0))
+        ``history_won`` + ``projected``; ``historical`` is the deprecated name of it); None
+        when the period holds neither (a month beyond the projection)."""
+        parts = [v for v in (self.money.history_won, self.money.projected) if v is not None]
+        return sum(parts, Decimal(0)) if parts else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def section(answer: Forecast, part: CurrencyForecast) -> CurrencySection:
 def chart(currency: str, rows: list[PeriodRow], with_quota: bool) -> Markup:
     """A column per period (won, then won + projected), the quota across it when the
     forecast is in this one currency."""
-    bars = [charts.Bar(row.money.period or "", float(row.expected),
+    bars = [charts.Bar(row.money.period or "", float(row.expected or 0),
                        money(row.expected, currency), TONES.get(row.money.kind or "", ""),
                        float(row.quota) if with_quota and row.quota is not None else None,
                        money(row.quota, currency) if row.quota is not None else "")

@@ -25,11 +25,12 @@ ReadsTimeline = Annotated[None, reads("timeline")]
 AccountId = Annotated[RecordId, Path(description="Account id")]
 EXPORTERS = ("auditor", "admin")
 JSONL = "application/x-ndjson"
-EXPORT_ANSWER = {200: {"description": "The export, as `sfa audit export --format jsonl` writes "
-                       "it: the manifest's line `{\"manifest\": {...}}`, then one line per "
-                       "event; `sfa audit verify-export FILE --digest D` verifies it offline "
-                       "(D: the `X-Manifest-Digest` header)",
-                       "content": {JSONL: {"schema": {"type": "string"}}}}}
+EXPORT_ANSWER: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The export, as `sfa audit export --format jsonl` writes it: the manifest's "
+                   "line `{\"manifest\": {...}}`, then one line per event; `sfa audit "
+                   "verify-export FILE --digest D` verifies it offline (D: the "
+                   "`X-Manifest-Digest` header)",
+    "content": {JSONL: {"schema": {"type": "string"}}}}}
 
 
 @router.get("/{account_id}/timeline")

@@ -29,7 +29,8 @@ def test_a_managers_forecast_page_shows_their_teams_figures_as_the_api_answers(a
     assert figures == api_figures(answer)
     assert {currency for currency, _ in figures} == {"EUR"}  # Bob's dollars are not Mia's team's
     assert figures[("EUR", "2026-Q1")]["quota"] == Decimal(5000)  # Ann's quota of the quarter
-    assert answer["method_reason"].capitalize() in shown.text.replace("&#39;", "'")
+    reason = answer["method_reason"]
+    assert f"{reason[:1].upper()}{reason[1:]}." in shown.text.replace("&#39;", "'")
     assert 'class="marker"' in shown.text  # one currency: the quota across the bars
     assert [r["name"] for r in reps["items"]] == ["Ann", "Mia"]
     assert all(f'data-rep="{r["rep_id"]}"' in shown.text for r in reps["items"])
