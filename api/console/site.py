@@ -6,15 +6,12 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import funnel, handovers, inventory, operations, signin
+from api.console import customers, forecast, funnel, handovers, inventory, operations, signin
 from api.console.headers import ConsoleHeaders
 from api.console.views import NAV
 
-# One line per page, in the order of the navigation: a module with ``PAGE`` and ``router``.
-PAGES: list[ModuleType] = [funnel]
-PAGES.append(handovers)
-PAGES.append(inventory)
-PAGES.append(operations)
+# The pages in the order of the navigation: each a module with ``PAGE`` and ``router``.
+PAGES: list[ModuleType] = [funnel, handovers, forecast, inventory, customers, operations]
 NAV.extend(module.PAGE for module in PAGES)
 
 
