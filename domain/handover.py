@@ -73,6 +73,11 @@ def account_tier(open_opportunity_tiers: list[Tier]) -> Tier:
     return Tier.UPPER
 
 
+def following(current: str) -> HandOverStatus | None:
+    """The step after ``current``; None once completed."""
+    return _NEXT_STATUS.get(HandOverStatus(current))
+
+
 def next_status(current: str | None, requested: str) -> HandOverStatus:
     """Validates a hand-over step; raises if it skips or repeats one."""
     if current is None:

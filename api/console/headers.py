@@ -1,7 +1,8 @@
 """The headers of every console answer — pages, redirects, errors, static files.
 
 The Content-Security-Policy lets a page load only this app's own styles, scripts and
-pictures (``data:`` pictures too), allows no inline script or style at all (so a value that
+pictures (``data:`` pictures too), and its scripts fetch only from this app (the Operations
+page's progress), allows no inline script or style at all (so a value that
 slipped past escaping still could not run), no framing (clickjacking), forms only to this
 app. Pages are never stored by a cache (they show one person's figures); static files may
 be, revalidated each time.
@@ -9,8 +10,9 @@ be, revalidated each time.
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self'; "
+                           "style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                           "frame-ancestors 'none'; "
                            "base-uri 'none'")
 HEADERS = {
     b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),

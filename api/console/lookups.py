@@ -13,13 +13,15 @@ from projections.work_lists.answers import RepItem
 PAGE = 500  # the largest page GET /v1/reps gives
 
 
-def visible_reps(caller: Principal, services: Services) -> list[RepItem]:
+def visible_reps(caller: Principal, services: Services, active: bool | None = None
+                 ) -> list[RepItem]:
     """Every rep ``GET /v1/reps`` shows the caller (a rep themself, a manager their team,
-    the other roles everyone), by name, all pages of it. Its page reads the ``lists`` model."""
+    the other roles everyone), by name, all pages of it (``active=False``: the departed
+    only, as ``?active=false``). Its page reads the ``lists`` model."""
     found: list[RepItem] = []
     cursor: str | None = None
     while True:
-        page = list_reps(caller, services, None, limit=PAGE, cursor=cursor)
+        page = list_reps(caller, services, None, limit=PAGE, cursor=cursor, active=active)
         found.extend(page.items)
         cursor = page.next_cursor
         if cursor is None:

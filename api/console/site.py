@@ -6,12 +6,22 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import deals, funnel, signin
+from api.console import (
+    customers,
+    deals,
+    forecast,
+    funnel,
+    handovers,
+    inventory,
+    operations,
+    signin,
+)
 from api.console.headers import ConsoleHeaders
 from api.console.views import NAV
 
-# One line per page, in the order of the navigation: a module with ``PAGE`` and ``router``.
-PAGES: list[ModuleType] = [funnel, deals]
+# The pages in the order of the navigation: each a module with ``PAGE`` and ``router``.
+PAGES: list[ModuleType] = [funnel, deals, handovers, forecast, inventory, customers,
+                             operations]
 NAV.extend(module.PAGE for module in PAGES)
 
 

@@ -26,6 +26,7 @@ import polars as pl
 from infra.audit import checkpoints
 from infra.audit.chain import event_hash
 from infra.audit.history import AuditHistory
+from infra.audit.seal import Sealer
 from infra.sql.database import Connection, Database
 
 FORMAT = "sfa-audit-export/2"
@@ -48,6 +49,15 @@ def build(db: Database, conn: Connection, account_id: str, exported_at: str
     head = checkpoints.latest(db, conn)
     rows = export_rows(db, conn, account_id, head["position"])
     return manifest_of(account_id, rows, head, exported_at), rows
+
+
+def sealed(db: Database, conn: Connection, account_id: str, exported_at: str
+           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``build`` after sealing what is new (a race with another sealer leaves its page to it:
+    the export then ends at the head it reached), as ``sfa audit export`` and the API's
+    ``GET /v1/accounts/{id}/export`` do."""
+    Sealer(db).try_seal(conn, None)
+    return build(db, conn, account_id, exported_at)
 
 
 def export_rows(db: Database, conn: Connection, account_id: str,
@@ -96,12 +106,16 @@ def manifest_of(account_id: str, rows: list[dict[str, Any]], head: dict[str, Any
     return {**manifest, "manifest_digest": manifest_digest(manifest)}
 
 
+def jsonl(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """The JSONL export: the manifest's line, then one line per row."""
+    lines = [json.dumps({"manifest": manifest}, sort_keys=True)]
+    lines.extend(json.dumps(row, sort_keys=True) for row in rows)
+    return "\n".join(lines) + "\n"
+
+
 def write(manifest: dict[str, Any], rows: list[dict[str, Any]], fmt: str, path: Path) -> None:
     if fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as out:
-            out.write(json.dumps({"manifest": manifest}, sort_keys=True) + "\n")
-            for row in rows:
-                out.write(json.dumps(row, sort_keys=True) + "\n")
+        path.write_text(jsonl(manifest, rows), encoding="utf-8")
         return
     pl.DataFrame(rows, schema=COLUMNS, orient="row").write_parquet(
         path, metadata={METADATA_KEY: json.dumps(manifest, sort_keys=True)})

@@ -5,8 +5,10 @@ meets — the registry changing under it (generations created, swapped, retired,
 a rebuild at any moment), a database that is not there yet or went away, tables not yet
 created — the round is logged, the loop waits (with back-off) and starts afresh from the
 registry. A thread of its own builds the models that have no active generation yet, again
-with back-off until it succeeds. Every round beats a heartbeat (``ReadStore.beat``), so a
-projector that died or hangs is told by its age in ``/healthz``, ``/metrics`` and status.
+with back-off until it succeeds, and then the rebuilds requested in the registry (the
+console's Rebuild button: ``ReadModels.request_rebuild``). Every round beats a heartbeat
+(``ReadStore.beat``), so a projector that died or hangs is told by its age in ``/healthz``,
+``/metrics`` and status.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ HEARTBEAT_EVERY = 1.0  # seconds between two heartbeats of a live loop
 HEARTBEAT_STALE_AFTER = 15.0  # seconds: a projector silent this long counts as dead
 BUILD_BACKOFF = (0.5, 30.0)  # seconds: first and longest wait before a failed build is retried
 ROUND_BACKOFF = (0.1, 10.0)  # seconds: the same for a failed round of the live loop
+REQUEST_POLL = 0.5  # seconds between two looks for requested rebuilds (the console's)
 
 
 @dataclass(frozen=True)
@@ -163,39 +166,51 @@ class Follower:
 
     def _build_missing(self) -> None:
         """Builds the models with no active generation (new ones, new versions), retrying
-        with back-off until done; a model an event stopped is left to ``status``."""
-        backoff = Backoff(*BUILD_BACKOFF)
+        with back-off until done; then, every ``REQUEST_POLL`` seconds, the rebuilds asked
+        for in the registry (``ReadModels.request_rebuild``). A model an event stopped is
+        left to ``status``."""
+        from infra.readside.read_models import ReadModels
+
+        backoff, builder = Backoff(*BUILD_BACKOFF), None
         while not self.stop.is_set():
             try:
-                if not self._build_once():
-                    return
+                # A connection of its own: the follower thread uses ``models.conn``
+                # meanwhile, and a connection shared by two threads interleaves their
+                # transactions. It builds only: no companion.
+                builder = builder or ReadModels(self.models.db,
+                                                list(self.models.projections.values()),
+                                                self.models.batch_size)
+                if not self._build_once(builder):
+                    self.stop.wait(REQUEST_POLL)
                 backoff.reset()
             except Exception as error:  # noqa: BLE001 — retried: the schema may not exist yet
                 self.build_error = one_line(f"building read models: {type(error).__name__}: "
                                             f"{error}")
                 log.warning("%s (retrying)", self.build_error)
+                _closed(builder)
+                builder = None
                 self.stop.wait(backoff.next())
+        _closed(builder)
 
-    def _build_once(self) -> bool:
-        """One try; False when nothing is left to build."""
-        from infra.readside.read_models import ReadModels
-
-        # A connection of its own: the follower thread uses ``models.conn`` meanwhile, and a
-        # connection shared by two threads interleaves their transactions.
-        builder = ReadModels(self.models.db, list(self.models.projections.values()),
-                             self.models.batch_size)  # builds only: no companion
-        try:
-            missing = builder.buildable()
-            if not missing:
-                return False
+    def _build_once(self, builder: ReadModels) -> bool:
+        """One try; False when nothing was left to build."""
+        missing = builder.buildable()
+        if missing:
             try:
                 builder.rebuild(missing)
             except RuntimeError as error:  # a model stopped by an event: reported in status
                 log.error("building read models: %s", one_line(str(error)))
-            self.build_error = None
-            return True
-        finally:
-            builder.close()
+        rebuilt = builder.build_requested()
+        self.build_error = None
+        return bool(missing or rebuilt)
+
+
+def _closed(models: ReadModels | None) -> None:
+    if models is not None:
+        try:
+            models.close()
+        except Exception:  # noqa: BLE001, S110 — its connection may be gone already
+            pass
 
 
 def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.Event,

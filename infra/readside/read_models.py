@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -106,6 +106,11 @@ class ReadModels:
         all models uses every core; the swaps happen here once every part has caught up.
         """
         generations = {n: self._building(self.conn, self.projections[n], fresh) for n in names}
+        return self._build_and_swap(generations, progress, workers)
+
+    def _build_and_swap(self, generations: dict[str, Generation], progress: Progress | None,
+                        workers: int = 1) -> dict[str, int]:
+        names = list(generations)
         parts = partition(names, self.projections, workers)
         if len(parts) > 1 and all(n in BY_NAME for n in names):
             errors = self._build_in_processes(parts, generations, progress)
@@ -121,6 +126,42 @@ class ReadModels:
         if errors:
             raise RuntimeError("; ".join(f"{n}: {e}" for n, e in errors.items()))
         return done
+
+    def request_rebuild(self, name: str) -> Generation:
+        """Asks the projector process for a rebuild of ``name`` (a generation ``requested``
+        in the registry), for a process that does not build itself: the API. A request not
+        yet claimed is answered again rather than doubled.
+
+        Why a request in the registry rather than a rebuild in the API process: the API may
+        run in several worker processes while the projectors run in one process of their own
+        (``sfa serve --workers N``) or in the API's (``sfa serve``, tests), or on another
+        machine (``sfa project``). The registry is what all of them share, and the projector
+        process is where building belongs: its builder thread already builds new models and
+        new versions (``infra.readside.follower``), claims each request once
+        (``ReadStore.claim``), and a worker serving requests never spends its CPU on a
+        rebuild. Progress is the building generation's position, in the registry too, so any
+        worker reports it. With no projector running, the request waits (its status says so).
+        """
+        projection = self.projections[name]
+        for g in self.store.generations(self.conn, name):
+            if g.status == "requested" and g.version == projection.version:
+                return g
+        return self.store.create_generation(self.conn, projection, status="requested")
+
+    def build_requested(self) -> list[str]:
+        """Claims and builds the requested rebuilds of this version (the projector's builder
+        thread); returns the models swapped in. A model an event stops is reported in status."""
+        claimed = {g.name: replace(g, status="building") for g in self.store.generations(self.conn)
+                   if g.status == "requested" and g.name in self.projections
+                   and g.version == self.projections[g.name].version
+                   and self.store.claim(self.conn, g.name, g.generation)}
+        if not claimed:
+            return []
+        try:
+            return list(self._build_and_swap(claimed, None))
+        except RuntimeError as error:
+            log.error("requested rebuild stopped: %s", error)
+            return []
 
     def _swap_in(self, name: str, number: int, attempts: int = 50) -> bool:
         """Swaps the new generation in once it is not behind the serving one, catching up

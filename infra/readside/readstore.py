@@ -8,7 +8,9 @@ views and the registry in one transaction, so a query sees either the old comple
 or the new complete model, never a half-built one.
 
 ``sfa_projections`` records, per (name, generation): version, status
-(building | active | failed | retired), position, rate and the last error.
+(requested | building | active | failed | retired), position, rate and the last error. A
+``requested`` generation is a rebuild asked for by a process that does not build (the API:
+``ReadModels.request_rebuild``); the projector process claims it (``claim``) and builds it.
 ``sfa_projector_heartbeats`` records, per projector process, when its live loop last went
 round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one by its age.
 """
@@ -115,8 +117,9 @@ class ReadStore:
         rows = conn.execute(f"SELECT name, generation FROM {REGISTRY} WHERE status = 'active'")
         return {name: int(generation) for name, generation in rows.fetchall()}
 
-    def create_generation(self, conn: Connection, projection: Projection) -> Generation:
-        """A new, empty generation with its own tables, in status ``building``."""
+    def create_generation(self, conn: Connection, projection: Projection,
+                          status: str = "building") -> Generation:
+        """A new, empty generation with its own tables, in ``status`` (building or requested)."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(f"SELECT MAX(generation) FROM {REGISTRY} WHERE name = ?"),
                            (projection.name,))
@@ -125,9 +128,18 @@ class ReadStore:
                 self._create_table(cursor, table, number)
             cursor.execute(self.db.sql(
                 f"INSERT INTO {REGISTRY} (name, generation, version, status, position, updated_at)"
-                " VALUES (?, ?, ?, 'building', 0, ?)"),
-                (projection.name, number, projection.version, now_text()))
-        return Generation(projection.name, number, projection.version, "building", 0)
+                " VALUES (?, ?, ?, ?, 0, ?)"),
+                (projection.name, number, projection.version, status, now_text()))
+        return Generation(projection.name, number, projection.version, status, 0)
+
+    def claim(self, conn: Connection, name: str, generation: int) -> bool:
+        """Turns a requested generation into one being built, for one claimant only."""
+        with self.db.transaction(conn) as cursor:
+            cursor.execute(self.db.sql(
+                f"UPDATE {REGISTRY} SET status = 'building', updated_at = ? "
+                "WHERE name = ? AND generation = ? AND status = 'requested'"),
+                (now_text(), name, generation))
+            return bool(cursor.rowcount == 1)
 
     def _create_table(self, cursor: Cursor, table: Table, generation: int) -> None:
         name = physical(table, generation)

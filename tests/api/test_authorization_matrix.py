@@ -51,6 +51,7 @@ MATRIX: dict[str, Row] = {
     "GET /v1/reports/churn": Row(ALL),
     "GET /v1/handovers/{rep_id}": Row(SEE, ALL - SEE),
     "GET /v1/accounts/{account_id}/timeline": Row(SEE, ALL - SEE),
+    "GET /v1/accounts/{account_id}/export": Row({"admin", "auditor"}, ALL - SEE),
     "POST /v1/reps": Row({"admin"}),
     "GET /v1/reps/{rep_id}": Row(SEE, {"sam", "sue"}),
     "POST /v1/reps/{rep_id}/move": Row({"admin"}),

@@ -20,7 +20,8 @@ from tests.api.query_world import build_world, get
 from tests.conftest import Api, ctx
 from tests.integration.poison import open_unstorable_opportunity
 
-POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+          "img-src 'self' data:; "
           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from infra.audit import export, export_check
 from infra.bootstrap import Sales
 from tests.conftest import at
 
@@ -57,3 +59,19 @@ def build(sales: Sales, record: Any = None) -> World:
     sales.orders.ship(at(15), order, shipment_id="s1", lines=[("W-1", 5)])
     note(at(15, 12).now, account, deal, order)
     return World(ann, account, lead, converted.contact_id, deal, order, other, other_deal)
+
+
+def verified_export(saved: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(manifest, rows) of a downloaded export, once it is asserted to verify offline."""
+    manifest, rows = export.read(saved)
+    assert export_check.verify(manifest, rows) == []
+    return manifest, rows
+
+
+def downloaded(answer: Any, folder: Path, account: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An export answered over HTTP as an attachment: saved, read and verified."""
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-disposition"] == f'attachment; filename="audit-{account}.jsonl"'
+    saved = folder / "export.jsonl"
+    saved.write_bytes(answer.content)
+    return verified_export(saved)

@@ -16,6 +16,7 @@ from domain.handover import (
     HandOverPlan,
     HandOverStatus,
     account_tier,
+    following,
     next_status,
     plan_handover,
 )
@@ -248,6 +249,11 @@ def test_account_follows_its_most_advanced_open_opportunity(tiers: list[Tier], t
 def test_next_status_moves_pending_to_introduced_to_completed() -> None:
     assert next_status("pending", "introduced") is HandOverStatus.INTRODUCED
     assert next_status("introduced", "completed") is HandOverStatus.COMPLETED
+
+
+def test_following_names_the_one_step_next_status_takes() -> None:
+    assert [following(s) for s in ("pending", "introduced", "completed")] == [
+        HandOverStatus.INTRODUCED, HandOverStatus.COMPLETED, None]
 
 
 @pytest.mark.parametrize(

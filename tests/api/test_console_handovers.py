@@ -1,0 +1,127 @@
+"""The Hand-overs page over HTTP (SQLite and PostgreSQL): a departed rep's items as
+``GET /v1/handovers/{rep_id}`` answers them, by tier, overdue ones flagged; a manager moves an
+item on from the page (the JSON API agrees afterwards); a second step of the same kind, a
+record the caller may not see, a role that may not act and a form without its CSRF token
+are refused, and write nothing."""
+
+from datetime import date
+from typing import Any
+
+from api.console.session import csrf_for
+from tests.api.console_cells import table_cells
+from tests.api.query_world import World, build_world, get
+from tests.api.test_console_session import page, sign_in, token_of
+from tests.conftest import Api, at
+
+LEFT_ON = date(2026, 11, 22)  # the lower and middle tiers' items are due then: past
+
+
+def departed_ann(api: Api) -> World:
+    w = build_world(api.sales)
+    api.sales.departure.depart(at(22), w.ann, successor_id=w.cy, effective_date=LEFT_ON)
+    for path in ("/v1/reps", f"/v1/handovers/{w.ann}"):  # the page's models caught up
+        get(api, path, api.token("admin"))
+    return w
+
+
+def api_items(api: Api, token: str, rep_id: str) -> dict[str, dict[str, Any]]:
+    answer = get(api, f"/v1/handovers/{rep_id}", {"Authorization": f"Bearer {token}"})
+    return {f"{i['kind']}:{i['id']}": i for i in answer["items"]}
+
+
+def as_shown(items: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The API's items as the page writes them: names, status, due day."""
+    return {key: {"actor": i["actor_name"], "successor": i["successor_name"],
+                  "status": i["status"], "due": i["due"]} for key, i in items.items()}
+
+
+def advance(api: Api, rep_id: str, item: str, status: str, token: str | None) -> Any:
+    kind, item_id = item.split(":")
+    form = {"kind": kind, "id": item_id, "status": status}
+    if token is not None:
+        form["csrf"] = csrf_for(token)
+    return api.client.post(f"/console/handovers/{rep_id}/advance", data=form,
+                           follow_redirects=False)
+
+
+def test_a_managers_page_shows_the_departed_reps_items_as_the_api_answers_them(api: Api):
+    w = departed_ann(api)
+    mia = token_of(api, "manager", w.mia)
+    items = api_items(api, mia, w.ann)
+    sign_in(api.client, mia)
+
+    index, own = page(api.client, "/console/handovers"), page(api.client, f"/console/handovers/{w.ann}")
+
+    assert index.status_code == own.status_code == 200
+    for html in (index.text, own.text):
+        assert table_cells(html, f"items-{w.ann}") == as_shown(items)
+        assert html.count("Overdue</span>") == 3  # due Nov 22, 2026: past
+        assert html.count('name="status" value="introduced"') == 3
+    assert set(items) == {f"opportunity:{w.d1}", f"opportunity:{w.d2}", f"account:{w.acme}"}
+    assert {i["actor_name"] for i in items.values()} == {"Mia", "Ann"}  # lower tier, middle
+    assert "Left on 22 Nov 2026 · successor Cy · manager Mia" in own.text
+    for html in (index.text, own.text):  # the CSP holds: no inline script or style
+        assert "<script" not in html and "style=" not in html
+    assert [t for t in ("lower", "middle", "upper") if f'data-tier="{t}"' in own.text] == [
+        "lower", "middle"]
+
+
+def test_a_manager_advances_an_item_and_the_api_agrees(api: Api):
+    w = departed_ann(api)
+    mia = token_of(api, "manager", w.mia)
+    sign_in(api.client, mia)
+    deal = f"opportunity:{w.d2}"
+
+    moved = advance(api, w.ann, deal, "introduced", mia)
+    shown = page(api.client, moved.headers["location"])
+    events = api.events()
+    again = advance(api, w.ann, deal, "introduced", mia)
+
+    assert (moved.status_code, moved.headers["location"]) == (303, f"/console/handovers/{w.ann}")
+    assert "deal 20000: hand-over introduced." in shown.text
+    assert table_cells(shown.text, f"items-{w.ann}")[deal]["status"] == "introduced"
+    assert api_items(api, mia, w.ann)[deal]["status"] == "introduced"
+    assert 'name="status" value="completed"' in shown.text
+    assert again.status_code == 409 and "Not done: hand-over is introduced; cannot become introduced" in again.text
+    assert api.events() == events  # the refused step wrote nothing
+
+
+def test_refused_steps_write_nothing(api: Api):
+    w = departed_ann(api)
+    mia, auditor = token_of(api, "manager", w.mia), token_of(api, "auditor")
+    sam = token_of(api, "manager", w.sam)
+    deal, events = f"opportunity:{w.d2}", api.events()
+
+    sign_in(api.client, mia)
+    forged = advance(api, w.ann, deal, "introduced", None)
+    skipping = advance(api, w.ann, deal, "completed", mia)
+    unknown = advance(api, w.ann, "lead:00000000-0000-4000-8000-000000000000", "introduced", mia)
+    not_a_step = advance(api, w.ann, "order:" + w.d2, "introduced", mia)
+    not_departed = page(api.client, f"/console/handovers/{w.cy}")
+    sign_in(api.client, auditor)
+    auditors = page(api.client, f"/console/handovers/{w.ann}")
+    by_auditor = advance(api, w.ann, deal, "introduced", auditor)
+    sign_in(api.client, sam)
+    by_other_manager = advance(api, w.ann, deal, "introduced", sam)
+
+    assert forged.status_code == 403 and "<h1>Refused</h1>" in forged.text
+    assert skipping.status_code == 409 and "cannot become completed" in skipping.text
+    assert unknown.status_code == 404
+    assert not_a_step.status_code == 422 and "Not a step of a hand-over" in not_a_step.text
+    assert not_departed.status_code == 200 and "This rep has not departed." in not_departed.text
+    assert auditors.status_code == 200 and "Mark introduced" not in auditors.text
+    assert by_auditor.status_code == 403
+    assert by_other_manager.status_code == 404  # another team's: as if unknown
+    assert api.events() == events
+    assert api_items(api, mia, w.ann)[deal]["status"] == "pending"
+
+
+def test_a_rep_of_another_team_sees_no_departure(api: Api):
+    w = departed_ann(api)
+    sign_in(api.client, token_of(api, "rep", w.bob))
+
+    index, anns = page(api.client, "/console/handovers"), page(api.client, f"/console/handovers/{w.ann}")
+
+    assert index.status_code == 200 and "No departed rep to hand over from." in index.text
+    assert "Ann" not in index.text
+    assert anns.status_code == 404 and "Ann" not in anns.text
