@@ -16,7 +16,7 @@ it is left alone. Its last acts add records in known states for the API's exampl
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -82,7 +82,7 @@ def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
         agenda.add(arrives + hours(rng, 0, 12), _lead_life(story, i, progress))
     agenda.run(story.clock)
     examples = add_examples(story)
-    _departure(story, examples)
+    _departure(story, examples, left=(end - timedelta(days=2)).date())
     sales.flows.resume()
     return leads
 
@@ -233,6 +233,10 @@ def _work_opportunity(story: Story, opportunity_id: str, account_id: str, owner:
     for stage in STAGE_PATH[: rng.randint(0, 3)]:
         yield days(rng, 4, 30)
         s.opportunities.change_stage(story.ctx(owner), opportunity_id, stage=stage)
+        s.opportunities.log_interaction(story.ctx(owner), opportunity_id,
+                                        interaction_id=f"{stage}-{opportunity_id[:8]}",
+                                        kind=rng.choice(["call", "meeting", "email"]),
+                                        notes=f"moved to {stage}", outcome="interested")
         if stage == "proposal":
             lines = [(sku, rng.randint(1, 30)) for sku, _, _ in rng.sample(PRODUCTS, 2)]
             valid = story.clock.now.date() + timedelta(days=30)
@@ -284,14 +288,15 @@ def _order(story: Story, n: int, opportunity_id: str, account_id: str) -> Life:
         s.orders.record_payment(story.ctx("billing"), order_id, amount=total, reference=f"P-{n}")
 
 
-def _departure(story: Story, examples: DemoExamples) -> None:
-    """The busiest rep of the first team leaves; the next one succeeds them and introduces
-    themself on three deals (not the example deal: its hand-over is left pending)."""
+def _departure(story: Story, examples: DemoExamples, left: date) -> None:
+    """The busiest rep of the first team gives notice about two weeks ahead and has left two
+    days before the story ends (so the hand-over's first items are overdue at its end); the
+    next rep succeeds them and introduces themself on three deals (not the example deal: its
+    hand-over is left pending)."""
     region = next(iter(story.teams))
     leaving, successor = story.teams[region][0], story.teams[region][1]
-    effective = story.clock.now.date() + timedelta(days=14)
     story.sales.departure.depart(story.ctx(story.managers[region]), leaving,
-                                 successor_id=successor, effective_date=effective)
+                                 successor_id=successor, effective_date=left)
     handed_over = [i for i in story.sales.directory.owned_open_items(successor)
                    if i.kind == "opportunity" and i.item_id not in examples.records
                    and story.sales.opportunities.get(i.item_id).handover_status == "pending"]
