@@ -23,7 +23,7 @@ from infra.bootstrap import read_models as open_read_models
 from infra.demo import DemoExamples, load_demo
 from infra.settings import Settings
 from infra.sql.database import Database
-from tests.conftest import Dropper, _with_database
+from tests.conftest import Dropper, _new_database, _with_database
 
 SEED = 42
 
@@ -81,20 +81,19 @@ def demo_copies(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {template}")
     token = _load(_with_database(server, template))
-    made: list[str] = [template]
+    with psycopg.connect(server, autocommit=True) as admin:  # a template must have no session
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
+    made: list[Iterator[str]] = []
 
     def postgres_copy() -> str:
-        name = f"sfa_example_{uuid4().hex[:12]}"
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
-            admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-        made.append(name)
-        return _with_database(server, name)
+        made.append(_new_database(server, dropper, template))
+        return next(made[-1])
 
     yield Copies(postgres_copy, token)
-    for name in made:
-        dropper.names.put(name)
+    for copy in made:
+        next(copy, None)  # its sessions ended, its drop queued
+    dropper.names.put(template)
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
