@@ -18,6 +18,7 @@ Usage (repository root, venv active)::
 
     python bench/console.py                        # 100,000 opportunities, n=200
     python bench/console.py --opportunities 10000 --n 50
+    python bench/console.py --pages forecast inventory   # only these pages
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -47,6 +49,8 @@ from infra.settings import Settings  # noqa: E402
 from projections.catalog import BY_NAME  # noqa: E402
 
 TARGET_MS = 100.0  # p99 per page (issue 19)
+TODAY = datetime.now(UTC).date()
+MONTH, QUARTER = f"{TODAY:%Y-%m}", f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"  # the pages' "now"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ CASES: dict[str, list[Case]] = {
     "/funnel": [Case("company", "", ("/v1/funnel", "/v1/funnel/conversion", "/v1/reps")),
                 Case("team", "?team=team-1", ("/v1/funnel?team=team-1",
                                                "/v1/funnel/conversion?team=team-1"))],
+    "/forecast": [Case("company, quarters", "", ("/v1/forecast?period=quarter",
+                                                  f"/v1/performance?period={QUARTER}")),
+                  Case("team, months", "?period=month&team=team-1",
+                       ("/v1/forecast?period=month&team=team-1",
+                        f"/v1/performance?period={MONTH}&team=team-1"))],
+    "/inventory": [Case("as is", "", ("/v1/inventory?limit=500",))],
     "/operations": [Case("every model", "", ("/healthz", "/console/operations/status"))],
 }
 
@@ -84,10 +94,12 @@ def measure(client: TestClient, n: int, path: str, headers: dict[str, str]) -> t
     return timed(n, ask)
 
 
-def bench_pages(client: Root, test: TestClient, n: int) -> list[str]:
+def bench_pages(client: Root, test: TestClient, n: int, pages: list[str]) -> list[str]:
     lines = [f"| page or endpoint (n={n}) | p50 ms | p99 ms | p99 < {TARGET_MS:.0f} ms |",
              "|---|---:|---:|---|"]
     for page in site.PAGES:
+        if pages and page.PAGE.path.strip("/") not in pages:
+            continue
         role = role_for(page)
         if role is None:
             lines.append(f"| /console{page.PAGE.path}: skipped (no role without a rep of its own) | | | |")
@@ -129,7 +141,8 @@ def run(url: str, origin: str, args: argparse.Namespace) -> None:
     print(f"  read models built, chain sealed, vacuumed in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     with TestClient(create_app(settings, run_projectors=False)) as test:
-        lines = bench_pages(test.app.state.services, test, args.n)  # type: ignore[attr-defined]
+        lines = bench_pages(test.app.state.services, test, args.n,  # type: ignore[attr-defined]
+                            args.pages)
     print(f"  timed in {time.perf_counter() - started:.0f} s\n")
     print("\n".join(lines))
 
@@ -139,6 +152,8 @@ def main() -> None:
     parser.add_argument("--opportunities", type=int, default=100_000)
     parser.add_argument("--n", type=int, default=200, help="requests timed per page and endpoint")
     parser.add_argument("--pg-url", default=None, help="server to use (default: pgserver)")
+    parser.add_argument("--pages", nargs="*", default=[],
+                        help="only these pages, by path without the slash (default: every page)")
     args = parser.parse_args()
     if args.opportunities < 1 or args.n < 1:
         parser.error("--opportunities and --n must be positive")

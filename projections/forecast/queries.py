@@ -7,9 +7,10 @@ its backtest run as DuckDB SQL over those frames.
 Periods are labelled as quotas are: month ``2026-03``, quarter ``2026-Q1``, year ``FY2026``
 (the fiscal year is the calendar year). Filters: ``rep_id`` (the deal's owner), ``team``
 (the owner's current team), ``region`` (the account's region), ``product`` (a SKU among the
-deal's products). Amounts of different currencies are never added: the forecast is made
-for each currency of the deals alone (``projections.forecast.currencies`` puts the answers
-together).
+deal's products). The queries read the model's monthly totals per owner, region, product and
+currency (a few rows per rep and month, whatever the number of deals), never the deals.
+Amounts of different currencies are never added: the forecast is made for each currency of
+the deals alone (``projections.forecast.currencies`` puts the answers together).
 
 Pipeline-weighted: over open deals, sum(amount x probability / 100) by the period of the
 expected close date (an open deal whose date has passed stays in that past period).
@@ -49,7 +50,7 @@ from domain.quotas import Quota, quota_of, total
 from projections.base import Reader, Table
 from projections.forecast.currencies import together
 from projections.forecast.methods import Choice, backtest, choose, project
-from projections.forecast.projection import ACCOUNTS, PIPELINE, QUOTAS, REPS, WON
+from projections.forecast.projection import PIPELINE_MONTHS, QUOTAS, REPS, WON_MONTHS
 
 CENT = Decimal("0.01")
 POLARS_TYPES: dict[str, Any] = {
@@ -127,13 +128,12 @@ class Filters:
     currency: str | None = None
 
     def predicate(self) -> pl.Expr:
+        """Owner, team, region and currency (the product picks the totals to read)."""
         found = pl.lit(True)
         for column, value in (("owner_id", self.rep_id), ("team", self.team),
                               ("region", self.region), ("currency", self.currency)):
             if value is not None:
                 found &= pl.col(column) == value
-        if self.product is not None:
-            found &= pl.col("products").list.contains(self.product)
         return found
 
 
@@ -174,25 +174,25 @@ class ForecastQueries:
         schema = {c.name: POLARS_TYPES[c.type] for c in table.columns}
         return pl.DataFrame(rows, schema=schema, orient="row")
 
-    def _deals(self, table: Table, f: Filters) -> pl.DataFrame:
-        """The table's deals with their owner's team and their account's region, filtered."""
+    def _with_team(self, table: Table, f: Filters) -> pl.DataFrame:
+        """The table's rows with their owner's current team, filtered."""
         teams = self._frame(REPS).select("rep_id", "team")
-        return (self._frame(table)
-                .join(teams, left_on="owner_id", right_on="rep_id", how="left")
-                .join(self._frame(ACCOUNTS), on="account_id", how="left")
+        return (self._frame(table).join(teams, left_on="owner_id", right_on="rep_id", how="left")
                 .filter(f.predicate()))
+
+    def _totals(self, table: Table, f: Filters) -> pl.DataFrame:
+        """The monthly totals ``f`` keeps: of every deal, or of the deals holding a product."""
+        return self._with_team(table, f).filter(pl.col("product") == (f.product or ""))
 
     def _pipeline_months(self, f: Filters) -> pl.DataFrame:
         """Per month of expected close and currency: open deals, amount, weighted x 100."""
-        return (self._deals(PIPELINE, f).filter(pl.col("open"))
-                .group_by(pl.col("expected_close").dt.truncate("1mo").alias("month"), "currency")
-                .agg(pl.len().alias("count"), pl.col("amount").sum(),
-                     (pl.col("amount") * pl.col("probability")).sum().alias("weighted_x100")))
+        return (self._totals(PIPELINE_MONTHS, f).group_by("month", "currency")
+                .agg(pl.col("deals").sum().alias("count"), pl.col("amount").sum(),
+                     pl.col("weighted_x100").sum()))
 
     def _won_months(self, f: Filters) -> pl.DataFrame:
-        return (self._deals(WON, f)
-                .group_by(pl.col("won_at").dt.date().dt.truncate("1mo").alias("month"))
-                .agg(pl.col("amount").sum().alias("won")))
+        """Per month of the win: won revenue (of every currency ``f`` keeps)."""
+        return self._totals(WON_MONTHS, f).group_by("month").agg(pl.col("won").sum())
 
     def pipeline(self, period: str = "month", *, rep_id: str | None = None,
                  team: str | None = None, region: str | None = None,
@@ -210,8 +210,7 @@ class ForecastQueries:
 
     def currencies(self, f: Filters) -> list[str]:
         """The currencies of the open and won deals the filters keep, by code."""
-        found = {*self._deals(PIPELINE, f).filter(pl.col("open"))["currency"],
-                 *self._deals(WON, f)["currency"]}
+        found = {*self._totals(PIPELINE_MONTHS, f)["currency"], *self._totals(WON_MONTHS, f)["currency"]}
         return sorted(c for c in found if c is not None)
 
     def _history(self, as_of: date, f: Filters) -> History:

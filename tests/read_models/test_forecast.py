@@ -4,10 +4,12 @@ The expected projections and backtest errors are recomputed here from first prin
 (exact least squares with fractions, the naive mean by hand), not with the module's code.
 """
 
+import random
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import polars as pl
 import pytest
 
 from domain.errors import ValidationError
@@ -16,7 +18,15 @@ from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.forecast.methods import backtest, trend_projection
-from projections.forecast.projection import PIPELINE, QUOTAS, REPS, WON, ForecastProjection
+from projections.forecast.projection import (
+    PIPELINE,
+    PIPELINE_MONTHS,
+    QUOTAS,
+    REPS,
+    WON,
+    WON_MONTHS,
+    ForecastProjection,
+)
 from projections.forecast.queries import ForecastQueries, Plan, month_range
 from tests.conftest import at
 
@@ -117,9 +127,19 @@ def test_rows_follow_stage_amount_date_owner_and_wins(sales, models):
     assert view(d1) == (bob, ["A"], D("12500.50"), 50, date(2027, 2, 1), True)  # handed over
     assert view(d2) == (ann, ["A", "B"], D(20000), 100, date(2027, 1, 20), False)
     assert view(d3) == (bob, [], D(5000), 0, date(2026, 12, 1), False)
-    assert won == [{"opportunity_id": d2, "owner_id": ann, "account_id": acme, "amount": D(20000),
-                    "won_at": datetime(2026, 11, 7, 9, tzinfo=UTC), "products": ["A", "B"],
-                    "currency": "EUR"}]
+    assert won == [{"opportunity_id": d2, "owner_id": ann, "account_id": acme, "region": "north",
+                    "amount": D(20000), "won_at": datetime(2026, 11, 7, 9, tzinfo=UTC),
+                    "products": ["A", "B"], "currency": "EUR"}]
+    # the monthly totals, of every deal ("") and per SKU: d1 alone is open (bob's since the
+    # hand-over, moved to February)
+    d1_total = {"owner_id": bob, "region": "north", "month": date(2027, 2, 1), "currency": "EUR",
+                "deals": 1, "amount": D("12500.50"), "weighted_x100": D("12500.50") * 50}
+    assert sorted(q._frame(PIPELINE_MONTHS).to_dicts(), key=lambda r: r["product"]) == [
+        {**d1_total, "product": ""}, {**d1_total, "product": "A"}]
+    d2_total = {"owner_id": ann, "region": "north", "month": date(2026, 11, 1), "currency": "EUR",
+                "deals": 1, "won": D(20000)}
+    assert sorted(q._frame(WON_MONTHS).to_dicts(), key=lambda r: r["product"]) == [
+        {**d2_total, "product": p} for p in ("", "A", "B")]
     assert reps == {mia: ("north", "north"), ann: ("north", "north"), bob: ("north", "east")}
     assert q._frame(QUOTAS).to_dicts() == [{"rep_id": ann, "period": "2026-Q4",
                                             "amount": D(60000)}]
@@ -145,6 +165,64 @@ def _pipeline_world(sales):
 
 def _weighted(rows):
     return {r["period"]: r["pipeline_weighted"] for r in rows}
+
+
+def test_monthly_totals_are_the_deals_grouped_after_a_random_history(sales, models):
+    """Every change moves a deal's share between totals: after a seeded random history of
+    opens (with 0-2 SKUs), stage moves, amount and date changes, owner changes, wins and
+    losses, the totals equal the deal rows grouped from scratch."""
+    rng = random.Random(19)
+    _, ann, bob, acme, beta = _team(sales)
+    open_deals: list[str] = []
+    for step in range(160):
+        ctx = on(1 + step // 14, 1 + step % 14 * 2)
+        kind = rng.choice(["open", "open", "stage", "amount", "date", "owner", "close"])
+        if kind == "open" or not open_deals:
+            open_deals.append(_open(sales, ctx, rng.choice([ann, bob]), rng.choice([acme, beta]),
+                                    rng.randrange(1000, 9000), date(2026, rng.randrange(1, 13), 10),
+                                    rng.sample(["A", "B", "C"], rng.randrange(0, 3))))
+            continue
+        deal = rng.choice(open_deals)
+        deals = sales.opportunities
+        if kind == "stage":
+            deals.change_stage(ctx, deal, stage=rng.choice(["qualification", "proposal",
+                                                            "negotiation"]))
+        elif kind == "amount":
+            deals.change_amount(ctx, deal, amount=D(rng.randrange(100, 99999)) / 100)
+        elif kind == "date":
+            deals.change_close_date(ctx, deal, expected_close=date(2027, rng.randrange(1, 13), 3))
+        elif kind == "owner":
+            deals.change_owner(ctx, deal, owner_id=rng.choice([ann, bob]))
+        else:
+            open_deals.remove(deal)
+            won = rng.random() < 0.5
+            deals.change_stage(ctx, deal, stage="closed_won" if won else "closed_lost",
+                               **({} if won else {"reason": "price"}))
+    q = _queries(models)
+    key = ["owner_id", "region", "product", "month", "currency"]
+
+    def every_deal_and_each_sku(deals):
+        """Each deal once with product "" and once per SKU it holds."""
+        each_sku = (deals.explode("products").filter(pl.col("products").is_not_null())
+                    .rename({"products": "product"}))
+        return pl.concat([deals.drop("products").with_columns(pl.lit("").alias("product")),
+                          each_sku.select(deals.drop("products").columns + ["product"])])
+
+    grouped = (every_deal_and_each_sku(q._frame(PIPELINE).filter(pl.col("open")))
+               .with_columns(pl.col("expected_close").dt.truncate("1mo").alias("month"))
+               .group_by(key).agg(pl.len().alias("deals"), pl.col("amount").sum(),
+                                  (pl.col("amount") * pl.col("probability")).sum()
+                                  .alias("weighted_x100")))
+    won = (every_deal_and_each_sku(q._frame(WON))
+           .with_columns(pl.col("won_at").dt.date().dt.truncate("1mo").alias("month"))
+           .group_by(key).agg(pl.len().alias("deals"), pl.col("amount").sum().alias("won")))
+
+    def rows(frame):
+        return sorted((tuple(r.values()) for r in frame.select(frame.columns).to_dicts()), key=str)
+
+    assert len(open_deals) > 5 and len(q._frame(WON)) > 5  # the history exercised both tables
+    assert rows(q._frame(PIPELINE_MONTHS)) == rows(grouped.select(q._frame(PIPELINE_MONTHS).columns))
+    assert rows(q._frame(WON_MONTHS)) == rows(won.select(q._frame(WON_MONTHS).columns))
 
 
 def test_pipeline_weighted_by_month_quarter_and_year(sales, models):
