@@ -2,7 +2,7 @@
 manager and rep, the Funnel page's figures equal to the JSON API's for the same token, a rep
 seeing no other rep, the team picker working without script, nothing loaded from outside and
 no console error (a CSP violation is one), a form without its CSRF token refused; pictures
-at 1366x768 and at phone width."""
+at 1366x768 (phone width: test_console_phone)."""
 
 from pathlib import Path
 from typing import Any
@@ -120,8 +120,6 @@ def test_the_team_picker_narrows_the_figures_without_script(
     page = offline_page.page
     sign_in(page, demo_server, token)
     page.screenshot(path=screenshots / "console-funnel.png", full_page=True)
-    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
-    page.screenshot(path=screenshots / "console-funnel-phone.png", full_page=True)
 
     page.locator("select[name=team]").select_option("team-south")
     page.get_by_role("button", name="Show").click()
