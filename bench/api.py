@@ -39,7 +39,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -403,17 +403,33 @@ def _count_events(url: str) -> int:
 
 # --- the funnel query -----------------------------------------------------------------------
 
-def load_opportunities(url: str, count: int) -> list[str]:
-    """Bulk-loads reps, accounts and ``count`` opportunities in every stage; returns rep ids."""
+EVENTS_PER_DEAL = 4.5  # about: its account, its opening, 1.5 stage moves, a close for some
+
+
+def load_opportunities(url: str, count: int, *, closed: float = 0.0,
+                       months: int | None = None) -> list[str]:
+    """Bulk-loads reps, accounts and ``count`` opportunities in every open stage; returns rep
+    ids. ``closed``: the share of deals then closed, half won and half lost. ``months``: the
+    history spans about that many months up to now (else it starts on 2026-01-01 and takes
+    a few weeks), so wins fall in every month of it, and each rep has a quota for each
+    quarter of this year."""
     db = Database(Settings(database_url=url))
     w = Writer(random.Random(3), datetime(2026, 1, 1, tzinfo=UTC))
+    if months is not None:
+        span = timedelta(days=30.4 * months)
+        w.now = datetime.now(UTC) - span
+        w.most_seconds = max(2, int(2 * span.total_seconds() / (count * EVENTS_PER_DEAL)))
     reps = [str(_id("rep", r)) for r in range(50)]
     for r, rid in enumerate(reps):
         w.emit(UUID(rid), rep.RepHired(rid, f"Rep {r}", f"rep{r}@bench.example", "rep",
                                        f"team-{r % 5}", f"region-{r % 5}", None))
+        if months is not None:  # a quota for each quarter of this year
+            for quarter in range(1, 5):
+                w.emit(UUID(rid), rep.RepQuotaSet(f"{datetime.now(UTC).year}-Q{quarter}",
+                                                  Decimal(400_000)))
     conn = db.connect()
     for n in range(count):
-        _one_opportunity(w, n, reps[n % len(reps)])
+        _one_opportunity(w, n, reps[n % len(reps)], closed)
         if len(w.rows) >= 20_000:
             _insert(db, conn, w.rows)
             w.rows = []
@@ -423,7 +439,7 @@ def load_opportunities(url: str, count: int) -> list[str]:
     return reps
 
 
-def _one_opportunity(w: Writer, n: int, owner: str) -> None:
+def _one_opportunity(w: Writer, n: int, owner: str, closed: float = 0.0) -> None:
     aid, oid = _id("account", n), _id("opportunity", n)
     amount = Decimal(w.rng.choice([5, 10, 20, 40])) * 1000
     w.emit(aid, account.AccountOpened(str(aid), f"Company {n}", "software", 120,
@@ -435,6 +451,13 @@ def _one_opportunity(w: Writer, n: int, owner: str) -> None:
     for to in ("qualification", "proposal", "negotiation")[: w.rng.randint(0, 3)]:
         w.emit(oid, opportunity.OpportunityStageChanged(stage, to, PROBABILITY[to]))
         stage = to
+    if closed and w.rng.random() < closed:
+        if w.rng.random() < 0.5:
+            w.emit(oid, opportunity.OpportunityStageChanged(stage, "closed_won", 100))
+            w.emit(oid, opportunity.OpportunityWon(amount, "EUR"))
+        else:
+            w.emit(oid, opportunity.OpportunityStageChanged(stage, "closed_lost", 0))
+            w.emit(oid, opportunity.OpportunityLost("price", None))
 
 
 def bench_funnel(server_url: str, args: argparse.Namespace) -> tuple[float, float]:

@@ -2,16 +2,19 @@
 each beside the JSON endpoint(s) it draws on, measured in the same run.
 
 1. A fresh database with ``--opportunities`` (100,000) opportunities of 50 reps in 5 teams
-   (bulk-loaded domain events, ``bench.api.load_opportunities``), every read model built
-   (``ReadModels.rebuild``, two processes) and the audit chain sealed, as ``sfa serve``
-   leaves them; then ``VACUUM ANALYZE``.
+   opened over the last 24 months, half of them since closed (won or lost), each rep with a
+   quota per quarter (bulk-loaded domain events, ``bench.api.load_opportunities``); then one
+   rep departs through the real command (``DepartureFlow``), handing over its ~1,000 open
+   deals and ~2,000 accounts; every read model built (``ReadModels.rebuild``, two processes)
+   and the audit chain sealed, as ``sfa serve`` leaves them; then ``VACUUM ANALYZE``.
 2. The app in this process (``create_app``, projectors off: nothing moves while timing),
    asked through Starlette's TestClient: one request at a time, no network, so a time is
    the server's work for the request (and the client's few hundred microseconds, the same
    on both sides). A page is asked with a console session of a role it allows (admin if it
    may), its JSON endpoint with that role's bearer token.
 3. Per page, each of its ``CASES`` (a page not named there is measured at its own path with
-   no parameters, so a page added to ``site.PAGES`` later is measured without a change here);
+   no parameters, so a page added to ``site.PAGES`` later is measured without a change here;
+   ``{departed}`` and ``{account}`` in a case stand for the departed rep and an account);
    p50 and p99 over ``--n`` requests after 10 untimed ones, the JSON endpoints beside.
 
 Usage (repository root, venv active)::
@@ -43,8 +46,10 @@ from api.app import create_app  # noqa: E402
 from api.console import site  # noqa: E402
 from bench.api import load_opportunities  # noqa: E402
 from bench.append import postgres_server, throwaway_database  # noqa: E402
+from bench.dataset import _id  # noqa: E402
 from bench.lists import timed  # noqa: E402
 from infra.bootstrap import Root  # noqa: E402
+from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from projections.catalog import BY_NAME  # noqa: E402
 
@@ -65,6 +70,17 @@ CASES: dict[str, list[Case]] = {
     "/funnel": [Case("company", "", ("/v1/funnel", "/v1/funnel/conversion", "/v1/reps")),
                 Case("team", "?team=team-1", ("/v1/funnel?team=team-1",
                                                "/v1/funnel/conversion?team=team-1"))],
+    "/deals": [Case("open, closing soonest", "", ("/v1/opportunities?open=true&sort=expected_close"
+                                                  "&limit=25", "/v1/reps?limit=500")),
+               Case("search", "?q=Company+77", ("/v1/opportunities?open=true&sort=expected_close"
+                                                "&limit=25&q=Company+77",))],
+    "/handovers": [Case("one rep departed", "", ("/v1/reps?active=false",
+                                                 "/v1/handovers/{departed}?limit=50")),
+                   Case("the rep's page 20", "/{departed}?offset=950",
+                        ("/v1/handovers/{departed}?limit=50&offset=950",))],
+    "/customers": [Case("first page", "", ("/v1/accounts?sort=name&limit=50",)),
+                   Case("an account", "/{account}", ("/v1/accounts/{account}",
+                                                     "/v1/accounts/{account}/timeline"))],
     "/forecast": [Case("company, quarters", "", ("/v1/forecast?period=quarter",
                                                   f"/v1/performance?period={QUARTER}")),
                   Case("team, months", "?period=month&team=team-1",
@@ -94,7 +110,8 @@ def measure(client: TestClient, n: int, path: str, headers: dict[str, str]) -> t
     return timed(n, ask)
 
 
-def bench_pages(client: Root, test: TestClient, n: int, pages: list[str]) -> list[str]:
+def bench_pages(client: Root, test: TestClient, n: int, pages: list[str],
+                names: dict[str, str]) -> list[str]:
     lines = [f"| page or endpoint (n={n}) | p50 ms | p99 ms | p99 < {TARGET_MS:.0f} ms |",
              "|---|---:|---:|---|"]
     for page in site.PAGES:
@@ -110,11 +127,12 @@ def bench_pages(client: Root, test: TestClient, n: int, pages: list[str]) -> lis
         assert signed.status_code == 303, signed.text[:300]
         bearer = {"Authorization": f"Bearer {token}"}
         for case in CASES.get(page.PAGE.path, [Case("as is", "", ())]):
-            path = f"/console{page.PAGE.path}{case.query}"
+            path = f"/console{page.PAGE.path}{case.query}".format(**names)
             p50, p99 = measure(test, n, path, {})
             lines.append(f"| **{path}** ({case.label}, {role}) | {p50:.1f} | {p99:.1f} | "
                          f"{'yes' if p99 < TARGET_MS else '**no**'} |")
             for endpoint in case.beside:
+                endpoint = endpoint.format(**names)
                 p50, p99 = measure(test, n, endpoint, bearer)
                 lines.append(f"| &nbsp;&nbsp;beside: GET {endpoint} | {p50:.1f} | {p99:.1f} | |")
     return lines
@@ -126,8 +144,14 @@ def run(url: str, origin: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     with Root(settings) as root:
         root.sales  # noqa: B018 — makes the store's tables
-    load_opportunities(url, args.opportunities)
+    reps = load_opportunities(url, args.opportunities, closed=0.5, months=24)
     print(f"  loaded in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    with Root(settings) as root:  # one rep leaves: every open deal and account handed over
+        root.sales.departure.depart(CommandContext(actor="bench", now=datetime.now(UTC)),
+                                    reps[0], successor_id=reps[1])
+    names = {"departed": reps[0], "account": str(_id("account", 77))}
+    print(f"  {reps[0]} departed, handed over in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     with Root(settings) as root:
         models = root.read_models()
@@ -142,7 +166,7 @@ def run(url: str, origin: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     with TestClient(create_app(settings, run_projectors=False)) as test:
         lines = bench_pages(test.app.state.services, test, args.n,  # type: ignore[attr-defined]
-                            args.pages)
+                            args.pages, names)
     print(f"  timed in {time.perf_counter() - started:.0f} s\n")
     print("\n".join(lines))
 

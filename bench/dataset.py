@@ -38,11 +38,12 @@ class Writer:
     now: datetime
     rows: list[tuple[UUID, int, str, bytes]] = field(default_factory=list)
     versions: dict[UUID, int] = field(default_factory=dict)
+    most_seconds: int = 40  # between two events: 1 to this many, at random
 
     def emit(self, stream_id: UUID, event: Event, actor: str = "bench") -> None:
         version = self.versions.get(stream_id, 0) + 1
         self.versions[stream_id] = version
-        self.now += timedelta(seconds=self.rng.randint(1, 40))
+        self.now += timedelta(seconds=self.rng.randint(1, self.most_seconds))
         event_id = str(uuid5(stream_id, str(version)))
         meta = Metadata(event_id, self.now.isoformat(), actor, event_id, event_id)
         self.rows.append((stream_id, version, event.type_name(), encode(event, meta)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import groupby
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -44,6 +45,10 @@ STEPS: dict[str, Callable[..., Any]] = {  # the route functions of POST /v1/{kin
 
 
 KINDS = {"lead": "The lead", "account": "The account", "opportunity": "The deal"}
+OVERVIEW_ITEMS = 50  # per departed rep on the overview; the rep's page has them all
+PAGE_ITEMS = 50  # per page of a rep's hand-over
+TIERS = ("lower", "middle", "upper")
+STATUSES = ("pending", "introduced", "completed")
 
 
 def today() -> date:
@@ -74,7 +79,17 @@ class Departed:
 
     @property
     def overdue(self) -> int:
-        return sum(row.overdue for row in self.rows)
+        return self.answer.overdue_count
+
+    @property
+    def items(self) -> int:
+        """Every item of the departure the caller may see, whatever the filters."""
+        return sum(self.answer.summary.values())
+
+    @property
+    def more(self) -> int:
+        """Items the filters keep beyond this page."""
+        return max(self.answer.total - self.answer.offset - len(self.rows), 0)
 
     @property
     def tiers(self) -> list[tuple[str, list[Row]]]:
@@ -82,8 +97,37 @@ class Departed:
         return [(tier, list(rows)) for tier, rows in groupby(self.rows, lambda r: r.item.tier)]
 
 
-def departed(caller: Principal, view: View, rep_id: str) -> Departed:
-    answer = handovers(rep_id, caller, view.services, None)
+@dataclass(frozen=True)
+class Narrowed:
+    """A rep page's filters and page, from its address (an unknown value: 422 page)."""
+
+    tier: str | None = None
+    status: str | None = None
+    overdue: bool = False
+    offset: int = 0
+
+    @classmethod
+    def of(cls, tier: str, status: str, overdue: str, offset: str) -> "Narrowed":
+        if tier not in ("", *TIERS) or status not in ("", *STATUSES) \
+                or overdue not in ("", "true") or not (offset or "0").isdigit():
+            raise PageError(422, "Not an address of this page",
+                            "tier: lower, middle or upper; status: pending, introduced or "
+                            "completed; overdue: true; offset: a whole number")
+        return cls(tier or None, status or None, overdue == "true", int(offset or 0))
+
+    def query(self, **changes: Any) -> str:
+        """This page's address with ``changes`` (a filter changed goes back to the first page)."""
+        asked = {"tier": self.tier, "status": self.status,
+                 "overdue": "true" if self.overdue else None, "offset": self.offset or None,
+                 **changes}
+        return urlencode({k: v for k, v in asked.items() if v})
+
+
+def departed(caller: Principal, view: View, rep_id: str, limit: int,
+             narrowed: Narrowed = Narrowed()) -> Departed:
+    answer = handovers(rep_id, caller, view.services, None, tier=narrowed.tier,  # type: ignore[arg-type]
+                       status=narrowed.status, overdue=narrowed.overdue,  # type: ignore[arg-type]
+                       limit=limit, offset=narrowed.offset)
     advances, on = caller.role in WRITERS, today()
     return Departed(answer, [Row.of(item, on, advances) for item in answer.items])
 
@@ -91,27 +135,34 @@ def departed(caller: Principal, view: View, rep_id: str) -> Departed:
 @router.get(PAGE.path)
 def handovers_page(view: HandoversView) -> HTMLResponse:
     reps = visible_reps(view.caller, view.services, active=False)
-    found = [(rep, departed(view.caller, view, rep.id)) for rep in reps]
+    found = [(rep, departed(view.caller, view, rep.id, OVERVIEW_ITEMS)) for rep in reps]
     return view.render(departures=found, totals=totals([shown for _, shown in found]),
                        today=today())
 
 
 def totals(shown: list[Departed]) -> dict[str, int]:
     """The key figures over every departure shown: items, pending, introduced, overdue."""
-    return {"items": sum(len(d.rows) for d in shown), "overdue": sum(d.overdue for d in shown),
+    return {"items": sum(d.items for d in shown), "overdue": sum(d.overdue for d in shown),
             **{status: sum(d.answer.summary.get(status, 0) for d in shown)
                for status in ("pending", "introduced")}}
 
 
 @router.get(PAGE.path + "/{rep_id}")
-def rep_handover_page(view: HandoversView, rep_id: str) -> HTMLResponse:
-    return rep_page(view, rep_id)
+def rep_handover_page(view: HandoversView, rep_id: str, tier: str = "", status: str = "",
+                      overdue: str = "", offset: str = "") -> HTMLResponse:
+    return rep_page(view, rep_id, Narrowed.of(tier, status, overdue, offset))
 
 
-def rep_page(view: HandoversView, rep_id: str, status: int = 200,
+def rep_page(view: HandoversView, rep_id: str, narrowed: Narrowed = Narrowed(), status: int = 200,
              refusal: str | None = None) -> HTMLResponse:
-    shown = departed(view.caller, view, optional(RecordId, rep_id, "rep_id") or "")
-    context = {"person": view.person, "departure": shown, "refusal": refusal, "today": today()}
+    shown = departed(view.caller, view, optional(RecordId, rep_id, "rep_id") or "", PAGE_ITEMS,
+                     narrowed)
+    context = {"person": view.person, "departure": shown, "refusal": refusal, "today": today(),
+               "narrowed": narrowed, "tiers": TIERS, "statuses": STATUSES,
+               "next_page": narrowed.query(offset=narrowed.offset + PAGE_ITEMS)
+               if shown.more else None,
+               "previous_page": narrowed.query(offset=max(narrowed.offset - PAGE_ITEMS, 0))
+               if narrowed.offset else None}
     return render(view.request, "handover.html", context, view.session, PAGE, status)
 
 
@@ -142,7 +193,7 @@ def advance(view: HandoversView, form: Form, request: Request, rep_id: str) -> R
     except (ApiError, DomainError) as refused:
         problem = problem_of(refused)
         assert problem is not None
-        return rep_page(view, rep_id, problem[0], f"Not done: {problem[2]}.")
+        return rep_page(view, rep_id, status=problem[0], refusal=f"Not done: {problem[2]}.")
     message = _done_message(view, rep_id, step, _caught_up(view, done.position))
     response = RedirectResponse(f"{session.root(request)}{PAGE.path}/{rep_id}", 303)
     session.flash(request, response, message)

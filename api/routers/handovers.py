@@ -1,22 +1,24 @@
 """Hand-over queries: what a departing rep handed over, to whom, who must act and by when."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from api.access import can_see_owner
 from api.deps import PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES, not_found
-from api.inputs import RecordId
+from api.inputs import MAX_POSITION, RecordId
+from api.reading import utc
 from infra.access.tokens import Principal
 from infra.eventstore.ids import canonical_id
 from infra.readside.readstore import SqlReader
 from projections.handovers.answers import HandOverItem, HandOvers, Unassigned
-from projections.handovers.queries import HandOverQueries
+from projections.handovers.queries import HandOverQueries, ItemFilter
 
 router = APIRouter(prefix="/v1/handovers", tags=["handovers"], responses=QUERY_RESPONSES)
 ReadsHandover = Annotated[None, reads("handover")]
 RepId = Annotated[RecordId, Path(description="The departing rep's id")]
+MOST_ITEMS = 500  # an answer's items at most (a departure can hand over thousands)
 
 
 def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
@@ -34,26 +36,41 @@ def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
 
 
 @router.get("/{rep_id}")
-def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep,
-              _: ReadsHandover) -> HandOvers:
+def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep, _: ReadsHandover,
+              tier: Annotated[Literal["lower", "middle", "upper"] | None, Query()] = None,
+              status: Annotated[Literal["pending", "introduced", "completed"] | None,
+                                Query()] = None,
+              overdue: Annotated[bool, Query(description=(
+                  "true: only the items overdue (due before today, UTC, and not completed)"))
+              ] = False,
+              limit: Annotated[int, Query(ge=1, le=MOST_ITEMS)] = MOST_ITEMS,
+              offset: Annotated[int, Query(ge=0, le=MAX_POSITION - MOST_ITEMS)] = 0) -> HandOvers:
     """Every item the rep handed over on departure (empty while the rep has not departed),
     and any open item left unassigned. A successor or manager outside the rep's team, named
-    at departure, gets only the items they take over or must act on."""
+    at departure, gets only the items they take over or must act on. `tier`, `status` and
+    `overdue` narrow the items; `limit` of them from `offset` (at most 500: `total` says how
+    many there are); `summary` and `overdue_count` count every item the caller may see."""
     rep_id = canonical_id(rep_id, "rep_id")
+    today = utc(None).date()
     with services.db.reader() as conn:
         queries = HandOverQueries(SqlReader(services.db, conn))
         departure = queries.departure(rep_id)
         _check_visible(caller, services, rep_id, departure)
-        items, left = queries.items_for(rep_id), queries.unassigned_for(rep_id)
-        summary = queries.summary(rep_id)
-    if not can_see_owner(caller, services.sales.directory, rep_id):  # named at departure only
-        items, left = [i for i in items if caller.rep_id in (i["successor_id"], i["actor_id"])], []
-        summary = {status: sum(i["status"] == status for i in items) for status in summary}
+        # a successor or manager named at departure only: the items they take over or act on
+        named_only = not can_see_owner(caller, services.sales.directory, rep_id)
+        visible_to = caller.rep_id if named_only else None
+        asked = ItemFilter(tier, status, today if overdue else None, visible_to)
+        items = queries.items_for(rep_id, asked, limit, offset)
+        total = queries.count(rep_id, asked)
+        late = queries.count(rep_id, ItemFilter(overdue_on=today, visible_to=visible_to))
+        left = [] if named_only else queries.unassigned_for(rep_id)
+        summary = queries.summary(rep_id, visible_to)
     known = departure or {}
     return HandOvers(rep_id=rep_id, name=known.get("name"), departed=departure is not None,
                      successor_id=known.get("successor_id"),
                      successor_name=known.get("successor_name"),
                      manager_id=known.get("manager_id"), manager_name=known.get("manager_name"),
                      effective_date=known.get("effective_date"),
-                     items=[HandOverItem(**i) for i in items],
+                     items=[HandOverItem(**i) for i in items], total=total, limit=limit,
+                     offset=offset, overdue_count=late,
                      unassigned=[Unassigned(**u) for u in left], summary=summary)

@@ -36,7 +36,12 @@ class HandOvers(BaseModel):
     manager_id: str | None = Field(description="The rep's manager at departure")
     manager_name: str | None = None
     effective_date: date | None
-    items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper")
+    items: list[HandOverItem] = Field(description="Lower tier first, then middle, upper; "
+                                                  "then kind and id")
+    total: int = Field(0, description="Items the filters keep, on every page")
+    limit: int = 500
+    offset: int = 0
+    overdue_count: int = Field(0, description="Items due before today (UTC) and not completed")
     unassigned: list[Unassigned] = Field(
         description="Open items the departed rep still owns: an error to resolve")
     summary: dict[str, int] = Field(description="Items per status")

@@ -1,22 +1,39 @@
 """Hand-over queries: a departure and its items, status counts, and what was left unassigned."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from domain.handover import HandOverStatus
-from domain.values import Tier
 from projections.base import Reader
 
-TIER_ORDER = {Tier.LOWER.value: 0, Tier.MIDDLE.value: 1, Tier.UPPER.value: 2}
 LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id, o.name FROM handover_ownership o "
              "JOIN handover_reps r ON r.rep_id = o.owner_id "
              "WHERE r.departed = TRUE AND o.still_open = TRUE")
+
+
+ITEM_ORDER = ("CASE i.tier WHEN 'lower' THEN 0 WHEN 'middle' THEN 1 ELSE 2 END, "
+              "i.kind, i.item_id")
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which of a departure's items: of a ``tier``, in a ``status``, overdue on a day (due
+    before it and not completed), and only those a person (``visible_to``) takes over or
+    must act on."""
+
+    tier: str | None = None
+    status: str | None = None
+    overdue_on: date | None = None
+    visible_to: str | None = None
 
 
 class HandOverQueries:
     def __init__(self, read: Reader) -> None:
         self.read = read
 
-    def _select(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def _select(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self.read.rows(statement, params)
 
     def departure(self, rep_id: str) -> dict[str, Any] | None:
@@ -33,25 +50,52 @@ class HandOverQueries:
         row["effective_date"] = self.read.value("date", row["effective_date"])
         return row
 
-    def items_for(self, departing_rep_id: str) -> list[dict[str, Any]]:
-        """Every item the rep handed over: lower tier first, then middle, upper; then kind, id."""
+    def _where(self, departing_rep_id: str | None, f: ItemFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for condition, value in (("i.departing_rep_id = ?", departing_rep_id),
+                                 ("i.tier = ?", f.tier), ("i.status = ?", f.status)):
+            if value is not None:
+                clauses.append(condition)
+                params.append(value)
+        if f.overdue_on is not None:
+            clauses.append("i.due < ? AND i.status <> 'completed'")
+            params.append(self.read.stored("date", f.overdue_on))
+        if f.visible_to is not None:
+            clauses.append("(i.successor_id = ? OR i.actor_id = ?)")
+            params += [f.visible_to, f.visible_to]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def items_for(self, departing_rep_id: str, f: ItemFilter = ItemFilter(),
+                  limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """The rep's items ``f`` keeps: lower tier first, then middle, upper; then kind, id;
+        ``limit`` of them from ``offset`` (every one without a limit)."""
+        where, params = self._where(departing_rep_id, f)
+        page = "" if limit is None else " LIMIT ? OFFSET ?"
         found = self._select(
             "SELECT i.kind, i.item_id, o.name, i.tier, i.action, i.actor_id, "
             "a.name AS actor_name, i.successor_id, s.name AS successor_name, i.status, i.due "
             "FROM handover_items i LEFT JOIN handover_ownership o ON o.item_id = i.item_id "
             "LEFT JOIN handover_reps a ON a.rep_id = i.actor_id "
-            "LEFT JOIN handover_reps s ON s.rep_id = i.successor_id "
-            "WHERE i.departing_rep_id = ?", (departing_rep_id,))
-        items = [{**{k: v for k, v in r.items() if k != "item_id"}, "id": r["item_id"],
-                  "due": self.read.value("date", r["due"])} for r in found]
-        return sorted(items, key=lambda i: (TIER_ORDER[i["tier"]], i["kind"], i["id"]))
+            "LEFT JOIN handover_reps s ON s.rep_id = i.successor_id"
+            f"{where} ORDER BY {ITEM_ORDER}{page}",
+            (*params, *(() if limit is None else (limit, offset))))
+        return [{**{k: v for k, v in r.items() if k != "item_id"}, "id": r["item_id"],
+                 "due": self.read.value("date", r["due"])} for r in found]
 
-    def summary(self, departing_rep_id: str | None = None) -> dict[str, int]:
-        """How many items are pending, introduced and completed (of one rep, or of everyone)."""
-        where, params = ("WHERE departing_rep_id = ? ", (departing_rep_id,)) \
-            if departing_rep_id is not None else ("", ())
-        found = self._select(f"SELECT status, COUNT(*) AS n FROM handover_items {where}"
-                             "GROUP BY status", params)
+    def count(self, departing_rep_id: str, f: ItemFilter = ItemFilter()) -> int:
+        """How many of the rep's items ``f`` keeps."""
+        where, params = self._where(departing_rep_id, f)
+        return int(self._select(f"SELECT COUNT(*) AS n FROM handover_items i{where}",
+                                params)[0]["n"])
+
+    def summary(self, departing_rep_id: str | None = None,
+                visible_to: str | None = None) -> dict[str, int]:
+        """How many items are pending, introduced and completed (of one rep, or of everyone;
+        only those ``visible_to`` takes over or must act on, if named)."""
+        where, params = self._where(departing_rep_id, ItemFilter(visible_to=visible_to))
+        found = self._select(f"SELECT i.status, COUNT(*) AS n FROM handover_items i{where} "
+                             "GROUP BY i.status", params)
         counts = {r["status"]: int(r["n"]) for r in found}
         return {s.value: counts.get(s.value, 0) for s in HandOverStatus}
 

@@ -7,6 +7,7 @@ are refused, and write nothing."""
 from datetime import date
 from typing import Any
 
+from api.console import handovers as console_handovers
 from api.console.session import csrf_for
 from tests.api.console_cells import table_cells
 from tests.api.query_world import World, build_world, get
@@ -125,3 +126,39 @@ def test_a_rep_of_another_team_sees_no_departure(api: Api):
     assert index.status_code == 200 and "No departed rep to hand over from." in index.text
     assert "Ann" not in index.text
     assert anns.status_code == 404 and "Ann" not in anns.text
+
+
+def test_a_long_hand_over_comes_a_page_at_a_time_and_narrows_by_tier_status_and_overdue(
+        api: Api, monkeypatch: Any):
+    """Pages of two items (and two on the overview), so Ann's three make two pages."""
+    monkeypatch.setattr(console_handovers, "PAGE_ITEMS", 2)
+    monkeypatch.setattr(console_handovers, "OVERVIEW_ITEMS", 2)
+    w = departed_ann(api)
+    admin = token_of(api, "admin")
+    every = api_items(api, admin, w.ann)
+    sign_in(api.client, admin)
+    own = f"/console/handovers/{w.ann}"
+
+    index = page(api.client, "/console/handovers")
+    first, second = page(api.client, own), page(api.client, f"{own}?offset=2")
+    middle = page(api.client, f"{own}?tier=middle")
+    overdue_lower = page(api.client, f"{own}?tier=lower&overdue=true")
+    completed = page(api.client, f"{own}?status=completed")
+    bad = page(api.client, f"{own}?tier=top")
+
+    shown = as_shown(every)
+    keys = list(shown)  # the API's order: lower tier first
+    assert table_cells(index.text, f"items-{w.ann}") == {k: shown[k] for k in keys[:2]}
+    assert f'href="/console/handovers/{w.ann}">All 3 items</a>' in index.text
+    assert table_cells(first.text, f"items-{w.ann}") == {k: shown[k] for k in keys[:2]}
+    assert 'rel="next" href="/console/handovers/' + w.ann + '?offset=2"' in first.text
+    assert "Items 1–2 of 3" in first.text and 'rel="prev"' not in first.text
+    assert table_cells(second.text, f"items-{w.ann}") == {k: shown[k] for k in keys[2:]}
+    assert "Items 3–3 of 3" in second.text and 'rel="next"' not in second.text
+    assert {k: v["tier"] for k, v in every.items() if k in table_cells(middle.text,
+                                                                        f"items-{w.ann}")} == {
+        f"opportunity:{w.d1}": "middle"}
+    assert set(table_cells(overdue_lower.text, f"items-{w.ann}")) == {
+        f"account:{w.acme}", f"opportunity:{w.d2}"}
+    assert "No item matches." in completed.text and "Items 3" not in completed.text
+    assert bad.status_code == 422 and "tier: lower, middle or upper" in bad.text

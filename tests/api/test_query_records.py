@@ -40,7 +40,9 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
     expected = {"rep_id": w.ann, "name": "Ann", "departed": True, "successor_id": w.bob,
                 "successor_name": "Bob", "manager_id": w.mia, "manager_name": "Mia",
                 "effective_date": due, "items": items, "unassigned": [],
-                "summary": {"pending": 3, "introduced": 0, "completed": 0}}
+                "summary": {"pending": 3, "introduced": 0, "completed": 0},
+                "total": 3, "limit": 500, "offset": 0,
+                "overdue_count": 3}  # due on 22 Nov 2026, before any day these tests run
     path = f"/v1/handovers/{w.ann}"
 
     for who in (qapi.token("admin"), qapi.token("auditor"), qapi.token("integrator"),
@@ -51,14 +53,40 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
         assert status(qapi, path, who) == (404, "not_found", [])
 
 
+def test_hand_over_items_filtered_and_paged(qapi: Api):
+    w = build_world(qapi.sales)
+    qapi.sales.departure.depart(at(22), w.ann, successor_id=w.bob)
+    qapi.sales.opportunities.advance_handover(at(23), w.d2, status="introduced")
+    qapi.sales.opportunities.advance_handover(at(24), w.d2, status="completed")
+    admin, path = qapi.token("admin"), f"/v1/handovers/{w.ann}"
+
+    def ids(query: str) -> tuple[list[str], int, int]:
+        answer = get(qapi, path, admin, **dict(pair.split("=") for pair in query.split("&")))
+        return [i["id"] for i in answer["items"]], answer["total"], answer["overdue_count"]
+
+    # overdue_count counts the whole departure, whatever the filters: d2 is completed
+    assert ids("tier=lower") == ([w.acme, w.d2], 2, 2)
+    assert ids("status=completed") == ([w.d2], 1, 2)
+    assert ids("overdue=true") == ([w.acme, w.d1], 2, 2)
+    assert ids("tier=middle&overdue=true") == ([w.d1], 1, 2)
+    assert ids("limit=2") == ([w.acme, w.d2], 3, 2)
+    assert ids("limit=2&offset=2") == ([w.d1], 3, 2)
+    assert ids("offset=3") == ([], 3, 2)
+    for bad, field in (("tier=top", "tier"), ("status=done", "status"), ("limit=0", "limit"),
+                       ("limit=501", "limit"), ("offset=-1", "offset"), ("overdue=maybe", "overdue")):
+        name, value = bad.split("=")
+        assert status(qapi, path, admin, **{name: value}) == (422, "invalid_input", [field]), bad
+
+
 def test_hand_overs_of_a_rep_still_here_unknown_or_malformed(qapi: Api):
     w = build_world(qapi.sales)
     admin = qapi.token("admin")
 
     assert get(qapi, f"/v1/handovers/{w.bob}", admin) == {
         "rep_id": w.bob, "name": None, "departed": False, "successor_id": None,
-        "successor_name": None, "manager_id": None, "manager_name": None, "effective_date": None, "items": [], "unassigned": [],
-        "summary": {"pending": 0, "introduced": 0, "completed": 0}}
+        "successor_name": None, "manager_id": None, "manager_name": None, "effective_date": None,
+        "items": [], "unassigned": [], "summary": {"pending": 0, "introduced": 0, "completed": 0},
+        "total": 0, "limit": 500, "offset": 0, "overdue_count": 0}
     assert status(qapi, f"/v1/handovers/{UNKNOWN}", admin) == (404, "not_found", [])
     assert status(qapi, "/v1/handovers/nobody", admin) == (422, "invalid_input", ["rep_id"])
 

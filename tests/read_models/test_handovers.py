@@ -14,7 +14,7 @@ from infra.service.reps import REP
 from infra.settings import Settings
 from projections.base import EventRecord, Key, Row, Table
 from projections.handovers.projection import OWNERSHIP, REPS, HandOverProjection
-from projections.handovers.queries import HandOverQueries
+from projections.handovers.queries import HandOverQueries, ItemFilter
 from tests.conftest import at
 
 LOWER = "manager_introduces_successor_in_person"
@@ -107,6 +107,41 @@ def test_a_departure_lists_every_item_with_tier_action_actor_and_due(sales, mode
     assert q.departed_with_leftovers() == []
     assert q.departure(w["bob"]) is None
     assert q.items_for(w["bob"]) == []
+
+
+def test_items_narrowed_by_tier_status_overdue_and_person_and_paged(sales, models):
+    """Lower and middle items are due on the effective day (10 Nov), upper ones a week later;
+    Mia acts on the lower tier, Ann on the middle, Bob (the successor) on the upper."""
+    w = _world(sales)
+    sales.departure.depart(at(10), w["ann"], successor_id=w["bob"])
+    sales.opportunities.advance_handover(at(11), w["negotiation"], status="introduced")
+    sales.opportunities.advance_handover(at(12), w["negotiation"], status="completed")
+    q = _queries(models)
+    every = q.items_for(w["ann"])
+
+    def ids(f: ItemFilter) -> list[str]:
+        found = [i["id"] for i in q.items_for(w["ann"], f)]
+        assert q.count(w["ann"], f) == len(found)
+        return found
+
+    assert ids(ItemFilter(tier="lower")) == [w["acme"], w["negotiation"]]
+    assert ids(ItemFilter(status="completed")) == [w["negotiation"]]
+    assert ids(ItemFilter(tier="lower", status="pending")) == [w["acme"]]
+    # due before the day asked and not completed
+    assert ids(ItemFilter(overdue_on=date(2026, 11, 10))) == []
+    assert ids(ItemFilter(overdue_on=date(2026, 11, 11))) == [w["acme"], w["proposal"]]
+    assert ids(ItemFilter(overdue_on=date(2026, 11, 18))) == [
+        w["acme"], w["proposal"], w["lead"], w["qualification"]]
+    # a person named at departure: the items they act on or take over
+    assert ids(ItemFilter(visible_to=w["mia"])) == [w["acme"], w["negotiation"]]
+    assert ids(ItemFilter(visible_to=w["ann"])) == [w["proposal"]]
+    assert ids(ItemFilter(visible_to=w["bob"])) == [i["id"] for i in every]
+    assert q.summary(w["ann"], visible_to=w["mia"]) == {"pending": 1, "introduced": 0,
+                                                       "completed": 1}
+    # pages of two, in the same order as the whole list, nothing lost or repeated
+    pages = [q.items_for(w["ann"], ItemFilter(), 2, offset) for offset in (0, 2, 4, 6)]
+    assert [len(p) for p in pages] == [2, 2, 1, 0]
+    assert [i for p in pages for i in p] == every and len(every) == q.count(w["ann"]) == 5
 
 
 def test_advancing_a_hand_over_changes_only_that_item(sales, models):
