@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
         app.state.services = root
         sales = root.sales  # the store opens (its tables are made) before the first request
         if settings.settle_gc:
+            # the directory of every record is read now, not at the first request, so its
+            # objects are frozen with the rest and no full collection walks them again
+            sales.directory.catch_up()
             settle_garbage_collector()
         stop, follower = threading.Event(), None
         if follow:

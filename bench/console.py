@@ -7,7 +7,10 @@ each beside the JSON endpoint(s) it draws on, measured in the same run.
    rep departs through the real command (``DepartureFlow``), handing over its ~1,000 open
    deals and ~2,000 accounts; every read model built (``ReadModels.rebuild``, two processes)
    and the audit chain sealed, as ``sfa serve`` leaves them; then ``VACUUM ANALYZE``.
-2. The app in this process (``create_app``, projectors off: nothing moves while timing),
+2. The app in this process (``create_app``, projectors off: nothing moves while timing;
+   ``settle_gc`` on, as ``sfa serve`` sets it: start-up objects and the directory frozen
+   out of the garbage collector's full collections, which otherwise pause a request now
+   and then for 60-300 ms at this size),
    asked through Starlette's TestClient: one request at a time, no network, so a time is
    the server's work for the request (and the client's few hundred microseconds, the same
    on both sides). A page is asked with a console session of a role it allows (admin if it
@@ -139,7 +142,7 @@ def bench_pages(client: Root, test: TestClient, n: int, pages: list[str],
 
 
 def run(url: str, origin: str, args: argparse.Namespace) -> None:
-    settings = Settings(database_url=url, pool_size=4)
+    settings = Settings(database_url=url, pool_size=4, settle_gc=True)  # as ``sfa serve`` runs
     print(f"PostgreSQL, {origin}; {args.opportunities:,} opportunities")
     started = time.perf_counter()
     with Root(settings) as root:

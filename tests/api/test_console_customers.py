@@ -4,7 +4,10 @@ an earlier instant chosen in the page's form, each event's chain hash, and downl
 export, which verifies; a rep sees their own customer without the export, and nobody else's."""
 
 import re
+from decimal import Decimal
+from html import escape
 
+from api.console.formatting import money
 from tests.api.query_world import get
 from tests.api.test_console_session import page, sign_in, token_of
 from tests.audit.world import build, downloaded
@@ -49,6 +52,10 @@ def test_an_auditor_sees_the_timeline_now_and_as_of_an_earlier_instant(api: Api)
         if event["hash"]:
             assert f'title="{event["hash"]}">{event["hash"][:12]}…</code>' in current.text
     assert f'href="/console/customers/{w.account}/export.jsonl"' in current.text
+    assert now["state"]["orders"]  # each order's total in its own currency
+    for order in now["state"]["orders"]:
+        total = money(Decimal(order["total"]), order["currency"])
+        assert f'data-currency="{order["currency"]}">{escape(total)}</td>' in current.text
 
 
 def test_the_export_link_downloads_an_export_that_verifies(api: Api, tmp_path):

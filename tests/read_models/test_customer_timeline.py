@@ -207,10 +207,12 @@ def test_state_now_folds_account_contacts_deals_and_orders(sales, models):
     assert [lead["status"] for lead in state["leads"]] == ["converted"]
     assert [(o["id"], o["stage"]) for o in state["opportunities"]] == [(w.deal, "closed_won")]
     assert state["orders"] == [
-        {"id": w.order, "status": "shipped", "total": "460.00", "invoiced": "0", "paid": "0",
+        {"id": w.order, "status": "shipped", "total": "460.00", "currency": "EUR", "invoiced": "0",
+         "paid": "0",
          "lines": [{**line, "quantity": 5, "line_total": "460.00"}],
          "shipped": [{"sku": "W-1", "quantity": 5}]},
-        {"id": w.cancelled, "status": "cancelled", "total": "184.00", "invoiced": "0",
+        {"id": w.cancelled, "status": "cancelled", "total": "184.00", "currency": "EUR",
+         "invoiced": "0",
          "paid": "0", "lines": [{**line, "quantity": 2, "line_total": "184.00"}],
          "shipped": []},
     ]

@@ -173,6 +173,7 @@ def _opportunity(o: Opportunity) -> dict[str, Any]:
 
 
 def _order(o: Order) -> dict[str, Any]:
-    return {"id": o.id, "status": o.status, "total": o.total, "invoiced": o.invoiced,
+    return {"id": o.id, "status": o.status, "total": o.total, "currency": o.currency,
+            "invoiced": o.invoiced,
             "paid": o.paid, "lines": [vars(line) for line in o.lines],
             "shipped": [{"sku": sku, "quantity": q} for sku, q in o.shipped]}
