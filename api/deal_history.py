@@ -1,31 +1,18 @@
 """A deal's past, read from its account's timeline (``GET /v1/accounts/{id}/timeline``): its
-own events, and the stages it went through with when it entered and left each.
+own events and its interactions, and each event in words. (The stages it went through are
+``GET /v1/opportunities/{id}/stages``, from the ``intervals`` read model.)
 
 Pure functions over the timeline's answer, so they see exactly what the timeline shows the
 caller (the deals and actors their role may see); the console's deal page draws them.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from domain.stages import OPEN_STAGES
 from projections.customer_timeline.answers import Timeline, TimelineEvent
 
 OPENED, STAGE_CHANGED = "OpportunityOpened", "OpportunityStageChanged"
 INTERACTION = "OpportunityInteractionLogged"
-OPEN = frozenset(stage.value for stage in OPEN_STAGES)
-
-
-@dataclass(frozen=True)
-class StageInterval:
-    """A stay in one stage: entered, left (None: still there), and its length in whole days
-    up to ``now`` (None for the closed stage a deal ends in: it does not age there)."""
-
-    stage: str
-    entered: datetime
-    left: datetime | None
-    days: int | None
 
 
 def deal_events(timeline: Timeline, opportunity_id: str) -> list[TimelineEvent]:
@@ -36,27 +23,6 @@ def deal_events(timeline: Timeline, opportunity_id: str) -> list[TimelineEvent]:
 
 def occurred(event: TimelineEvent) -> datetime:
     return datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00"))
-
-
-def entered_stage(event: TimelineEvent) -> str | None:
-    """The stage an event puts the deal in (opening: its first stage), or None."""
-    if event.type == OPENED:
-        return str(event.data["stage"])
-    if event.type == STAGE_CHANGED:
-        return str(event.data["to_stage"])
-    return None
-
-
-def stage_intervals(events: Iterable[TimelineEvent], now: datetime) -> list[StageInterval]:
-    """The stages the deal went through, in order, from its opening and stage changes."""
-    entries = [(stage, occurred(e)) for e in events if (stage := entered_stage(e)) is not None]
-    intervals = []
-    for index, (stage, entered) in enumerate(entries):
-        left = entries[index + 1][1] if index + 1 < len(entries) else None
-        end = left if left is not None else (now if stage in OPEN else None)
-        intervals.append(StageInterval(stage, entered, left,
-                                       None if end is None else (end - entered).days))
-    return intervals
 
 
 def interactions(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:

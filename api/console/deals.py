@@ -11,7 +11,6 @@ to the deal by ``api.deal_history``.
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,9 +18,10 @@ from fastapi.responses import HTMLResponse
 
 from api.console.lookups import teams_of, visible_reps
 from api.console.views import Page, PageError, View, console_router, optional
-from api.deal_history import deal_events, interactions, occurred, stage_intervals, what_happened
+from api.deal_history import deal_events, interactions, occurred, what_happened
 from api.errors import ApiError
 from api.inputs import Day, Label, PageCursor, RecordId, SearchText
+from api.routers.history import deal_stages
 from api.routers.lists import opportunities
 from api.routers.opportunities import get_opportunity
 from api.routers.timeline import timeline
@@ -31,7 +31,8 @@ from projections.customer_timeline.answers import Timeline
 from projections.work_lists.answers import OpportunityItem, RepItem
 
 PAGE = Page(title="Deals", path="/deals", template="deals.html", reads=("lists",))
-DEAL = Page(title="Deals", path="/deals", template="deal.html", reads=("lists", "timeline"))
+DEAL = Page(title="Deals", path="/deals", template="deal.html",
+            reads=("lists", "timeline", "intervals"))
 router = console_router()
 DealsView = Annotated[View, PAGE.viewer()]
 DealView = Annotated[View, DEAL.viewer()]
@@ -124,9 +125,9 @@ def deal_page(view: DealView, opportunity_id: str) -> HTMLResponse:
     history = _timeline(view, deal.account_id)
     events = [] if history is None else deal_events(history, deal.id)
     account = None if history is None else history.state.account
-    now = datetime.now(UTC)
+    stages = deal_stages(deal.id, view.caller, view.services, None).items
     return view.render(deal=deal, names=_names(visible_reps(view.caller, view.services)),
                        account_name=None if account is None else account.get("name"),
                        history=None if history is None else list(reversed(events)),
-                       stages=stage_intervals(events, now), calls=interactions(events),
+                       stages=stages, calls=interactions(events),
                        what_happened=what_happened, when=occurred)

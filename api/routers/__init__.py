@@ -17,6 +17,7 @@ from api.routers import (
     forecasts,
     funnel,
     handovers,
+    history,
     insights,
     inventory,
     leads,
@@ -33,7 +34,7 @@ from api.routers import (
 # the queries over the read models
 QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
                                   inventory.router, timeline.router, insights.router,
-                                  lists.router]
+                                  history.router, lists.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
                                 orders.router, prices.router, campaigns.router]

@@ -68,6 +68,7 @@ MATRIX: dict[str, Row] = {
     "POST /v1/accounts/{account_id}/owner": record({"admin", "mia"}),
     "POST /v1/opportunities": Row({"admin", "mia", "ann"}, {"sam", "sue"}),
     "GET /v1/opportunities/{opportunity_id}": Row(SEE, ALL - SEE),
+    "GET /v1/opportunities/{opportunity_id}/stages": Row(SEE, ALL - SEE),
     "POST /v1/opportunities/{opportunity_id}/owner": record({"admin", "mia"}),
     "POST /v1/stock-items": Row({"admin", "mia", "sam"}),
     "GET /v1/stock-items/{sku}": Row(ALL),

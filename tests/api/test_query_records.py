@@ -1,7 +1,7 @@
 """HTTP: hand-overs, inventory, customer timeline, follow-ups, channels and reports — exact
 values after real commands, who may see them (404 / 403 otherwise), and 422 naming fields."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tests.api.query_world import World, build_world, get, qapi_fixture, status  # noqa: F401
@@ -268,3 +268,30 @@ def test_churned_accounts_scoped_to_what_the_caller_may_see(qapi: Api):
                                                                      ("Beta", "Bob")]
     assert status(qapi, "/v1/reports/churn", qapi.token("admin"), months=-1) == (
         422, "invalid_input", ["months"])
+
+
+def test_a_deals_stages_with_the_days_spent_in_each_for_whoever_may_see_it(qapi: Api):
+    w = build_world(qapi.sales)
+    path = f"/v1/opportunities/{w.d3}/stages"  # Bob's: opened Nov 3, proposal Nov 8, won Nov 20
+    expected = {"opportunity_id": w.d3, "items": [
+        {"stage": "prospecting", "entered_at": "2026-11-03T09:00:00Z",
+         "left_at": "2026-11-08T09:00:00Z", "days": 5},
+        {"stage": "proposal", "entered_at": "2026-11-08T09:00:00Z",
+         "left_at": "2026-11-20T09:00:00Z", "days": 12},
+        {"stage": "closed_won", "entered_at": "2026-11-20T09:00:00Z", "left_at": None,
+         "days": None}]}
+
+    for who in (qapi.token("admin"), qapi.token("auditor"), qapi.token("integrator"),
+                qapi.token("manager", w.sam), qapi.token("rep", w.bob)):
+        assert get(qapi, path, who) == expected
+    for who in (qapi.token("rep", w.ann), qapi.token("manager", w.mia)):
+        assert status(qapi, path, who) == (404, "not_found", [])
+    admin = qapi.token("admin")
+    assert status(qapi, f"/v1/opportunities/{UNKNOWN}/stages", admin) == (404, "not_found", [])
+    assert status(qapi, "/v1/opportunities/nothing/stages", admin) == (
+        422, "invalid_input", ["opportunity_id"])
+    # an open deal's current stage: whole days until now
+    current = get(qapi, f"/v1/opportunities/{w.d1}/stages", admin)["items"][-1]
+    entered = datetime.fromisoformat(current["entered_at"])
+    assert (current["stage"], current["left_at"]) == ("proposal", None)
+    assert current["days"] == (datetime.now(UTC) - entered).days

@@ -84,6 +84,7 @@ def test_every_query_names_the_read_models_it_reads():
     assert queries["/v1/opportunities/stuck"] == ("funnel",)
     assert queries["/v1/activities/channels"] == ("activities", "campaigns")  # costs: campaigns
     assert queries["/v1/reports/churn"] == ("reports",)
+    assert queries["/v1/opportunities/{opportunity_id}/stages"] == ("intervals",)
     assert queries["/v1/leads"] == ("lists",)
     assert {n for names in queries.values() for n in names} == set(BY_NAME)
     commands = [r.path for r in routes

@@ -1,12 +1,9 @@
-"""A deal's stages over time and its events in words, from timeline events (pure)."""
+"""A deal's interactions and its events in words, from timeline events (pure)."""
 
-from datetime import UTC, datetime
 from typing import Any
 
-from api.deal_history import interactions, stage_intervals, what_happened
+from api.deal_history import interactions, what_happened
 from projections.customer_timeline.answers import TimelineEvent
-
-NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 
 
 def event(name: str, day: int, **data: Any) -> TimelineEvent:
@@ -21,26 +18,6 @@ def moved(day: int, before: str, after: str) -> TimelineEvent:
 
 
 OPENED = event("Opened", 2, stage="prospecting", amount="10000", currency="EUR")
-
-
-def test_each_stage_from_its_entry_to_the_next_one_and_the_last_up_to_now():
-    found = stage_intervals([OPENED, event("AmountChanged", 3, amount="5", previous_amount="4"),
-                             moved(4, "prospecting", "qualification"),
-                             moved(9, "qualification", "proposal")], NOW)
-
-    assert [(s.stage, s.entered.day, s.left and s.left.day, s.days) for s in found] == [
-        ("prospecting", 2, 4, 2), ("qualification", 4, 9, 5), ("proposal", 9, None, 24)]
-
-
-def test_a_closed_deal_does_not_age_in_its_last_stage():
-    found = stage_intervals([OPENED, moved(20, "prospecting", "closed_lost")], NOW)
-
-    assert [(s.stage, s.left and s.left.day, s.days) for s in found] == [
-        ("prospecting", 20, 18), ("closed_lost", None, None)]
-
-
-def test_no_events_no_stages():
-    assert stage_intervals([], NOW) == []
 
 
 def test_events_in_words_and_interactions_newest_first():
