@@ -11,6 +11,7 @@ A team's or the company's quota is the sum of its reps' quotas, each found as ab
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from domain.values import require_period
@@ -32,6 +33,15 @@ def parts_of(period: str) -> list[str]:
         first = 3 * (int(part[1]) - 1) + 1
         return [f"{year}-{m:02d}" for m in range(first, first + 3)]
     return []
+
+
+def days_of(period: str) -> tuple[date, date]:
+    """The period's first day and the first day after it."""
+    months = [p for p in within(period) if not parts_of(p)]
+    first_year, first_month = (int(x) for x in months[0].split("-"))
+    last_year, last_month = (int(x) for x in months[-1].split("-"))
+    after = date(last_year + 1, 1, 1) if last_month == 12 else date(last_year, last_month + 1, 1)
+    return date(first_year, first_month, 1), after
 
 
 def within(period: str) -> list[str]:

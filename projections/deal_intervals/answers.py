@@ -1,6 +1,8 @@
 """The deal intervals' answers (``api.routers.opportunities`` returns them)."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,3 +18,56 @@ class StageInterval(BaseModel):
 class DealStages(BaseModel):
     opportunity_id: str
     items: list[StageInterval] = Field(description="In the order the deal went through them")
+
+
+class Slip(BaseModel):
+    """A close date pushed later or an amount cut, as recorded."""
+
+    opportunity_id: str
+    name: str | None
+    owner_id: str = Field(description="The deal's owner when the change was recorded")
+    owner_name: str | None
+    team: str | None = Field(description="The owner's team when the change was recorded")
+    at: datetime
+    actor: str | None = Field(description="Who recorded the change")
+    kind: Literal["close_date_pushed", "amount_cut"]
+    currency: str
+    expected_close_before: date | None
+    expected_close_after: date | None
+    days_pushed: int | None
+    amount_before: Decimal | None
+    amount_after: Decimal | None
+
+
+class Cut(BaseModel):
+    currency: str
+    amount: Decimal
+
+
+class SlipTotals(BaseModel):
+    deals: int = Field(description="Deals that slipped at least once")
+    close_dates_pushed: int
+    days_pushed: int = Field(description="All the pushes' days added up")
+    amounts_cut: int
+    amount_cut: list[Cut] = Field(description="Per currency, never added across")
+
+
+class RepSlippage(SlipTotals):
+    owner_id: str
+    name: str | None = None
+
+
+class TeamSlippage(SlipTotals):
+    team: str | None
+
+
+class Slippage(BaseModel):
+    period: str
+    starts: date
+    ends: date = Field(description="The first day after the period")
+    items: list[Slip] = Field(description="Oldest first")
+    total: int
+    limit: int
+    offset: int
+    by_rep: list[RepSlippage]
+    by_team: list[TeamSlippage]

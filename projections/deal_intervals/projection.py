@@ -11,9 +11,15 @@ Tables
   ``valid_to`` null) at instant ``t``; before its first ``valid_from`` it did not exist.
   An event that changes none of the facts (a win after its stage change, a quote, a
   hand-over step) opens no interval.
-- ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null).
+- ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null) and
+  its ``name`` (a deal keeps the name it opened with).
+- ``intervals_reps`` and ``intervals_rep_heads``: the same for each rep — ``team``,
+  ``region``, ``manager_id`` and ``active`` (false from the departure on) with their
+  intervals, and the rep's ``name``: whose team a deal's owner was in at any instant.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from domain.opportunity import (
@@ -24,26 +30,64 @@ from domain.opportunity import (
     OpportunityOwnerChanged,
     OpportunityStageChanged,
 )
+from domain.rep import RepDeparted, RepHired, RepMoved
 from domain.stages import Stage, is_open
 from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
-FACTS = ("stage", "probability", "amount", "currency", "owner_id", "account_id",
-         "expected_close", "open")
+INTERVAL = (Column("seq", "int"), Column("valid_from", "timestamp"),
+            Column("valid_to", "timestamp"), Column("position", "bigint"), Column("change"),
+            Column("actor"))
 DEALS = Table("intervals_deals", (
-    Column("opportunity_id"), Column("seq", "int"), Column("valid_from", "timestamp"),
-    Column("valid_to", "timestamp"), Column("position", "bigint"), Column("change"),
-    Column("actor"), Column("stage"), Column("probability", "int"), Column("amount", "numeric"),
-    Column("currency"), Column("owner_id"), Column("account_id"), Column("expected_close", "date"),
-    Column("open", "bool"),
+    Column("opportunity_id"), *INTERVAL, Column("stage"), Column("probability", "int"),
+    Column("amount", "numeric"), Column("currency"), Column("owner_id"), Column("account_id"),
+    Column("expected_close", "date"), Column("open", "bool"),
 ), key=("opportunity_id", "seq"), indexes=(("valid_from",), ("owner_id",)))
-HEADS = Table("intervals_deal_heads", (Column("opportunity_id"), Column("seq", "int")),
-              key=("opportunity_id",))
+DEAL_HEADS = Table("intervals_deal_heads", (
+    Column("opportunity_id"), Column("seq", "int"), Column("name"),
+), key=("opportunity_id",))
+REPS = Table("intervals_reps", (
+    Column("rep_id"), *INTERVAL, Column("team"), Column("region"), Column("manager_id"),
+    Column("active", "bool"),
+), key=("rep_id", "seq"))
+REP_HEADS = Table("intervals_rep_heads", (Column("rep_id"), Column("seq", "int"), Column("name")),
+                  key=("rep_id",))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What has intervals: its table, its heads table, its id column and its facts."""
+
+    table: Table
+    heads: Table
+    id: str
+
+    @cached_property
+    def facts(self) -> tuple[str, ...]:
+        skip = {self.id, *(c.name for c in INTERVAL)}
+        return tuple(c.name for c in self.table.columns if c.name not in skip)
+
+
+DEAL = Kind(DEALS, DEAL_HEADS, "opportunity_id")
+REP = Kind(REPS, REP_HEADS, "rep_id")
 
 
 class DealIntervalsProjection(Projection):
     name = "intervals"
     version = 1
-    tables = (DEALS, HEADS)
+    tables = (DEALS, DEAL_HEADS, REPS, REP_HEADS)
+
+    @on(RepHired)
+    def _hired(self, e: EventRecord, hired: RepHired, rows: Rows) -> None:
+        _begin(rows, REP, e, 1, {"team": hired.team, "region": hired.region,
+                                 "manager_id": hired.manager_id, "active": True}, hired.name)
+
+    @on(RepMoved)
+    def _moved(self, e: EventRecord, moved: RepMoved, rows: Rows) -> None:
+        _change(rows, REP, e, team=moved.team, region=moved.region, manager_id=moved.manager_id)
+
+    @on(RepDeparted)
+    def _departed(self, e: EventRecord, _: RepDeparted, rows: Rows) -> None:
+        _change(rows, REP, e, active=False)
 
     @on(OpportunityOpened)
     def _opened(self, e: EventRecord, opened: OpportunityOpened, rows: Rows) -> None:
@@ -52,48 +96,49 @@ class DealIntervalsProjection(Projection):
                  "owner_id": opened.owner_id, "account_id": opened.account_id,
                  "expected_close": opened.expected_close,
                  "open": is_open(Stage(opened.stage))}
-        _begin(rows, e, 1, facts)
+        _begin(rows, DEAL, e, 1, facts, opened.name)
 
     @on(OpportunityStageChanged)
     def _stage(self, e: EventRecord, changed: OpportunityStageChanged, rows: Rows) -> None:
-        _change(rows, e, stage=changed.to_stage, probability=changed.probability,
+        _change(rows, DEAL, e, stage=changed.to_stage, probability=changed.probability,
                 open=is_open(Stage(changed.to_stage)))
 
     @on(OpportunityAmountChanged)
     def _amount(self, e: EventRecord, changed: OpportunityAmountChanged, rows: Rows) -> None:
-        _change(rows, e, amount=changed.amount)
+        _change(rows, DEAL, e, amount=changed.amount)
 
     @on(OpportunityCloseDateChanged)
     def _close_date(self, e: EventRecord, changed: OpportunityCloseDateChanged,
                     rows: Rows) -> None:
-        _change(rows, e, expected_close=changed.expected_close)
+        _change(rows, DEAL, e, expected_close=changed.expected_close)
 
     @on(OpportunityOwnerChanged)
     def _owner(self, e: EventRecord, changed: OpportunityOwnerChanged, rows: Rows) -> None:
-        _change(rows, e, owner_id=changed.owner_id)
+        _change(rows, DEAL, e, owner_id=changed.owner_id)
 
     @on(OpportunityHandedOver)
     def _handed_over(self, e: EventRecord, handed: OpportunityHandedOver, rows: Rows) -> None:
-        _change(rows, e, owner_id=handed.to_rep_id)
+        _change(rows, DEAL, e, owner_id=handed.to_rep_id)
 
 
-def _begin(rows: Rows, e: EventRecord, seq: int, facts: dict[str, Any]) -> None:
-    rows.put(DEALS.name, {"opportunity_id": e.stream_id, "seq": seq, "valid_from": e.occurred_at,
-                          "valid_to": None, "position": e.position, "change": e.type,
-                          "actor": e.meta.get("actor"), **facts})
-    rows.put(HEADS.name, {"opportunity_id": e.stream_id, "seq": seq})
+def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, Any],
+           name: str | None) -> None:
+    rows.put(kind.table.name, {kind.id: e.stream_id, "seq": seq, "valid_from": e.occurred_at,
+                               "valid_to": None, "position": e.position, "change": e.type,
+                               "actor": e.meta.get("actor"), **facts})
+    rows.put(kind.heads.name, {kind.id: e.stream_id, "seq": seq, "name": name})
 
 
-def _change(rows: Rows, e: EventRecord, **changes: Any) -> None:
-    """Ends the deal's current interval at the event's instant and begins the next with the
-    facts changed; nothing when no fact changes."""
-    head = rows.get(HEADS.name, (e.stream_id,))
+def _change(rows: Rows, kind: Kind, e: EventRecord, **changes: Any) -> None:
+    """Ends the record's current interval at the event's instant and begins the next with
+    the facts changed; nothing when no fact changes."""
+    head = rows.get(kind.heads.name, (e.stream_id,))
     if head is None:
-        raise LookupError(f"opportunity {e.stream_id} was never opened")
-    current = rows.get(DEALS.name, (e.stream_id, head["seq"]))
+        raise LookupError(f"{kind.id} {e.stream_id} has no first event")
+    current = rows.get(kind.table.name, (e.stream_id, head["seq"]))
     assert current is not None, f"the head interval of {e.stream_id} is missing"
-    facts = {name: current[name] for name in FACTS}
+    facts = {name: current[name] for name in kind.facts}
     if all(facts[name] == value for name, value in changes.items()):
         return
-    rows.put(DEALS.name, {**current, "valid_to": e.occurred_at})
-    _begin(rows, e, head["seq"] + 1, {**facts, **changes})
+    rows.put(kind.table.name, {**current, "valid_to": e.occurred_at})
+    _begin(rows, kind, e, head["seq"] + 1, {**facts, **changes}, head["name"])

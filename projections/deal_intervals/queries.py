@@ -34,3 +34,103 @@ class DealIntervalQueries:
             stages.append({"stage": stage, "entered_at": since, "left_at": left,
                            "days": None if until is None else (until - since).days})
         return stages
+
+
+PUSHED, CUT = "close_date_pushed", "amount_cut"
+_CHANGES = ("SELECT c.opportunity_id, c.seq, c.valid_from, c.position, c.actor, c.change, "
+            "c.owner_id, c.currency, c.expected_close, c.amount, h.name, "
+            "p.expected_close AS expected_close_before, p.amount AS amount_before "
+            "FROM intervals_deals c "
+            "JOIN intervals_deals p ON p.opportunity_id = c.opportunity_id AND p.seq = c.seq - 1 "
+            "JOIN intervals_deal_heads h ON h.opportunity_id = c.opportunity_id "
+            "WHERE c.change IN ('OpportunityCloseDateChanged', 'OpportunityAmountChanged') "
+            "AND c.valid_from >= ? AND c.valid_from < ? ORDER BY c.valid_from, c.position")
+
+
+class SlippageQueries:
+    """Close dates pushed later and amounts cut, each change with who made it and when, and
+    the owner and the owner's team at that instant (not today's)."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+
+    def slips(self, start: datetime, end: datetime, rep_id: str | None = None,
+              team: str | None = None) -> list[dict[str, Any]]:
+        """Every slip recorded in [start, end), oldest first, of the deals ``rep_id`` owned
+        (or a rep of ``team`` owned) when it was recorded."""
+        teams = _Teams(self.read)
+        found = []
+        for row in self.read.rows(_CHANGES, (self.read.stored("timestamp", start),
+                                             self.read.stored("timestamp", end))):
+            slip = self._slip({k: self._value(k, v) for k, v in row.items()}, teams)
+            if slip is not None and rep_id in (None, slip["owner_id"]) \
+                    and team in (None, slip["team"]):
+                found.append(slip)
+        return found
+
+    def _value(self, column: str, stored: Any) -> Any:
+        kinds = {"valid_from": "timestamp", "expected_close": "date", "amount": "numeric",
+                 "expected_close_before": "date", "amount_before": "numeric"}
+        return self.read.value(kinds.get(column, "text"), stored)
+
+    @staticmethod
+    def _slip(row: dict[str, Any], teams: "_Teams") -> dict[str, Any] | None:
+        pushed = row["change"] == "OpportunityCloseDateChanged" \
+            and row["expected_close"] > row["expected_close_before"]
+        cut = row["change"] == "OpportunityAmountChanged" and row["amount"] < row["amount_before"]
+        if not (pushed or cut):
+            return None
+        at = row["valid_from"]
+        return {
+            "opportunity_id": row["opportunity_id"], "name": row["name"],
+            "owner_id": row["owner_id"], "owner_name": teams.name(row["owner_id"]),
+            "team": teams.team_at(row["owner_id"], at), "at": at, "actor": row["actor"],
+            "kind": PUSHED if pushed else CUT, "currency": row["currency"],
+            "expected_close_before": row["expected_close_before"] if pushed else None,
+            "expected_close_after": row["expected_close"] if pushed else None,
+            "days_pushed": (row["expected_close"] - row["expected_close_before"]).days
+            if pushed else None,
+            "amount_before": row["amount_before"] if cut else None,
+            "amount_after": row["amount"] if cut else None,
+        }
+
+
+class _Teams:
+    """Each rep's team over time and name, read once per answer (a few rows per rep)."""
+
+    def __init__(self, read: Reader) -> None:
+        self.spans: dict[str, list[tuple[datetime, datetime | None, str]]] = {}
+        for r in read.rows("SELECT rep_id, valid_from, valid_to, team FROM intervals_reps"):
+            self.spans.setdefault(r["rep_id"], []).append(
+                (read.value("timestamp", r["valid_from"]), read.value("timestamp", r["valid_to"]),
+                 r["team"]))
+        self.names = {r["rep_id"]: r["name"]
+                      for r in read.rows("SELECT rep_id, name FROM intervals_rep_heads")}
+
+    def team_at(self, rep_id: str, at: datetime) -> str | None:
+        return next((team for since, until, team in self.spans.get(rep_id, [])
+                     if since <= at and (until is None or at < until)), None)
+
+    def name(self, rep_id: str) -> str | None:
+        return self.names.get(rep_id)
+
+
+def totals_by(slips: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Per ``key`` (``owner_id`` or ``team``): deals that slipped, close dates pushed and
+    the days, amounts cut and how much per currency; by key."""
+    found: dict[Any, dict[str, Any]] = {}
+    for slip in slips:
+        entry = found.setdefault(slip[key], {"deals": set(), "close_dates_pushed": 0,
+                                             "days_pushed": 0, "amounts_cut": 0, "cut": {}})
+        entry["deals"].add(slip["opportunity_id"])
+        if slip["kind"] == PUSHED:
+            entry["close_dates_pushed"] += 1
+            entry["days_pushed"] += slip["days_pushed"]
+        else:
+            entry["amounts_cut"] += 1
+            cut = slip["amount_before"] - slip["amount_after"]
+            entry["cut"][slip["currency"]] = entry["cut"].get(slip["currency"], 0) + cut
+    return [{key: k, "deals": len(v["deals"]), "close_dates_pushed": v["close_dates_pushed"],
+             "days_pushed": v["days_pushed"], "amounts_cut": v["amounts_cut"],
+             "amount_cut": [{"currency": c, "amount": a} for c, a in sorted(v["cut"].items())]}
+            for k, v in sorted(found.items(), key=lambda kv: str(kv[0]))]

@@ -295,3 +295,33 @@ def test_a_deals_stages_with_the_days_spent_in_each_for_whoever_may_see_it(qapi:
     entered = datetime.fromisoformat(current["entered_at"])
     assert (current["stage"], current["left_at"]) == ("proposal", None)
     assert current["days"] == (datetime.now(UTC) - entered).days
+
+
+def test_slippage_of_a_period_for_whoever_may_see_the_deals(qapi: Api):
+    w = build_world(qapi.sales)  # d1 closes 31 Jan 2027; d2's amount went 20,000 -> 24,000
+    qapi.sales.opportunities.change_close_date(at(22), w.d1, expected_close=date(2027, 3, 2))
+    qapi.sales.opportunities.change_amount(at(23), w.d2, amount=Decimal(15000))
+    path = "/v1/reports/slippage"
+
+    answer = get(qapi, path, qapi.token("auditor"), period="2026-11")
+
+    assert (answer["period"], answer["starts"], answer["ends"]) == (
+        "2026-11", "2026-11-01", "2026-12-01")
+    assert [(s["opportunity_id"], s["kind"], s["team"], s["owner_name"], s["days_pushed"],
+             s["amount_before"], s["amount_after"]) for s in answer["items"]] == [
+        (w.d1, "close_date_pushed", "north", "Ann", 30, None, None),
+        (w.d2, "amount_cut", "north", "Ann", None, "24000", "15000")]
+    assert answer["by_team"] == [{"team": "north", "deals": 2, "close_dates_pushed": 1,
+                                  "days_pushed": 30, "amounts_cut": 1,
+                                  "amount_cut": [{"currency": "EUR", "amount": "9000"}]}]
+    assert [(r["owner_id"], r["name"]) for r in answer["by_rep"]] == [(w.ann, "Ann")]
+    assert answer["total"] == 2 and get(qapi, path, qapi.token("admin"), period="2026-Q4",
+                                        limit=1, offset=1)["items"] == answer["items"][1:]
+    for who, seen in ((qapi.token("rep", w.ann), 2), (qapi.token("manager", w.mia), 2),
+                      (qapi.token("rep", w.cy), 0), (qapi.token("manager", w.sam), 0),
+                      (qapi.token("rep", w.bob), 0)):
+        assert get(qapi, path, who, period="2026-11")["total"] == seen
+    assert get(qapi, path, qapi.token("admin"), period="2026-10")["items"] == []
+    assert status(qapi, path, qapi.token("admin"), period="2026-13") == (
+        422, "invalid_input", ["period"])
+    assert status(qapi, path, qapi.token("admin")) == (422, "invalid_input", ["period"])

@@ -8,9 +8,10 @@ import pytest
 
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
+from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.deal_intervals.projection import DealIntervalsProjection
-from projections.deal_intervals.queries import DealIntervalQueries
+from projections.deal_intervals.queries import DealIntervalQueries, SlippageQueries, totals_by
 from tests.conftest import at
 
 D = Decimal
@@ -112,3 +113,68 @@ def test_stages_with_when_each_was_entered_and_left_and_the_days_spent(sales, mo
         {"stage": "prospecting", "entered_at": when(9), "left_at": None,
          "days": (now - when(9)) // timedelta(days=1)}]
 
+
+
+def test_a_reps_team_region_manager_and_activity_over_time(sales, models):
+    ann, bob = _hire(sales, "Ann"), _hire(sales, "Bob")
+    sales.reps.move(at(5), ann, team="south", region="south", manager_id=None)
+    sales.reps.move(at(6), ann, team="south", region="south", manager_id=None)  # no change
+    sales.departure.depart(at(9), ann, successor_id=bob)
+    q = _queries(models)
+
+    found = q.read.rows("SELECT seq, valid_from, valid_to, change, team, region, active "
+                        "FROM intervals_reps WHERE rep_id = ? ORDER BY seq", (ann,))
+    spans = [(r["seq"], q.read.value("timestamp", r["valid_from"]).day,
+              r["valid_to"] and q.read.value("timestamp", r["valid_to"]).day, r["change"],
+              r["team"], r["region"], q.read.value("bool", r["active"])) for r in found]
+
+    assert spans == [(1, 1, 5, "RepHired", "north", "north", True),
+                     (2, 5, 9, "RepMoved", "south", "south", True),
+                     (3, 9, None, "RepDeparted", "south", "south", False)]
+
+
+def test_slippage_pushed_dates_and_cut_amounts_with_the_owners_team_then(sales, models):
+    ann, bob = _hire(sales, "Ann"), _hire(sales, "Bob")
+    acme = str(sales.accounts.open(at(1), name="Acme", region="north", owner_id=ann).stream_id)
+    deals = sales.opportunities
+
+    def deal(owner, name):
+        return str(deals.open(at(2), account_id=acme, owner_id=owner, name=name,
+                              amount=D(10000), expected_close=date(2026, 12, 1)).stream_id)
+
+    a1, b1 = deal(ann, "Ann's"), deal(bob, "Bob's")
+    deals.change_close_date(at(4), a1, expected_close=date(2026, 12, 11))  # pushed 10 days
+    deals.change_amount(at(5), a1, amount=D(7500))  # cut 2,500
+    deals.change_amount(at(6), a1, amount=D(9000))  # raised: no slip
+    deals.change_close_date(at(7), a1, expected_close=date(2026, 12, 5))  # pulled in: no slip
+    sales.reps.move(at(10), ann, team="south", region="south", manager_id=None)
+    deals.change_close_date(at(12), a1, expected_close=date(2027, 1, 5))  # pushed 31, south
+    deals.change_close_date(at(13), b1, expected_close=date(2026, 12, 3))  # pushed 2
+    deals.change_amount(at(14, 10), b1, amount=D(1000))  # cut 9,000
+    deals.change_close_date(CommandContext(actor="tester", now=datetime(2026, 12, 1, tzinfo=UTC)),
+                            b1, expected_close=date(2027, 2, 1))  # December: not November's
+    models.catch_up()
+    q = SlippageQueries(SqlReader(models.db, models.conn))
+    november = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+    slips = q.slips(*november)
+    view = [(s["opportunity_id"], s["at"].day, s["kind"], s["team"], s["days_pushed"],
+             s["amount_before"], s["amount_after"], s["actor"], s["name"], s["owner_name"])
+            for s in slips]
+
+    assert view == [
+        (a1, 4, "close_date_pushed", "north", 10, None, None, "tester", "Ann's", "Ann"),
+        (a1, 5, "amount_cut", "north", None, D(10000), D(7500), "tester", "Ann's", "Ann"),
+        (a1, 12, "close_date_pushed", "south", 31, None, None, "tester", "Ann's", "Ann"),
+        (b1, 13, "close_date_pushed", "north", 2, None, None, "tester", "Bob's", "Bob"),
+        (b1, 14, "amount_cut", "north", None, D(10000), D(1000), "tester", "Bob's", "Bob")]
+    assert [s["at"].day for s in q.slips(*november, team="north")] == [4, 5, 13, 14]
+    assert [s["at"].day for s in q.slips(*november, team="south")] == [12]
+    assert [s["at"].day for s in q.slips(*november, rep_id=bob)] == [13, 14]
+    assert totals_by(slips, "team") == [
+        {"team": "north", "deals": 2, "close_dates_pushed": 2, "days_pushed": 12,
+         "amounts_cut": 2, "amount_cut": [{"currency": "EUR", "amount": D(11500)}]},
+        {"team": "south", "deals": 1, "close_dates_pushed": 1, "days_pushed": 31,
+         "amounts_cut": 0, "amount_cut": []}]
+    assert [(t["owner_id"], t["deals"], t["days_pushed"]) for t in totals_by(slips, "owner_id")
+            ] == sorted([(ann, 1, 41), (bob, 1, 2)])
