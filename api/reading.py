@@ -6,13 +6,13 @@ applies it to the filters a query takes and to the rows it answers.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 
 from api.access import READ_ALL, can_see_owner, rep_scope
-from api.inputs import Day, Instant
+from api.inputs import Day, Instant, Period
 from infra.access.tokens import Principal
 from infra.service.directory import Directory
 from projections.paging import Scope as ListScope
@@ -76,6 +76,15 @@ def visible(caller: Principal, directory: Directory, rows: Iterable[dict[str, An
 
 def paged(items: Sequence[T], page: dict[str, Any]) -> list[T]:
     return list(items[page["offset"]:page["offset"] + page["limit"]])
+
+
+PeriodQuery = Annotated[Period, Query(description="A month 2026-11, quarter 2026-Q4 or year "
+                                                  "FY2026", examples=["2026-Q4"])]
+
+
+def midnight(day: date) -> datetime:
+    """The day's first instant, UTC (a period's bounds as instants)."""
+    return datetime.combine(day, time(), UTC)
 
 
 def utc(value: datetime | None) -> datetime:

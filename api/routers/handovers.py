@@ -4,14 +4,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from api.access import can_see_owner
-from api.deps import PrincipalDep, ServicesDep, reads
+from api.access import READ_ALL, can_see_owner
+from api.deps import PrincipalDep, ServicesDep, only, reads
 from api.errors import QUERY_RESPONSES, not_found
-from api.inputs import MAX_POSITION, RecordId
-from api.reading import utc
+from api.inputs import MAX_POSITION, Label, RecordId
+from api.reading import PeriodQuery, midnight, scope_for, utc
+from domain.quotas import days_of
 from infra.access.tokens import Principal
 from infra.eventstore.ids import canonical_id
 from infra.readside.readstore import SqlReader
+from projections.deal_intervals.answers import HandOverOutcomes
+from projections.deal_intervals.queries import HandOverOutcomeQueries
 from projections.handovers.answers import HandOverItem, HandOvers, Unassigned
 from projections.handovers.queries import HandOverQueries, ItemFilter
 
@@ -33,6 +36,26 @@ def _check_visible(caller: Principal, services: ServicesDep, rep_id: str,
     named = (departure or {}).get("successor_id"), (departure or {}).get("manager_id")
     if caller.rep_id is None or caller.rep_id not in named:
         raise not_found(f"rep {rep_id}")
+
+
+@router.get("/outcomes")
+def outcomes(caller: PrincipalDep, services: ServicesDep, _: Annotated[None, reads("intervals")],
+             _role: Annotated[None, only(*READ_ALL, "manager")],
+             period: PeriodQuery,
+             team: Annotated[Label | None, Query(description=(
+                 "The departing rep's team at the hand-over"))] = None) -> HandOverOutcomes:
+    """Deals handed over in the period, per tier: how many, won, lost and still open now,
+    and the win rate of those closed — beside the deals opened in the period and never
+    handed over. The read-everything roles see everyone's; a manager their team's; a rep
+    may not ask (403): the figures add up other reps' deals."""
+    scope = scope_for(caller, services.sales.directory, None, team)
+    # a manager whose team is unknown sees no one's (scope_for would leave the team open)
+    team = scope.team if caller.role != "manager" or scope.team is not None else ""
+    starts, ends = days_of(period)
+    with services.db.reader() as conn:
+        found = HandOverOutcomeQueries(SqlReader(services.db, conn)).outcomes(
+            midnight(starts), midnight(ends), team)
+    return HandOverOutcomes(period=period, starts=starts, ends=ends, team=team or None, **found)
 
 
 @router.get("/{rep_id}")

@@ -1,31 +1,44 @@
 """How records stood and moved over time: answers from the ``intervals`` read model, which
 keeps every fact of a deal with the interval it held."""
 
-from datetime import UTC, date, datetime, time
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from api.access import check_visible
-from api.deps import PageDep, PrincipalDep, ServicesDep, reads
+from api.deps import PageDep, PrincipalDep, Services, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
-from api.inputs import Label, Period, RecordId
-from api.reading import paged, scope_for, utc
+from api.inputs import Label, RecordId
+from api.reading import PeriodQuery, midnight, paged, scope_for, utc
 from domain.quotas import days_of
+from infra.access.tokens import Principal
 from infra.readside.readstore import SqlReader
 from projections.deal_intervals.answers import (
     DealStages,
     RepSlippage,
+    RepStageTimes,
     Slip,
     Slippage,
     StageInterval,
+    StageTime,
+    StageTimes,
     TeamSlippage,
+    TeamStageTimes,
 )
-from projections.deal_intervals.queries import DealIntervalQueries, SlippageQueries, totals_by
+from projections.deal_intervals.queries import (
+    DealIntervalQueries,
+    SlippageQueries,
+    averages,
+    totals_by,
+)
 
 router = APIRouter(prefix="/v1", tags=["history"], responses=QUERY_RESPONSES)
 ReadsIntervals = Annotated[None, reads("intervals")]
 OpportunityId = Annotated[RecordId, Path(description="Opportunity id")]
+TeamThen = Annotated[Label | None, Query(description="The owner's team then")]
+OwnerThen = Annotated[RecordId | None, Query(description="The owner then")]
 
 
 @router.get("/opportunities/{opportunity_id}/stages")
@@ -46,19 +59,12 @@ def deal_stages(opportunity_id: OpportunityId, caller: PrincipalDep, services: S
 
 @router.get("/reports/slippage")
 def slippage(caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals, page: PageDep,
-             period: Annotated[Period, Query(description="A month 2026-11, quarter 2026-Q4 or "
-                                                         "year FY2026", examples=["2026-Q4"])],
-             team: Annotated[Label | None, Query(description="The owner's team then")] = None,
-             rep_id: Annotated[RecordId | None, Query(description="The owner then")] = None,
-             ) -> Slippage:
+             period: PeriodQuery, team: TeamThen = None, rep_id: OwnerThen = None) -> Slippage:
     """Close dates pushed later and amounts cut in the period, each with who recorded it
     and when, the deal's owner then and the owner's team then; totals per rep and per team
     (amounts per currency). A rep sees their own deals' slips; a manager their team's."""
-    scope = scope_for(caller, services.sales.directory, rep_id, team)
-    starts, ends = days_of(period)
-    with services.db.reader() as conn:
-        found = SlippageQueries(SqlReader(services.db, conn)).slips(
-            _midnight(starts), _midnight(ends), scope.rep_id, scope.team)
+    starts, ends, found = _in_period(caller, services, period, rep_id, team,
+                                     lambda read: SlippageQueries(read).slips)
     names = {s["owner_id"]: s["owner_name"] for s in found}
     by_rep = [RepSlippage(**r, name=names.get(r["owner_id"])) for r in totals_by(found, "owner_id")]
     return Slippage(period=period, starts=starts, ends=ends,
@@ -66,5 +72,41 @@ def slippage(caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals, pag
                     by_rep=by_rep, by_team=[TeamSlippage(**t) for t in totals_by(found, "team")])
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
+@router.get("/reports/stage-times")
+def stage_times(caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals,
+                period: PeriodQuery, team: TeamThen = None,
+                rep_id: OwnerThen = None) -> StageTimes:
+    """How long deals stayed in each stage: the stays that ended in the period (a deal left
+    the stage), their number and average days, for everyone in scope, by rep (the owner when
+    the deal entered the stage) and by team (that owner's team then). A rep sees their own
+    deals; a manager their team's."""
+    starts, ends, found = _in_period(caller, services, period, rep_id, team,
+                                     lambda read: DealIntervalQueries(read).stage_times)
+    names = {s["owner_id"]: s["owner_name"] for s in found}
+
+    def times(stays: list[dict[str, Any]]) -> list[StageTime]:
+        return [StageTime(**a) for a in averages(stays)]
+
+    return StageTimes(
+        period=period, starts=starts, ends=ends, stages=times(found),
+        by_rep=[RepStageTimes(owner_id=rep, name=names.get(rep),
+                              stages=times([s for s in found if s["owner_id"] == rep]))
+                for rep in sorted({s["owner_id"] for s in found})],
+        by_team=[TeamStageTimes(team=t, stages=times([s for s in found if s["team"] == t]))
+                 for t in sorted({s["team"] for s in found}, key=str)])
+
+
+PeriodQuestion = Callable[[datetime, datetime, str | None, str | None], list[dict[str, Any]]]
+
+
+def _in_period(caller: Principal, services: Services, period: str, rep_id: str | None,
+               team: str | None, question: Callable[[SqlReader], PeriodQuestion],
+               ) -> tuple[date, date, list[dict[str, Any]]]:
+    """The period's first day and the day after it, and what ``question`` finds between
+    them for the owners the caller may see (a rep themselves, a manager their team)."""
+    scope = scope_for(caller, services.sales.directory, rep_id, team)
+    starts, ends = days_of(period)
+    with services.db.reader() as conn:
+        found = question(SqlReader(services.db, conn))(midnight(starts), midnight(ends),
+                                                      scope.rep_id, scope.team)
+    return starts, ends, found

@@ -71,3 +71,53 @@ class Slippage(BaseModel):
     offset: int
     by_rep: list[RepSlippage]
     by_team: list[TeamSlippage]
+
+
+class Outcome(BaseModel):
+    items: int
+    won: int
+    lost: int
+    open: int = Field(description="Still open now")
+    win_rate: float | None = Field(description="won / (won + lost); null before any closed")
+
+
+class TierOutcome(Outcome):
+    tier: str
+
+
+class HandOverOutcomes(BaseModel):
+    period: str
+    starts: date
+    ends: date = Field(description="The first day after the period")
+    team: str | None
+    tiers: list[TierOutcome] = Field(description="Deals handed over in the period, per tier "
+                                                 "(lower, middle, upper)")
+    handed_over: Outcome = Field(description="Every tier together")
+    never_handed_over: Outcome = Field(description="Deals opened in the period and never "
+                                                   "handed over")
+
+
+class StageTime(BaseModel):
+    stage: str
+    stays: int = Field(description="Stays in the stage that ended in the period")
+    average_days: float
+
+
+class RepStageTimes(BaseModel):
+    owner_id: str
+    name: str | None = None
+    stages: list[StageTime]
+
+
+class TeamStageTimes(BaseModel):
+    team: str | None
+    stages: list[StageTime]
+
+
+class StageTimes(BaseModel):
+    period: str
+    starts: date
+    ends: date = Field(description="The first day after the period")
+    stages: list[StageTime] = Field(description="In the funnel's order")
+    by_rep: list[RepStageTimes] = Field(description="By the owner when the deal entered the stage")
+    by_team: list[TeamStageTimes] = Field(description="By that owner's team then")

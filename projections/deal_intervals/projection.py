@@ -11,8 +11,13 @@ Tables
   ``valid_to`` null) at instant ``t``; before its first ``valid_from`` it did not exist.
   An event that changes none of the facts (a win after its stage change, a quote, a
   hand-over step) opens no interval.
-- ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null) and
-  its ``name`` (a deal keeps the name it opened with).
+- ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null),
+  its ``name`` (a deal keeps the name it opened with) and its current ``stay``.
+- ``intervals_stays``: one row per stay of a deal in a stage — the ``seq`` of the interval
+  it began with, ``stage``, ``entered_at``, ``left_at`` (null while it is there) and the
+  ``owner_id`` when it entered: stages over time, and the time per stage by rep and team.
+- ``intervals_handovers``: one row per hand-over of a deal — when (``at``), its ``tier``,
+  from and to whom — so its outcome can be read beside deals never handed over.
 - ``intervals_reps`` and ``intervals_rep_heads``: the same for each rep — ``team``,
   ``region``, ``manager_id`` and ``active`` (false from the departure on) with their
   intervals, and the rep's ``name``: whose team a deal's owner was in at any instant.
@@ -43,8 +48,16 @@ DEALS = Table("intervals_deals", (
     Column("expected_close", "date"), Column("open", "bool"),
 ), key=("opportunity_id", "seq"), indexes=(("valid_from",), ("owner_id",)))
 DEAL_HEADS = Table("intervals_deal_heads", (
-    Column("opportunity_id"), Column("seq", "int"), Column("name"),
+    Column("opportunity_id"), Column("seq", "int"), Column("name"), Column("stay", "int"),
 ), key=("opportunity_id",))
+STAYS = Table("intervals_stays", (
+    Column("opportunity_id"), Column("seq", "int"), Column("stage"),
+    Column("entered_at", "timestamp"), Column("left_at", "timestamp"), Column("owner_id"),
+), key=("opportunity_id", "seq"), indexes=(("left_at",),))
+HANDOVERS = Table("intervals_handovers", (
+    Column("opportunity_id"), Column("position", "bigint"), Column("at", "timestamp"),
+    Column("tier"), Column("from_rep_id"), Column("to_rep_id"),
+), key=("opportunity_id", "position"), indexes=(("at",),))
 REPS = Table("intervals_reps", (
     Column("rep_id"), *INTERVAL, Column("team"), Column("region"), Column("manager_id"),
     Column("active", "bool"),
@@ -74,7 +87,7 @@ REP = Kind(REPS, REP_HEADS, "rep_id")
 class DealIntervalsProjection(Projection):
     name = "intervals"
     version = 1
-    tables = (DEALS, DEAL_HEADS, REPS, REP_HEADS)
+    tables = (DEALS, DEAL_HEADS, STAYS, HANDOVERS, REPS, REP_HEADS)
 
     @on(RepHired)
     def _hired(self, e: EventRecord, hired: RepHired, rows: Rows) -> None:
@@ -97,11 +110,21 @@ class DealIntervalsProjection(Projection):
                  "expected_close": opened.expected_close,
                  "open": is_open(Stage(opened.stage))}
         _begin(rows, DEAL, e, 1, facts, opened.name)
+        _enter(rows, e, 1, opened.stage, opened.owner_id)
 
     @on(OpportunityStageChanged)
     def _stage(self, e: EventRecord, changed: OpportunityStageChanged, rows: Rows) -> None:
+        before = rows.get(DEAL_HEADS.name, (e.stream_id,))
         _change(rows, DEAL, e, stage=changed.to_stage, probability=changed.probability,
                 open=is_open(Stage(changed.to_stage)))
+        head = rows.get(DEAL_HEADS.name, (e.stream_id,))
+        assert before is not None and head is not None
+        stay = rows.get(STAYS.name, (e.stream_id, before["stay"]))
+        if stay is not None and stay["stage"] != changed.to_stage:
+            rows.put(STAYS.name, {**stay, "left_at": e.occurred_at})
+            current = rows.get(DEALS.name, (e.stream_id, head["seq"]))
+            assert current is not None
+            _enter(rows, e, head["seq"], changed.to_stage, current["owner_id"])
 
     @on(OpportunityAmountChanged)
     def _amount(self, e: EventRecord, changed: OpportunityAmountChanged, rows: Rows) -> None:
@@ -119,6 +142,10 @@ class DealIntervalsProjection(Projection):
     @on(OpportunityHandedOver)
     def _handed_over(self, e: EventRecord, handed: OpportunityHandedOver, rows: Rows) -> None:
         _change(rows, DEAL, e, owner_id=handed.to_rep_id)
+        rows.put(HANDOVERS.name, {"opportunity_id": e.stream_id, "position": e.position,
+                                  "at": e.occurred_at, "tier": handed.tier,
+                                  "from_rep_id": handed.from_rep_id,
+                                  "to_rep_id": handed.to_rep_id})
 
 
 def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, Any],
@@ -126,7 +153,17 @@ def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, An
     rows.put(kind.table.name, {kind.id: e.stream_id, "seq": seq, "valid_from": e.occurred_at,
                                "valid_to": None, "position": e.position, "change": e.type,
                                "actor": e.meta.get("actor"), **facts})
-    rows.put(kind.heads.name, {kind.id: e.stream_id, "seq": seq, "name": name})
+    head = rows.get(kind.heads.name, (e.stream_id,)) or {}
+    rows.put(kind.heads.name, {**head, kind.id: e.stream_id, "seq": seq, "name": name})
+
+
+def _enter(rows: Rows, e: EventRecord, seq: int, stage: str, owner_id: str) -> None:
+    """The deal's stay in ``stage`` begins with its interval ``seq``."""
+    rows.put(STAYS.name, {"opportunity_id": e.stream_id, "seq": seq, "stage": stage,
+                          "entered_at": e.occurred_at, "left_at": None, "owner_id": owner_id})
+    head = rows.get(DEAL_HEADS.name, (e.stream_id,))
+    assert head is not None
+    rows.put(DEAL_HEADS.name, {**head, "stay": seq})
 
 
 def _change(rows: Rows, kind: Kind, e: EventRecord, **changes: Any) -> None:

@@ -1,6 +1,7 @@
 """Deal interval queries: a deal's intervals as recorded, and the stages it went through."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.stages import Stage, is_open
@@ -23,17 +24,51 @@ class DealIntervalQueries:
         """The stages the deal went through, in order: when it entered each, when it left
         (null while it is there), and the whole days it spent there (until ``now`` while
         it is still in an open stage; null in a closed one, which it never leaves)."""
-        entered: list[tuple[str, datetime]] = []
-        for interval in self.intervals(opportunity_id):
-            if not entered or entered[-1][0] != interval["stage"]:
-                entered.append((interval["stage"], interval["valid_from"]))
+        found = self.read.rows("SELECT stage, entered_at, left_at FROM intervals_stays "
+                               "WHERE opportunity_id = ? ORDER BY seq", (opportunity_id,))
         stages = []
-        for index, (stage, since) in enumerate(entered):
-            left = entered[index + 1][1] if index + 1 < len(entered) else None
-            until = left if left is not None else (now if is_open(Stage(stage)) else None)
-            stages.append({"stage": stage, "entered_at": since, "left_at": left,
+        for row in found:
+            since = self.read.value("timestamp", row["entered_at"])
+            left = self.read.value("timestamp", row["left_at"])
+            until = left if left is not None else (now if is_open(Stage(row["stage"])) else None)
+            stages.append({"stage": row["stage"], "entered_at": since, "left_at": left,
                            "days": None if until is None else (until - since).days})
         return stages
+
+    def stage_times(self, start: datetime, end: datetime, rep_id: str | None = None,
+                    team: str | None = None) -> list[dict[str, Any]]:
+        """Every stay in a stage that ended in [start, end): its stage, owner and the
+        owner's team when it entered the stage, and its length in days (fractional)."""
+        teams = _Teams(self.read)
+        found = []
+        for row in self.read.rows(
+                "SELECT stage, entered_at, left_at, owner_id FROM intervals_stays "
+                "WHERE left_at >= ? AND left_at < ?",
+                (self.read.stored("timestamp", start), self.read.stored("timestamp", end))):
+            entered = self.read.value("timestamp", row["entered_at"])
+            stay = {"stage": row["stage"], "owner_id": row["owner_id"],
+                    "owner_name": teams.name(row["owner_id"]),
+                    "team": teams.team_at(row["owner_id"], entered),
+                    "days": (self.read.value("timestamp", row["left_at"]) - entered)
+                    / timedelta(days=1)}
+            if rep_id in (None, stay["owner_id"]) and team in (None, stay["team"]):
+                found.append(stay)
+        return found
+
+
+def averages(stays: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per stage, in the funnel's order: how many stays ended, their average days."""
+    by_stage: dict[str, list[float]] = {}
+    for stay in stays:
+        by_stage.setdefault(stay["stage"], []).append(stay["days"])
+    order = [s.value for s in Stage]
+    return [{"stage": stage, "stays": len(days), "average_days": _tenths(sum(days) / len(days))}
+            for stage, days in sorted(by_stage.items(), key=lambda kv: order.index(kv[0]))]
+
+
+def _tenths(days: float) -> float:
+    """Days to a tenth, halves up (7.25 -> 7.3), as a person rounds."""
+    return float(Decimal(repr(days)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 PUSHED, CUT = "close_date_pushed", "amount_cut"
@@ -134,3 +169,49 @@ def totals_by(slips: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
              "days_pushed": v["days_pushed"], "amounts_cut": v["amounts_cut"],
              "amount_cut": [{"currency": c, "amount": a} for c, a in sorted(v["cut"].items())]}
             for k, v in sorted(found.items(), key=lambda kv: str(kv[0]))]
+
+
+TIERS = ("lower", "middle", "upper")
+_HANDED = ("SELECT o.opportunity_id, o.at, o.tier, o.from_rep_id, d.stage "
+           "FROM intervals_handovers o JOIN intervals_deal_heads h "
+           "ON h.opportunity_id = o.opportunity_id JOIN intervals_deals d "
+           "ON d.opportunity_id = h.opportunity_id AND d.seq = h.seq "
+           "WHERE o.at >= ? AND o.at < ?")
+_NEVER = ("SELECT f.opportunity_id, f.valid_from AS at, f.owner_id, d.stage "
+          "FROM intervals_deals f JOIN intervals_deal_heads h ON h.opportunity_id = f.opportunity_id "
+          "JOIN intervals_deals d ON d.opportunity_id = h.opportunity_id AND d.seq = h.seq "
+          "WHERE f.seq = 1 AND f.valid_from >= ? AND f.valid_from < ? AND NOT EXISTS "
+          "(SELECT 1 FROM intervals_handovers o WHERE o.opportunity_id = f.opportunity_id)")
+
+
+def outcome(stages: list[str]) -> dict[str, Any]:
+    """Items, and how many are won, lost and still open now; the win rate of the closed."""
+    won, lost = stages.count("closed_won"), stages.count("closed_lost")
+    return {"items": len(stages), "won": won, "lost": lost, "open": len(stages) - won - lost,
+            "win_rate": None if won + lost == 0 else round(won / (won + lost), 4)}
+
+
+class HandOverOutcomeQueries:
+    """How deals handed over in a period ended (or stand now), per tier, beside the deals
+    opened in the period and never handed over."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+
+    def outcomes(self, start: datetime, end: datetime,
+                 team: str | None = None) -> dict[str, Any]:
+        """``team``: the departing rep's team at the hand-over; the owner's team at the
+        opening for the deals never handed over."""
+        teams, bounds = _Teams(self.read), (self.read.stored("timestamp", start),
+                                            self.read.stored("timestamp", end))
+
+        def kept(rep_id: str, stored_at: Any) -> bool:
+            return team is None or teams.team_at(rep_id, self.read.value(
+                "timestamp", stored_at)) == team
+
+        handed = [r for r in self.read.rows(_HANDED, bounds) if kept(r["from_rep_id"], r["at"])]
+        never = [r["stage"] for r in self.read.rows(_NEVER, bounds) if kept(r["owner_id"], r["at"])]
+        return {"tiers": [{"tier": tier, **outcome([r["stage"] for r in handed
+                                                    if r["tier"] == tier])} for tier in TIERS],
+                "handed_over": outcome([r["stage"] for r in handed]),
+                "never_handed_over": outcome(never)}

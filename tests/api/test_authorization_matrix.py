@@ -50,7 +50,9 @@ MATRIX: dict[str, Row] = {
     "GET /v1/reports/sales": Row({"admin", "auditor", "integrator"}),
     "GET /v1/reports/churn": Row(ALL),
     "GET /v1/reports/slippage": Row(ALL),  # each role sees its own scope (test_query_records)
+    "GET /v1/reports/stage-times": Row(ALL),
     "GET /v1/handovers/{rep_id}": Row(SEE, ALL - SEE),
+    "GET /v1/handovers/outcomes": Row({"admin", "auditor", "integrator", "mia", "sam"}),
     "GET /v1/accounts/{account_id}/timeline": Row(SEE, ALL - SEE),
     "GET /v1/accounts/{account_id}/export": Row({"admin", "auditor"}, ALL - SEE),
     "POST /v1/reps": Row({"admin"}),

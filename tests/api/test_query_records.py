@@ -325,3 +325,50 @@ def test_slippage_of_a_period_for_whoever_may_see_the_deals(qapi: Api):
     assert status(qapi, path, qapi.token("admin"), period="2026-13") == (
         422, "invalid_input", ["period"])
     assert status(qapi, path, qapi.token("admin")) == (422, "invalid_input", ["period"])
+
+
+def test_hand_over_outcomes_for_the_read_everything_roles_and_a_managers_team(qapi: Api):
+    w = build_world(qapi.sales)  # Ann (north): d1 in proposal (middle), d2 in negotiation (lower)
+    qapi.sales.departure.depart(at(22), w.ann, successor_id=w.cy)
+    qapi.sales.opportunities.change_stage(at(23), w.d2, stage="closed_won")
+    path = "/v1/handovers/outcomes"
+
+    answer = get(qapi, path, qapi.token("auditor"), period="2026-11")
+
+    assert [(t["tier"], t["items"], t["won"], t["open"], t["win_rate"]) for t in answer["tiers"]
+            ] == [("lower", 1, 1, 0, 1.0), ("middle", 1, 0, 1, None), ("upper", 0, 0, 0, None)]
+    # Bob's two deals (south), opened in November and never handed over: one won, one lost
+    assert answer["never_handed_over"] == {"items": 2, "won": 1, "lost": 1, "open": 0,
+                                           "win_rate": 0.5}
+    assert (answer["starts"], answer["ends"], answer["team"]) == ("2026-11-01", "2026-12-01", None)
+    mia = get(qapi, path, qapi.token("manager", w.mia), period="2026-11", team="south")
+    assert (mia["team"], mia["handed_over"]["items"], mia["never_handed_over"]["items"]) == (
+        "north", 2, 0)  # a manager's team is always their own
+    assert status(qapi, path, qapi.token("rep", w.ann), period="2026-11")[0] == 403
+    assert status(qapi, path, qapi.token("admin"), period="someday") == (
+        422, "invalid_input", ["period"])
+
+
+def test_time_per_stage_by_rep_and_team_for_whoever_may_see_the_deals(qapi: Api):
+    w = build_world(qapi.sales)
+    path = "/v1/reports/stage-times"
+
+    answer = get(qapi, path, qapi.token("auditor"), period="2026-11")
+    anns = get(qapi, path, qapi.token("rep", w.ann), period="2026-11")
+
+    # prospecting: d1 2 days, d2 4, d3 5, d4 18; qualification: d1 1; proposal: d3 12
+    assert answer["stages"] == [
+        {"stage": "prospecting", "stays": 4, "average_days": 7.3},  # 29 / 4, halves up
+        {"stage": "qualification", "stays": 1, "average_days": 1.0},
+        {"stage": "proposal", "stays": 1, "average_days": 12.0}]
+    assert [(t["team"], [(s["stage"], s["stays"], s["average_days"]) for s in t["stages"]])
+            for t in answer["by_team"]] == [
+        ("north", [("prospecting", 2, 3.0), ("qualification", 1, 1.0)]),
+        ("south", [("prospecting", 2, 11.5), ("proposal", 1, 12.0)])]
+    assert {(r["owner_id"], r["name"]) for r in answer["by_rep"]} == {(w.ann, "Ann"),
+                                                                     (w.bob, "Bob")}
+    assert anns["stages"] == answer["by_team"][0]["stages"] and len(anns["by_rep"]) == 1
+    assert get(qapi, path, qapi.token("manager", w.sam), period="2026-11")["by_team"] == \
+        answer["by_team"][1:]
+    assert status(qapi, path, qapi.token("admin"), period="2026") == (
+        422, "invalid_input", ["period"])

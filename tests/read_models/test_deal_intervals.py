@@ -11,7 +11,13 @@ from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.deal_intervals.projection import DealIntervalsProjection
-from projections.deal_intervals.queries import DealIntervalQueries, SlippageQueries, totals_by
+from projections.deal_intervals.queries import (
+    DealIntervalQueries,
+    HandOverOutcomeQueries,
+    SlippageQueries,
+    averages,
+    totals_by,
+)
 from tests.conftest import at
 
 D = Decimal
@@ -178,3 +184,69 @@ def test_slippage_pushed_dates_and_cut_amounts_with_the_owners_team_then(sales, 
          "amounts_cut": 0, "amount_cut": []}]
     assert [(t["owner_id"], t["deals"], t["days_pushed"]) for t in totals_by(slips, "owner_id")
             ] == sorted([(ann, 1, 41), (bob, 1, 2)])
+
+
+def test_hand_over_outcomes_per_tier_beside_deals_never_handed_over(sales, models):
+    """Ann (north) leaves on Nov 10: her negotiation deal (lower tier) is then won, her
+    proposal (middle) lost, her qualification deal (upper) still open. Bob (south) opened
+    two deals in November and was never handed anything: one won, one open."""
+    ann = _hire(sales, "Ann")
+    bob = str(sales.reps.hire(at(1), name="Bob", email="bob@example.com", role="rep",
+                              team="south", region="south").stream_id)
+    acme = str(sales.accounts.open(at(1), name="Acme", region="north", owner_id=ann).stream_id)
+    deals = sales.opportunities
+
+    def deal(owner, day, stage):
+        found = str(deals.open(at(day), account_id=acme, owner_id=owner, name=stage,
+                               amount=D(1000), expected_close=date(2027, 1, 31)).stream_id)
+        if stage != "prospecting":
+            deals.change_stage(at(day), found, stage=stage)
+        return found
+
+    lower, middle = deal(ann, 2, "negotiation"), deal(ann, 2, "proposal")
+    deal(ann, 2, "qualification")  # upper tier, still open
+    won = deal(bob, 3, "proposal")
+    deal(bob, 4, "prospecting")  # never handed over, still open
+    sales.departure.depart(at(10), ann, successor_id=bob)
+    deals.change_stage(at(12), lower, stage="closed_won")
+    deals.change_stage(at(13), middle, stage="closed_lost", reason="price")
+    deals.change_stage(at(14), won, stage="closed_won")
+    models.catch_up()
+    q = HandOverOutcomeQueries(SqlReader(models.db, models.conn))
+    november = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+    def counted(items, won, lost, open_, rate):
+        return {"items": items, "won": won, "lost": lost, "open": open_, "win_rate": rate}
+
+    # Ann's three deals were opened in November too, but they were handed over
+    assert q.outcomes(*november) == {
+        "tiers": [{"tier": "lower", **counted(1, 1, 0, 0, 1.0)},
+                  {"tier": "middle", **counted(1, 0, 1, 0, 0.0)},
+                  {"tier": "upper", **counted(1, 0, 0, 1, None)}],
+        "handed_over": counted(3, 1, 1, 1, 0.5),
+        "never_handed_over": counted(2, 1, 0, 1, 1.0)}
+    north, south = q.outcomes(*november, team="north"), q.outcomes(*november, team="south")
+    assert (north["handed_over"]["items"], north["never_handed_over"]["items"]) == (3, 0)
+    assert (south["handed_over"]["items"], south["never_handed_over"]["items"]) == (0, 2)
+    october = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    assert q.outcomes(*october)["handed_over"] == counted(0, 0, 0, 0, None)
+
+
+def test_time_per_stage_of_the_stays_that_ended_in_a_period_by_owner_then(sales, models):
+    ann, bob, acme, deal = _history(sales)  # prospecting 1 day, qualification 2, proposal 3
+    q = _queries(models)
+    november = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+    stays = sorted(q.stage_times(*november), key=lambda s: s["days"])
+
+    # the proposal stay began with Ann (Bob took the deal over during it); closed_won never ends
+    assert [(s["stage"], s["days"], s["owner_id"], s["owner_name"], s["team"]) for s in stays] == [
+        ("prospecting", 1.0, ann, "Ann", "north"), ("qualification", 2.0, ann, "Ann", "north"),
+        ("proposal", 3.0, ann, "Ann", "north")]
+    assert averages(stays) == [{"stage": "prospecting", "stays": 1, "average_days": 1.0},
+                               {"stage": "qualification", "stays": 1, "average_days": 2.0},
+                               {"stage": "proposal", "stays": 1, "average_days": 3.0}]
+    assert q.stage_times(*november, rep_id=bob) == []
+    assert q.stage_times(datetime(2026, 11, 4, tzinfo=UTC), datetime(2026, 11, 6, tzinfo=UTC)) \
+        == [{"stage": "qualification", "owner_id": ann, "owner_name": "Ann", "team": "north",
+             "days": 2.0}]
