@@ -29,6 +29,8 @@ _NEXT_STATUS = {
     HandOverStatus.INTRODUCED: HandOverStatus.COMPLETED,
 }
 
+WORK_ORDER = (Tier.LOWER, Tier.MIDDLE, Tier.UPPER)  # how a hand-over is worked and listed
+
 ACTIONS = {
     Tier.LOWER: "manager_introduces_successor_in_person",
     Tier.MIDDLE: "departing_rep_calls_and_fixes_next_meeting",

@@ -35,9 +35,14 @@ def parts_of(period: str) -> list[str]:
     return []
 
 
+def months_of(period: str) -> list[str]:
+    """The ``YYYY-MM`` months a period covers."""
+    return [p for p in within(period) if not parts_of(p)]
+
+
 def days_of(period: str) -> tuple[date, date]:
     """The period's first day and the first day after it."""
-    months = [p for p in within(period) if not parts_of(p)]
+    months = months_of(period)
     first_year, first_month = (int(x) for x in months[0].split("-"))
     last_year, last_month = (int(x) for x in months[-1].split("-"))
     after = date(last_year + 1, 1, 1) if last_month == 12 else date(last_year, last_month + 1, 1)

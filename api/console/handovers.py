@@ -29,7 +29,7 @@ from api.routers import accounts, leads, opportunities
 from api.routers.handovers import handovers
 from api.schemas.leads import HandOverStep
 from domain.errors import DomainError
-from domain.handover import following
+from domain.handover import WORK_ORDER, HandOverStatus, following
 from infra.access.tokens import Principal
 from infra.service.visibility import WRITERS
 from projections.handovers.answers import HandOverItem, HandOvers
@@ -47,8 +47,8 @@ STEPS: dict[str, Callable[..., Any]] = {  # the route functions of POST /v1/{kin
 KINDS = {"lead": "The lead", "account": "The account", "opportunity": "The deal"}
 OVERVIEW_ITEMS = 50  # per departed rep on the overview; the rep's page has them all
 PAGE_ITEMS = 50  # per page of a rep's hand-over
-TIERS = ("lower", "middle", "upper")
-STATUSES = ("pending", "introduced", "completed")
+TIERS = tuple(tier.value for tier in WORK_ORDER)
+STATUSES = tuple(status.value for status in HandOverStatus)
 
 
 def today() -> date:

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, ServicesDep, reads
 from api.errors import QUERY_RESPONSES
-from api.inputs import Label, Period, RecordId, Sku
-from api.reading import AsOfDay, paged, scope_for, utc
+from api.inputs import Label, RecordId, Sku
+from api.reading import AsOfDay, PeriodQuery, paged, scope_for, utc
 from infra.readside.readstore import SqlReader
 from projections.forecast.answers import Forecast
 from projections.forecast.queries import ForecastQueries
@@ -48,10 +48,7 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: ReadsForecasts,
 
 @router.get("/performance")
 def performance(caller: PrincipalDep, services: ServicesDep, _: ReadsPerformance, page: PageDep,
-                period: Annotated[Period, Query(
-                    description="A month 2026-11, quarter 2026-Q4 or year FY2026",
-                    examples=["2026-Q4"])],
-                team: TeamFilter = None, rep_id: RepFilter = None) -> Performance:
+                period: PeriodQuery, team: TeamFilter = None, rep_id: RepFilter = None) -> Performance:
     """Each rep's won revenue against quota, commission, new customers, activities and
     lead conversion in the period. The quota is the one set for the period, else the sum of
     its parts' (a year's quarters, a quarter's months; `quota_periods` names them). A rep sees

@@ -1,9 +1,11 @@
-"""Deal interval queries: a deal's intervals as recorded, and the stages it went through."""
+"""Deal interval queries: a deal's intervals and stages, time per stage, slippage and hand-over
+outcomes, each from the facts as they stood when they happened."""
 
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from domain.handover import WORK_ORDER
 from domain.stages import Stage, is_open
 from projections.base import Reader
 from projections.deal_intervals.projection import DEALS
@@ -72,6 +74,7 @@ def _tenths(days: float) -> float:
 
 
 PUSHED, CUT = "close_date_pushed", "amount_cut"
+_DEAL_TYPES = {c.name: c.type for c in DEALS.columns}
 _CHANGES = ("SELECT c.opportunity_id, c.seq, c.valid_from, c.position, c.actor, c.change, "
             "c.owner_id, c.currency, c.expected_close, c.amount, h.name, "
             "p.expected_close AS expected_close_before, p.amount AS amount_before "
@@ -104,9 +107,9 @@ class SlippageQueries:
         return found
 
     def _value(self, column: str, stored: Any) -> Any:
-        kinds = {"valid_from": "timestamp", "expected_close": "date", "amount": "numeric",
-                 "expected_close_before": "date", "amount_before": "numeric"}
-        return self.read.value(kinds.get(column, "text"), stored)
+        """A selected column as its Python value, by its type in ``intervals_deals`` (the
+        previous interval's columns are named ``…_before``)."""
+        return self.read.value(_DEAL_TYPES.get(column.removesuffix("_before"), "text"), stored)
 
     @staticmethod
     def _slip(row: dict[str, Any], teams: "_Teams") -> dict[str, Any] | None:
@@ -171,7 +174,7 @@ def totals_by(slips: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
             for k, v in sorted(found.items(), key=lambda kv: str(kv[0]))]
 
 
-TIERS = ("lower", "middle", "upper")
+TIERS = tuple(tier.value for tier in WORK_ORDER)
 _HANDED = ("SELECT o.opportunity_id, o.at, o.tier, o.from_rep_id, d.stage "
            "FROM intervals_handovers o JOIN intervals_deal_heads h "
            "ON h.opportunity_id = o.opportunity_id JOIN intervals_deals d "

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.handover import HandOverStatus
+from domain.handover import WORK_ORDER, HandOverStatus
 from projections.base import Reader
 
 LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id, o.name FROM handover_ownership o "
@@ -13,8 +13,9 @@ LEFTOVERS = ("SELECT o.owner_id, o.kind, o.item_id, o.name FROM handover_ownersh
              "WHERE r.departed = TRUE AND o.still_open = TRUE")
 
 
-ITEM_ORDER = ("CASE i.tier WHEN 'lower' THEN 0 WHEN 'middle' THEN 1 ELSE 2 END, "
-              "i.kind, i.item_id")
+ITEM_ORDER = ("CASE i.tier "
+              + " ".join(f"WHEN '{tier.value}' THEN {n}" for n, tier in enumerate(WORK_ORDER))
+              + " END, i.kind, i.item_id")
 
 
 @dataclass(frozen=True)

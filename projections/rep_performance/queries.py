@@ -17,18 +17,13 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain.quotas import Quota, parts_of, quota_of, within
+from domain.quotas import Quota, months_of, quota_of, within
 from projections.base import Reader
 from projections.money import split_by_currency
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
 COUNTERS = ("new_customers", "activities", "leads_assigned", "leads_converted")
-
-
-def months_of(period: str) -> list[str]:
-    """The ``YYYY-MM`` months a period covers."""
-    return [p for p in within(period) if not parts_of(p)]
 
 
 def commission(won: Decimal, quota: Decimal | None, rate: Decimal | None,

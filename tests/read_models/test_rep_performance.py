@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import ValidationError
-from domain.quotas import Quota
+from domain.quotas import Quota, months_of
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.readstore import SqlReader
 from infra.service.commands import CommandContext
 from infra.settings import Settings
 from projections.rep_performance.projection import RepPerformanceProjection
-from projections.rep_performance.queries import RepPerformanceQueries, commission, months_of
+from projections.rep_performance.queries import RepPerformanceQueries, commission
 from tests.conftest import at
 
 D = Decimal
