@@ -15,6 +15,7 @@ from api.access import READ_ALL, can_see_owner, rep_scope
 from api.inputs import Day, Instant, Period
 from infra.access.tokens import Principal
 from infra.service.directory import Directory
+from projections.deal_intervals.as_of import AsOf, Seen
 from projections.paging import Scope as ListScope
 
 T = TypeVar("T")
@@ -22,6 +23,9 @@ T = TypeVar("T")
 AsOfInstant = Annotated[Instant | None, Query(
     description="The clock to use (ISO 8601; naive is UTC); default now")]
 AsOfDay = Annotated[Day | None, Query(description="The day to use (YYYY-MM-DD); default today")]
+PastInstant = Annotated[Instant | None, Query(
+    description="The answer as it stood at this instant (ISO 8601; naive is UTC; a day alone "
+                "is its midnight), of the records the caller may see now; default now")]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,19 @@ def scope_for(caller: Principal, directory: Directory, rep_id: str | None = None
         return Scope(rep_id, own_team)
     # a rep; or a manager whose team is unknown, who then sees only their own records
     return Scope(own_rep or caller.rep_id or "", team)
+
+
+def seen_as_of(caller: Principal, directory: Directory, as_of: AsOf, scope: Scope,
+               region: str | None = None) -> Seen:
+    """Which deals an answer as of an instant keeps: those whose owner then passed the
+    scope's filters (the rep; the team's members then), and of those the ones the caller
+    may see now (``list_scope``)."""
+    owners = None if scope.rep_id is None else frozenset({scope.rep_id})
+    if scope.team is not None:
+        members = as_of.team(scope.team)
+        owners = members if owners is None else owners & members
+    visible = list_scope(caller, directory).owners
+    return Seen(owners, region, None if visible is None else frozenset(visible))
 
 
 def list_scope(caller: Principal, directory: Directory) -> ListScope:

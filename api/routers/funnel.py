@@ -4,11 +4,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PageDep, PrincipalDep, ServicesDep, reads
+from api.deps import MinPosition, PageDep, PrincipalDep, ServicesDep, reads, wait_until_readable
 from api.errors import QUERY_RESPONSES
 from api.inputs import Label, RecordId
-from api.reading import AsOfInstant, is_scoped, paged, scope_for, utc
+from api.reading import (
+    AsOfInstant,
+    PastInstant,
+    Scope,
+    is_scoped,
+    paged,
+    scope_for,
+    seen_as_of,
+    utc,
+)
 from infra.readside.readstore import SqlReader
+from projections.deal_intervals.as_of import AsOf
 from projections.funnel.answers import (
     Conversion,
     Funnel,
@@ -17,7 +27,7 @@ from projections.funnel.answers import (
     StuckDeal,
     StuckDeals,
 )
-from projections.funnel.queries import Filters, FunnelQueries
+from projections.funnel.queries import Filters, FunnelQueries, summary_as_of
 
 router = APIRouter(prefix="/v1", tags=["funnel"], responses=QUERY_RESPONSES)
 ReadsFunnel = Annotated[None, reads("funnel")]
@@ -36,12 +46,25 @@ def _filters(caller: PrincipalDep, services: ServicesDep, rep_id: str | None,
 
 @router.get("/funnel")
 def funnel(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, rep_id: RepFilter = None,
-           team: TeamFilter = None, region: RegionFilter = None) -> Funnel:
+           team: TeamFilter = None, region: RegionFilter = None, as_of: PastInstant = None,
+           min_position: MinPosition = None) -> Funnel:
     """Open and closed deals per stage: count, amount and weighted amount.
 
     A rep's `rep_id` is always themselves (another rep's id is ignored); a manager's `team`
-    is always their own team. Auditors, integrators and admins filter as they like."""
+    is always their own team. Auditors, integrators and admins filter as they like.
+
+    With `as_of`, the funnel as it stood at that instant: each deal's stage, amount,
+    probability and owner then, the filters applied to the owner then (and the owner's team
+    then), of the deals the caller may see now (read from the `intervals` model)."""
     filters = _filters(caller, services, rep_id, team, region)
+    if as_of is not None:
+        wait_until_readable(services, ("intervals",), min_position)
+        with services.db.reader() as conn:
+            at = AsOf(SqlReader(services.db, conn), utc(as_of))
+            scope = Scope(filters.rep_id, filters.team)
+            stages = summary_as_of(at, seen_as_of(caller, services.sales.directory, at, scope,
+                                                  region))
+        return Funnel(stages=[StageSummary(**s) for s in stages], as_of=at.at)
     with services.db.reader() as conn:
         stages = FunnelQueries(SqlReader(services.db, conn)).summary(filters)
     return Funnel(stages=[StageSummary(**s) for s in stages])

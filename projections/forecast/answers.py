@@ -1,6 +1,6 @@
 """The forecast's answers (``api.routers.forecasts`` returns them)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -96,7 +96,10 @@ class CurrencyForecast(BaseModel):
 
 class Forecast(BaseModel):
     period: str
-    as_of: date
+    as_of: date = Field(description="The day the periods are reckoned from (its month is the "
+                                    "current one)")
+    instant: datetime | None = Field(default=None, description="With `as_of` asked: the "
+                                     "instant the figures stood at (UTC); null: now")
     method: str = Field(description="The method that projects: linear_trend, or "
                         "mean_last_3_months (the naive baseline) when it backtests better; "
                         "per_currency when the currencies' methods differ")
@@ -113,3 +116,47 @@ class Forecast(BaseModel):
     by_currency: list[CurrencyForecast] = Field(
         [], description="The forecast of each currency alone: a trend is never fitted, nor a "
                         "total taken, over amounts of different currencies")
+
+
+class ForecastAt(BaseModel):
+    at: datetime = Field(description="The checkpoint: the period's start or a month's inside it")
+    won_so_far: Decimal = Field(description="Won in the period before the checkpoint")
+    pipeline_weighted: Decimal = Field(description="Open deals closing in the period then, "
+                                                   "amount x probability")
+    expected: Decimal = Field(description="won_so_far + pipeline_weighted: the period's "
+                                          "revenue expected then")
+    error: Decimal = Field(description="expected - won")
+    error_percent: float | None = Field(description="error / won x 100; null when nothing "
+                                                    "was won")
+
+
+class AccuracyRow(BaseModel):
+    level: Literal["rep", "team", "scope"] = Field(
+        description="A rep's deals (owned then), a team's reps' (the rep's team at the "
+                    "period's start), or every deal of the answer's scope")
+    rep_id: str | None
+    rep_name: str | None
+    team: str | None
+    currency: str
+    won: Decimal = Field(description="Won in the period (by the owner when won), up to its "
+                                     "end or up to now while it runs")
+    forecasts: list[ForecastAt]
+
+
+class ForecastSaid(BaseModel):
+    at: datetime
+    method: str = Field(description="The projection's method then")
+    period: ForecastPeriod | None = Field(description="The forecast's answer for the period "
+                                                      "at the checkpoint (GET /v1/forecast "
+                                                      "with as_of)")
+
+
+class Accuracy(BaseModel):
+    period: str
+    won_until: datetime
+    closed: bool = Field(description="The period has ended: won is final")
+    checkpoints: list[datetime]
+    said: list[ForecastSaid] = Field(description="What the forecast itself said, for the "
+                                                 "answer's scope, at each checkpoint")
+    items: list[AccuracyRow] = Field(description="Per rep, team and the whole scope, per "
+                                                 "currency")

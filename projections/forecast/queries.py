@@ -37,7 +37,7 @@ rep's quota for a period is the one set for it, else the sum of its parts' (a ye
 a quarter's months: ``domain.quotas``); the scope's is the sum over its reps.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -158,10 +158,20 @@ class History:
                 "total": None if rest is None else _money(won + rest)}
 
 
+def frame_of(table: Table, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """Rows of ``table`` (Python values) as a DataFrame of its columns' types."""
+    schema = {c.name: POLARS_TYPES[c.type] for c in table.columns}
+    return pl.DataFrame([[row[c.name] for c in table.columns] for row in rows], schema=schema,
+                        orient="row")
+
+
 class ForecastQueries:
-    def __init__(self, read: Reader) -> None:
+    """The forecast from the model's tables now, or from ``frames`` given in their place
+    (``projections.forecast.as_of``: the same tables as they stood at an instant)."""
+
+    def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None) -> None:
         self.read = read
-        self._frames: dict[str, pl.DataFrame] = {}  # one read per table and answer
+        self._frames: dict[str, pl.DataFrame] = dict(frames or {})  # one read per table
 
     def _frame(self, table: Table) -> pl.DataFrame:
         if table.name not in self._frames:
@@ -170,9 +180,8 @@ class ForecastQueries:
 
     def _fetch(self, table: Table) -> pl.DataFrame:
         found = self.read.rows(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
-        rows = [[self.read.value(c.type, row[c.name]) for c in table.columns] for row in found]
-        schema = {c.name: POLARS_TYPES[c.type] for c in table.columns}
-        return pl.DataFrame(rows, schema=schema, orient="row")
+        return frame_of(table, [{c.name: self.read.value(c.type, row[c.name])
+                                 for c in table.columns} for row in found])
 
     def _with_team(self, table: Table, f: Filters) -> pl.DataFrame:
         """The table's rows with their owner's current team, filtered."""

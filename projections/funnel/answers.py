@@ -30,6 +30,8 @@ class StageSummary(BaseModel):
 
 class Funnel(BaseModel):
     stages: list[StageSummary] = Field(description="Every stage, in funnel order")
+    as_of: datetime | None = Field(default=None, description="The instant the answer stood "
+                                  "at (UTC); null: now")
 
 
 class StageConversion(BaseModel):

@@ -1,13 +1,15 @@
 """Funnel queries: stage summary, stuck deals, conversion and win rates, cycle length."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from domain.stages import OPEN_STAGES, Stage
 from projections.base import Reader, Row
+from projections.deal_intervals.as_of import AsOf, Seen
 from projections.money import split_by_currency
 
 STUCK_AFTER_DAYS: Mapping[str, int] = MappingProxyType({
@@ -25,6 +27,31 @@ class Filters:
     rep_id: str | None = None
     team: str | None = None
     region: str | None = None
+
+
+def stage_summary(totals: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every stage, in funnel order, from totals per stage and currency (``stage``,
+    ``currency``, ``count``, ``amount``, ``weighted_amount``)."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for row in totals:
+        found.setdefault(row["stage"], []).append(row)
+    return [{"stage": s, **split_by_currency(found.get(s, []), MONEY, ("count",))}
+            for s in STAGE_ORDER]
+
+
+def summary_as_of(as_of: AsOf, seen: Seen) -> list[dict[str, Any]]:
+    """``FunnelQueries.summary`` as it stood at ``as_of``'s instant, of the deals ``seen``
+    keeps (``projections.deal_intervals.as_of``)."""
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, (deals, amount, weighted) in as_of.totals("funnel", seen).items():
+        stage, currency = key[4], key[3]
+        row = grouped.setdefault((stage, currency), {"stage": stage, "currency": currency,
+                                                     "count": 0, "amount": Decimal(0),
+                                                     "weighted_amount": Decimal(0)})
+        row["count"] += deals
+        row["amount"] += amount
+        row["weighted_amount"] += weighted
+    return stage_summary(grouped.values())
 
 
 class FunnelQueries:
@@ -55,11 +82,7 @@ class FunnelQueries:
                      "SUM(o.amount) AS amount, SUM(o.weighted_amount) AS weighted_amount "
                      "FROM funnel_totals o LEFT JOIN funnel_reps r ON r.rep_id = o.owner_id"
                      + where.replace("a.region", "o.region") + " GROUP BY o.stage, o.currency")
-        found: dict[str, list[dict[str, Any]]] = {}
-        for row in self.read.rows(statement, params):
-            found.setdefault(row["stage"], []).append(row)
-        return [{"stage": s, **split_by_currency(found.get(s, []), MONEY, ("count",))}
-                for s in STAGE_ORDER]
+        return stage_summary(self.read.rows(statement, params))
 
     def stuck(self, now: datetime, f: Filters = Filters(),
               thresholds: Mapping[str, int] = STUCK_AFTER_DAYS,

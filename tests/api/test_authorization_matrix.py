@@ -40,6 +40,7 @@ MATRIX: dict[str, Row] = {
     "GET /healthz": Row(ALL), "GET /metrics": Row(ALL),
     "GET /v1/funnel": Row(ALL), "GET /v1/funnel/conversion": Row(ALL),
     "GET /v1/opportunities/stuck": Row(ALL), "GET /v1/forecast": Row(ALL),
+    "GET /v1/forecast/accuracy": Row(ALL),
     "GET /v1/performance": Row(ALL), "GET /v1/inventory": Row(ALL),
     "GET /v1/inventory/{sku}": Row(ALL), "GET /v1/inventory/{sku}/movements": Row(ALL),
     "GET /v1/activities/follow-ups": Row(ALL),

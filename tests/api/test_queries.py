@@ -28,6 +28,11 @@ def _stages(*parts: dict[str, dict[str, object]]) -> list[dict[str, object]]:
     return [{"stage": s, **merged.get(s, ZERO), **_in_euros(merged.get(s, ZERO))} for s in STAGES]
 
 
+def _funnel(*parts: dict[str, dict[str, object]]) -> dict[str, object]:
+    """The funnel now (``as_of`` null) of those parts."""
+    return {"stages": _stages(*parts), "as_of": None}
+
+
 def _in_euros(figures: dict[str, object]) -> dict[str, object]:
     """The world's deals are all in EUR: one currency, named, and its figures."""
     if not figures["count"]:
@@ -38,31 +43,31 @@ def _in_euros(figures: dict[str, object]) -> dict[str, object]:
 def test_funnel_for_the_read_everything_roles_and_with_filters(qapi: Api):
     w = build_world(qapi.sales)
     for role in ("admin", "auditor", "integrator"):
-        assert get(qapi, "/v1/funnel", qapi.token(role)) == {"stages": _stages(ANNS, BOBS)}
+        assert get(qapi, "/v1/funnel", qapi.token(role)) == _funnel(ANNS, BOBS)
     admin = qapi.token("admin")
-    assert get(qapi, "/v1/funnel", admin, region="south") == {"stages": _stages(BOBS)}
-    assert get(qapi, "/v1/funnel", admin, team="north") == {"stages": _stages(ANNS)}
-    assert get(qapi, "/v1/funnel", admin, rep_id=w.bob) == {"stages": _stages(BOBS)}
+    assert get(qapi, "/v1/funnel", admin, region="south") == _funnel(BOBS)
+    assert get(qapi, "/v1/funnel", admin, team="north") == _funnel(ANNS)
+    assert get(qapi, "/v1/funnel", admin, rep_id=w.bob) == _funnel(BOBS)
 
 
 def test_a_rep_sees_only_their_own_deals_whatever_rep_id_they_ask_for(qapi: Api):
     w = build_world(qapi.sales)
     ann, cy = qapi.token("rep", w.ann), qapi.token("rep", w.cy)
 
-    assert get(qapi, "/v1/funnel", ann) == {"stages": _stages(ANNS)}
-    assert get(qapi, "/v1/funnel", ann, rep_id=w.bob) == {"stages": _stages(ANNS)}
-    assert get(qapi, "/v1/funnel", cy) == {"stages": _stages()}
-    assert get(qapi, "/v1/funnel", ann, region="south") == {"stages": _stages()}
+    assert get(qapi, "/v1/funnel", ann) == _funnel(ANNS)
+    assert get(qapi, "/v1/funnel", ann, rep_id=w.bob) == _funnel(ANNS)
+    assert get(qapi, "/v1/funnel", cy) == _funnel()
+    assert get(qapi, "/v1/funnel", ann, region="south") == _funnel()
 
 
 def test_a_manager_sees_only_their_teams_deals_whatever_team_they_ask_for(qapi: Api):
     w = build_world(qapi.sales)
     mia, sam = qapi.token("manager", w.mia), qapi.token("manager", w.sam)
 
-    assert get(qapi, "/v1/funnel", mia) == {"stages": _stages(ANNS)}
-    assert get(qapi, "/v1/funnel", mia, team="south") == {"stages": _stages(ANNS)}
-    assert get(qapi, "/v1/funnel", mia, rep_id=w.bob) == {"stages": _stages()}
-    assert get(qapi, "/v1/funnel", sam) == {"stages": _stages(BOBS)}
+    assert get(qapi, "/v1/funnel", mia) == _funnel(ANNS)
+    assert get(qapi, "/v1/funnel", mia, team="south") == _funnel(ANNS)
+    assert get(qapi, "/v1/funnel", mia, rep_id=w.bob) == _funnel()
+    assert get(qapi, "/v1/funnel", sam) == _funnel(BOBS)
 
 
 def test_conversion_rates_are_company_wide_and_win_rate_follows_the_scope(qapi: Api):

@@ -1,0 +1,36 @@
+"""The forecast as it stood at an instant: the forecasts model's monthly totals, reps and
+quotas as they were then, made from the intervals model (``projections.deal_intervals``),
+for ``ForecastQueries`` to read in place of the tables now."""
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from projections.deal_intervals.as_of import AsOf, Key, Seen
+from projections.forecast.projection import PIPELINE_MONTHS, QUOTAS, REPS, WON_MONTHS
+from projections.forecast.queries import frame_of
+
+
+def frames_as_of(as_of: AsOf, seen: Seen, product: str | None) -> dict[str, pl.DataFrame]:
+    """The tables the forecast reads, as of ``as_of``'s instant, of the deals ``seen``
+    keeps; of ``product``'s totals ("" for every deal's)."""
+    pipeline = as_of.totals("pipeline", seen, product or "")
+    won = as_of.totals("won", seen, product or "")
+    return {
+        PIPELINE_MONTHS.name: frame_of(PIPELINE_MONTHS, [
+            {**_month_key(key), "deals": deals, "amount": amount, "weighted_x100": weighted}
+            for key, (deals, amount, weighted) in pipeline.items()]),
+        WON_MONTHS.name: frame_of(WON_MONTHS, [
+            {**_month_key(key), "deals": deals, "won": amount}
+            for key, (deals, amount, _) in won.items()]),
+        REPS.name: frame_of(REPS, as_of.reps()),
+        QUOTAS.name: frame_of(QUOTAS, as_of.quotas()),
+    }
+
+
+def _month_key(key: Key) -> dict[str, Any]:
+    _, owner, region, currency, _, product, month = key
+    year, number = month.split("-")
+    return {"owner_id": owner, "region": region, "product": product,
+            "month": date(int(year), int(number), 1), "currency": currency}
