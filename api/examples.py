@@ -70,6 +70,8 @@ def _creates(ids: DemoExamples, today: date) -> dict[Operation, Body]:
         ("post", "/v1/promotions"): {
             "name": "summer-gateway", "percent": "12", "skus": [SKU],
             "valid_from": _day(today, 30), "valid_to": _day(today, 60)},
+        ("put", "/v1/policies/handover-credit"): {
+            "upper": "0.5", "middle": "0.25", "lower": "0", "effective_from": _day(today, 0)},
         ("put", "/v1/price-lists/{region}"): {
             "currency": "EUR", "prices": [{"sku": SKU, "unit_price": "799.00"},
                                           {"sku": "SKU-004", "unit_price": "37.50"}]},
@@ -82,7 +84,8 @@ def _reps(ids: DemoExamples, today: date) -> dict[Operation, Body]:
         ("post", f"{rep}/move"): {"team": "team-south", "region": "south",
                                   "manager_id": ids.other_manager},
         ("post", f"{rep}/quotas"): {"period": f"{today.year + 1}-Q1", "amount": "90000.00"},
-        ("post", f"{rep}/commission-plan"): {"rate": "0.05", "accelerated_rate": "0.08"},
+        ("post", f"{rep}/commission-plan"): {"rate": "0.05", "accelerated_rate": "0.08",
+                                             "effective_from": _day(today, 0)},
         ("post", f"{rep}/departure"): {"successor_id": ids.successor,
                                        "effective_date": _day(today, 14)},
     }

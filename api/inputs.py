@@ -241,6 +241,33 @@ class Decimals:
 
 
 @dataclass(frozen=True)
+class Share(Decimals):
+    """A share from 0 to 1, both included, with at most four places."""
+
+    digits: int = 1
+    places: int = 4
+    positive: bool = False
+
+    @property
+    def pattern(self) -> str:
+        return r"^(?=.)0*(1(\.0{1,4})?|0?(\.[0-9]{1,4})?)$"
+
+    @property
+    def rule(self) -> str:
+        return "not a share from 0 to 1 with at most 4 decimal places"
+
+    @property
+    def bounds(self) -> dict[str, Any]:
+        return {"minimum": 0, "maximum": 1, "multipleOf": 0.0001}
+
+    def after(self, value: Decimal) -> Decimal:
+        if not value.is_finite() or not 0 <= value <= 1 or value != value.quantize(
+                Decimal("0.0001")):
+            raise ValueError(self.rule)
+        return value
+
+
+@dataclass(frozen=True)
 class Percentage(Decimals):
     """A percentage above zero and at most 100, with at most two places."""
 
@@ -328,6 +355,7 @@ Money = Annotated[Decimal, Decimals(digits=12, places=2)]
 Amount = Annotated[Decimal, Decimals(digits=12, places=2, positive=False)]  # zero allowed
 Rate = Annotated[Decimal, Decimals(digits=1, places=4, fraction=True)]     # 0 < rate < 1
 Percent = Annotated[Decimal, Percentage()]                                  # 0 < p <= 100
+Fraction = Annotated[Decimal, Share()]                                      # 0 <= f <= 1
 MAX_POSITION = 2**63 - 1  # a database BIGINT
 MAX_COUNT = 10_000_000  # pieces in one receipt, order line or correction
 Correction = Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT), NonZero()]  # a stock count

@@ -159,8 +159,11 @@ def load(url: str, count: int) -> tuple[list[str], float, int]:
 
 
 def storage(url: str) -> list[str]:
+    """The intervals model's tables and the event log, each after ``VACUUM FULL`` (a
+    rebuild's updates leave dead rows that autovacuum would reuse, not return)."""
     tables = [t.name for t in DealIntervalsProjection.tables]
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM FULL")
         events = conn.execute("SELECT pg_total_relation_size('sfa_events')").fetchone()[0]
         found = {}
         for (name,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = "

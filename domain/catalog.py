@@ -16,6 +16,7 @@ from domain import (
     lead,
     opportunity,
     order,
+    policies,
     price_list,
     promotions,
     rep,
@@ -58,7 +59,7 @@ AGGREGATES: dict[str, AggregateType] = {
     module.STREAM: AggregateType(module.STREAM, storable_only(module.decide), module.evolve,
                                  _event_types_of(module))
     for module in (rep, lead, account, opportunity, order, stock_item, price_list, promotions,
-                   campaign)
+                   campaign, policies)
 }
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.errors import (
     AlreadyExistsError,
@@ -15,6 +16,7 @@ from domain.events import Command, Event
 from domain.values import (
     RepRef,
     Role,
+    require_date,
     require_email,
     require_member,
     require_non_negative,
@@ -57,10 +59,19 @@ class RepQuotaSet(RepEvent):
 
 @dataclass(frozen=True)
 class RepCommissionPlanSet(RepEvent):
-    """``rate`` on won revenue; ``accelerated_rate`` on revenue above quota, if tiered."""
+    """``rate`` on won revenue; ``accelerated_rate`` on revenue above quota, if tiered. The
+    plan applies to deals closed from ``effective_from`` on (v2; a v1 plan, which has none,
+    applies from the day it was recorded), until a plan effective later."""
+
+    schema_version = 2
 
     rate: Decimal
     accelerated_rate: Decimal | None
+    effective_from: date | None = None
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "effective_from": None}
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,7 @@ class SetQuota(Command):
 class SetCommissionPlan(Command):
     rate: Decimal
     accelerated_rate: Decimal | None = None
+    effective_from: date | None = None  # none: from the day it is recorded
 
 
 @dataclass(frozen=True)
@@ -170,7 +182,9 @@ def _set_commission(state: Rep, c: SetCommissionPlan) -> list[Event]:
         raise ValidationError("accelerated_rate", "is a fraction of revenue and must be below 1")
     if c.accelerated_rate is not None and c.accelerated_rate < c.rate:
         raise RuleViolationError("accelerated_rate", "must be at least rate")
-    return [RepCommissionPlanSet(c.rate, c.accelerated_rate)]
+    if c.effective_from is not None:
+        require_date("effective_from", c.effective_from)
+    return [RepCommissionPlanSet(c.rate, c.accelerated_rate, c.effective_from)]
 
 
 def _depart(state: Rep, c: DepartRep) -> list[Event]:

@@ -34,6 +34,7 @@ from infra.service.flows.orders import OrderFlows
 from infra.service.flows.runner import FlowRunner
 from infra.service.leads import Leads
 from infra.service.opportunities import Opportunities
+from infra.service.policies import Policies
 from infra.service.prices import Prices
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
@@ -65,6 +66,7 @@ class Sales:
     flows: FlowRunner
     prices: Prices
     campaigns: Campaigns
+    policies: Policies
 
     def close(self) -> None:
         self.bus.committer.close()
@@ -90,7 +92,7 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None,
     departure = DepartureFlow(bus, reps, directory)
     flows = FlowRunner(store, db, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
-                 orders, conversion, departure, flows, prices, Campaigns(bus))
+                 orders, conversion, departure, flows, prices, Campaigns(bus), Policies(bus))
 
 
 def event_store(settings: Settings) -> EventStore:

@@ -125,6 +125,11 @@ class Reader(Protocol):
         """The condition that ``column`` is one of ``values`` (not empty), and its params."""
         ...
 
+    def exact_sum(self, column: str) -> str:
+        """The SQL aggregate that adds a ``numeric`` column without rounding (SQLite's SUM
+        would add them as floats)."""
+        ...
+
     def matches(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
         """The condition that the ``search_text`` in ``column`` (a table's ``search``) has
         a word starting with each of ``words`` (``search_words`` of what a person typed)."""

@@ -360,7 +360,7 @@ def main() -> None:
 
 
 assert set(AGGREGATES) == {"Rep", "Lead", "Account", "Opportunity", "Order", "StockItem",
-                           "PriceList", "PromotionCalendar", "Campaign"}
+                           "PriceList", "PromotionCalendar", "Campaign", "Policies"}
 
 
 if __name__ == "__main__":

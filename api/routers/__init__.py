@@ -25,6 +25,7 @@ from api.routers import (
     opportunities,
     ops,
     orders,
+    policies,
     prices,
     reps,
     stock,
@@ -37,4 +38,4 @@ QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.rou
                                   history.router, lists.router]
 ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
                                 accounts.router, opportunities.router, stock.router,
-                                orders.router, prices.router, campaigns.router]
+                                orders.router, prices.router, campaigns.router, policies.router]

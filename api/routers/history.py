@@ -7,15 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.access import check_visible
+from api.access import can_see_owner, check_visible
 from api.deps import PageDep, PrincipalDep, Services, ServicesDep, reads
-from api.errors import QUERY_RESPONSES
-from api.inputs import Label, RecordId
-from api.reading import PeriodQuery, midnight, paged, scope_for, utc
+from api.errors import QUERY_RESPONSES, not_found
+from api.inputs import Label, Period, RecordId
+from api.reading import PastInstant, PeriodQuery, midnight, paged, scope_for, utc
 from domain.quotas import days_of
 from infra.access.tokens import Principal
 from infra.readside.readstore import SqlReader
 from projections.deal_intervals.answers import (
+    CommissionStatement,
+    CreditPolicies,
+    CreditPolicy,
     DealStages,
     RepSlippage,
     RepStageTimes,
@@ -27,6 +30,7 @@ from projections.deal_intervals.answers import (
     TeamSlippage,
     TeamStageTimes,
 )
+from projections.deal_intervals.commissions import CommissionQueries, credit_policies
 from projections.deal_intervals.queries import (
     DealIntervalQueries,
     SlippageQueries,
@@ -39,6 +43,8 @@ ReadsIntervals = Annotated[None, reads("intervals")]
 OpportunityId = Annotated[RecordId, Path(description="Opportunity id")]
 TeamThen = Annotated[Label | None, Query(description="The owner's team then")]
 OwnerThen = Annotated[RecordId | None, Query(description="The owner then")]
+OptionalPeriod = Annotated[Period | None, Query(description="A month 2026-11, quarter 2026-Q4 "
+                                                "or year FY2026", examples=["2026-Q4"])]
 
 
 @router.get("/opportunities/{opportunity_id}/stages")
@@ -110,3 +116,41 @@ def _in_period(caller: Principal, services: Services, period: str, rep_id: str |
         found = question(SqlReader(services.db, conn))(midnight(starts), midnight(ends),
                                                       scope.rep_id, scope.team)
     return starts, ends, found
+
+
+@router.get("/commissions/{rep_id}")
+def commission_statement(rep_id: Annotated[RecordId, Path(description="The rep")],
+                         caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals,
+                         period: OptionalPeriod = None,
+                         as_of: PastInstant = None) -> CommissionStatement:
+    """The rep's statement for the period (default: this quarter): every deal won in it that
+    credits the rep — as its owner when won, or as the rep who handed it over before (by the
+    hand-over credit policy in force on the day of the win) — its share, the rep's plan in
+    force on that day, and the commission; totals per currency. With `as_of`, the statement
+    as it was issued then: only what was recorded by then counts (a plan or policy recorded
+    late with an earlier effective day changes later statements, not that one). The rep,
+    their team's manager and the read-everything roles may ask; anyone else: 404."""
+    directory = services.sales.directory
+    rep = directory.catch_up().reps.get(rep_id)
+    if rep is None or not can_see_owner(caller, directory, rep_id):
+        raise not_found(f"rep {rep_id}")
+    today = utc(None).date()
+    period = period or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    starts, ends = days_of(period)
+    with services.db.reader() as conn:
+        found = CommissionQueries(SqlReader(services.db, conn)).statement(
+            rep_id, period, midnight(starts), midnight(ends), utc(as_of))
+    return CommissionStatement(**found)
+
+
+@router.get("/policies/handover-credit")
+def handover_credit(caller: PrincipalDep, services: ServicesDep,
+                    _: ReadsIntervals) -> CreditPolicies:
+    """Every hand-over credit policy set (the departing rep's share of a deal won after a
+    hand-over, per tier) and the one in force today."""
+    with services.db.reader() as conn:
+        found = credit_policies(SqlReader(services.db, conn))
+    today = utc(None).date()
+    in_force = [p for p in found if p["effective_from"] <= today]
+    return CreditPolicies(in_force=CreditPolicy(**in_force[-1]) if in_force else None,
+                          items=[CreditPolicy(**p) for p in found])

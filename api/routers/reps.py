@@ -70,11 +70,13 @@ def set_quota(rep_id: RepId, body: QuotaSet, call: VersionedCommandDep) -> Versi
 @router.post("/{rep_id}/commission-plan")
 def set_commission_plan(rep_id: RepId, body: CommissionPlanSet,
                         call: VersionedCommandDep) -> Versioned:
-    """Set the commission plan: a rate on won revenue, optionally higher above quota (admin)."""
+    """Set the commission plan: a rate on won revenue, optionally higher above quota, for
+    deals closed from `effective_from` on (admin). A plan effective in the past applies to
+    the statements issued from now on (`GET /v1/commissions/{rep_id}`)."""
     require_role(call.caller, "admin")
     result = call.services.sales.reps.set_commission_plan(
         call.ctx, rep_id, rate=body.rate, accelerated_rate=body.accelerated_rate,
-        expected_version=call.expected_version)
+        effective_from=body.effective_from, expected_version=call.expected_version)
     return Versioned.of(result)
 
 

@@ -35,10 +35,12 @@ class QuotaSet(BaseModel):
 
 
 class CommissionPlanSet(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "0.05",
-                                                                "accelerated_rate": "0.08"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "rate": "0.05", "accelerated_rate": "0.08", "effective_from": "2026-01-01"}]})
     rate: Rate
     accelerated_rate: Rate | None = None
+    effective_from: Day | None = Field(None, description="Deals closed from this day on "
+                                                         "(default: today, UTC)")
 
 
 class Departure(BaseModel):

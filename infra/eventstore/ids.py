@@ -30,6 +30,7 @@ def price_list_id(region: str) -> UUID:
 
 
 PROMOTION_CALENDAR_ID = uuid5(NAMESPACE, "promotion_calendar")  # the one stream of promotions
+POLICIES_ID = uuid5(NAMESPACE, "policies")  # the one stream of the company's policies
 
 
 def promotion_id(name: str) -> UUID:

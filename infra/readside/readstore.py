@@ -308,5 +308,8 @@ class SqlReader:
     def one_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return self.db.dialect.one_of(column, values)
 
+    def exact_sum(self, column: str) -> str:
+        return self.db.dialect.exact_sum(column)
+
     def matches(self, column: str, words: Sequence[str]) -> tuple[str, list[Any]]:
         return self.db.dialect.words_match(column, words)

@@ -1,5 +1,6 @@
 """Reps: hiring, moves, quotas and commission plans (departure is a flow: infra.service.flows)."""
 
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -54,8 +55,12 @@ class Reps:
 
     def set_commission_plan(self, ctx: CommandContext, rep_id: str, *, rate: Decimal,
                             accelerated_rate: Decimal | None = None,
+                            effective_from: date | None = None,
                             expected_version: int | None = None,
                             guard: Guard | None = None) -> CommandResult:
-        command = rep.SetCommissionPlan(rate, accelerated_rate)
+        """The plan for deals closed from ``effective_from`` (default: the day it is
+        recorded) on, until a plan effective later."""
+        command = rep.SetCommissionPlan(rate, accelerated_rate,
+                                        effective_from or ctx.now.date())
         return self.bus.handle(REP, parse_id(rep_id, "rep_id"), command, ctx, guard,
                                expected_version=expected_version)

@@ -121,3 +121,63 @@ class StageTimes(BaseModel):
     stages: list[StageTime] = Field(description="In the funnel's order")
     by_rep: list[RepStageTimes] = Field(description="By the owner when the deal entered the stage")
     by_team: list[TeamStageTimes] = Field(description="By that owner's team then")
+
+
+class PlanInForce(BaseModel):
+    effective_from: date
+    rate: Decimal
+    accelerated_rate: Decimal | None
+
+
+class CreditedDeal(BaseModel):
+    opportunity_id: str
+    name: str | None
+    won_at: datetime
+    currency: str
+    won_amount: Decimal = Field(description="The deal's amount when won")
+    role: Literal["owner", "departing"] = Field(
+        description="owner: the rep owned it when it was won; departing: the rep handed it "
+                    "over before")
+    tier: str | None = Field(description="The deal's tier at its last hand-over before the win")
+    handed_over_by: str | None = Field(description="The departing rep of that hand-over")
+    share: Decimal = Field(description="The rep's share of the deal (the hand-over credit "
+                                       "policy in force on the day of the win)")
+    credited_amount: Decimal = Field(description="won_amount x share")
+    plan: PlanInForce | None = Field(description="The rep's plan in force on the day of the "
+                                                 "win; null: none")
+    accelerated_amount: Decimal | None = Field(
+        None, description="The part of credited_amount above the quota, at accelerated_rate")
+    commission: Decimal | None = Field(description="null when no plan was in force")
+
+
+class CommissionTotal(BaseModel):
+    currency: str
+    deals: int
+    credited: Decimal
+    commission: Decimal
+
+
+class CommissionStatement(BaseModel):
+    rep_id: str
+    rep_name: str | None
+    period: str
+    as_of: datetime = Field(description="What was recorded by this instant counts: a "
+                                        "statement re-issued as of the same instant is the same")
+    quota: Decimal | None = Field(description="The rep's quota for the period as known then "
+                                              "(no currency: it accelerates only a statement "
+                                              "in one currency)")
+    items: list[CreditedDeal] = Field(description="Every credited deal, in the order won")
+    totals: list[CommissionTotal] = Field(description="Per currency")
+
+
+class CreditPolicy(BaseModel):
+    effective_from: date
+    set_at: datetime
+    upper: Decimal
+    middle: Decimal
+    lower: Decimal
+
+
+class CreditPolicies(BaseModel):
+    in_force: CreditPolicy | None = Field(description="The policy in force today (UTC)")
+    items: list[CreditPolicy] = Field(description="Every policy set, by effective day")

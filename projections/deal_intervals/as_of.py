@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from domain.opportunity import OpportunityHandedOver, OpportunityOwnerChanged
 from projections.base import Reader, Row
 from projections.deal_intervals.projection import DEALS, QUOTAS, REPS
 from projections.deal_intervals.totals import (
@@ -27,6 +26,7 @@ from projections.deal_intervals.totals import (
     KEY,
     MARKS,
     MARKS_KEY,
+    MEASURES,
     MONTHS,
     TOTALS,
     month_of,
@@ -34,7 +34,10 @@ from projections.deal_intervals.totals import (
 )
 
 Key = tuple[str, ...]
-OWNER_CHANGES = (OpportunityOwnerChanged.type_name(), OpportunityHandedOver.type_name())
+SHARES_FROM = ("opportunity_id", "seq", "valid_from", "valid_to", "stage", "probability",
+               "amount", "currency", "owner_id", "expected_close", "open", "region", "won_amount",
+               "won_currency", "won_at")
+FACTS = tuple(c for c in DEALS.columns if c.name in SHARES_FROM)  # what shares_of reads
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class AsOf:
         self.read, self.at = read, at.astimezone(UTC)
         self.day: date = self.at.date()
         self.midnight = datetime.combine(self.day, time(), UTC)
+        self._today: list[_Deal] | None = None
+        self._hidden: dict[Seen, list[_Deal]] = {}
 
     def team(self, team: str) -> frozenset[str]:
         """The reps in ``team`` at the instant."""
@@ -109,23 +114,27 @@ class AsOf:
             f"SELECT rep_id, team, region FROM {REPS.name} WHERE valid_from <= ? "
             "AND (valid_to IS NULL OR valid_to > ?)", (stamp, stamp))
 
-    def totals(self, kind: str, seen: Seen, product: str | None = None) -> dict[Key, list[Any]]:
+    def totals(self, kind: str, seen: Seen, product: str | None = None,
+               by: tuple[str, ...] = KEY) -> dict[Key, list[Any]]:
         """The totals of ``kind`` (``totals.KINDS``) at the instant, of the deals ``seen``
-        keeps (and of ``product``'s totals only, when named): key -> deals, amount,
-        weighted. Totals of no deal are left out."""
-        found = self._marked(kind, seen, product)
-        for deal in self._changed_today():
-            self._move(found, kind, seen, product, deal, deal.at(self.midnight, before=True),
-                       -1)
-            self._move(found, kind, seen, product, deal, deal.at(self.at), +1)
+        keeps (and of ``product``'s totals only, when named): key (the ``by`` columns of
+        ``totals.KEY``; the others added up) -> deals, amount, weighted. Totals of no deal
+        are left out."""
+        found = self._marked(kind, seen, product, by)
+        positions = [KEY.index(column) for column in by]
+        moves = [(deal, deal.at(self.midnight, before=True), -1) for deal in self._changed_today()]
+        moves += [(deal, deal.at(self.at), +1) for deal in self._changed_today()]
         if seen.visible_now is not None:
-            for deal in self._hidden_now(seen):
-                self._move(found, kind, seen, product, deal, deal.at(self.at), -1)
+            moves += [(deal, deal.at(self.at), -1) for deal in self._hidden_now(seen)]
+        for deal, facts, sign in moves:
+            self._move(found, kind, seen, product, deal, facts, sign, positions)
         return {key: values for key, values in found.items() if values[0]}
 
-    def _marked(self, kind: str, seen: Seen, product: str | None) -> dict[Key, list[Any]]:
+    def _marked(self, kind: str, seen: Seen, product: str | None,
+                by: tuple[str, ...]) -> dict[Key, list[Any]]:
         """The totals at the start of the day: the month's copy plus the changes of the
-        month's days before it (the totals now when no change came since)."""
+        month's days before it (the totals now when no change came since), added up by the
+        database."""
         marks = self.read.rows(f"SELECT first, last FROM {MARKS.name} WHERE name = ?",
                                MARKS_KEY)
         month = month_of(self.day)
@@ -134,16 +143,21 @@ class AsOf:
         where, params = self._where(kind, seen, product)
         if where is None:
             return {}
-        found: dict[Key, list[Any]] = {}
+        keys, grouped, day = ", ".join(KEY), ", ".join(by), self.read.stored("date", month)
         if month > self.read.value("date", marks[0]["last"]):
-            self._sum_into(found, f"SELECT * FROM {TOTALS.name} WHERE {where}", params)
-            return found
-        self._sum_into(found, f"SELECT * FROM {MONTHS.name} WHERE mark = ? AND {where}",
-                       [self.read.stored("date", month), *params])
-        # added here, not by SUM: SQLite would add the decimals as floats
-        self._sum_into(found, f"SELECT * FROM {DAYS.name} WHERE day >= ? AND day < ? AND {where}",
-                       [self.read.stored("date", month), self.read.stored("date", self.day),
-                        *params])
+            parts, values = f"SELECT * FROM {TOTALS.name} WHERE {where}", params
+        else:
+            parts = (f"SELECT {keys}, deals, amount, weighted FROM {MONTHS.name} WHERE mark = ? "
+                     f"AND {where} UNION ALL SELECT {keys}, deals, amount, weighted FROM "
+                     f"{DAYS.name} WHERE day >= ? AND day < ? AND {where}")
+            values = [day, *params, day, self.read.stored("date", self.day), *params]
+        sums = ", ".join(f"{self.read.exact_sum(m)} AS {m}" for m in MEASURES)
+        found: dict[Key, list[Any]] = {}
+        for row in self.read.rows(f"SELECT {grouped}, {sums} FROM ({parts}) AS part "
+                                  f"GROUP BY {grouped}", values):
+            found[tuple(row[k] for k in by)] = [
+                int(row["deals"]), self.read.value("numeric", row["amount"]),
+                self.read.value("numeric", row["weighted"])]
         return found
 
     def _where(self, kind: str, seen: Seen, product: str | None) -> tuple[str | None, list[Any]]:
@@ -160,41 +174,51 @@ class AsOf:
                 params.append(value)
         return " AND ".join(clauses), params
 
-    def _sum_into(self, found: dict[Key, list[Any]], statement: str,
-                  params: Sequence[Any]) -> None:
-        for row in self.read.rows(statement, params):
-            total = found.setdefault(tuple(row[k] for k in KEY), [0, Decimal(0), Decimal(0)])
-            total[0] += int(row["deals"])
-            total[1] += self.read.value("numeric", row["amount"])
-            total[2] += self.read.value("numeric", row["weighted"])
-
     def _move(self, found: dict[Key, list[Any]], kind: str, seen: Seen, product: str | None,
-              deal: _Deal, facts: Mapping[str, Any] | None, sign: int) -> None:
+              deal: _Deal, facts: Mapping[str, Any] | None, sign: int,
+              positions: list[int]) -> None:
         if facts is None or not seen.keeps(facts):
             return
         for share in shares_of(facts, deal.products):
             if share.key[0] != kind or product not in (None, share.key[5]):
                 continue
-            total = found.setdefault(share.key, [0, Decimal(0), Decimal(0)])
+            key = tuple(share.key[i] for i in positions)
+            total = found.setdefault(key, [0, Decimal(0), Decimal(0)])
             total[0] += sign
             total[1] += sign * share.amount
             total[2] += sign * share.weighted
 
     def _changed_today(self) -> Iterable[_Deal]:
-        """The deals with an interval begun on the day up to the instant."""
-        return self._deals(
-            f"SELECT opportunity_id FROM {DEALS.name} WHERE valid_from >= ? AND valid_from <= ?",
-            [self.read.stored("timestamp", self.midnight), self.read.stored("timestamp", self.at)])
+        """The deals with an interval begun on the day up to the instant: their intervals
+        that held at the day's start or at the instant (once per answer)."""
+        if self._today is None:
+            start, at = (self.read.stored("timestamp", t) for t in (self.midnight, self.at))
+            self._today = list(self._by_id(
+                f"SELECT opportunity_id FROM {DEALS.name} WHERE valid_from >= ? AND "
+                "valid_from <= ?", [start, at],
+                "i.valid_from <= ? AND (i.valid_to IS NULL OR i.valid_to >= ?)", [at, start],
+            ).values())
+        return self._today
 
     def _hidden_now(self, seen: Seen) -> Iterable[_Deal]:
-        """The deals ``seen`` keeps at the instant whose owner now the caller may not see."""
+        """The deals ``seen`` keeps at the instant whose owner now the caller may not see:
+        among the deals moved away from one of the owners kept after the instant (the
+        first such move is from the owner then), and the deals then of the owners kept who
+        are not visible now."""
+        if seen not in self._hidden:
+            self._hidden[seen] = list(self._find_hidden(seen))
+        return self._hidden[seen]
+
+    def _find_hidden(self, seen: Seen) -> Iterable[_Deal]:
         assert seen.visible_now is not None
         stamp = self.read.stored("timestamp", self.at)
-        changes, params = self.read.one_of("change", list(OWNER_CHANGES))
-        candidates = [(f"SELECT opportunity_id FROM {DEALS.name} WHERE {changes} "
-                       "AND valid_from > ?", [*params, stamp])]
         owners = (seen.owners if seen.owners is not None
                   else frozenset(r["rep_id"] for r in self._reps()))
+        if not owners:
+            return
+        kept, owner_params = self.read.one_of("moved_from", sorted(owners))
+        candidates = [(f"SELECT opportunity_id FROM {DEALS.name} WHERE {kept} AND "
+                       "valid_from > ?", [*owner_params, stamp])]
         gone = sorted(owners - seen.visible_now)
         if gone:
             clause, values = self.read.one_of("owner_id", gone)
@@ -203,28 +227,28 @@ class AsOf:
                                [*values, stamp, stamp]))
         seen_ids: set[str] = set()
         for subquery, values in candidates:
-            for deal_id, deal in self._by_id(subquery, values).items():
+            for deal_id, deal in self._by_id(
+                    subquery, values, "(i.valid_to IS NULL OR (i.valid_from <= ? AND "
+                    "i.valid_to > ?))", [stamp, stamp]).items():
                 at = deal.at(self.at)
                 if (deal_id not in seen_ids and at is not None and seen.keeps(at)
                         and deal.now["owner_id"] not in seen.visible_now):
                     seen_ids.add(deal_id)
                     yield deal
 
-    def _deals(self, subquery: str, params: Sequence[Any]) -> Iterable[_Deal]:
-        return self._by_id(subquery, params).values()
-
-    def _by_id(self, subquery: str, params: Sequence[Any]) -> dict[str, _Deal]:
-        """Every interval of the deals ``subquery`` names, oldest first, with their products."""
-        columns = ", ".join(f"i.{c}" for c in DEALS.column_names)
+    def _by_id(self, subquery: str, params: Sequence[Any], which: str,
+               which_params: Sequence[Any]) -> dict[str, _Deal]:
+        """The intervals (``which`` of them) of the deals ``subquery`` names, oldest first,
+        with their products."""
+        columns = ", ".join(f"i.{c.name}" for c in FACTS)
         found: dict[str, _Deal] = {}
         for row in self.read.rows(
                 f"SELECT {columns}, h.products FROM {DEALS.name} i JOIN intervals_deal_heads h "
                 f"ON h.opportunity_id = i.opportunity_id WHERE i.opportunity_id IN ({subquery}) "
-                "ORDER BY i.opportunity_id, i.seq", params):
+                f"AND {which} ORDER BY i.opportunity_id, i.seq", [*params, *which_params]):
             deal = found.get(row["opportunity_id"])
             if deal is None:
                 deal = found[row["opportunity_id"]] = _Deal(
                     list(self.read.value("json", row["products"]) or []))
-            deal.rows.append({c.name: self.read.value(c.type, row[c.name])
-                              for c in DEALS.columns})
+            deal.rows.append({c.name: self.read.value(c.type, row[c.name]) for c in FACTS})
         return found

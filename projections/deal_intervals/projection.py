@@ -9,6 +9,7 @@ Tables
   and ``change`` are that event's place in the global order and its type; ``actor`` who
   recorded it. A deal holds the facts of the row with ``valid_from <= t < valid_to`` (or
   ``valid_to`` null) at instant ``t``; before its first ``valid_from`` it did not exist.
+  ``moved_from``: the owner before, on an interval an owner change began.
   An event that changes none of the facts (a quote, a hand-over step, an interaction)
   opens no interval.
 - ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null),
@@ -22,13 +23,17 @@ Tables
   ``region``, ``manager_id`` and ``active`` (false from the departure on) with their
   intervals, and the rep's ``name``: whose team a deal's owner was in at any instant.
 - ``intervals_quotas``: every quota set, with when (``set_at``): the quotas as they stood.
+- ``intervals_plans``: every commission plan set, with when it was recorded (``set_at``) and
+  the day it applies from (``effective_from``; a plan recorded without one, from the day it
+  was recorded); ``intervals_credit_policies`` the same for the hand-over credit policy.
 - ``intervals_accounts``: account -> ``region`` (a deal's region is its account's when it
   opened; an account's region never changes).
 - ``intervals_totals`` and the tables beside it: the funnel's and the forecast's totals now,
   at the start of each month and changed per day (``projections.deal_intervals.totals``).
 
 Version 2 added the region, the win (``won_amount``, ``won_currency``, ``won_at``: a win
-opens an interval), the deal's ``products`` on its head, the quotas and the totals.
+opens an interval), the deal's ``products`` on its head, the quotas and the totals; version 3
+the commission plans and credit policies.
 """
 
 from dataclasses import dataclass
@@ -45,7 +50,8 @@ from domain.opportunity import (
     OpportunityStageChanged,
     OpportunityWon,
 )
-from domain.rep import RepDeparted, RepHired, RepMoved, RepQuotaSet
+from domain.policies import HandOverCreditPolicySet
+from domain.rep import RepCommissionPlanSet, RepDeparted, RepHired, RepMoved, RepQuotaSet
 from domain.stages import Stage, is_open
 from projections.base import Column, EventRecord, Projection, Rows, Table, on
 from projections.deal_intervals.totals import (
@@ -65,8 +71,11 @@ DEALS = Table("intervals_deals", (
     Column("amount", "numeric"), Column("currency"), Column("owner_id"), Column("account_id"),
     Column("expected_close", "date"), Column("open", "bool"), Column("region"),
     Column("won_amount", "numeric"), Column("won_currency"), Column("won_at", "timestamp"),
+    Column("moved_from"),
 ), key=("opportunity_id", "seq"),
-    indexes=(("valid_from",), ("owner_id", "valid_from"), ("change", "valid_from")))
+    indexes=(("valid_from",), ("owner_id", "valid_from"), ("moved_from", "valid_from"),
+             ("won_at",)))
+MOVED_FROM = "moved_from"  # of an interval an owner change began: the owner before
 DEAL_HEADS = Table("intervals_deal_heads", (
     Column("opportunity_id"), Column("seq", "int"), Column("name"), Column("stay", "int"),
     Column("products", "json"),
@@ -89,6 +98,15 @@ QUOTAS = Table("intervals_quotas", (
     Column("rep_id"), Column("period"), Column("position", "bigint"),
     Column("set_at", "timestamp"), Column("amount", "numeric"),
 ), key=("rep_id", "period", "position"))
+PLANS = Table("intervals_plans", (
+    Column("rep_id"), Column("position", "bigint"), Column("set_at", "timestamp"),
+    Column("effective_from", "date"), Column("rate", "numeric"),
+    Column("accelerated_rate", "numeric"),
+), key=("rep_id", "position"))
+CREDIT_POLICIES = Table("intervals_credit_policies", (
+    Column("position", "bigint"), Column("set_at", "timestamp"), Column("effective_from", "date"),
+    Column("upper", "numeric"), Column("middle", "numeric"), Column("lower", "numeric"),
+), key=("position",))
 ACCOUNTS = Table("intervals_accounts", (Column("account_id"), Column("region")),
                  key=("account_id",))
 
@@ -103,7 +121,7 @@ class Kind:
 
     @cached_property
     def facts(self) -> tuple[str, ...]:
-        skip = {self.id, *(c.name for c in INTERVAL)}
+        skip = {self.id, MOVED_FROM, *(c.name for c in INTERVAL)}
         return tuple(c.name for c in self.table.columns if c.name not in skip)
 
 
@@ -113,10 +131,10 @@ REP = Kind(REPS, REP_HEADS, "rep_id")
 
 class DealIntervalsProjection(Projection):
     name = "intervals"
-    version = 2
+    version = 3
     cost = 2
-    tables = (DEALS, DEAL_HEADS, STAYS, HANDOVERS, REPS, REP_HEADS, QUOTAS, ACCOUNTS, TOTALS,
-              MONTHS, DAYS, OWNER_TOTALS, MARKS)
+    tables = (DEALS, DEAL_HEADS, STAYS, HANDOVERS, REPS, REP_HEADS, QUOTAS, PLANS,
+              CREDIT_POLICIES, ACCOUNTS, TOTALS, MONTHS, DAYS, OWNER_TOTALS, MARKS)
 
     @on(RepHired)
     def _hired(self, e: EventRecord, hired: RepHired, rows: Rows) -> None:
@@ -136,6 +154,21 @@ class DealIntervalsProjection(Projection):
         rows.put(QUOTAS.name, {"rep_id": e.stream_id, "period": quota.period,
                                "position": e.position, "set_at": e.occurred_at,
                                "amount": quota.amount})
+
+    @on(RepCommissionPlanSet)
+    def _plan_set(self, e: EventRecord, plan: RepCommissionPlanSet, rows: Rows) -> None:
+        rows.put(PLANS.name, {"rep_id": e.stream_id, "position": e.position,
+                              "set_at": e.occurred_at,
+                              "effective_from": plan.effective_from or e.occurred_at.date(),
+                              "rate": plan.rate, "accelerated_rate": plan.accelerated_rate})
+
+    @on(HandOverCreditPolicySet)
+    def _credit_policy_set(self, e: EventRecord, policy: HandOverCreditPolicySet,
+                           rows: Rows) -> None:
+        rows.put(CREDIT_POLICIES.name, {"position": e.position, "set_at": e.occurred_at,
+                                        "effective_from": policy.effective_from,
+                                        "upper": policy.upper, "middle": policy.middle,
+                                        "lower": policy.lower})
 
     @on(AccountOpened)
     def _account_opened(self, e: EventRecord, account: AccountOpened, rows: Rows) -> None:
@@ -210,10 +243,11 @@ class DealIntervalsProjection(Projection):
 
 
 def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, Any],
-           name: str | None, **head_facts: Any) -> None:
+           name: str | None, moved_from: str | None = None, **head_facts: Any) -> None:
+    moved = {MOVED_FROM: moved_from} if kind is DEAL else {}
     rows.put(kind.table.name, {kind.id: e.stream_id, "seq": seq, "valid_from": e.occurred_at,
                                "valid_to": None, "position": e.position, "change": e.type,
-                               "actor": e.meta.get("actor"), **facts})
+                               "actor": e.meta.get("actor"), **facts, **moved})
     head = rows.get(kind.heads.name, (e.stream_id,)) or {}
     rows.put(kind.heads.name, {**head, **head_facts, kind.id: e.stream_id, "seq": seq,
                                "name": name})
@@ -252,5 +286,6 @@ def _change(rows: Rows, kind: Kind, e: EventRecord,
         return None
     rows.put(kind.table.name, {**current, "valid_to": e.occurred_at})
     after = {**facts, **changes}
-    _begin(rows, kind, e, head["seq"] + 1, after, head["name"])
+    moved_from = facts["owner_id"] if after.get("owner_id") != facts.get("owner_id") else None
+    _begin(rows, kind, e, head["seq"] + 1, after, head["name"], moved_from)
     return facts, after

@@ -169,8 +169,11 @@ class ForecastQueries:
     """The forecast from the model's tables now, or from ``frames`` given in their place
     (``projections.forecast.as_of``: the same tables as they stood at an instant)."""
 
-    def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None) -> None:
-        self.read = read
+    def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None,
+                 product: str | None = None) -> None:
+        """``product``: only that product's monthly totals are read ("" every deal's), for
+        an answer that needs no other."""
+        self.read, self.product = read, product
         self._frames: dict[str, pl.DataFrame] = dict(frames or {})  # one read per table
 
     def _frame(self, table: Table) -> pl.DataFrame:
@@ -179,7 +182,10 @@ class ForecastQueries:
         return self._frames[table.name]
 
     def _fetch(self, table: Table) -> pl.DataFrame:
-        found = self.read.rows(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
+        statement, params = f"SELECT {', '.join(table.column_names)} FROM {table.name}", []
+        if self.product is not None and table in (PIPELINE_MONTHS, WON_MONTHS):
+            statement, params = statement + " WHERE product = ?", [self.product]
+        found = self.read.rows(statement, params)
         return frame_of(table, [{c.name: self.read.value(c.type, row[c.name])
                                  for c in table.columns} for row in found])
 

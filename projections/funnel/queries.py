@@ -3,7 +3,6 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -42,16 +41,11 @@ def stage_summary(totals: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def summary_as_of(as_of: AsOf, seen: Seen) -> list[dict[str, Any]]:
     """``FunnelQueries.summary`` as it stood at ``as_of``'s instant, of the deals ``seen``
     keeps (``projections.deal_intervals.as_of``)."""
-    grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, (deals, amount, weighted) in as_of.totals("funnel", seen).items():
-        stage, currency = key[4], key[3]
-        row = grouped.setdefault((stage, currency), {"stage": stage, "currency": currency,
-                                                     "count": 0, "amount": Decimal(0),
-                                                     "weighted_amount": Decimal(0)})
-        row["count"] += deals
-        row["amount"] += amount
-        row["weighted_amount"] += weighted
-    return stage_summary(grouped.values())
+    return stage_summary(
+        {"stage": stage, "currency": currency, "count": deals, "amount": amount,
+         "weighted_amount": weighted}
+        for (stage, currency), (deals, amount, weighted) in as_of.totals(
+            "funnel", seen, by=("stage", "currency")).items())
 
 
 class FunnelQueries:

@@ -87,6 +87,9 @@ MATRIX: dict[str, Row] = {
     "GET /v1/promotions": Row(ALL),
     "POST /v1/campaigns": Row({"admin"}),
     "GET /v1/campaigns": Row({"admin", "auditor", "integrator"}),
+    "GET /v1/commissions/{rep_id}": Row(SEE, ALL - SEE),
+    "GET /v1/policies/handover-credit": Row(ALL),
+    "PUT /v1/policies/handover-credit": Row({"admin"}),
 }
 RECORD_COMMANDS = ("/v1/leads/{lead_id}/", "/v1/accounts/{account_id}/",
                    "/v1/opportunities/{opportunity_id}/", "/v1/orders/{order_id}/")
@@ -189,6 +192,7 @@ def _body(route: str, w: dict[str, str]) -> dict[str, object] | None:
                                      "prices": [{"sku": w["sku"], "unit_price": "9.00"}]},
         "/v1/promotions": {"name": f"promo-{w['sku']}", "percent": "5", "valid_from": due,
                            "valid_to": due},
+        "/v1/policies/handover-credit": {"upper": "0.5", "middle": "0.25", "lower": "0"},
         "/v1/campaigns": {"name": "Fair", "channel": "event", "cost": "100", "currency": "EUR",
                           "starts": due, "ends": due},
     }

@@ -112,6 +112,17 @@ def test_answers_as_of_an_instant_are_the_answers_given_then(qapi: Api):
         ("qualification", 1, "10000.00")]
     assert since["as_of"] == "2026-11-03T12:00:00Z"
 
+    # deal 4 goes to Bob: Ann's funnel as of Nov 6 keeps her deals then that are hers now
+    deals.change_owner(at(7), deal_4, owner_id=bob)
+    anns = get(qapi, "/v1/funnel", people["ann"], as_of=_instant(6))["stages"]
+    proposal = next(s for s in anns if s["stage"] == "proposal")
+    then = next(s for s in recorded[6][("ann", ())][0] if s["stage"] == "proposal")
+    assert (then["count"], then["amount"], proposal["count"]) == (1, "8000.00", 0)
+    assert [s for s in anns if s["stage"] != "proposal"] == [
+        s for s in recorded[6][("ann", ())][0] if s["stage"] != "proposal"]
+    admins = get(qapi, "/v1/funnel", admin, as_of=_instant(6))["stages"]
+    assert admins == recorded[6][("admin", ())][0]
+
 
 def test_before_anything_happened_the_funnel_is_empty_and_bad_instants_are_refused(qapi: Api):
     admin = qapi.token("admin")

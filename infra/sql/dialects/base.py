@@ -96,6 +96,10 @@ class Dialect(ABC):
         return self.types[kind]
 
     @abstractmethod
+    def exact_sum(self, column: str) -> str:
+        """The aggregate that adds a numeric column exactly."""
+
+    @abstractmethod
     def one_of(self, column: str, values: Sequence[Any],
                array_type: str = "") -> tuple[str, list[Any]]:
         """``column`` is one of ``values`` (not empty): the condition, with ``?``

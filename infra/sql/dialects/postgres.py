@@ -114,6 +114,9 @@ class PostgresDialect(Dialect):
     def sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
+    def exact_sum(self, column: str) -> str:
+        return f"SUM({column})"  # numeric: exact
+
     def one_of(self, column: str, values: Sequence[Any],
                array_type: str = "") -> tuple[str, list[Any]]:
         cast_to = f"::{array_type}[]" if array_type else ""

@@ -20,6 +20,21 @@ from infra.sql.types import Connection, Cursor
 CONVERTED = frozenset({"json", "numeric", "date", "timestamp", "bool"})
 
 
+
+class ExactSum:
+    """SUM for a numeric column as decimals: SQLite's own adds them as floats (0.1 + 0.2 is
+    not 0.3 there); the total is given back as text, read as a Decimal."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.total = (self.total or Decimal(0)) + Decimal(str(value))
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else str(self.total)
+
 class PollingWaiter:
     """SQLite has no notifications: short polls."""
 
@@ -52,6 +67,7 @@ class SQLiteDialect(Dialect):
                                isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.create_aggregate("exact_sum", 1, ExactSum)  # type: ignore[arg-type]
         return conn
 
     @contextmanager
@@ -103,6 +119,9 @@ class SQLiteDialect(Dialect):
 
     def waiter(self, channel: str = "sfa_events") -> PollingWaiter:
         return PollingWaiter()
+
+    def exact_sum(self, column: str) -> str:
+        return f"exact_sum({column})"
 
     def one_of(self, column: str, values: Sequence[Any],
                array_type: str = "") -> tuple[str, list[Any]]:
