@@ -17,9 +17,15 @@ from typing import Annotated, Any
 from fastapi.responses import HTMLResponse, Response
 
 from api.console.lookups import visible_reps
-from api.console.views import Page, View, console_router, optional
-from api.inputs import Instant, PageCursor, RecordId, SearchText
-from api.reading import utc
+from api.console.views import (
+    LOCAL_MINUTE,
+    Page,
+    View,
+    chosen_instant,
+    console_router,
+    optional,
+)
+from api.inputs import PageCursor, RecordId, SearchText
 from api.routers.lists import accounts
 from api.routers.timeline import EXPORTERS, export_account, timeline
 from projections.customer_timeline.answers import Timeline, TimelineEvent
@@ -32,7 +38,6 @@ router = console_router()
 ListView = Annotated[View, PAGE.viewer()]
 AccountView = Annotated[View, ACCOUNT.viewer()]
 SHOWN = 50  # accounts per page of the list
-LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # a datetime-local input's value
 
 
 @router.get(PAGE.path)
@@ -64,12 +69,6 @@ def rows_of(answer: Timeline, names: dict[str, str]) -> list[Row]:
 def amounts(records: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
     """The state's records with their money fields (JSON text) as numbers, for the filters."""
     return [{**r, **{n: Decimal(r[n]) for n in names if r.get(n) is not None}} for r in records]
-
-
-def chosen_instant(as_of: str) -> datetime | None:
-    """The form's datetime-local value (minutes, UTC) or any ISO 8601 instant; blank: now."""
-    instant: datetime | None = optional(Instant, as_of, "as_of")
-    return None if instant is None else utc(instant)
 
 
 @router.get(ACCOUNT.path + "/{account_id}")

@@ -8,6 +8,7 @@ construction.
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from api.console import charts
 from api.console.formatting import label
 from api.console.lookups import teams_of, visible_reps
-from api.console.views import Page, View, console_router, optional
+from api.console.views import LOCAL_MINUTE, Page, View, chosen_instant, console_router, optional
 from api.inputs import Label, RecordId
 from api.reading import Scope, scope_for
 from api.routers.funnel import conversion, funnel
@@ -96,13 +97,20 @@ def heading(shown: Scope, people: list[RepItem]) -> str:
 
 
 @router.get(PAGE.path)
-def funnel_page(view: FunnelView, rep_id: str = "", team: str = "") -> HTMLResponse:
+def funnel_page(view: FunnelView, rep_id: str = "", team: str = "",
+                as_of: str = "") -> HTMLResponse:
+    """The funnel now, or as it stood at ``as_of`` (``GET /v1/funnel?as_of=``); win rates
+    and conversion are always now's."""
     caller, services = view.caller, view.services
     asked = Scope(optional(RecordId, rep_id, "rep_id"), optional(Label, team, "team"))
+    instant = chosen_instant(as_of)
     people = visible_reps(caller, services)
-    stages = funnel(caller, services, None, rep_id=asked.rep_id, team=asked.team)
+    stages = funnel(caller, services, None, rep_id=asked.rep_id, team=asked.team,
+                    as_of=instant)
     closing = conversion(caller, services, None, rep_id=asked.rep_id, team=asked.team)
     shown = scope_for(caller, services.sales.directory, asked.rep_id, asked.team)
     return view.render(table=StageTable.of(stages), closing=closing, chart=stage_chart(stages),
                        closed_chart=closed_chart(closing), asked=asked,
-                       people=people, teams=teams_of(people), heading=heading(shown, people))
+                       people=people, teams=teams_of(people), heading=heading(shown, people),
+                       as_of=(instant or datetime.now(UTC)).strftime(LOCAL_MINUTE),
+                       past=instant is not None)

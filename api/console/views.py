@@ -10,6 +10,7 @@ visitor without a session, the redirect to the sign-in page — never a tracebac
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +28,8 @@ from api.console.lookups import name_of
 from api.console.session import NotSignedInError, RefusedError, Session
 from api.deps import Services, wait_until_readable
 from api.errors import ApiError
+from api.inputs import Instant
+from api.reading import utc
 from domain.errors import DomainError, NotFoundError, ValidationError
 from infra.access.tokens import ROLES, Principal
 from infra.errors import DatabaseUnavailableError, ReadModelMissingError
@@ -209,3 +212,12 @@ def optional(kind: Any, value: str, name: str) -> Any:
     except InvalidValue:
         raise PageError(422, "Not an address of this page",
                         f"{name}: not a value this page takes") from None
+
+
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # a datetime-local input's value
+
+
+def chosen_instant(as_of: str) -> datetime | None:
+    """The form's datetime-local value (minutes, UTC) or any ISO 8601 instant; blank: now."""
+    instant: datetime | None = optional(Instant, as_of, "as_of")
+    return None if instant is None else utc(instant)

@@ -147,3 +147,31 @@ def test_a_form_without_its_csrf_token_is_refused(demo_server: Server,
     page.wait_for_url("**/console/sign-in")
     assert page.get_by_role("status").inner_text() == "Signed out."
     assert_stayed_on_this_machine(offline_page)
+
+
+def test_a_manager_moves_the_funnel_back_in_time(demo_server: Server, offline_page: OfflinePage,
+                                                 screenshots: Path):
+    """The As-of form shows the funnel as it stood then, as GET /v1/funnel?as_of= answers
+    the same token; Now comes back to the funnel now."""
+    token = new_token(demo_server, "manager", person(demo_server, "manager"))
+    now = api_figures(api_get(demo_server, token, "/v1/funnel"))
+    instant = next(
+        f"{day}T12:00" for day in ("2026-10-01", "2026-08-01", "2026-05-01", "2025-12-01")
+        if api_figures(api_get(demo_server, token, "/v1/funnel", as_of=f"{day}T12:00")) != now)
+    page = offline_page.page
+    sign_in(page, demo_server, token)
+    assert page.locator("#as-of-said").inner_text() == "Now"
+
+    page.locator("#as-of").fill(instant)
+    page.get_by_role("button", name="Go", exact=True).click()
+    page.wait_for_url("**as_of=*")
+
+    then = api_get(demo_server, token, "/v1/funnel", as_of=instant)
+    assert page_figures(page.content()) == api_figures(then) != now
+    assert page.locator("#as-of-said").inner_text() == f"As of {instant.replace('T', ' ')} UTC"
+    assert page.locator("#past-note").is_visible()
+    page.screenshot(path=screenshots / "console-funnel-as-of.png", full_page=True)
+    page.get_by_role("link", name="Now").click()
+    page.wait_for_url("**/console/funnel?*")
+    assert page_figures(page.content()) == now
+    assert_stayed_on_this_machine(offline_page)
