@@ -216,25 +216,34 @@ class AsOf:
                   else frozenset(r["rep_id"] for r in self._reps()))
         if not owners:
             return
-        kept, owner_params = self.read.one_of("moved_from", sorted(owners))
-        candidates = [(f"SELECT opportunity_id FROM {DEALS.name} WHERE {kept} AND "
-                       "valid_from > ?", [*owner_params, stamp])]
+        moved_from, moved_params = self.read.one_of("moved_from", sorted(owners))
+        moved = sorted({r["opportunity_id"] for r in self.read.rows(
+            f"SELECT opportunity_id FROM {DEALS.name} WHERE {moved_from} AND valid_from > ?",
+            [*moved_params, stamp])})
+        ids: set[str] = set()
+        if moved:  # moved away after the instant, and owned by one of the owners at it
+            named, named_params = self.read.one_of("opportunity_id", moved)
+            owned, owned_params = self.read.one_of("owner_id", sorted(owners))
+            ids = {r["opportunity_id"] for r in self.read.rows(
+                f"SELECT opportunity_id FROM {DEALS.name} WHERE {named} AND valid_from <= ? "
+                f"AND (valid_to IS NULL OR valid_to > ?) AND {owned}",
+                [*named_params, stamp, stamp, *owned_params])}
         gone = sorted(owners - seen.visible_now)
         if gone:
             clause, values = self.read.one_of("owner_id", gone)
-            candidates.append((f"SELECT opportunity_id FROM {DEALS.name} WHERE {clause} AND "
-                               "valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
-                               [*values, stamp, stamp]))
-        seen_ids: set[str] = set()
-        for subquery, values in candidates:
-            for deal_id, deal in self._by_id(
-                    subquery, values, "(i.valid_to IS NULL OR (i.valid_from <= ? AND "
-                    "i.valid_to > ?))", [stamp, stamp]).items():
-                at = deal.at(self.at)
-                if (deal_id not in seen_ids and at is not None and seen.keeps(at)
-                        and deal.now["owner_id"] not in seen.visible_now):
-                    seen_ids.add(deal_id)
-                    yield deal
+            ids |= {r["opportunity_id"] for r in self.read.rows(
+                f"SELECT opportunity_id FROM {DEALS.name} WHERE {clause} AND valid_from <= ? "
+                "AND (valid_to IS NULL OR valid_to > ?)", [*values, stamp, stamp])}
+        if not ids:
+            return
+        named, named_params = self.read.one_of("opportunity_id", sorted(ids))
+        for deal in self._by_id(
+                f"SELECT opportunity_id FROM intervals_deal_heads WHERE {named}", named_params,
+                "(i.valid_to IS NULL OR (i.valid_from <= ? AND i.valid_to > ?))",
+                [stamp, stamp]).values():
+            at = deal.at(self.at)
+            if at is not None and seen.keeps(at) and deal.now["owner_id"] not in seen.visible_now:
+                yield deal
 
     def _by_id(self, subquery: str, params: Sequence[Any], which: str,
                which_params: Sequence[Any]) -> dict[str, _Deal]:
