@@ -2,8 +2,9 @@
 
 The same seed and scale always give the same streams and events. Prices and marketing are
 part of it: the first region's price list is in euros, the second's in US dollars (its deals,
-quotes and orders are in dollars), two promotions run during the year, and campaigns with
-costs on several channels bring leads that name them. Time is simulated: leads
+quotes and orders are in dollars), two promotions run during the year, campaigns with
+costs on several channels bring leads that name them, and a hand-over credit policy splits
+the deals won after a departure. Time is simulated: leads
 arrive over the twelve months before ``end``, and each one's life (engagement, calls,
 qualification, the deal moving through its stages over weeks, the order, its shipment and
 payment) runs on its own schedule, interleaved with everyone else's in time order (an
@@ -75,6 +76,7 @@ def load_demo(sales: Sales, seed: int = 42, scale: str = "small",
     _hire(story, teams, {start.year, end.year})
     _stock(story)
     _prices(story)
+    _handover_credit(story)
     _campaigns(story)
     agenda = Agenda(end - timedelta(days=16))  # the departure below is the story's last act
     for i in range(leads):
@@ -133,6 +135,15 @@ def _prices(story: Story) -> None:
         story.sales.prices.add_promotion(
             story.ctx("admin", f"promotion-{name}"), name=name, percent=percent, skus=skus,
             valid_from=start + timedelta(days=first), valid_to=start + timedelta(days=last))
+
+
+def _handover_credit(story: Story) -> None:
+    """The hand-over credit policy in force from the start: a departing rep keeps half of
+    an upper-tier deal won after their departure, a quarter of a middle-tier one, none of a
+    lower-tier one (``GET /v1/commissions/{rep_id}`` splits them so)."""
+    story.sales.policies.set_handover_credit(
+        story.ctx("admin"), upper=Decimal("0.5"), middle=Decimal("0.25"), lower=Decimal(0),
+        effective_from=story.clock.now.date())
 
 
 def _campaigns(story: Story) -> None:
