@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from domain.values import require_period
 
@@ -21,6 +22,26 @@ from domain.values import require_period
 class Quota:
     amount: Decimal
     periods: tuple[str, ...]  # the quotas as set that ``amount`` adds up, in time order
+
+
+PeriodKind = Literal["month", "quarter", "year"]
+
+
+def current_period(kind: PeriodKind, day: date) -> str:
+    """The period of ``kind`` holding ``day``, as quotas (and the API) name periods."""
+    if kind == "month":
+        return f"{day.year}-{day.month:02d}"
+    if kind == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"FY{day.year}"
+
+
+def kind_of(period: str) -> PeriodKind:
+    """Whether ``period`` is a month, a quarter or a year."""
+    require_period("period", period)
+    if period.startswith("FY"):
+        return "year"
+    return "quarter" if "-Q" in period else "month"
 
 
 def parts_of(period: str) -> list[str]:

@@ -10,9 +10,8 @@ forecast is in one currency; with several, the quota stands in the table beside 
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -26,6 +25,7 @@ from api.deps import Services
 from api.inputs import Label, RecordId
 from api.reading import Scope, scope_for
 from api.routers.forecasts import forecast, performance
+from domain.quotas import PeriodKind, current_period
 from infra.access.tokens import Principal
 from projections.forecast.answers import CurrencyForecast, Forecast, PeriodMoney
 from projections.rep_performance.answers import RepPerformance
@@ -34,7 +34,6 @@ PAGE = Page(title="Forecast", path="/forecast", template="forecast.html",
             reads=("forecasts", "performance", "lists"))
 router = console_router()
 ForecastView = Annotated[View, PAGE.viewer()]
-PeriodKind = Literal["month", "quarter", "year"]
 PERIODS: tuple[PeriodKind, ...] = ("month", "quarter", "year")
 TONES = {"history": "good", "projection": "muted"}  # else (history and projection) the default
 REPS_PAGE = 500
@@ -62,15 +61,6 @@ class CurrencySection:
     answer: CurrencyForecast
     rows: list[PeriodRow]
     chart: Markup
-
-
-def current_period(kind: PeriodKind, day: date) -> str:
-    """The period of ``kind`` holding ``day``, as the API names periods."""
-    if kind == "month":
-        return f"{day.year}-{day.month:02d}"
-    if kind == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"FY{day.year}"
 
 
 def section(answer: Forecast, part: CurrencyForecast) -> CurrencySection:

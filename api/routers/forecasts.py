@@ -12,8 +12,7 @@ from api.reading import PastInstant, PeriodQuery, paged, scope_for, seen_as_of, 
 from infra.readside.readstore import SqlReader
 from projections.deal_intervals.as_of import AsOf, Seen
 from projections.forecast.accuracy import accuracy as accuracy_of
-from projections.forecast.accuracy import checkpoints
-from projections.forecast.answers import Accuracy, Forecast, ForecastPeriod, ForecastSaid
+from projections.forecast.answers import Accuracy, Forecast
 from projections.forecast.as_of import frames_as_of
 from projections.forecast.queries import ForecastQueries
 from projections.rep_performance.answers import Performance, RepPerformance
@@ -73,24 +72,14 @@ def accuracy(caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals, per
     each checkpoint (`said`). Scope as for `GET /v1/forecast`, each checkpoint as of its
     instant, of the deals the caller may see now."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
-    kind = "year" if period.startswith("FY") else "quarter" if "-Q" in period else "month"
 
     def seen_at(at: AsOf) -> Seen:
         return seen_as_of(caller, services.sales.directory, at, scope)
 
-    now = utc(None)
     with services.db.reader() as conn:
-        read = SqlReader(services.db, conn)
-        found = accuracy_of(read, period, now, seen_at)
-        said = []
-        for instant in checkpoints(period, now):
-            at = AsOf(read, instant)
-            answer = ForecastQueries(read, frames_as_of(at, seen_at(at), None)).forecast(
-                kind, rep_id=scope.rep_id, team=scope.team, as_of=instant.date())
-            row = next((p for p in answer["periods"] if p["period"] == period), None)
-            said.append(ForecastSaid(at=instant, method=answer["method"],
-                                     period=None if row is None else ForecastPeriod(**row)))
-    return Accuracy(**found, said=said)
+        found = accuracy_of(SqlReader(services.db, conn), period, utc(None), seen_at,
+                            scope.rep_id, scope.team)
+    return Accuracy(**found)
 
 
 @router.get("/performance")

@@ -12,7 +12,7 @@ from api.deps import PageDep, PrincipalDep, Services, ServicesDep, reads
 from api.errors import QUERY_RESPONSES, not_found
 from api.inputs import Label, Period, RecordId
 from api.reading import PastInstant, PeriodQuery, midnight, paged, scope_for, utc
-from domain.quotas import days_of
+from domain.quotas import current_period, days_of
 from infra.access.tokens import Principal
 from infra.readside.readstore import SqlReader
 from projections.deal_intervals.answers import (
@@ -134,8 +134,7 @@ def commission_statement(rep_id: Annotated[RecordId, Path(description="The rep")
     rep = directory.catch_up().reps.get(rep_id)
     if rep is None or not can_see_owner(caller, directory, rep_id):
         raise not_found(f"rep {rep_id}")
-    today = utc(None).date()
-    period = period or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    period = period or current_period("quarter", utc(None).date())
     starts, ends = days_of(period)
     with services.db.reader() as conn:
         found = CommissionQueries(SqlReader(services.db, conn)).statement(

@@ -87,6 +87,7 @@ class AsOf:
         self.midnight = datetime.combine(self.day, time(), UTC)
         self._today: list[_Deal] | None = None
         self._hidden: dict[Seen, list[_Deal]] = {}
+        self._totals: dict[tuple[Any, ...], dict[Key, list[Any]]] = {}
 
     def team(self, team: str) -> frozenset[str]:
         """The reps in ``team`` at the instant."""
@@ -119,7 +120,14 @@ class AsOf:
         """The totals of ``kind`` (``totals.KINDS``) at the instant, of the deals ``seen``
         keeps (and of ``product``'s totals only, when named): key (the ``by`` columns of
         ``totals.KEY``; the others added up) -> deals, amount, weighted. Totals of no deal
-        are left out."""
+        are left out. Read once per question and answer (do not change what it gives)."""
+        asked = (kind, seen, product, by)
+        if asked not in self._totals:
+            self._totals[asked] = self._total(kind, seen, product, by)
+        return self._totals[asked]
+
+    def _total(self, kind: str, seen: Seen, product: str | None,
+               by: tuple[str, ...]) -> dict[Key, list[Any]]:
         found = self._marked(kind, seen, product, by)
         positions = [KEY.index(column) for column in by]
         moves = [(deal, deal.at(self.midnight, before=True), -1) for deal in self._changed_today()]

@@ -21,6 +21,7 @@ from typing import Any
 
 from domain.quotas import quota_of
 from projections.base import Reader, Row
+from projections.deal_intervals.as_of import AsOf
 
 CENT = Decimal("0.01")
 
@@ -54,7 +55,7 @@ class CommissionQueries:
         policies = self._effective("SELECT position, effective_from, upper, middle, lower FROM "
                                    "intervals_credit_policies WHERE set_at <= ?", (stamp,),
                                    ("upper", "middle", "lower"))
-        quota = self._quota(rep_id, period, stamp)
+        quota = self._quota(rep_id, period, known_at)
         items = [item for win in self._wins(rep_id, start, end, known_at)
                  if (item := _credited(rep_id, win, self._last_handover(win, stamp),
                                        policies, plans)) is not None]
@@ -70,12 +71,11 @@ class CommissionQueries:
                           {n: self.read.value("numeric", r[n]) for n in names})
                 for r in self.read.rows(statement, params)]
 
-    def _quota(self, rep_id: str, period: str, stamp: Any) -> Decimal | None:
-        set_quotas: dict[str, Decimal] = {}
-        for r in self.read.rows("SELECT period, amount FROM intervals_quotas WHERE rep_id = ? "
-                                "AND set_at <= ? ORDER BY position", (rep_id, stamp)):
-            set_quotas[r["period"]] = self.read.value("numeric", r["amount"])
-        found = quota_of(period, set_quotas)
+    def _quota(self, rep_id: str, period: str, known_at: datetime) -> Decimal | None:
+        """The rep's quota for the period as set by ``known_at``."""
+        found = quota_of(period, {q["period"]: q["amount"]
+                                  for q in AsOf(self.read, known_at).quotas()
+                                  if q["rep_id"] == rep_id})
         return None if found is None else _cents(found.amount)
 
     def _wins(self, rep_id: str, start: datetime, end: datetime,

@@ -142,8 +142,7 @@ class _Teams:
             self.spans.setdefault(r["rep_id"], []).append(
                 (read.value("timestamp", r["valid_from"]), read.value("timestamp", r["valid_to"]),
                  r["team"]))
-        self.names = {r["rep_id"]: r["name"]
-                      for r in read.rows("SELECT rep_id, name FROM intervals_rep_heads")}
+        self.names = rep_names(read)
 
     def team_at(self, rep_id: str, at: datetime) -> str | None:
         return next((team for since, until, team in self.spans.get(rep_id, [])
@@ -151,6 +150,12 @@ class _Teams:
 
     def name(self, rep_id: str) -> str | None:
         return self.names.get(rep_id)
+
+
+def rep_names(read: Reader) -> dict[str, str]:
+    """Every rep's name, by id."""
+    return {r["rep_id"]: r["name"]
+            for r in read.rows("SELECT rep_id, name FROM intervals_rep_heads")}
 
 
 def totals_by(slips: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
