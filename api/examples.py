@@ -37,6 +37,8 @@ def _path_overrides(ids: DemoExamples) -> dict[Operation, dict[str, str]]:
     order = "/v1/orders/{order_id}"
     return {
         ("get", "/v1/handovers/{rep_id}"): {"rep_id": ids.departed},
+        ("put", "/v1/handovers/{rep_id}/plan"): {"rep_id": ids.leaving},
+        ("post", "/v1/handovers/{rep_id}/approve"): {"rep_id": ids.leaving},
         ("post", f"{order}/shipments"): {"order_id": ids.orders["confirmed"]},
         ("post", f"{order}/invoices"): {"order_id": ids.orders["shipped"]},
         ("post", f"{order}/payments"): {"order_id": ids.orders["invoiced"]},
@@ -88,6 +90,10 @@ def _reps(ids: DemoExamples, today: date) -> dict[Operation, Body]:
                                              "effective_from": _day(today, 0)},
         ("post", f"{rep}/departure"): {"successor_id": ids.successor,
                                        "effective_date": _day(today, 14)},
+        ("post", f"{rep}/notice"): {"effective_date": _day(today, 30),
+                                    "successor_id": ids.successor},
+        ("put", "/v1/handovers/{rep_id}/plan"): {"assignments": [
+            {"id": ids.leaving_deal, "successor_id": ids.leaving_successor}]},
     }
 
 
@@ -98,7 +104,8 @@ def _activities(record: str, today: date) -> dict[Operation, Body]:
                                             "outcome": "interested"},
         ("post", f"{record}/follow-ups"): {"due": _day(today, 7), "note": "send the offer"},
         ("post", f"{record}/follow-ups/{{follow_up_id}}/complete"): {"outcome": "done"},
-        ("post", f"{record}/handover"): {"status": "introduced"},
+        ("post", f"{record}/handover"): {"status": "introduced",
+                                         "next_meeting_at": f"{_day(today, 10)}T10:00:00Z"},
     }
 
 

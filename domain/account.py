@@ -1,7 +1,8 @@
 """Account: a customer, with its contacts, classification, grade and owner."""
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from domain import activities, handover
 from domain.activities import FollowUp
@@ -106,7 +107,16 @@ class AccountHandedOver(AccountEvent):
 
 @dataclass(frozen=True)
 class AccountHandOverAdvanced(AccountEvent):
+    """v2: ``next_meeting_at``, the meeting agreed with the customer at the introduction."""
+
+    schema_version = 2
+
     status: str
+    next_meeting_at: datetime | None = None
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "next_meeting_at": None}
 
 
 ACTIVITY_EVENTS = activities.ActivityEvents(AccountInteractionLogged, AccountFollowUpScheduled,
@@ -202,6 +212,7 @@ class HandOverAccount(Command):
 @dataclass(frozen=True)
 class AdvanceAccountHandOver(Command):
     status: str
+    next_meeting_at: datetime | None = None
 
 
 def _require_active(rep: RepRef) -> None:
@@ -279,8 +290,9 @@ def _decide_existing(state: Account, command: Command) -> list[Event]:
         case HandOverAccount():
             return _hand_over(state, command)
         case AdvanceAccountHandOver():
-            status = handover.next_status(state.handover_status, command.status)
-            return [AccountHandOverAdvanced(status)]
+            status = handover.advance(state.handover_status, command.status,
+                                      command.next_meeting_at)
+            return [AccountHandOverAdvanced(status, command.next_meeting_at)]
     raise TypeError(f"not an account command: {command!r}")
 
 

@@ -1,7 +1,7 @@
 """Lead: a potential customer not yet qualified, from capture to conversion."""
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -141,7 +141,16 @@ class LeadHandedOver(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadHandOverAdvanced(LeadEvent):
+    """v2: ``next_meeting_at``, the meeting agreed with the customer at the introduction."""
+
+    schema_version = 2
+
     status: str
+    next_meeting_at: datetime | None = None
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "next_meeting_at": None}
 
 
 ACTIVITY_EVENTS = activities.ActivityEvents(LeadInteractionLogged, LeadFollowUpScheduled,
@@ -238,6 +247,7 @@ class HandOverLead(Command):
 @dataclass(frozen=True)
 class AdvanceLeadHandOver(Command):
     status: str
+    next_meeting_at: datetime | None = None
 
 
 def _capture(state: Lead | None, c: CaptureLead) -> list[Event]:
@@ -325,7 +335,8 @@ def decide(state: Lead | None, command: Command) -> list[Event]:
     if isinstance(command, AdvanceLeadHandOver):
         # Deliberately allowed on a closed lead: a hand-over must not stay pending forever
         # because the lead was converted meanwhile.
-        return [LeadHandOverAdvanced(handover.next_status(state.handover_status, command.status))]
+        status = handover.advance(state.handover_status, command.status, command.next_meeting_at)
+        return [LeadHandOverAdvanced(status, command.next_meeting_at)]
     if state.status == "converted":
         raise LeadAlreadyConvertedError(f"lead {state.id} is converted and accepts no changes")
     if state.closed:

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -129,7 +129,16 @@ class OpportunityHandedOver(OpportunityEvent):
 
 @dataclass(frozen=True)
 class OpportunityHandOverAdvanced(OpportunityEvent):
+    """v2: ``next_meeting_at``, the meeting agreed with the customer at the introduction."""
+
+    schema_version = 2
+
     status: str
+    next_meeting_at: datetime | None = None
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "next_meeting_at": None}
 
 
 @dataclass(frozen=True)
@@ -236,6 +245,7 @@ class HandOverOpportunity(Command):
 @dataclass(frozen=True)
 class AdvanceOpportunityHandOver(Command):
     status: str
+    next_meeting_at: datetime | None = None
 
 
 def _open(state: Opportunity | None, c: OpenOpportunity) -> list[Event]:
@@ -328,8 +338,9 @@ def decide(state: Opportunity | None, command: Command) -> list[Event]:
     if state is None:
         raise NotFoundError("opportunity not found")
     if isinstance(command, AdvanceOpportunityHandOver):  # allowed when closed: see lead.decide
-        status = handover.next_status(state.handover_status, command.status)
-        return [OpportunityHandOverAdvanced(status)]
+        status = handover.advance(state.handover_status, command.status,
+                                  command.next_meeting_at)
+        return [OpportunityHandOverAdvanced(status, command.next_meeting_at)]
     if isinstance(command, activities.CompleteFollowUp):  # a follow-up outlives its deal
         return activities.decide(state.follow_ups, (), command, ACTIVITY_EVENTS)
     if not state.open:

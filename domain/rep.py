@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.errors import (
     AlreadyExistsError,
+    InvalidTransitionError,
     NotFoundError,
     RepDepartedError,
     RuleViolationError,
@@ -81,6 +82,62 @@ class RepDeparted(RepEvent):
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """One item of a departing rep's funnel and who takes it over."""
+
+    item_id: str
+    successor_id: str
+
+
+@dataclass(frozen=True)
+class RepNoticeGiven(RepEvent):
+    """The rep handed in notice and leaves on ``effective_date`` (which may already have
+    passed, when the notice is recorded late). Until the manager approves the hand-over plan
+    and that day comes, the rep keeps working. ``successor_id`` takes every item the plan
+    gives no one else."""
+
+    effective_date: date
+    successor_id: str
+
+
+@dataclass(frozen=True)
+class RepHandOverPlanned(RepEvent):
+    """The manager's split of the departing rep's funnel: who takes each listed item (the
+    rest go to the notice's successor). It replaces the previous plan and withdraws an
+    approval: a changed plan is approved again."""
+
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class RepHandOverApproved(RepEvent):
+    """The manager checked the departing rep's funnel and approved the plan: it executes on
+    the effective date."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A departure in steps: given, planned, approved; executed on ``effective_date``."""
+
+    effective_date: date
+    successor_id: str
+    assignments: tuple[Assignment, ...] = ()
+    approved: bool = False
+
+    def successor_of(self, item_id: str) -> str:
+        """Who takes the item over: the plan's choice, else the notice's successor."""
+        for assignment in self.assignments:
+            if assignment.item_id == item_id:
+                return assignment.successor_id
+        return self.successor_id
+
+    def successor_ids(self) -> tuple[str, ...]:
+        """Everyone the plan hands something to, the notice's successor first."""
+        named = [self.successor_id, *(a.successor_id for a in self.assignments)]
+        return tuple(dict.fromkeys(named))
+
+
+@dataclass(frozen=True)
 class Rep:
     id: str
     name: str
@@ -94,6 +151,7 @@ class Rep:
     quotas: dict[str, Decimal] = field(default_factory=dict)
     commission_rate: Decimal | None = None
     accelerated_rate: Decimal | None = None
+    notice: Notice | None = None
 
     def ref(self) -> RepRef:
         return RepRef(self.id, self.active, self.role, self.manager_id)
@@ -134,6 +192,34 @@ class SetCommissionPlan(Command):
 class DepartRep(Command):
     successor: RepRef
     effective_date: date
+
+
+@dataclass(frozen=True)
+class GiveNotice(Command):
+    effective_date: date
+    successor: RepRef
+
+
+@dataclass(frozen=True)
+class PlanHandOver(Command):
+    """``assignments``: (item id, successor) pairs; ``open_items``: the ids of the open items
+    the rep owns now (only those can be planned)."""
+
+    assignments: tuple[tuple[str, RepRef], ...]
+    open_items: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ApproveHandOver(Command):
+    successors: tuple[RepRef, ...]  # everyone the plan names
+
+
+@dataclass(frozen=True)
+class ExecuteNotice(Command):
+    """Carries the approved plan out once ``today`` has reached its effective date."""
+
+    today: date
+    successors: tuple[RepRef, ...]  # everyone the plan names
 
 
 def _check_manager(manager: RepRef | None) -> None:
@@ -195,6 +281,67 @@ def _depart(state: Rep, c: DepartRep) -> list[Event]:
     return [RepDeparted(c.effective_date, c.successor.rep_id)]
 
 
+def _check_successor(successor: RepRef, departing: Rep, field_name: str) -> None:
+    if successor.rep_id == departing.id:
+        raise RuleViolationError(field_name, "a rep cannot succeed themself")
+    if not successor.active:
+        raise RepDepartedError(f"successor {successor.rep_id} has departed")
+
+
+def _give_notice(state: Rep, c: GiveNotice) -> list[Event]:
+    if state.notice is not None:
+        raise RuleViolationError(
+            "effective_date", f"rep {state.id} already gave notice, effective "
+                              f"{state.notice.effective_date.isoformat()}")
+    require_date("effective_date", c.effective_date)
+    _check_successor(c.successor, state, "successor_id")
+    return [RepNoticeGiven(c.effective_date, c.successor.rep_id)]
+
+
+def _noticed(state: Rep) -> Notice:
+    if state.notice is None:
+        raise InvalidTransitionError(f"rep {state.id} has not given notice")
+    return state.notice
+
+
+def _plan(state: Rep, c: PlanHandOver) -> list[Event]:
+    notice = _noticed(state)
+    seen: set[str] = set()
+    for n, (item_id, successor) in enumerate(c.assignments):
+        if item_id in seen:
+            raise ValidationError(f"assignments[{n}].id", f"{item_id} is listed twice")
+        seen.add(item_id)
+        if item_id not in c.open_items:
+            raise RuleViolationError(f"assignments[{n}].id",
+                                     f"{item_id} is not an open item of rep {state.id}")
+        _check_successor(successor, state, f"assignments[{n}].successor_id")
+    assignments = tuple(Assignment(item_id, successor.rep_id)
+                        for item_id, successor in c.assignments)
+    if assignments == notice.assignments:
+        return []
+    return [RepHandOverPlanned(assignments)]
+
+
+def _check_plan_successors(state: Rep, successors: tuple[RepRef, ...]) -> None:
+    for successor in successors:
+        _check_successor(successor, state, "successor_id")
+
+
+def _approve(state: Rep, c: ApproveHandOver) -> list[Event]:
+    if _noticed(state).approved:
+        return []
+    _check_plan_successors(state, c.successors)
+    return [RepHandOverApproved()]
+
+
+def _execute(state: Rep, c: ExecuteNotice) -> list[Event]:
+    notice = state.notice
+    if notice is None or not notice.approved or notice.effective_date > c.today:
+        return []  # nothing due: not approved (yet), or not that day yet
+    _check_plan_successors(state, c.successors)
+    return [RepDeparted(notice.effective_date, notice.successor_id)]
+
+
 def decide(state: Rep | None, command: Command) -> list[Event]:
     if isinstance(command, HireRep):
         return _hire(state, command)
@@ -211,6 +358,14 @@ def decide(state: Rep | None, command: Command) -> list[Event]:
             return _set_commission(state, command)
         case DepartRep():
             return _depart(state, command)
+        case GiveNotice():
+            return _give_notice(state, command)
+        case PlanHandOver():
+            return _plan(state, command)
+        case ApproveHandOver():
+            return _approve(state, command)
+        case ExecuteNotice():
+            return _execute(state, command)
     raise TypeError(f"not a rep command: {command!r}")
 
 
@@ -230,4 +385,11 @@ def evolve(state: Rep | None, event: Event) -> Rep:
                            accelerated_rate=event.accelerated_rate)
         case RepDeparted():
             return replace(state, active=False, successor_id=event.successor_id)
+        case RepNoticeGiven():
+            return replace(state, notice=Notice(event.effective_date, event.successor_id))
+        case RepHandOverPlanned():
+            return replace(state, notice=replace(_noticed(state), assignments=event.assignments,
+                                                 approved=False))
+        case RepHandOverApproved():
+            return replace(state, notice=replace(_noticed(state), approved=True))
     return state

@@ -210,12 +210,15 @@ def info() -> None:
 
 @flows_app.command("resume")
 def flows_resume() -> None:
-    """Complete every flow (conversion, order, departure) that was interrupted between steps."""
+    """Complete every flow (conversion, order, departure) that was interrupted between steps,
+    and carry out the approved departures whose effective date has come."""
     with opened() as sales:
         ran = sales.flows.resume()
-        if ran is None:
+        executed = sales.flows.execute_due_departures()
+        if ran is None or executed is None:
             fail("another process is resuming the flows right now; try again shortly")
-        out.print(f"Checked {ran} flows; position {sales.flows.position()}.")
+        out.print(f"Checked {ran} flows; position {sales.flows.position()}; "
+                  f"{executed} departures due executed.")
 
 
 def _resume_flows() -> None:
@@ -225,6 +228,8 @@ def _resume_flows() -> None:
         ran = sales.flows.resume()
         if ran:
             out.print(f"Resumed {ran} interrupted flows.")
+        if executed := sales.flows.execute_due_departures():
+            out.print(f"Executed {executed} departures due today.")
 
 
 @app.command()

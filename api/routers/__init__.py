@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from api.routers import (
     accounts,
     campaigns,
+    departures,
     forecasts,
     funnel,
     handovers,
@@ -36,6 +37,7 @@ from api.routers import (
 QUERY_ROUTERS: list[APIRouter] = [funnel.router, forecasts.router, handovers.router,
                                   inventory.router, timeline.router, insights.router,
                                   history.router, lists.router]
-ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, leads.router,
+ALL_ROUTERS: list[APIRouter] = [ops.router, *QUERY_ROUTERS, reps.router, departures.notices,
+                                departures.plans, leads.router,
                                 accounts.router, opportunities.router, stock.router,
                                 orders.router, prices.router, campaigns.router, policies.router]

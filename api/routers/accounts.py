@@ -165,6 +165,7 @@ def advance_handover(account_id: AccountId, body: HandOverStep, call: CommandDep
     sales = call.services.sales
     result = sales.accounts.advance_handover(
         call.ctx, account_id, status=body.status,
+        next_meeting_at=body.next_meeting_at,
         guard=may_advance_handover(call.caller, sales, f"account {account_id}"))
     return Versioned.of(result)
 

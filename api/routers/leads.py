@@ -164,5 +164,6 @@ def advance_handover(lead_id: LeadId, body: HandOverStep, call: CommandDep) -> P
     sales = call.services.sales
     result = sales.leads.advance_handover(
         call.ctx, lead_id, status=body.status,
+        next_meeting_at=body.next_meeting_at,
         guard=may_advance_handover(call.caller, sales, f"lead {lead_id}"))
     return Position(position=result.position)

@@ -175,6 +175,7 @@ def advance_handover(opportunity_id: OpportunityId, body: HandOverStep,
     sales = call.services.sales
     result = sales.opportunities.advance_handover(
         call.ctx, opportunity_id, status=body.status,
+        next_meeting_at=body.next_meeting_at,
         guard=may_advance_handover(call.caller, sales, f"opportunity {opportunity_id}"))
     return Versioned.of(result)
 

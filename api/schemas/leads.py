@@ -1,15 +1,17 @@
 """The request bodies and answers of ``api.routers.leads``."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.inputs import (
     Currency,
     Day,
     Email,
+    Instant,
     Label,
     LongNote,
     Money,
@@ -115,8 +117,18 @@ class Converted(BaseModel):
 
 
 class HandOverStep(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "introduced"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "introduced", "next_meeting_at": "2026-12-15T10:00:00+01:00"}]})
     status: Literal["introduced", "completed"]
+    next_meeting_at: Instant | None = Field(
+        default=None, description="The next meeting agreed with the customer, recorded with "
+                                  "the introduction (a middle-tier call ends with one); "
+                                  "without an offset it is UTC")
+
+    @field_validator("next_meeting_at")
+    @classmethod
+    def _utc_unless_offset(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
 
 class LeadPublic(BaseModel):

@@ -61,3 +61,31 @@ class RepPublic(BaseModel):
     active: bool
     successor_id: str | None
     version: int
+
+
+class NoticeCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective_date": "2026-12-31", "successor_id": "7e5f77e3-654b-4f9e-a475-ee703eed295d"}]})
+    effective_date: Day = Field(description="The rep's last day; the plan executes on it (at "
+                                            "once on approval, if it has come)")
+    successor_id: RecordId | None = Field(
+        default=None, description="Takes every item the plan gives no one else (default: "
+                                  "the rep's manager)")
+
+
+class PlannedAssignment(BaseModel):
+    id: RecordId = Field(description="An open lead, account or opportunity the rep owns")
+    successor_id: RecordId
+
+
+MOST_ASSIGNMENTS = 5000
+
+
+class HandOverPlanPut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"assignments": [{
+        "id": "0b6f4a4e-2f43-4d1e-9a55-5d0c4a1f1b2c",
+        "successor_id": "7e5f77e3-654b-4f9e-a475-ee703eed295d"}]}]})
+    assignments: list[PlannedAssignment] = Field(
+        max_length=MOST_ASSIGNMENTS,
+        description="Who takes each listed item; the rest go to the notice's successor. "
+                    "Replaces the previous plan and withdraws its approval")

@@ -37,6 +37,9 @@ class DemoExamples:
     successor: str  # takes over the departed rep's records (and the examples below)
     colleague: str  # another rep of the first team
     other_manager: str  # the second team's manager
+    leaving: str  # the second team's first rep: has given notice, the plan under review
+    leaving_successor: str  # a colleague of theirs, to split the plan with
+    leaving_deal: str  # an open deal of theirs
     lead: str
     account: str
     contact: str
@@ -52,6 +55,8 @@ class DemoExamples:
         return cls(
             manager=rep_id("manager-0"), departed=rep_id("rep-0-0"), successor=rep_id("rep-0-1"),
             colleague=rep_id("rep-0-2"), other_manager=rep_id("manager-1"),
+            leaving=rep_id("rep-1-0"), leaving_successor=rep_id("rep-1-1"),
+            leaving_deal=str(new_stream_id(opportunity.STREAM, _key(seed, "example-leaving"))),
             lead=str(new_stream_id(lead.STREAM, _key(seed, "example-lead"))),
             account=account_id, contact=str(derived_id(account_id, "example-contact")),
             opportunity=str(new_stream_id(opportunity.STREAM, _key(seed, "example-opportunity"))),
@@ -70,6 +75,8 @@ def add_examples(story: Story) -> DemoExamples:
     _lead(story, ids)
     _account(story, ids)
     _opportunity(story, ids)
+    if len(story.teams) > 1:
+        _leaving_deal(story, ids)
     for state in ORDER_STATES:
         _order(story, ids, state)
     return ids
@@ -110,6 +117,19 @@ def _opportunity(story: Story, ids: DemoExamples) -> None:
     assert str(opened.stream_id) == ids.opportunity, "the example deal's id is derived from its key"
     deals.change_stage(story.ctx(ids.departed), ids.opportunity, stage="qualification")
     deals.schedule_follow_up(story.ctx(ids.departed), ids.opportunity, **_follow_up(story))  # type: ignore[arg-type]
+
+
+def _leaving_deal(story: Story, ids: DemoExamples) -> None:
+    """A deal of the rep of the second team who gives notice, on an account of theirs."""
+    region = list(story.teams)[1]
+    customer = story.sales.accounts.open(story.ctx(ids.leaving), name="Südhang Weine KG",
+                                         region=region, owner_id=ids.leaving,
+                                         industry="retail", size=35)
+    opened = story.sales.opportunities.open(
+        story.ctx(ids.leaving, "example-leaving"), account_id=str(customer.stream_id),
+        owner_id=ids.leaving, name="Südhang Weine: cellar sensors", amount=Decimal("9800.00"),
+        expected_close=story.clock.now.date() + timedelta(days=40))
+    assert str(opened.stream_id) == ids.leaving_deal, "the deal's id is derived from its key"
 
 
 def _order(story: Story, ids: DemoExamples, state: str) -> None:

@@ -17,11 +17,12 @@ it is left alone. Its last acts add records in known states for the API's exampl
 
 import random
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 
-from domain.values import Channel
+from domain.stages import tier_of
+from domain.values import Channel, Tier
 from infra.bootstrap import Sales
 from infra.demo.examples import DemoExamples, add_examples
 from infra.demo.story import Agenda, Clock, Life, Story, days, hours
@@ -300,18 +301,31 @@ def _order(story: Story, n: int, opportunity_id: str, account_id: str) -> Life:
 
 
 def _departure(story: Story, examples: DemoExamples, left: date) -> None:
-    """The busiest rep of the first team gives notice about two weeks ahead and has left two
-    days before the story ends (so the hand-over's first items are overdue at its end); the
-    next rep succeeds them and introduces themself on three deals (not the example deal: its
-    hand-over is left pending)."""
+    """The busiest rep of the first team gives notice about two weeks ahead, to leave two
+    days before the story ends: the manager gives the deals about to close (lower tier) to
+    another colleague and the rest to the next rep, and approves; the plan executes on the
+    day (the hand-over's first items are overdue at the story's end). The next rep then
+    introduces themself on three deals (not the example deal: its hand-over is left
+    pending). A rep of the second team has given notice for a month after the story ends:
+    that plan is still under review."""
     region = next(iter(story.teams))
-    leaving, successor = story.teams[region][0], story.teams[region][1]
-    story.sales.departure.depart(story.ctx(story.managers[region]), leaving,
-                                 successor_id=successor, effective_date=left)
+    leaving, successor, colleague = story.teams[region][:3]
+    manager, flow = story.managers[region], story.sales.departure
+    flow.give_notice(story.ctx(leaving), leaving, effective_date=left, successor_id=successor)
+    closing = [i.item_id for i in story.sales.directory.owned_open_items(leaving)
+               if i.kind == "opportunity" and tier_of(i.probability) is Tier.LOWER
+               and i.item_id not in examples.records]
+    flow.plan(story.ctx(manager), leaving, [(deal, colleague) for deal in closing])
+    flow.approve(story.ctx(manager), leaving)
+    story.clock.now = max(story.clock.now, datetime.combine(left, time(8), UTC))
+    flow.execute(story.ctx("system:flows"), leaving)  # the flow runner's timer, on the day
     handed_over = [i for i in story.sales.directory.owned_open_items(successor)
                    if i.kind == "opportunity" and i.item_id not in examples.records
                    and story.sales.opportunities.get(i.item_id).handover_status == "pending"]
     for item in handed_over[:3]:
         story.sales.opportunities.advance_handover(story.ctx(successor), item.item_id,
                                                    status="introduced")
+    if len(story.teams) > 1:  # the examples' plan and approval act on this notice
+        flow.give_notice(story.ctx(examples.leaving), examples.leaving,
+                         effective_date=left + timedelta(days=32))
 

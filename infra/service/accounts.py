@@ -1,7 +1,7 @@
 """Accounts: customers, their contacts, classification, grade, activities and owner."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from domain import account, activities
@@ -101,8 +101,10 @@ class Accounts:
                                expected_version=expected_version)
 
     def advance_handover(self, ctx: CommandContext, account_id: str, *, status: str,
+                         next_meeting_at: datetime | None = None,
                          guard: Guard | None = None) -> CommandResult:
-        return self._handle(ctx, account_id, account.AdvanceAccountHandOver(status), guard)
+        command = account.AdvanceAccountHandOver(status, next_meeting_at)
+        return self._handle(ctx, account_id, command, guard)
 
     def _handle(self, ctx: CommandContext, account_id: str, command: Command,
                 guard: Guard | None, request: object = None) -> CommandResult:

@@ -9,6 +9,7 @@ rep still owns) read it. It is rebuilt from the events at start-up; nothing is s
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from domain.stages import Stage, is_open
@@ -16,7 +17,8 @@ from infra.eventstore import codec
 from infra.eventstore.store import EventStore
 
 TOPICS = (
-    "RepHired", "RepMoved", "RepDeparted",
+    "RepHired", "RepMoved", "RepDeparted", "RepNoticeGiven", "RepHandOverPlanned",
+    "RepHandOverApproved",
     "LeadCaptured", "LeadAssigned", "LeadHandedOver", "LeadConverted", "LeadDisqualified",
     "AccountOpened", "AccountOwnerChanged", "AccountHandedOver",
     "OpportunityOpened", "OpportunityStageChanged", "OpportunityOwnerChanged",
@@ -32,6 +34,8 @@ class RepEntry:
     region: str
     manager_id: str | None
     active: bool = True
+    leaving_on: date | None = None  # the effective date of a notice
+    plan_approved: bool = False
 
 
 @dataclass
@@ -79,6 +83,12 @@ class Directory:
                          if i.kind == "lead" and i.open and i.owner_id in rep_ids)
         return {rep: counts.get(rep, 0) for rep in rep_ids}
 
+    def departures_due(self, today: date) -> list[str]:
+        """The reps whose approved hand-over plan takes effect on or before ``today``."""
+        return [r.rep_id for r in self.catch_up().reps.values()
+                if r.active and r.plan_approved and r.leaving_on is not None
+                and r.leaving_on <= today]
+
     def owned_open_items(self, rep_id: str) -> list[Item]:
         items = self.catch_up().items.values()
         return [i for i in items if i.owner_id == rep_id and i.open]
@@ -101,6 +111,10 @@ def _apply_rep(state: DirectoryState, topic: str, rep_id: str, data: dict[str, A
         entry.team, entry.region, entry.manager_id = data["team"], data["region"], data["manager_id"]
     elif topic == "RepDeparted":
         state.reps[rep_id].active = False
+    elif topic == "RepNoticeGiven":
+        state.reps[rep_id].leaving_on = date.fromisoformat(data["effective_date"])
+    elif topic in ("RepHandOverPlanned", "RepHandOverApproved"):
+        state.reps[rep_id].plan_approved = topic == "RepHandOverApproved"
 
 
 def _apply_item(state: DirectoryState, topic: str, item_id: str, data: dict[str, Any]) -> None:

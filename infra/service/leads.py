@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from domain import activities, lead
@@ -191,6 +191,8 @@ class Leads:
                                lead.DisqualifyLead(reason), ctx, guard)
 
     def advance_handover(self, ctx: CommandContext, lead_id: str, *, status: str,
+                         next_meeting_at: datetime | None = None,
                          guard: Guard | None = None) -> CommandResult:
         return self.bus.handle(LEAD, parse_id(lead_id, "lead_id"),
-                               lead.AdvanceLeadHandOver(status), ctx, guard)
+                               lead.AdvanceLeadHandOver(status, next_meeting_at), ctx,
+                               guard)

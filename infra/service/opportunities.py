@@ -1,7 +1,7 @@
 """Opportunities: opening, evaluation, stages, amounts, close dates, quotes and owner."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -114,9 +114,10 @@ class Opportunities:
                                command, ctx, guard, expected_version=expected_version)
 
     def advance_handover(self, ctx: CommandContext, opportunity_id: str, *, status: str,
+                         next_meeting_at: datetime | None = None,
                          guard: Guard | None = None) -> CommandResult:
-        return self._handle(ctx, opportunity_id,
-                            opportunity.AdvanceOpportunityHandOver(status), guard)
+        command = opportunity.AdvanceOpportunityHandOver(status, next_meeting_at)
+        return self._handle(ctx, opportunity_id, command, guard)
 
     def log_interaction(self, ctx: CommandContext, opportunity_id: str, *, interaction_id: str,
                         kind: str, notes: str = "", outcome: str | None = None,

@@ -62,6 +62,9 @@ MATRIX: dict[str, Row] = {
     "POST /v1/reps/{rep_id}/quotas": Row({"admin", "mia"}, {"sam"}),
     "POST /v1/reps/{rep_id}/commission-plan": Row({"admin"}),
     "POST /v1/reps/{rep_id}/departure": Row({"admin", "mia"}, {"sam"}),
+    "POST /v1/reps/{rep_id}/notice": Row({"admin", "mia", "ann"}, {"sam", "sue"}),  # Ann: own
+    "PUT /v1/handovers/{rep_id}/plan": Row({"admin", "mia"}, {"sam"}),
+    "POST /v1/handovers/{rep_id}/approve": Row({"admin", "mia"}, {"sam"}),
     "POST /v1/leads": Row({"admin", "mia", "sam", "ann", "sue"}),
     "GET /v1/leads/{lead_id}": Row(SEE, ALL - SEE),
     # A rep may not assign at all (403, whoever's lead it is); another team's manager: 404.
@@ -146,6 +149,8 @@ def _body(route: str, w: dict[str, str]) -> dict[str, object] | None:
         "/v1/reps/{rep_id}/quotas": {"period": "2026-Q4", "amount": "1000"},
         "/v1/reps/{rep_id}/commission-plan": {"rate": "0.05"},
         "/v1/reps/{rep_id}/departure": {"successor_id": w["bob"]},
+        "/v1/reps/{rep_id}/notice": {"effective_date": due},
+        "/v1/handovers/{rep_id}/plan": {"assignments": []},
         "/v1/leads": {"person": "Pia", "company": "Pia AG", "email": "pia@pia.io",
                       "channel": "web_form"},
         "/v1/leads/{lead_id}/assign": {"rep_id": w["bob"]},

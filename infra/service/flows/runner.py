@@ -1,4 +1,5 @@
-"""Completes flows that were interrupted (a crash between two steps).
+"""Completes flows that were interrupted (a crash between two steps), and starts the
+departures whose approved plan is due (on their effective date).
 
 Follows the store's global order for the events that start a flow, re-runs each flow
 (every step is idempotent) and records its position with the library's tracking
@@ -56,9 +57,20 @@ class FlowRunner:
                 ran = self.resume(up_to=boundary)
                 if ran:
                     log.info("resumed %d interrupted flows (up to position %d)", ran, boundary)
+                executed = self.execute_due_departures()
+                if executed:
+                    log.info("executed %d departures due today", executed)
                 boundary = head
             except Exception:  # a stalled database: the next round tries again
                 log.exception("resuming flows failed")
+
+    def execute_due_departures(self) -> int | None:
+        """Carries out every approved departure plan whose effective date has come; returns
+        how many, or None when another process holds the lock."""
+        with self.db.exclusive(LOCK_NAME) as mine:
+            if not mine:
+                return None
+            return self.departure.execute_due(CommandContext(actor="system:flows"))
 
     def _resume(self, up_to: int | None) -> int:
         """Re-runs the flows page by page; the checkpoint moves once per page (a crash within
