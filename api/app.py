@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, run_projectors: bool | None = N
         root = Root(settings)
         app.state.services = root
         sales = root.sales  # the store opens (its tables are made) before the first request
+        root.tokens.reconcile()  # the token events a crash (or an older version) left out
         if settings.settle_gc:
             # the directory of every record is read now, not at the first request, so its
             # objects are frozen with the rest and no full collection walks them again

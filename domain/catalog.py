@@ -21,6 +21,7 @@ from domain import (
     promotions,
     rep,
     stock_item,
+    token,
 )
 from domain.events import Command, Event
 from domain.storable import require_storable
@@ -59,7 +60,7 @@ AGGREGATES: dict[str, AggregateType] = {
     module.STREAM: AggregateType(module.STREAM, storable_only(module.decide), module.evolve,
                                  _event_types_of(module))
     for module in (rep, lead, account, opportunity, order, stock_item, price_list, promotions,
-                   campaign, policies)
+                   campaign, policies, token)
 }
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -38,6 +38,7 @@ from infra.service.policies import Policies
 from infra.service.prices import Prices
 from infra.service.reps import Reps
 from infra.service.stock import StockItems
+from infra.service.tokens import Tokens
 from infra.settings import Settings
 from infra.sql.database import Database
 from infra.stream.relay import Relay, RelayConfig
@@ -67,6 +68,7 @@ class Sales:
     prices: Prices
     campaigns: Campaigns
     policies: Policies
+    tokens: Tokens
 
     def close(self) -> None:
         self.bus.committer.close()
@@ -92,7 +94,8 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None,
     departure = DepartureFlow(bus, reps, directory)
     flows = FlowRunner(store, db, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
-                 orders, conversion, departure, flows, prices, Campaigns(bus), Policies(bus))
+                 orders, conversion, departure, flows, prices, Campaigns(bus), Policies(bus),
+                 Tokens(TokenStore(db), bus))
 
 
 def event_store(settings: Settings) -> EventStore:
@@ -135,8 +138,10 @@ class Root:
         return self._once("sales", lambda: bootstrap(self.settings, self.rules, self.db))
 
     @property
-    def tokens(self) -> TokenStore:
-        return self._once("tokens", lambda: TokenStore(self.db))
+    def tokens(self) -> Tokens:
+        """Verifies requests from the token table; creates and revokes through the store too
+        (the command side: the store opens on first use)."""
+        return self.sales.tokens
 
     @property
     def idempotency(self) -> IdempotencyStore:

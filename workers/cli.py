@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 
 from domain.catalog import AGGREGATES
 from domain.errors import DomainError
+from domain.token import TokenRole
 from infra.bootstrap import Root, Sales
 from infra.demo import SCALES, load_demo
 from infra.eventstore.store import aggregate_counts
@@ -43,14 +44,6 @@ app.add_typer(relay_app, name="relay")
 app.add_typer(audit_app, name="audit")
 
 
-class TokenRole(StrEnum):
-    REP = "rep"
-    MANAGER = "manager"
-    AUDITOR = "auditor"
-    INTEGRATOR = "integrator"
-    ADMIN = "admin"
-
-
 @tokens_app.command("create")
 def tokens_create(
     role: Annotated[TokenRole, typer.Option(help="rep | manager | auditor | integrator | admin")],
@@ -62,7 +55,7 @@ def tokens_create(
         try:
             if rep is not None:
                 rep = root.sales.reps.get(rep).id  # must exist; canonical spelling
-            print(root.tokens.create(role.value, rep, label))
+            print(root.tokens.create(role.value, rep, label, actor="cli"))
         except DomainError as error:
             fail(f"{error.code}: {error.detail}")
 
@@ -72,7 +65,7 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The id part: sfa
     """Revoke a token: it stops working at once."""
     with Root(settings_or_fail()) as root:
         try:
-            root.tokens.revoke(token_id)
+            root.tokens.revoke(token_id, actor="cli")
         except DomainError as error:
             fail(f"{error.code}: {error.detail}")
     out.print(f"Token {token_id} revoked.")
@@ -365,7 +358,7 @@ def main() -> None:
 
 
 assert set(AGGREGATES) == {"Rep", "Lead", "Account", "Opportunity", "Order", "StockItem",
-                           "PriceList", "PromotionCalendar", "Campaign", "Policies"}
+                           "PriceList", "PromotionCalendar", "Campaign", "Policies", "Token"}
 
 
 if __name__ == "__main__":

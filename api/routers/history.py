@@ -8,13 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api.access import can_see_owner, check_visible
-from api.deps import PageDep, PrincipalDep, Services, ServicesDep, reads
+from api.deps import PageDep, PrincipalDep, Services, ServicesDep, only, reads
 from api.errors import QUERY_RESPONSES, not_found
-from api.inputs import Label, Period, RecordId
+from api.inputs import Instant, Label, Period, RecordId
 from api.reading import PastInstant, PeriodQuery, midnight, paged, scope_for, utc
 from domain.quotas import current_period, days_of
 from infra.access.tokens import Principal
+from infra.eventstore.ids import canonical_id
 from infra.readside.readstore import SqlReader
+from projections.access_history.answers import AccessHistory
+from projections.access_history.queries import AccessHistoryQueries
 from projections.deal_intervals.answers import (
     CommissionStatement,
     CreditPolicies,
@@ -153,3 +156,24 @@ def handover_credit(caller: PrincipalDep, services: ServicesDep,
     in_force = [p for p in found if p["effective_from"] <= today]
     return CreditPolicies(in_force=CreditPolicy(**in_force[-1]) if in_force else None,
                           items=[CreditPolicy(**p) for p in found])
+
+
+@router.get("/access/history")
+def access_history(
+        services: ServicesDep, _: Annotated[None, reads("access_history")],
+        _role: Annotated[None, only("auditor", "admin")],
+        record_id: Annotated[RecordId, Query(description=(
+            "A lead, account, opportunity, order or rep"))],
+        at: Annotated[Instant | None, Query(description=(
+            "The instant (ISO 8601; naive is UTC; a day alone is its midnight); default "
+            "now"))] = None) -> AccessHistory:
+    """Who could see the record at that instant, and why: everyone holding a valid token
+    then whose role, ownership or team let it read the record — its owner, the managers of
+    the owner's team then, managers for a lead nobody owned, the read-everything roles —
+    from the store's ownership, team and token events (auditors and admins)."""
+    with services.db.reader() as conn:
+        queries = AccessHistoryQueries(SqlReader(services.db, conn))
+        record = queries.record(canonical_id(record_id, "record_id"))
+        if record is None:
+            raise not_found(f"record {record_id}")
+        return AccessHistory(**queries.who_could_see(record, utc(at)))

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import NotFoundError, ValidationError
+from domain.token import ROLES
 from infra.sql.database import Database
 
 VERIFIED_FOR_SECONDS = 1.0
-ROLES = ("rep", "manager", "auditor", "integrator", "admin")
 CREATE = """CREATE TABLE IF NOT EXISTS sfa_tokens (
     token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
     rep_id TEXT, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT)"""
@@ -50,18 +50,21 @@ class TokenStore:
         with db.reader() as conn, db.transaction(conn) as cursor:
             cursor.execute(CREATE)
 
-    def create(self, role: str, rep_id: str | None = None, label: str | None = None) -> str:
+    def create(self, role: str, rep_id: str | None = None, label: str | None = None,
+               token_id: str | None = None, created_at: datetime | None = None) -> str:
+        """The row of a new token (``infra.service.tokens`` records its event first)."""
         if role not in ROLES:
             raise ValidationError("role", f"{role!r} is not one of {', '.join(ROLES)}")
         if role in ("rep", "manager") and not rep_id:
             raise ValidationError("rep", f"a {role} token needs --rep REP_ID")
-        token_id = secrets.token_hex(6)
+        token_id = token_id or secrets.token_hex(6)
         token = f"sfa_{token_id}_{secrets.token_urlsafe(24)}"
         with self.db.reader() as conn, self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(
                 "INSERT INTO sfa_tokens (token_id, token_hash, role, rep_id, label, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)"),
-                (token_id, _hash(token), role, rep_id, label, datetime.now(UTC).isoformat()))
+                (token_id, _hash(token), role, rep_id, label,
+                 (created_at or datetime.now(UTC)).isoformat()))
         return token
 
     def remembered(self, token: str) -> Principal | None:

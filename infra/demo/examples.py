@@ -122,7 +122,8 @@ def _opportunity(story: Story, ids: DemoExamples) -> None:
 def _leaving_deal(story: Story, ids: DemoExamples) -> None:
     """A deal of the rep of the second team who gives notice, on an account of theirs."""
     region = list(story.teams)[1]
-    customer = story.sales.accounts.open(story.ctx(ids.leaving), name="Südhang Weine KG",
+    customer = story.sales.accounts.open(story.ctx(ids.leaving, "example-leaving-account"),
+                                         name="Südhang Weine KG",
                                          region=region, owner_id=ids.leaving,
                                          industry="retail", size=35)
     opened = story.sales.opportunities.open(

@@ -15,6 +15,7 @@ it is left alone. Its last acts add records in known states for the API's exampl
 (``examples``) and the departure of a rep.
 """
 
+import hashlib
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -99,6 +100,7 @@ def _hire(story: Story, teams: int, years: set[int]) -> None:
                               email=f"manager{t}@sfa.example", role="manager",
                               team=f"team-{region}", region=region)
         story.managers[region] = str(manager.stream_id)
+        _token(story, "manager", str(manager.stream_id), f"manager-{t}")
         story.teams[region] = []
         for r in range(5):
             person = f"{FIRST[(t * 5 + r + 7) % len(FIRST)]} {LAST[(t + r * 3) % len(LAST)]}"
@@ -107,12 +109,22 @@ def _hire(story: Story, teams: int, years: set[int]) -> None:
                                 region=region, manager_id=str(manager.stream_id))
             rep_id = str(hired.stream_id)
             story.teams[region].append(rep_id)
+            _token(story, "rep", rep_id, f"rep-{t}-{r}")
             for year in sorted(years):  # the story spans two calendar years
                 for q in range(1, 5):
                     s.reps.set_quota(story.ctx("admin"), rep_id, period=f"{year}-Q{q}",
                                      amount=Decimal(rng.choice([60000, 80000, 100000])))
             s.reps.set_commission_plan(story.ctx("admin"), rep_id, rate=Decimal("0.05"),
                                        accelerated_rate=Decimal("0.08"))
+
+
+def _token(story: Story, role: str, rep_id: str, key: str) -> None:
+    """Each person of the demo is given a token when hired (its secret is not kept: no one
+    holds it), so that who could see what, when, has people to name. Its id follows from
+    the seed, as every record's does."""
+    token_id = hashlib.sha256(f"demo-{story.seed}-{key}".encode()).hexdigest()[:12]
+    story.sales.tokens.create(role, rep_id, label="demo", ctx=story.ctx("admin"),
+                              token_id=token_id)
 
 
 def _stock(story: Story) -> None:

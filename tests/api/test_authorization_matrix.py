@@ -54,6 +54,7 @@ MATRIX: dict[str, Row] = {
     "GET /v1/reports/stage-times": Row(ALL),
     "GET /v1/handovers/{rep_id}": Row(SEE, ALL - SEE),
     "GET /v1/handovers/outcomes": Row({"admin", "auditor", "integrator", "mia", "sam"}),
+    "GET /v1/access/history": Row({"admin", "auditor"}),
     "GET /v1/accounts/{account_id}/timeline": Row(SEE, ALL - SEE),
     "GET /v1/accounts/{account_id}/export": Row({"admin", "auditor"}, ALL - SEE),
     "POST /v1/reps": Row({"admin"}),

@@ -29,7 +29,8 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
     w = build_world(qapi.sales)
     qapi.sales.departure.depart(at(22), w.ann, successor_id=w.bob)
     due = "2026-11-22"
-    to_bob = {"successor_id": w.bob, "successor_name": "Bob", "status": "pending", "due": due}
+    to_bob = {"successor_id": w.bob, "successor_name": "Bob", "status": "pending", "due": due,
+              "waiting": False, "next_meeting_at": None}
     items = [
         {"kind": "account", "id": w.acme, "name": "Acme", "tier": "lower", "action": LOWER,
          "actor_id": w.mia, "actor_name": "Mia", **to_bob},
@@ -37,10 +38,11 @@ def test_a_departures_hand_over_items_and_who_may_see_them(qapi: Api):
          "action": LOWER, "actor_id": w.mia, "actor_name": "Mia", **to_bob},
         {"kind": "opportunity", "id": w.d1, "name": "deal 10000", "tier": "middle",
          "action": MIDDLE, "actor_id": w.ann, "actor_name": "Ann", **to_bob}]
-    expected = {"rep_id": w.ann, "name": "Ann", "departed": True, "successor_id": w.bob,
+    expected = {"rep_id": w.ann, "name": "Ann", "departed": True, "stage": "departed",
+                "noticed_at": None, "approved_at": None, "successor_id": w.bob,
                 "successor_name": "Bob", "manager_id": w.mia, "manager_name": "Mia",
                 "effective_date": due, "items": items, "unassigned": [],
-                "summary": {"pending": 3, "introduced": 0, "completed": 0},
+                "summary": {"planned": 0, "pending": 3, "introduced": 0, "completed": 0},
                 "total": 3, "limit": 500, "offset": 0,
                 "overdue_count": 3}  # due on 22 Nov 2026, before any day these tests run
     path = f"/v1/handovers/{w.ann}"
@@ -83,9 +85,11 @@ def test_hand_overs_of_a_rep_still_here_unknown_or_malformed(qapi: Api):
     admin = qapi.token("admin")
 
     assert get(qapi, f"/v1/handovers/{w.bob}", admin) == {
-        "rep_id": w.bob, "name": None, "departed": False, "successor_id": None,
+        "rep_id": w.bob, "name": None, "departed": False, "stage": None, "noticed_at": None,
+        "approved_at": None, "successor_id": None,
         "successor_name": None, "manager_id": None, "manager_name": None, "effective_date": None,
-        "items": [], "unassigned": [], "summary": {"pending": 0, "introduced": 0, "completed": 0},
+        "items": [], "unassigned": [],
+        "summary": {"planned": 0, "pending": 0, "introduced": 0, "completed": 0},
         "total": 0, "limit": 500, "offset": 0, "overdue_count": 0}
     assert status(qapi, f"/v1/handovers/{UNKNOWN}", admin) == (404, "not_found", [])
     assert status(qapi, "/v1/handovers/nobody", admin) == (422, "invalid_input", ["rep_id"])

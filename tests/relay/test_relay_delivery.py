@@ -45,7 +45,7 @@ def test_every_stored_event_arrives_in_order_per_key_and_valid(database_url, sal
     assert_valid_against_published_schemas(messages)
     assert {m.value["stream_type"] for m in messages} == {
         "Rep", "Lead", "Account", "Opportunity", "Order", "StockItem", "PriceList",
-        "PromotionCalendar", "Campaign", "Policies"}
+        "PromotionCalendar", "Campaign", "Policies", "Token"}
 
 
 def test_replay_from_position_into_a_new_topic(postgres_url, pg_sales, broker):
