@@ -18,7 +18,6 @@ from typing import TypeVar, cast
 
 from domain.pricing import PriceRules
 from infra.access.idempotency import IdempotencyStore
-from infra.access.tokens import TokenStore
 from infra.audit.seal import Sealer
 from infra.eventstore.store import EventStore
 from infra.readside.monitor import Monitor
@@ -95,7 +94,7 @@ def bootstrap(settings: Settings | None = None, rules: PriceRules | None = None,
     flows = FlowRunner(store, db, conversion, orders, departure)
     return Sales(settings, store, bus, directory, reps, leads, accounts, opportunities, stock,
                  orders, conversion, departure, flows, prices, Campaigns(bus), Policies(bus),
-                 Tokens(TokenStore(db), bus))
+                 Tokens(db, bus))
 
 
 def event_store(settings: Settings) -> EventStore:

@@ -12,6 +12,7 @@ what the table does not hold or holds revoked.
 
 import logging
 import secrets
+import threading
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from infra.access.tokens import Principal, TokenStore
 from infra.eventstore import codec
 from infra.eventstore.ids import new_stream_id
 from infra.service.commands import CommandBus, CommandContext
+from infra.sql.database import Database
 
 log = logging.getLogger(__name__)
 TOKEN = AGGREGATES[token.STREAM]
@@ -33,8 +35,19 @@ def stream_of(token_id: str) -> UUID:
 
 
 class Tokens:
-    def __init__(self, store: TokenStore, bus: CommandBus) -> None:
-        self.store, self.bus = store, bus
+    def __init__(self, db: Database, bus: CommandBus) -> None:
+        self.db, self.bus = db, bus
+        self._store: TokenStore | None = None
+        self._lock = threading.Lock()  # one table object: its cache of verified tokens
+
+    @property
+    def store(self) -> TokenStore:
+        """The token table, made on first use (a store kept in memory has none)."""
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = TokenStore(self.db)
+        return self._store
 
     def create(self, role: str, rep_id: str | None = None, label: str | None = None,
                actor: str = "system:tokens", ctx: CommandContext | None = None,

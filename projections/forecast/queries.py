@@ -165,6 +165,13 @@ def frame_of(table: Table, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
                         orient="row")
 
 
+SUMS = {PIPELINE_MONTHS.name: ("deals", "amount", "weighted_x100"),
+        WON_MONTHS.name: ("deals", "won")}
+SUMMED = {table.name: Table(table.name, tuple(
+    c for c in table.columns if c.name in ("month", "currency", *SUMS[table.name])), key=())
+    for table in (PIPELINE_MONTHS, WON_MONTHS)}  # the columns of the sums by month
+
+
 class ForecastQueries:
     """The forecast from the model's tables now, or from ``frames`` given in their place
     (``projections.forecast.as_of``: the same tables as they stood at an instant)."""
@@ -175,6 +182,7 @@ class ForecastQueries:
         an answer that needs no other."""
         self.read, self.product = read, product
         self._frames: dict[str, pl.DataFrame] = dict(frames or {})  # one read per table
+        self._sums: dict[tuple[str, Filters], pl.DataFrame] = {}
 
     def _frame(self, table: Table) -> pl.DataFrame:
         if table.name not in self._frames:
@@ -199,15 +207,48 @@ class ForecastQueries:
         """The monthly totals ``f`` keeps: of every deal, or of the deals holding a product."""
         return self._with_team(table, f).filter(pl.col("product") == (f.product or ""))
 
+    def _by_month(self, table: Table, f: Filters) -> pl.DataFrame:
+        """Per month and currency, the sums of the totals ``f`` keeps (kept per answer): the
+        database adds up the model's tables — a few dozen rows back instead of one per
+        owner, region and month — and polars the frames given in their place (as of an
+        instant)."""
+        key = (table.name, f)
+        if key not in self._sums:
+            sums = SUMS[table.name]
+            if table.name in self._frames:
+                self._sums[key] = (self._totals(table, f).group_by("month", "currency")
+                                   .agg(*(pl.col(c).sum() for c in sums)))
+            else:
+                self._sums[key] = self._summed(table, f, sums)
+        return self._sums[key]
+
+    def _summed(self, table: Table, f: Filters, sums: tuple[str, ...]) -> pl.DataFrame:
+        clauses, params = ["t.product = ?"], [f.product or ""]
+        for column, value in (("t.owner_id", f.rep_id), ("r.team", f.team),
+                              ("t.region", f.region), ("t.currency", f.currency)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        team = (f" JOIN {REPS.name} r ON r.rep_id = t.owner_id" if f.team is not None else "")
+        added = ", ".join(f"SUM(t.{c}) AS {c}" if c == "deals"
+                          else f"{self.read.exact_sum(f't.{c}')} AS {c}" for c in sums)
+        found = self.read.rows(
+            f"SELECT t.month, t.currency, {added} FROM {table.name} t{team} "
+            f"WHERE {' AND '.join(clauses)} GROUP BY t.month, t.currency", params)
+        kinds = {c.name: c.type for c in table.columns}
+        return frame_of(SUMMED[table.name], [
+            {c: self.read.value(kinds[c], row[c]) if c != "deals" else int(row[c] or 0)
+             for c in ("month", "currency", *sums)} for row in found])
+
     def _pipeline_months(self, f: Filters) -> pl.DataFrame:
         """Per month of expected close and currency: open deals, amount, weighted x 100."""
-        return (self._totals(PIPELINE_MONTHS, f).group_by("month", "currency")
-                .agg(pl.col("deals").sum().alias("count"), pl.col("amount").sum(),
-                     pl.col("weighted_x100").sum()))
+        return (self._by_month(PIPELINE_MONTHS, f)
+                .select("month", "currency", pl.col("deals").alias("count"), "amount",
+                        "weighted_x100"))
 
     def _won_months(self, f: Filters) -> pl.DataFrame:
         """Per month of the win: won revenue (of every currency ``f`` keeps)."""
-        return self._totals(WON_MONTHS, f).group_by("month").agg(pl.col("won").sum())
+        return self._by_month(WON_MONTHS, f).group_by("month").agg(pl.col("won").sum())
 
     def pipeline(self, period: str = "month", *, rep_id: str | None = None,
                  team: str | None = None, region: str | None = None,
@@ -225,7 +266,8 @@ class ForecastQueries:
 
     def currencies(self, f: Filters) -> list[str]:
         """The currencies of the open and won deals the filters keep, by code."""
-        found = {*self._totals(PIPELINE_MONTHS, f)["currency"], *self._totals(WON_MONTHS, f)["currency"]}
+        found = {*self._by_month(PIPELINE_MONTHS, f)["currency"],
+                 *self._by_month(WON_MONTHS, f)["currency"]}
         return sorted(c for c in found if c is not None)
 
     def _history(self, as_of: date, f: Filters) -> History:

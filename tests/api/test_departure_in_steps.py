@@ -128,7 +128,8 @@ def test_notice_plan_split_approval_and_execution_on_the_day(api: Api):
                                + timedelta(days=7)).isoformat()
 
 
-def test_approving_a_notice_whose_day_has_passed_executes_it_at_once(api: Api):
+def test_a_notice_recorded_after_its_day_executes_on_approval_and_is_answered_both_ways(
+        api: Api):
     w = build_world(api.sales)
     mia = api.token("manager", w.mia)
     late = date(2026, 11, 25)  # recorded after the day the rep left
@@ -146,6 +147,15 @@ def test_approving_a_notice_whose_day_has_passed_executes_it_at_once(api: Api):
     assert (done["stage"], done["effective_date"]) == ("departed", late.isoformat())
     assert {i["successor_id"] for i in done["items"]} == {w.mia}
     assert get(api, f"/v1/reps/{w.ann}", mia)["active"] is False
+    # answered as of both instants: on Nov 30 (after the effective date, before the notice
+    # was recorded) the deals were Ann's as far as anyone knew; now they are Mia's
+    def deals_of(rep_id: str, **asked: str) -> list[tuple[str, int]]:
+        stages = get(api, "/v1/funnel", mia, rep_id=rep_id, **asked)["stages"]
+        return [(s["stage"], s["count"]) for s in stages if s["count"]]
+
+    known_then = deals_of(w.ann, as_of="2026-11-30")
+    assert known_then == [("proposal", 1), ("negotiation", 1)]
+    assert deals_of(w.ann) == [] and deals_of(w.mia) == known_then
 
 
 def test_refusals_name_the_field_and_write_nothing(api: Api):

@@ -205,3 +205,91 @@ def test_forecast_accuracy_checks_each_checkpoint_against_what_was_won(qapi: Api
                          ("scope", None, None): bob_row}
     assert status(qapi, "/v1/forecast/accuracy", qapi.token("admin"), period="2025-Q5") == (
         422, "invalid_input", ["period"])
+
+
+def test_as_of_during_a_departure_in_steps_and_a_plan_recorded_late(qapi: Api):
+    """Ann gives notice; Mia splits her deals over Dee and Eve, changes the split, approves;
+    the plan executes on the day; Eve moves team; deals are won after the hand-over; Dee's
+    commission plan changes, once recorded late. What the API answered on each day is what
+    it answers as of that day later — funnel, forecast and commission statements."""
+    sales, deals = qapi.sales, qapi.sales.opportunities
+    mia = _hire(qapi, "Mia", "manager", "north")
+    ann, dee, eve = (_hire(qapi, name, "rep", "north", mia) for name in ("Ann", "Dee", "Eve"))
+    acme = str(sales.accounts.open(at(1), name="Acme", region="north", owner_id=ann).stream_id)
+    sales.policies.set_handover_credit(at(1), upper=D("0.5"), middle=D("0.25"), lower=D(0),
+                                       effective_from=date(2026, 1, 1))
+    for rep, rate in ((ann, "0.10"), (dee, "0.05"), (eve, "0.05")):
+        sales.reps.set_commission_plan(at(1), rep, rate=D(rate), effective_from=date(2026, 1, 1))
+
+    def deal(owner: str, amount: int, stage: str) -> str:
+        opened = str(deals.open(at(2), account_id=acme, owner_id=owner, name=f"deal {amount}",
+                                amount=D(amount), expected_close=date(2026, 12, 15)).stream_id)
+        if stage != "prospecting":
+            deals.change_stage(at(2), opened, stage=stage)
+        return opened
+
+    d1, d2 = deal(ann, 10000, "proposal"), deal(ann, 20000, "negotiation")  # middle, lower
+    d3, d4 = deal(ann, 5000, "prospecting"), deal(dee, 7000, "prospecting")  # upper; Dee's
+    admin = qapi.token("admin")
+    asks = [{}, {"team": "north"}, {"team": "south"}, {"rep_id": ann}, {"rep_id": dee},
+            {"rep_id": eve}]
+    recorded: dict[int, dict] = {}  # type: ignore[type-arg]
+
+    def statements(**params: object) -> dict[str, list]:  # type: ignore[type-arg]
+        return {rep: [get(qapi, f"/v1/commissions/{rep}", admin, period="2026-Q4",
+                          **params)[part] for part in ("items", "totals")]
+                for rep in (ann, dee, eve)}
+
+    def record(day: int) -> None:
+        recorded[day] = {"funnel": [get(qapi, "/v1/funnel", admin, **a)["stages"]
+                                    for a in asks],
+                         "forecast": [_figures(get(qapi, "/v1/forecast", admin, **a))
+                                      for a in asks],
+                         "statements": statements()}
+
+    record(2)
+    sales.departure.give_notice(at(3), ann, effective_date=date(2026, 11, 5))
+    sales.departure.plan(at(3, 11), ann, [(d2, dee), (d1, eve)])
+    record(3)
+    sales.departure.plan(at(4), ann, [(d2, dee), (d1, eve), (d3, eve)])  # the split changes
+    sales.departure.approve(at(4, 10), ann)
+    sales.reps.set_commission_plan(at(4, 10), dee, rate=D("0.08"),
+                                   effective_from=date(2026, 11, 4))
+    deals.change_amount(at(4, 11), d1, amount=D(9000))
+    record(4)
+    assert sales.departure.execute_due(at(5)) == 1  # the flow runner's round on the day
+    sales.reps.move(at(5, 11), eve, team="south", region="south")
+    record(5)
+    deals.change_stage(at(6), d2, stage="closed_won")
+    deals.change_stage(at(6), d1, stage="negotiation")
+    deals.change_stage(at(6, 11), d3, stage="closed_won")
+    record(6)
+    sales.reps.set_commission_plan(at(7), dee, rate=D("0.06"),
+                                   effective_from=date(2026, 11, 5))  # recorded late
+
+    for day, answers in recorded.items():
+        as_of = _instant(day)
+        assert [get(qapi, "/v1/funnel", admin, **a, as_of=as_of)["stages"]
+                for a in asks] == answers["funnel"], day
+        for asked, then in zip(asks, answers["forecast"], strict=True):
+            later = _figures(get(qapi, "/v1/forecast", admin, **asked, as_of=as_of))
+            assert _same_facts(then, later), (day, asked)
+        assert statements(as_of=as_of) == answers["statements"], day
+
+    # the plan as executed: d2 and Acme (which follows it) to Dee, d1 and d3 to Eve
+    handed = {i["id"]: (i["successor_id"], i["tier"]) for i in get(
+        qapi, f"/v1/handovers/{ann}", admin)["items"]}
+    assert handed == {d2: (dee, "lower"), acme: (dee, "lower"), d1: (eve, "middle"),
+                      d3: (eve, "upper")}
+    # by hand: Dee 20,000 (lower: Ann's share 0) at the plan in force on Nov 6 — 6 % now,
+    # 8 % as issued on Nov 6, before the late plan; Eve and Ann half of d3's 5,000 each
+    dees = get(qapi, f"/v1/commissions/{dee}", admin, period="2026-Q4")
+    assert [(i["name"], D(i["share"]), i["credited_amount"], i["commission"])
+            for i in dees["items"]] == [("deal 20000", 1, "20000.00", "1200.00")]
+    assert [i["commission"] for i in recorded[6]["statements"][dee][0]] == ["1600.00"]
+    eves, anns = (get(qapi, f"/v1/commissions/{r}", admin, period="2026-Q4") for r in (eve, ann))
+    assert [(i["name"], i["role"], i["credited_amount"], i["commission"])
+            for i in eves["items"]] == [("deal 5000", "owner", "2500.00", "125.00")]
+    assert [(i["name"], i["role"], i["credited_amount"], i["commission"])
+            for i in anns["items"]] == [("deal 5000", "departing", "2500.00", "250.00")]
+    assert d4 not in handed

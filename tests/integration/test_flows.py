@@ -179,11 +179,11 @@ def test_an_interrupted_departure_hands_over_the_rest_on_resume(sales, monkeypat
     real_run = DepartureFlow._run
     calls = []
 
-    def crash_after_first(self, aggregate, item, command, context):
+    def crash_after_first(self, aggregate, item_id, command, context):
         if calls:
             raise Crash()
-        calls.append(item.item_id)
-        return real_run(self, aggregate, item, command, context)
+        calls.append(item_id)
+        return real_run(self, aggregate, item_id, command, context)
 
     monkeypatch.setattr(DepartureFlow, "_run", crash_after_first)
     with pytest.raises(Crash):

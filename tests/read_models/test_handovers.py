@@ -1,6 +1,6 @@
 """Hand-over read model: exact items after real departures, on SQLite and PostgreSQL."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -68,11 +68,12 @@ def _item(kind, item_id, tier, action, actor, successor, due, status="pending", 
     return {"kind": kind, "id": item_id, "name": names.get(item_id), "tier": tier,
             "action": action, "actor_id": actor, "actor_name": names.get(actor),
             "successor_id": successor, "successor_name": names.get(successor), "status": status,
-            "due": due}
+            "due": due, "next_meeting_at": None, "waiting": tier == "upper" and due is None}
 
 
-def _expected(w, successor, actor_middle, actor_upper, effective, status=None):
-    upper_due = effective + timedelta(days=7)
+def _expected(w, successor, actor_middle, actor_upper, effective, status=None, upper_due=None):
+    """The items of Ann's departure; the upper tier waits (no due day) until the lower and
+    middle items are completed, unless ``upper_due`` says when it became due."""
     status = status or {}
     items = [
         ("account", w["acme"], "lower", LOWER, w["mia"], effective),
@@ -96,13 +97,15 @@ def test_a_departure_lists_every_item_with_tier_action_actor_and_due(sales, mode
     assert q.departure(w["ann"]) == {"rep_id": w["ann"], "name": "Ann", "manager_id": w["mia"],
                                      "manager_name": "Mia", "successor_id": w["bob"],
                                      "successor_name": "Bob",
-                                     "effective_date": date(2026, 11, 10)}
+                                     "effective_date": date(2026, 11, 10), "stage": "departed",
+                                     "noticed_at": None, "approved_at": None, "plan": {}}
     assert q.items_for(w["ann"]) == _expected(w, w["bob"], w["ann"], w["bob"],
                                               date(2026, 11, 10))
     assert [(i["kind"], i["tier"]) for i in q.items_for(w["ann"])] == [
         ("account", "lower"), ("opportunity", "lower"), ("opportunity", "middle"),
         ("lead", "upper"), ("opportunity", "upper")]
-    assert q.summary(w["ann"]) == {"pending": 5, "introduced": 0, "completed": 0}
+    assert q.summary(w["ann"]) == {"planned": 0, "pending": 5, "introduced": 0,
+                                   "completed": 0}
     assert q.unassigned_for(w["ann"]) == []
     assert q.departed_with_leftovers() == []
     assert q.departure(w["bob"]) is None
@@ -110,8 +113,9 @@ def test_a_departure_lists_every_item_with_tier_action_actor_and_due(sales, mode
 
 
 def test_items_narrowed_by_tier_status_overdue_and_person_and_paged(sales, models):
-    """Lower and middle items are due on the effective day (10 Nov), upper ones a week later;
-    Mia acts on the lower tier, Ann on the middle, Bob (the successor) on the upper."""
+    """Lower and middle items are due on the effective day (10 Nov), upper ones a week after
+    those are done (until then they wait, due on no day); Mia acts on the lower tier, Ann on
+    the middle, Bob (the successor) on the upper."""
     w = _world(sales)
     sales.departure.depart(at(10), w["ann"], successor_id=w["bob"])
     sales.opportunities.advance_handover(at(11), w["negotiation"], status="introduced")
@@ -131,13 +135,13 @@ def test_items_narrowed_by_tier_status_overdue_and_person_and_paged(sales, model
     assert ids(ItemFilter(overdue_on=date(2026, 11, 10))) == []
     assert ids(ItemFilter(overdue_on=date(2026, 11, 11))) == [w["acme"], w["proposal"]]
     assert ids(ItemFilter(overdue_on=date(2026, 11, 18))) == [
-        w["acme"], w["proposal"], w["lead"], w["qualification"]]
+        w["acme"], w["proposal"]]  # the upper tier waits for them: not overdue
     # a person named at departure: the items they act on or take over
     assert ids(ItemFilter(visible_to=w["mia"])) == [w["acme"], w["negotiation"]]
     assert ids(ItemFilter(visible_to=w["ann"])) == [w["proposal"]]
     assert ids(ItemFilter(visible_to=w["bob"])) == [i["id"] for i in every]
-    assert q.summary(w["ann"], visible_to=w["mia"]) == {"pending": 1, "introduced": 0,
-                                                       "completed": 1}
+    assert q.summary(w["ann"], visible_to=w["mia"]) == {"planned": 0, "pending": 1,
+                                                       "introduced": 0, "completed": 1}
     # pages of two, in the same order as the whole list, nothing lost or repeated
     pages = [q.items_for(w["ann"], ItemFilter(), 2, offset) for offset in (0, 2, 4, 6)]
     assert [len(p) for p in pages] == [2, 2, 1, 0]
@@ -155,8 +159,36 @@ def test_advancing_a_hand_over_changes_only_that_item(sales, models):
     assert q.items_for(w["ann"]) == _expected(
         w, w["bob"], w["ann"], w["bob"], date(2026, 11, 10),
         status={w["negotiation"]: "introduced", w["lead"]: "completed"})
-    assert q.summary(w["ann"]) == {"pending": 3, "introduced": 1, "completed": 1}
+    assert q.summary(w["ann"]) == {"planned": 0, "pending": 3, "introduced": 1,
+                                   "completed": 1}
     assert q.summary() == q.summary(w["ann"])
+
+
+def test_the_upper_tier_is_due_a_week_after_the_lower_and_middle_items_are_done(sales, models):
+    w = _world(sales)
+    sales.departure.depart(at(10), w["ann"], successor_id=w["bob"])
+    meeting = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+    sales.opportunities.advance_handover(at(11), w["proposal"], status="introduced",
+                                         next_meeting_at=meeting)  # Ann fixed the meeting
+    steps = [(sales.accounts, w["acme"], "introduced"), (sales.accounts, w["acme"], "completed"),
+             (sales.opportunities, w["negotiation"], "introduced"),
+             (sales.opportunities, w["negotiation"], "completed"),
+             (sales.opportunities, w["proposal"], "completed")]
+    for n, (service, item, step) in enumerate(steps):
+        assert all(i["due"] is None and i["waiting"] for i in _queries(models).items_for(
+            w["ann"], ItemFilter(tier="upper"))), n  # still waiting
+        service.advance_handover(at(12 + n // 2), item, status=step)
+    q = _queries(models)
+
+    done_on = date(2026, 11, 14)  # the last of them completed
+    assert q.items_for(w["ann"]) == [
+        {**i, "next_meeting_at": meeting if i["id"] == w["proposal"] else None}
+        for i in _expected(w, w["bob"], w["ann"], w["bob"], date(2026, 11, 10),
+                           status={w["acme"]: "completed", w["negotiation"]: "completed",
+                                   w["proposal"]: "completed"},
+                           upper_due=done_on + timedelta(days=7))]
+    assert [i["id"] for i in q.items_for(w["ann"], ItemFilter(overdue_on=date(2026, 11, 22)))
+            ] == [w["lead"], w["qualification"]]
 
 
 def test_a_second_departure_hands_the_items_on_and_advancing_follows_the_latest(sales, models):
@@ -172,7 +204,7 @@ def test_a_second_departure_hands_the_items_on_and_advancing_follows_the_latest(
                                               date(2026, 11, 10))
     assert q.items_for(w["bob"]) == _expected(w, cy, w["bob"], cy, date(2026, 11, 12),
                                               status={w["proposal"]: "introduced"})
-    assert q.summary() == {"pending": 9, "introduced": 1, "completed": 0}
+    assert q.summary() == {"planned": 0, "pending": 9, "introduced": 1, "completed": 0}
     assert q.departed_with_leftovers() == []
 
 
@@ -204,7 +236,7 @@ def test_an_interrupted_departure_shows_what_was_left_unassigned(sales, models):
         ("account", w["acme"], "lower", date(2026, 11, 10)),
         ("opportunity", w["negotiation"], "lower", date(2026, 11, 10)),
         ("opportunity", w["proposal"], "middle", date(2026, 11, 10)),
-        ("lead", w["lead"], "upper", date(2026, 11, 17)),
+        ("lead", w["lead"], "upper", None),  # waits for the lower and middle items
     ]
 
 
@@ -251,7 +283,7 @@ def test_unit_an_item_the_flow_never_reached_stays_with_the_departed_rep():
 
     assert rows.get(OWNERSHIP.name, ("acc",)) == {
         "item_id": "acc", "kind": "account", "owner_id": "ann", "still_open": True,
-        "last_departing_rep_id": None, "name": "Acme"}
+        "last_departing_rep_id": None, "name": "Acme", "probability": 0, "account_id": None}
     assert rows.get(OWNERSHIP.name, ("opp",))["still_open"] is False  # type: ignore[index]
     ann = rows.get(REPS.name, ("ann",))
     assert ann is not None
