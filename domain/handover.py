@@ -92,13 +92,15 @@ def plan_departure(items: Sequence[OpenItem], departure: Departure,
                    assignments: Mapping[str, str]) -> list[PlannedItem]:
     """Every open item's hand-over: opportunities (tier by probability), then accounts, then
     leads (upper tier). An item goes to the successor ``assignments`` names for it, else to
-    ``departure.successor_id``; an account not named follows its most advanced open
+    ``departure.successor_id``. A deal not named goes with its account if the account is
+    named (a split by account); an account not named follows its most advanced open
     opportunity, and takes that opportunity's tier and successor."""
     planned: list[PlannedItem] = []
     deals: dict[str, list[tuple[Tier, str]]] = {}  # account -> its deals' tiers and successors
     for item in (i for i in items if i.kind == "opportunity"):
         tier = tier_of(item.probability)
-        chosen = assignments.get(item.item_id, departure.successor_id)
+        chosen = assignments.get(item.item_id) or assignments.get(item.account_id or "",
+                                                                  departure.successor_id)
         planned.append(_planned(item, tier, chosen, departure))
         deals.setdefault(item.account_id or "", []).append((tier, chosen))
     for item in (i for i in items if i.kind == "account"):

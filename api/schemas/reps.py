@@ -74,7 +74,8 @@ class NoticeCreate(BaseModel):
 
 
 class PlannedAssignment(BaseModel):
-    id: RecordId = Field(description="An open lead, account or opportunity the rep owns")
+    id: RecordId = Field(description="An open lead, account or opportunity the rep owns (an "
+                                     "account takes along its open deals not listed)")
     successor_id: RecordId
 
 

@@ -174,7 +174,9 @@ SUMMED = {table.name: Table(table.name, tuple(
 
 class ForecastQueries:
     """The forecast from the model's tables now, or from ``frames`` given in their place
-    (``projections.forecast.as_of``: the same tables as they stood at an instant)."""
+    (``projections.forecast.as_of``: the same tables as they stood at an instant). Monthly
+    totals given in the shape of ``SUMMED`` (by month and currency) are those the filters
+    keep already: only a currency is kept from them."""
 
     def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None,
                  product: str | None = None) -> None:
@@ -215,7 +217,11 @@ class ForecastQueries:
         key = (table.name, f)
         if key not in self._sums:
             sums = SUMS[table.name]
-            if table.name in self._frames:
+            given = self._frames.get(table.name)
+            if given is not None and "owner_id" not in given.columns:  # summed already
+                self._sums[key] = given.filter(pl.lit(True) if f.currency is None
+                                               else pl.col("currency") == f.currency)
+            elif given is not None:
                 self._sums[key] = (self._totals(table, f).group_by("month", "currency")
                                    .agg(*(pl.col(c).sum() for c in sums)))
             else:

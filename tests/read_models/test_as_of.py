@@ -19,8 +19,8 @@ from projections.deal_intervals.queries import DealIntervalQueries
 from projections.deal_intervals.totals import KINDS, shares_of
 from projections.forecast.as_of import frames_as_of
 from projections.forecast.projection import PIPELINE_MONTHS, QUOTAS, WON_MONTHS, ForecastProjection
+from projections.forecast.queries import SUMS, ForecastQueries
 from projections.forecast.queries import Filters as ForecastFilters
-from projections.forecast.queries import ForecastQueries
 from projections.funnel.projection import FunnelProjection
 from projections.funnel.queries import Filters, FunnelQueries, summary_as_of
 
@@ -114,9 +114,11 @@ def _answers_as_of(read, instant: datetime, team: str | None) -> dict:
 
 
 def _forecast_totals(forecast: ForecastQueries, team: str | None, product: str | None) -> dict:
+    """The monthly totals per currency the forecast reads (summed by the database now, by
+    the intervals' totals as of an instant), of the team's deals (its members then)."""
     f = ForecastFilters(team=team, product=product)
-    return {(t.name, product): _rows(forecast._totals(t, f).drop("team"))
-            for t in (PIPELINE_MONTHS, WON_MONTHS)}
+    return {(t.name, product): _rows(forecast._by_month(t, f).select(
+        "month", "currency", *SUMS[t.name])) for t in (PIPELINE_MONTHS, WON_MONTHS)}
 
 
 def _rows(frame) -> list:

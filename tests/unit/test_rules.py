@@ -5,6 +5,8 @@ from datetime import date
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.activities import FollowUp, overdue
 from domain.dedup import duplicate_keys, normalise_email, normalise_name, normalise_phone
@@ -15,9 +17,11 @@ from domain.handover import (
     Departure,
     HandOverPlan,
     HandOverStatus,
+    OpenItem,
     account_tier,
     following,
     next_status,
+    plan_departure,
     plan_handover,
 )
 from domain.scoring import LeadProfile, ScoreFactor, ScoringModel, score_lead
@@ -302,3 +306,43 @@ def test_overdue_follow_ups_are_the_open_ones_due_before_today() -> None:
         "later": FollowUp("later", date(2026, 3, 9), ""),
     }
     assert overdue(follow_ups, date(2026, 3, 2)) == [follow_ups["late"]]
+
+
+# --- a departure's plan ------------------------------------------------------------------------
+
+
+def test_a_plan_splits_by_item_and_by_account_and_accounts_follow_their_deals() -> None:
+    items = [OpenItem("opportunity", "d-lower", "acme", 75), OpenItem("opportunity", "d-up", "acme", 10),
+             OpenItem("opportunity", "d-mid", "beta", 50), OpenItem("account", "acme"),
+             OpenItem("account", "beta"), OpenItem("account", "gamma"), OpenItem("lead", "l1")]
+    planned = plan_departure(items, DEPARTURE, {"d-lower": "cy", "beta": "dee"})
+
+    assert [(p.item.item_id, p.plan.tier, p.successor_id, p.plan.actor_id) for p in planned] == [
+        ("d-lower", Tier.LOWER, "cy", "mgr-1"),  # named
+        ("d-up", Tier.UPPER, "rep-2", "rep-2"),  # not named, nor is its account: the default
+        ("d-mid", Tier.MIDDLE, "dee", "rep-1"),  # goes with its account, named
+        ("acme", Tier.LOWER, "cy", "mgr-1"),  # follows its most advanced deal
+        ("beta", Tier.MIDDLE, "dee", "rep-1"),
+        ("gamma", Tier.UPPER, "rep-2", "rep-2"),  # no open deal: upper, the default
+        ("l1", Tier.UPPER, "rep-2", "rep-2")]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["opportunity", "account", "lead"]),
+                          st.sampled_from(["a1", "a2", None]), st.integers(0, 95)),
+                max_size=12),
+       st.dictionaries(st.integers(0, 11), st.sampled_from(["s1", "s2", "s3"]), max_size=5))
+def test_every_open_item_is_planned_once_and_a_named_one_goes_where_named(
+        shapes: list[tuple[str, str | None, int]], named: dict[int, str]) -> None:
+    items = [OpenItem(kind, f"i{n}" if kind != "account" else (account or f"i{n}"),
+                      account if kind == "opportunity" else None, probability)
+             for n, (kind, account, probability) in enumerate(shapes)]
+    items = list({i.item_id: i for i in items}.values())
+    assignments = {items[n].item_id: s for n, s in named.items() if n < len(items)}
+
+    planned = plan_departure(items, DEPARTURE, assignments)
+
+    assert sorted(p.item.item_id for p in planned) == sorted(i.item_id for i in items)
+    for p in planned:
+        assert p.successor_id == assignments.get(p.item.item_id, p.successor_id)
+        actor = {Tier.LOWER: "mgr-1", Tier.MIDDLE: "rep-1", Tier.UPPER: p.successor_id}
+        assert p.plan.actor_id == actor[p.plan.tier]
