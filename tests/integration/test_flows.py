@@ -216,3 +216,23 @@ def test_a_flow_the_domain_refuses_for_good_is_passed_and_later_flows_still_comp
     assert sales.flows.resume() >= 2  # the refused one is passed, not retried for ever
     assert sales.orders.get(later).status == "reserved"
     assert sales.flows.resume() == 0
+
+
+def test_the_flow_runner_executes_an_approved_departure_once_its_day_has_come(sales):
+    """``sfa flows resume`` and the serving processes' timer: an approved plan whose
+    effective date has come is carried out, each item to its planned successor; once."""
+    from datetime import timedelta
+
+    manager, (leaving, successor) = _team(sales)
+    leads = [_assigned_lead(sales, leaving, email=f"d{i}@beta.io") for i in range(2)]
+    soon = ctx().now.date() + timedelta(days=1)  # a day after the test clock's: past now
+    sales.departure.give_notice(ctx(), leaving, effective_date=soon)
+    sales.departure.plan(ctx(), leaving, [(leads[0], successor)])  # the other: the manager
+    assert not sales.departure.approve(ctx(), leaving).events[1:]  # not its day yet
+    assert sales.reps.get(leaving).active
+
+    assert sales.flows.execute_due_departures() == 1
+    assert sales.flows.execute_due_departures() == 0
+
+    assert not sales.reps.get(leaving).active
+    assert [sales.leads.get(lead).owner_id for lead in leads] == [successor, manager]
