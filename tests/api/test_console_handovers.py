@@ -162,3 +162,22 @@ def test_a_long_hand_over_comes_a_page_at_a_time_and_narrows_by_tier_status_and_
         f"account:{w.acme}", f"opportunity:{w.d2}"}
     assert "No item matches." in completed.text and "Items 3" not in completed.text
     assert bad.status_code == 422 and "tier: lower, middle or upper" in bad.text
+
+
+def test_a_reps_page_under_notice_shows_the_plan_as_the_api_lists_it(api: Api):
+    w = build_world(api.sales)
+    api.sales.departure.give_notice(at(22), w.ann, effective_date=date(2027, 1, 15),
+                                    successor_id=w.cy)
+    api.sales.departure.plan(at(22, 10), w.ann, [(w.d2, w.mia)])
+    mia = token_of(api, "manager", w.mia)
+    items = api_items(api, mia, w.ann)
+    sign_in(api.client, mia)
+
+    own = page(api.client, f"/console/handovers/{w.ann}")
+
+    assert own.status_code == 200
+    assert "Leaves on 15 Jan 2027 · plan under review · successor of the rest Cy" in own.text
+    assert table_cells(own.text, f"items-{w.ann}") == as_shown(items)
+    assert {i["status"] for i in items.values()} == {"planned"}
+    assert {i["successor_name"] for i in items.values()} == {"Mia", "Cy"}
+    assert 'name="status" value="introduced"' not in own.text  # nothing to step on yet
