@@ -124,13 +124,6 @@ class Notice:
     assignments: tuple[Assignment, ...] = ()
     approved: bool = False
 
-    def successor_of(self, item_id: str) -> str:
-        """Who takes the item over: the plan's choice, else the notice's successor."""
-        for assignment in self.assignments:
-            if assignment.item_id == item_id:
-                return assignment.successor_id
-        return self.successor_id
-
     def successor_ids(self) -> tuple[str, ...]:
         """Everyone the plan hands something to, the notice's successor first."""
         named = [self.successor_id, *(a.successor_id for a in self.assignments)]
@@ -273,19 +266,16 @@ def _set_commission(state: Rep, c: SetCommissionPlan) -> list[Event]:
     return [RepCommissionPlanSet(c.rate, c.accelerated_rate, c.effective_from)]
 
 
-def _depart(state: Rep, c: DepartRep) -> list[Event]:
-    if c.successor.rep_id == state.id:
-        raise RuleViolationError("successor_id", "a rep cannot succeed themself")
-    if not c.successor.active:
-        raise RepDepartedError(f"successor {c.successor.rep_id} has departed")
-    return [RepDeparted(c.effective_date, c.successor.rep_id)]
-
-
 def _check_successor(successor: RepRef, departing: Rep, field_name: str) -> None:
     if successor.rep_id == departing.id:
         raise RuleViolationError(field_name, "a rep cannot succeed themself")
     if not successor.active:
         raise RepDepartedError(f"successor {successor.rep_id} has departed")
+
+
+def _depart(state: Rep, c: DepartRep) -> list[Event]:
+    _check_successor(c.successor, state, "successor_id")
+    return [RepDeparted(c.effective_date, c.successor.rep_id)]
 
 
 def _give_notice(state: Rep, c: GiveNotice) -> list[Event]:

@@ -26,6 +26,7 @@ class TokenRole(StrEnum):
 
 ROLES = tuple(r.value for r in TokenRole)
 PERSONAL_ROLES = (TokenRole.REP, TokenRole.MANAGER)  # a token of these roles acts for one rep
+READ_ALL = (TokenRole.AUDITOR, TokenRole.INTEGRATOR, TokenRole.ADMIN)  # they see every record
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,18 @@ class RevokeToken(Command):
     pass
 
 
+def require_holder(role: str, rep_id: str | None) -> str:
+    """The role, checked: one of ``ROLES``, and a rep's or manager's names their rep."""
+    role = require_member("role", role, TokenRole)
+    if role in PERSONAL_ROLES and not rep_id:
+        raise ValidationError("rep", f"a {role} token needs --rep REP_ID")
+    return role
+
+
 def _issue(state: Token | None, c: IssueToken) -> list[Event]:
     if state is not None:
         raise AlreadyExistsError(f"token {c.token_id} already exists")
-    role = require_member("role", c.role, TokenRole)
-    if role in PERSONAL_ROLES and not c.rep_id:
-        raise ValidationError("rep", f"a {role} token needs a rep id")
-    return [TokenIssued(c.token_id, role, c.rep_id, c.label)]
+    return [TokenIssued(c.token_id, require_holder(c.role, c.rep_id), c.rep_id, c.label)]
 
 
 def decide(state: Token | None, command: Command) -> list[Event]:

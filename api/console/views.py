@@ -31,7 +31,8 @@ from api.errors import ApiError
 from api.inputs import Instant
 from api.reading import utc
 from domain.errors import DomainError, NotFoundError, ValidationError
-from infra.access.tokens import ROLES, Principal
+from domain.token import ROLES
+from infra.access.tokens import Principal
 from infra.errors import DatabaseUnavailableError, ReadModelMissingError
 
 log = logging.getLogger(__name__)

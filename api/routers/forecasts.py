@@ -56,7 +56,7 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: ReadsForecasts,
             at = AsOf(read, utc(as_of))
             seen = seen_as_of(caller, services.sales.directory, at, scope, region)
             frames, instant = frames_as_of(at, seen, product), at.at
-        answer = ForecastQueries(read, frames, product or "").forecast(
+        answer = ForecastQueries(read, frames).forecast(
             period, rep_id=scope.rep_id, team=scope.team, region=region, product=product,
             as_of=(instant or utc(None)).date())
     return Forecast(**answer, instant=instant)

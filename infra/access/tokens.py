@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.errors import NotFoundError, ValidationError
-from domain.token import ROLES
+from domain.errors import NotFoundError
+from domain.token import require_holder
 from infra.sql.database import Database
 
 VERIFIED_FOR_SECONDS = 1.0
@@ -53,10 +53,7 @@ class TokenStore:
     def create(self, role: str, rep_id: str | None = None, label: str | None = None,
                token_id: str | None = None, created_at: datetime | None = None) -> str:
         """The row of a new token (``infra.service.tokens`` records its event first)."""
-        if role not in ROLES:
-            raise ValidationError("role", f"{role!r} is not one of {', '.join(ROLES)}")
-        if role in ("rep", "manager") and not rep_id:
-            raise ValidationError("rep", f"a {role} token needs --rep REP_ID")
+        require_holder(role, rep_id)
         token_id = token_id or secrets.token_hex(6)
         token = f"sfa_{token_id}_{secrets.token_urlsafe(24)}"
         with self.db.reader() as conn, self.db.transaction(conn) as cursor:

@@ -35,9 +35,10 @@ class CommandContext:
     # stored the command's events already (found by their ``idempotency_key``)
     taken_over: bool = False
 
-    def caused_by(self, event_id: str) -> "CommandContext":
-        """The context of a flow step triggered by an event: same actor and correlation. The
-        client's ``If-Match`` was about the state before the request: not the step's."""
+    def caused_by(self, event_id: str | None) -> "CommandContext":
+        """The context of a flow step triggered by an event (None: a step no new event
+        triggered, caused as the request was): same actor and correlation. The client's
+        ``If-Match`` and ``Idempotency-Key`` were about the request: not the step's."""
         return replace(self, causation_id=event_id, idempotency_key=None, expected=None,
                        taken_over=False)
 

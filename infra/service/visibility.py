@@ -18,6 +18,7 @@ from uuid import UUID
 from domain import account, lead, opportunity, order, rep
 from domain.catalog import AGGREGATES, AggregateType
 from domain.errors import NotFoundError
+from domain.token import READ_ALL
 from infra.access.tokens import Principal
 from infra.errors import ConflictError
 from infra.eventstore.ids import parse_id
@@ -25,7 +26,6 @@ from infra.service.commands import CommandBus
 from infra.service.directory import Directory, DirectoryState
 
 WRITERS = ("rep", "manager", "admin")
-READ_ALL = ("auditor", "integrator", "admin")
 KINDS: dict[str, AggregateType] = {
     "rep": AGGREGATES[rep.STREAM], "lead": AGGREGATES[lead.STREAM],
     "account": AGGREGATES[account.STREAM], "opportunity": AGGREGATES[opportunity.STREAM],

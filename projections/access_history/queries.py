@@ -11,11 +11,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from domain.token import TokenRole
+from domain.token import READ_ALL, TokenRole
 from projections.access_history.projection import OWNER, TEAM
 from projections.base import Reader
 
-READ_ALL = (TokenRole.AUDITOR, TokenRole.INTEGRATOR, TokenRole.ADMIN)
 WHY_ORDER = ("owner", "team_manager", "unassigned_lead", "role")
 
 

@@ -127,15 +127,6 @@ class Filters:
     product: str | None = None
     currency: str | None = None
 
-    def predicate(self) -> pl.Expr:
-        """Owner, team, region and currency (the product picks the totals to read)."""
-        found = pl.lit(True)
-        for column, value in (("owner_id", self.rep_id), ("team", self.team),
-                              ("region", self.region), ("currency", self.currency)):
-            if value is not None:
-                found &= pl.col(column) == value
-        return found
-
 
 @dataclass(frozen=True)
 class History:
@@ -175,14 +166,11 @@ SUMMED = {table.name: Table(table.name, tuple(
 class ForecastQueries:
     """The forecast from the model's tables now, or from ``frames`` given in their place
     (``projections.forecast.as_of``: the same tables as they stood at an instant). Monthly
-    totals given in the shape of ``SUMMED`` (by month and currency) are those the filters
-    keep already: only a currency is kept from them."""
+    totals are given in the shape of ``SUMMED`` (by month and currency), of the deals the
+    filters keep already: only a currency is kept from them."""
 
-    def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None,
-                 product: str | None = None) -> None:
-        """``product``: only that product's monthly totals are read ("" every deal's), for
-        an answer that needs no other."""
-        self.read, self.product = read, product
+    def __init__(self, read: Reader, frames: Mapping[str, pl.DataFrame] | None = None) -> None:
+        self.read = read
         self._frames: dict[str, pl.DataFrame] = dict(frames or {})  # one read per table
         self._sums: dict[tuple[str, Filters], pl.DataFrame] = {}
 
@@ -192,40 +180,23 @@ class ForecastQueries:
         return self._frames[table.name]
 
     def _fetch(self, table: Table) -> pl.DataFrame:
-        statement, params = f"SELECT {', '.join(table.column_names)} FROM {table.name}", []
-        if self.product is not None and table in (PIPELINE_MONTHS, WON_MONTHS):
-            statement, params = statement + " WHERE product = ?", [self.product]
-        found = self.read.rows(statement, params)
+        found = self.read.rows(f"SELECT {', '.join(table.column_names)} FROM {table.name}")
         return frame_of(table, [{c.name: self.read.value(c.type, row[c.name])
                                  for c in table.columns} for row in found])
-
-    def _with_team(self, table: Table, f: Filters) -> pl.DataFrame:
-        """The table's rows with their owner's current team, filtered."""
-        teams = self._frame(REPS).select("rep_id", "team")
-        return (self._frame(table).join(teams, left_on="owner_id", right_on="rep_id", how="left")
-                .filter(f.predicate()))
-
-    def _totals(self, table: Table, f: Filters) -> pl.DataFrame:
-        """The monthly totals ``f`` keeps: of every deal, or of the deals holding a product."""
-        return self._with_team(table, f).filter(pl.col("product") == (f.product or ""))
 
     def _by_month(self, table: Table, f: Filters) -> pl.DataFrame:
         """Per month and currency, the sums of the totals ``f`` keeps (kept per answer): the
         database adds up the model's tables — a few dozen rows back instead of one per
-        owner, region and month — and polars the frames given in their place (as of an
-        instant)."""
+        owner, region and month — or they are the frames given in their place (as of an
+        instant), of which a currency is kept."""
         key = (table.name, f)
         if key not in self._sums:
-            sums = SUMS[table.name]
             given = self._frames.get(table.name)
-            if given is not None and "owner_id" not in given.columns:  # summed already
+            if given is None:
+                self._sums[key] = self._summed(table, f, SUMS[table.name])
+            else:
                 self._sums[key] = given.filter(pl.lit(True) if f.currency is None
                                                else pl.col("currency") == f.currency)
-            elif given is not None:
-                self._sums[key] = (self._totals(table, f).group_by("month", "currency")
-                                   .agg(*(pl.col(c).sum() for c in sums)))
-            else:
-                self._sums[key] = self._summed(table, f, sums)
         return self._sums[key]
 
     def _summed(self, table: Table, f: Filters, sums: tuple[str, ...]) -> pl.DataFrame:

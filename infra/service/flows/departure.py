@@ -17,7 +17,6 @@ successor.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
@@ -93,9 +92,8 @@ class DepartureFlow:
             REP, parse_id(rep_id, "rep_id"),
             lambda loaded: rep.ApproveHandOver(self._successors(loaded, rep_id)), ctx, guard,
             expected_version=expected_version)
-        step = (ctx.caused_by(approved.event_ids[0]) if approved.event_ids
-                else replace(ctx, idempotency_key=None, expected=None, taken_over=False))
-        executed = self.execute(step, rep_id)
+        executed = self.execute(ctx.caused_by(
+            approved.event_ids[0] if approved.event_ids else ctx.causation_id), rep_id)
         if not executed.events:
             return approved
         return CommandResult(approved.stream_id, executed.version,
