@@ -314,20 +314,20 @@ def _order(story: Story, n: int, opportunity_id: str, account_id: str) -> Life:
 
 def _departure(story: Story, examples: DemoExamples, left: date) -> None:
     """The busiest rep of the first team gives notice about two weeks ahead, to leave two
-    days before the story ends: the manager gives the deals about to close (lower tier) to
-    another colleague and the rest to the next rep, and approves; the plan executes on the
-    day (the hand-over's first items are overdue at the story's end). The next rep then
-    introduces themself on three deals (not the example deal: its hand-over is left
-    pending). A rep of the second team has given notice for a month after the story ends:
-    that plan is still under review."""
+    days before the story ends: the manager gives the deals at 50 % or more (the middle and
+    lower tiers, their accounts following them) to another colleague and the rest to the
+    next rep, and approves; the plan executes on the day (the hand-over's first items are
+    overdue at the story's end). The next rep then introduces themself on three deals (not
+    the example deal: its hand-over is left pending). A rep of the second team has given
+    notice for a month after the story ends: that plan is still under review."""
     region = next(iter(story.teams))
     leaving, successor, colleague = story.teams[region][:3]
     manager, flow = story.managers[region], story.sales.departure
     flow.give_notice(story.ctx(leaving), leaving, effective_date=left, successor_id=successor)
-    closing = [i.item_id for i in story.sales.directory.owned_open_items(leaving)
-               if i.kind == "opportunity" and tier_of(i.probability) is Tier.LOWER
-               and i.item_id not in examples.records]
-    flow.plan(story.ctx(manager), leaving, [(deal, colleague) for deal in closing])
+    advanced = [i.item_id for i in story.sales.directory.owned_open_items(leaving)
+                if i.kind == "opportunity" and tier_of(i.probability) is not Tier.UPPER
+                and i.item_id not in examples.records]
+    flow.plan(story.ctx(manager), leaving, [(deal, colleague) for deal in advanced])
     flow.approve(story.ctx(manager), leaving)
     story.clock.now = max(story.clock.now, datetime.combine(left, time(8), UTC))
     flow.execute(story.ctx("system:flows"), leaving)  # the flow runner's timer, on the day
