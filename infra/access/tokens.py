@@ -22,7 +22,8 @@ from domain.token import require_holder
 from infra.sql.database import Database
 
 VERIFIED_FOR_SECONDS = 1.0
-CREATE = """CREATE TABLE IF NOT EXISTS sfa_tokens (
+TABLE = "sfa_tokens"
+CREATE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     token_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
     rep_id TEXT, label TEXT, created_at TEXT NOT NULL, revoked_at TEXT)"""
 
@@ -47,8 +48,8 @@ class TokenStore:
         self.db = db
         self._verified: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
-        with db.reader() as conn, db.transaction(conn) as cursor:
-            cursor.execute(CREATE)
+        with db.reader() as conn:  # processes starting at once: one makes it
+            db.create_table_once(conn, TABLE, CREATE)
 
     def create(self, role: str, rep_id: str | None = None, label: str | None = None,
                token_id: str | None = None, created_at: datetime | None = None) -> str:

@@ -13,7 +13,7 @@ from bench.dataset import load
 from infra.bootstrap import event_store
 from infra.settings import Settings
 from infra.sql.database import Database
-from infra.stream.relay_positions import RelayPositions
+from infra.stream.relay_positions import CREATE_TABLE, TABLE, RelayPositions
 
 
 def _outage(url: str) -> Database:
@@ -56,3 +56,23 @@ def test_metrics_show_the_relay_down_with_its_lag(sqlite_url):
     assert 'sfa_relay_up{topic="sfa.events"} 0.0' in text
     assert 'sfa_relay_status{status="waiting_for_broker",topic="sfa.events"} 1.0' in text
     assert f'sfa_relay_lag_events{{topic="sfa.events"}} {float(head - 120)}' in text
+
+
+def test_a_positions_table_from_before_heartbeats_keeps_its_rows_and_gains_the_column(database_url):
+    db = Database(Settings(database_url=database_url))
+    conn = db.connect()
+    try:
+        with db.transaction(conn) as cursor:  # as versions before the heartbeat made it
+            cursor.execute(CREATE_TABLE.replace(", heartbeat_at TEXT", ""))
+            cursor.execute(db.sql(f"INSERT INTO {TABLE} (topic, position) VALUES (?, ?)"),
+                           ("sfa.events", 120))
+        positions = RelayPositions(db)
+        positions.ensure_table(conn)
+        positions.ensure_table(conn)  # a second start finds it migrated
+        positions.beat(conn, "sfa.events")
+        [state] = positions.all(conn)
+    finally:
+        conn.close()
+        db.close()
+    assert (state.topic, state.position, state.status) == ("sfa.events", 120, "idle")
+    assert state.heartbeat_at is not None
