@@ -60,6 +60,9 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
     # a text column of ``search_text`` words that ``Reader.matches`` searches (indexed for it)
     search: str | None = None
+    # rows only ever added, each once, never read back by the projection: a projector writes
+    # them without keeping them (its memory does not grow with the table)
+    append_only: bool = False
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return self._key_getter(row)  # type: ignore[no-any-return]

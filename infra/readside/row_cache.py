@@ -37,8 +37,10 @@ class RowCache:
         self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
         # Non-complete: the keys stored when first needed; None where the table is too big.
         self.keys_at_start: dict[str, frozenset[Key] | None] = {}
+        self.appended: dict[str, list[Row]] = {name: [] for name in self.tables}
 
     def get(self, table: str, key: Key) -> Row | None:
+        assert not self.tables[table].append_only, f"{table} is written, never read back"
         cached = self.rows[table].get(key, MISSING)
         if cached is MISSING:
             cached = None if self.complete else self._load(table, key)
@@ -55,11 +57,15 @@ class RowCache:
         return self.store.load_row(self.conn, self.tables[name], self.generation, key)
 
     def put(self, table: str, row: Row) -> None:
+        if self.tables[table].append_only:
+            self.appended[table].append(row)  # written with the batch, not kept
+            return
         key = self.tables[table].key_of(row)
         self.rows[table][key] = row
         self.dirty[table].add(key)
 
     def delete(self, table: str, key: Key) -> None:
+        assert not self.tables[table].append_only, f"{table} rows are never deleted"
         self.rows[table][key] = None
         self.dirty[table].add(key)
 
@@ -67,6 +73,12 @@ class RowCache:
         """The batch's changed rows (rows are never mutated after ``put``, so they can be
         written by another thread while the next batch is applied)."""
         changes = []
+        for name, appended in self.appended.items():
+            if appended:  # new rows; upserted where the cache is not complete (a replay)
+                table = self.tables[name]
+                changes.append(Changes(table, self.generation, [] if self.complete else appended,
+                                       [], appended if self.complete else []))
+                self.appended[name] = []
         for name, keys in self.dirty.items():
             if not keys:
                 continue

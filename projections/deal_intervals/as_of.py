@@ -1,16 +1,16 @@
 """The funnel's and the forecast's totals as they stood at an instant, from the intervals.
 
-A total at instant ``t`` is the total at the start of t's day (``totals``: the month's copy and
-the changes of its days before) plus the moves of the deals that changed on that day up to
-``t`` (their intervals before and at ``t``). Reads: the month's copy of the totals asked, a
-month of daily changes at most, and the intervals of one day's changed deals — not every
-deal.
+A total at instant ``t`` is the month's copy of the totals, plus the changes of the month's
+days before t's day, plus the changes of t's day up to ``t`` (``totals``), all added up by
+the database: a few thousand rows, however many deals there are.
 
 What is kept: the deals whose owner *at t* passes the filters (a rep, or the members of a
 team at t), as they stood, and of those only the ones the caller may see *now* (``Seen``).
-The deals of the first kind the caller may not see now (handed to someone else since, or
-their owner left the caller's team) are found among the deals whose owner changed after t
-and the deals of owners who left, and taken out.
+Those are the totals of the owners then whom the caller may see now, less the deals handed
+from them since to someone the caller may not see, plus the deals handed since from an owner
+then the caller may not see to one they may: both kinds changed owner after t, so only the
+owner changes since t are read (``intervals_owner_moves``), and the facts at t of the deals
+that crossed that line, never every deal of an owner who left the team.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.base import Reader, Row
-from projections.deal_intervals.projection import DEALS, QUOTAS, REPS
+from projections.deal_intervals.projection import DEALS, OWNER_MOVES, QUOTAS, REPS
 from projections.deal_intervals.totals import (
     DAYS,
     KEY,
@@ -28,6 +28,7 @@ from projections.deal_intervals.totals import (
     MARKS_KEY,
     MEASURES,
     MONTHS,
+    MOVES,
     TOTALS,
     month_of,
     shares_of,
@@ -54,28 +55,27 @@ class Seen:
         return ((self.owners is None or deal["owner_id"] in self.owners)
                 and self.region in (None, deal["region"]))
 
+    def visible_then(self) -> "Seen":
+        """The deals of the owners then whom the caller may see now, whoever owns them now."""
+        if self.visible_now is None:
+            return self
+        owners = self.visible_now if self.owners is None else self.owners & self.visible_now
+        return Seen(owners, self.region)
+
 
 @dataclass
 class _Deal:
-    """One deal's intervals as read: its facts at the start of the day and at the instant,
-    and its owner now."""
+    """One deal's intervals as read: its facts at the instant, and its owner now."""
 
     products: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def at(self, t: datetime, *, before: bool = False) -> dict[str, Any] | None:
-        """The facts that held at ``t`` (``before``: just before ``t``)."""
+    def at(self, t: datetime) -> dict[str, Any] | None:
+        """The facts that held at ``t``."""
         for row in self.rows:
-            begun = row["valid_from"] < t if before else row["valid_from"] <= t
-            ended = row["valid_to"] is not None and (
-                row["valid_to"] < t if before else row["valid_to"] <= t)
-            if begun and not ended:
+            if row["valid_from"] <= t and (row["valid_to"] is None or t < row["valid_to"]):
                 return row
         return None
-
-    @property
-    def now(self) -> dict[str, Any]:
-        return self.rows[-1]
 
 
 class AsOf:
@@ -85,8 +85,7 @@ class AsOf:
         self.read, self.at = read, at.astimezone(UTC)
         self.day: date = self.at.date()
         self.midnight = datetime.combine(self.day, time(), UTC)
-        self._today: list[_Deal] | None = None
-        self._hidden: dict[Seen, list[_Deal]] = {}
+        self._crossing: dict[Seen, list[tuple[_Deal, dict[str, Any], int]]] = {}
         self._totals: dict[tuple[Any, ...], dict[Key, list[Any]]] = {}
 
     def team(self, team: str) -> frozenset[str]:
@@ -128,21 +127,19 @@ class AsOf:
 
     def _total(self, kind: str, seen: Seen, product: str | None,
                by: tuple[str, ...]) -> dict[Key, list[Any]]:
-        found = self._marked(kind, seen, product, by)
-        positions = [KEY.index(column) for column in by]
-        moves = [(deal, deal.at(self.midnight, before=True), -1) for deal in self._changed_today()]
-        moves += [(deal, deal.at(self.at), +1) for deal in self._changed_today()]
+        found = self._marked(kind, seen.visible_then(), product, by)
         if seen.visible_now is not None:
-            moves += [(deal, deal.at(self.at), -1) for deal in self._hidden_now(seen)]
-        for deal, facts, sign in moves:
-            self._move(found, kind, seen, product, deal, facts, sign, positions)
+            positions = [KEY.index(column) for column in by]
+            for deal, facts, sign in self._crossed(seen):
+                self._move(found, kind, product, deal, facts, sign, positions)
         return {key: values for key, values in found.items() if values[0]}
 
     def _marked(self, kind: str, seen: Seen, product: str | None,
                 by: tuple[str, ...]) -> dict[Key, list[Any]]:
-        """The totals at the start of the day: the month's copy plus the changes of the
-        month's days before it (the totals now when no change came since), added up by the
-        database."""
+        """The totals at the instant of the owners and region ``seen`` keeps: the month's
+        copy, the changes of the month's days before the instant's and those of its day up
+        to the instant (the totals now when no change came since the month began), added up
+        by the database."""
         marks = self.read.rows(f"SELECT first, last FROM {MARKS.name} WHERE name = ?",
                                MARKS_KEY)
         month = month_of(self.day)
@@ -151,14 +148,18 @@ class AsOf:
         where, params = self._where(kind, seen, product)
         if where is None:
             return {}
-        keys, grouped, day = ", ".join(KEY), ", ".join(by), self.read.stored("date", month)
+        keys, grouped = ", ".join(KEY), ", ".join(by)
         if month > self.read.value("date", marks[0]["last"]):
             parts, values = f"SELECT * FROM {TOTALS.name} WHERE {where}", params
         else:
-            parts = (f"SELECT {keys}, deals, amount, weighted FROM {MONTHS.name} WHERE mark = ? "
-                     f"AND {where} UNION ALL SELECT {keys}, deals, amount, weighted FROM "
-                     f"{DAYS.name} WHERE day >= ? AND day < ? AND {where}")
-            values = [day, *params, day, self.read.stored("date", self.day), *params]
+            first_day, day = (self.read.stored("date", d) for d in (month, self.day))
+            midnight, at = (self.read.stored("timestamp", t) for t in (self.midnight, self.at))
+            measures = f"{keys}, deals, amount, weighted"
+            parts = (f"SELECT {measures} FROM {MONTHS.name} WHERE mark = ? AND {where} "
+                     f"UNION ALL SELECT {measures} FROM {DAYS.name} WHERE day >= ? AND day < ? "
+                     f"AND {where} UNION ALL SELECT {measures} FROM {MOVES.name} WHERE "
+                     f"at >= ? AND at <= ? AND {where}")
+            values = [first_day, *params, first_day, day, *params, midnight, at, *params]
         sums = ", ".join(f"{self.read.exact_sum(m)} AS {m}" for m in MEASURES)
         found: dict[Key, list[Any]] = {}
         for row in self.read.rows(f"SELECT {grouped}, {sums} FROM ({parts}) AS part "
@@ -182,11 +183,9 @@ class AsOf:
                 params.append(value)
         return " AND ".join(clauses), params
 
-    def _move(self, found: dict[Key, list[Any]], kind: str, seen: Seen, product: str | None,
-              deal: _Deal, facts: Mapping[str, Any] | None, sign: int,
-              positions: list[int]) -> None:
-        if facts is None or not seen.keeps(facts):
-            return
+    @staticmethod
+    def _move(found: dict[Key, list[Any]], kind: str, product: str | None, deal: _Deal,
+              facts: Mapping[str, Any], sign: int, positions: list[int]) -> None:
         for share in shares_of(facts, deal.products):
             if share.key[0] != kind or product not in (None, share.key[5]):
                 continue
@@ -196,62 +195,40 @@ class AsOf:
             total[1] += sign * share.amount
             total[2] += sign * share.weighted
 
-    def _changed_today(self) -> Iterable[_Deal]:
-        """The deals with an interval begun on the day up to the instant: their intervals
-        that held at the day's start or at the instant (once per answer)."""
-        if self._today is None:
-            start, at = (self.read.stored("timestamp", t) for t in (self.midnight, self.at))
-            self._today = list(self._by_id(
-                f"SELECT opportunity_id FROM {DEALS.name} WHERE valid_from >= ? AND "
-                "valid_from <= ?", [start, at],
-                "i.valid_from <= ? AND (i.valid_to IS NULL OR i.valid_to >= ?)", [at, start],
-            ).values())
-        return self._today
+    def _crossed(self, seen: Seen) -> list[tuple[_Deal, dict[str, Any], int]]:
+        """The deals ``seen`` keeps at the instant that crossed the line of what the caller
+        may see now, each with its facts then and the sign it moves the totals by: -1 for
+        an owner then the caller may see but not the owner now, +1 the other way round
+        (once per answer)."""
+        if seen not in self._crossing:
+            self._crossing[seen] = list(self._find_crossed(seen))
+        return self._crossing[seen]
 
-    def _hidden_now(self, seen: Seen) -> Iterable[_Deal]:
-        """The deals ``seen`` keeps at the instant whose owner now the caller may not see:
-        among the deals moved away from one of the owners kept after the instant (the
-        first such move is from the owner then), and the deals then of the owners kept who
-        are not visible now."""
-        if seen not in self._hidden:
-            self._hidden[seen] = list(self._find_hidden(seen))
-        return self._hidden[seen]
-
-    def _find_hidden(self, seen: Seen) -> Iterable[_Deal]:
-        assert seen.visible_now is not None
+    def _find_crossed(self, seen: Seen) -> Iterable[tuple[_Deal, dict[str, Any], int]]:
+        """A deal whose owners then and now differ in what the caller may see changed owner
+        after the instant: its first change since was from the owner then, its last to the
+        owner now."""
+        visible = seen.visible_now
+        assert visible is not None
         stamp = self.read.stored("timestamp", self.at)
-        owners = (seen.owners if seen.owners is not None
-                  else frozenset(r["rep_id"] for r in self._reps()))
-        if not owners:
+        owners: dict[str, list[str]] = {}  # deal -> [owner then, owner now]
+        for row in self.read.rows(f"SELECT opportunity_id, from_owner, to_owner FROM "
+                                  f"{OWNER_MOVES.name} WHERE at > ? ORDER BY opportunity_id, "
+                                  "seq", (stamp,)):
+            owners.setdefault(row["opportunity_id"], [row["from_owner"], ""])[1] = row["to_owner"]
+        crossed = sorted(deal for deal, (then, now) in owners.items()
+                         if (seen.owners is None or then in seen.owners)
+                         and (then in visible) != (now in visible))
+        if not crossed:
             return
-        moved_from, moved_params = self.read.one_of("moved_from", sorted(owners))
-        moved = sorted({r["opportunity_id"] for r in self.read.rows(
-            f"SELECT opportunity_id FROM {DEALS.name} WHERE {moved_from} AND valid_from > ?",
-            [*moved_params, stamp])})
-        ids: set[str] = set()
-        if moved:  # moved away after the instant, and owned by one of the owners at it
-            named, named_params = self.read.one_of("opportunity_id", moved)
-            owned, owned_params = self.read.one_of("owner_id", sorted(owners))
-            ids = {r["opportunity_id"] for r in self.read.rows(
-                f"SELECT opportunity_id FROM {DEALS.name} WHERE {named} AND valid_from <= ? "
-                f"AND (valid_to IS NULL OR valid_to > ?) AND {owned}",
-                [*named_params, stamp, stamp, *owned_params])}
-        gone = sorted(owners - seen.visible_now)
-        if gone:
-            clause, values = self.read.one_of("owner_id", gone)
-            ids |= {r["opportunity_id"] for r in self.read.rows(
-                f"SELECT opportunity_id FROM {DEALS.name} WHERE {clause} AND valid_from <= ? "
-                "AND (valid_to IS NULL OR valid_to > ?)", [*values, stamp, stamp])}
-        if not ids:
-            return
-        named, named_params = self.read.one_of("opportunity_id", sorted(ids))
+        named, params = self.read.one_of("opportunity_id", crossed)
         for deal in self._by_id(
-                f"SELECT opportunity_id FROM intervals_deal_heads WHERE {named}", named_params,
-                "(i.valid_to IS NULL OR (i.valid_from <= ? AND i.valid_to > ?))",
+                f"SELECT opportunity_id FROM intervals_deal_heads WHERE {named}", params,
+                "i.valid_from <= ? AND (i.valid_to IS NULL OR i.valid_to > ?)",
                 [stamp, stamp]).values():
-            at = deal.at(self.at)
-            if at is not None and seen.keeps(at) and deal.now["owner_id"] not in seen.visible_now:
-                yield deal
+            facts = deal.at(self.at)
+            if facts is not None and seen.keeps(facts):
+                yield deal, facts, (-1 if facts["owner_id"] in visible else 1)
 
     def _by_id(self, subquery: str, params: Sequence[Any], which: str,
                which_params: Sequence[Any]) -> dict[str, _Deal]:

@@ -12,6 +12,9 @@ Tables
   ``moved_from``: the owner before, on an interval an owner change began.
   An event that changes none of the facts (a quote, a hand-over step, an interaction)
   opens no interval.
+- ``intervals_owner_moves``: each owner change of a deal (its interval ``seq``, ``at``, the
+  owners before and after), in a table of its own so that the changes after an instant are
+  read together.
 - ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null),
   its ``name`` and ``products`` (a deal keeps those it opened with) and its current ``stay``.
 - ``intervals_stays``: one row per stay of a deal in a stage — the ``seq`` of the interval
@@ -33,7 +36,10 @@ Tables
 
 Version 2 added the region, the win (``won_amount``, ``won_currency``, ``won_at``: a win
 opens an interval), the deal's ``products`` on its head, the quotas and the totals; version 3
-the commission plans and credit policies.
+the commission plans and credit policies; version 4 each total's change by each event
+(``intervals_totals_moves``) and each deal's owner changes (``intervals_owner_moves``), so
+an answer as of an instant reads neither the day's changed deals nor every deal handed
+over since one by one.
 """
 
 from dataclasses import dataclass
@@ -58,6 +64,7 @@ from projections.deal_intervals.totals import (
     DAYS,
     MARKS,
     MONTHS,
+    MOVES,
     OWNER_TOTALS,
     TOTALS,
     move_shares,
@@ -73,9 +80,12 @@ DEALS = Table("intervals_deals", (
     Column("won_amount", "numeric"), Column("won_currency"), Column("won_at", "timestamp"),
     Column("moved_from"),
 ), key=("opportunity_id", "seq"),
-    indexes=(("valid_from",), ("owner_id", "valid_from"), ("moved_from", "valid_from"),
-             ("won_at",)))
+    indexes=(("valid_from",), ("owner_id", "valid_from"), ("won_at",)))
 MOVED_FROM = "moved_from"  # of an interval an owner change began: the owner before
+OWNER_MOVES = Table("intervals_owner_moves", (
+    Column("opportunity_id"), Column("seq", "int"), Column("at", "timestamp"),
+    Column("from_owner"), Column("to_owner"),
+), key=("opportunity_id", "seq"), indexes=(("at",),), append_only=True)
 DEAL_HEADS = Table("intervals_deal_heads", (
     Column("opportunity_id"), Column("seq", "int"), Column("name"), Column("stay", "int"),
     Column("products", "json"),
@@ -131,10 +141,10 @@ REP = Kind(REPS, REP_HEADS, "rep_id")
 
 class DealIntervalsProjection(Projection):
     name = "intervals"
-    version = 3
+    version = 4
     cost = 2
-    tables = (DEALS, DEAL_HEADS, STAYS, HANDOVERS, REPS, REP_HEADS, QUOTAS, PLANS,
-              CREDIT_POLICIES, ACCOUNTS, TOTALS, MONTHS, DAYS, OWNER_TOTALS, MARKS)
+    tables = (DEALS, DEAL_HEADS, OWNER_MOVES, STAYS, HANDOVERS, REPS, REP_HEADS, QUOTAS,
+              PLANS, CREDIT_POLICIES, ACCOUNTS, TOTALS, MONTHS, DAYS, MOVES, OWNER_TOTALS, MARKS)
 
     @on(RepHired)
     def _hired(self, e: EventRecord, hired: RepHired, rows: Rows) -> None:
@@ -187,7 +197,7 @@ class DealIntervalsProjection(Projection):
         products = sorted(set(opened.products))
         _begin(rows, DEAL, e, 1, facts, opened.name, products=products)
         _enter(rows, e, 1, opened.stage, opened.owner_id)
-        move_shares(rows, None, facts, products, e.occurred_at)
+        move_shares(rows, None, facts, products, e.occurred_at, e.position)
 
     @on(OpportunityStageChanged)
     def _stage(self, e: EventRecord, changed: OpportunityStageChanged, rows: Rows) -> None:
@@ -239,7 +249,7 @@ class DealIntervalsProjection(Projection):
             return
         rows.put(DEALS.name, {**current, **won_facts})
         move_shares(rows, current, {**current, **won_facts}, head["products"] or [],
-                    e.occurred_at)
+                    e.occurred_at, e.position)
 
 
 def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, Any],
@@ -248,6 +258,10 @@ def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, An
     rows.put(kind.table.name, {kind.id: e.stream_id, "seq": seq, "valid_from": e.occurred_at,
                                "valid_to": None, "position": e.position, "change": e.type,
                                "actor": e.meta.get("actor"), **facts, **moved})
+    if moved_from is not None:
+        rows.put(OWNER_MOVES.name, {"opportunity_id": e.stream_id, "seq": seq,
+                                    "at": e.occurred_at, "from_owner": moved_from,
+                                    "to_owner": facts["owner_id"]})
     head = rows.get(kind.heads.name, (e.stream_id,)) or {}
     rows.put(kind.heads.name, {**head, **head_facts, kind.id: e.stream_id, "seq": seq,
                                "name": name})
@@ -268,7 +282,7 @@ def _change_deal(rows: Rows, e: EventRecord, **changes: Any) -> None:
     if moved is not None:
         head = rows.get(DEAL_HEADS.name, (e.stream_id,))
         assert head is not None
-        move_shares(rows, *moved, head["products"] or [], e.occurred_at)
+        move_shares(rows, *moved, head["products"] or [], e.occurred_at, e.position)
 
 
 def _change(rows: Rows, kind: Kind, e: EventRecord,

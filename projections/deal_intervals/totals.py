@@ -16,13 +16,15 @@ Tables
   UTC) from the month of the first change on — a copy of the totals now, made when the first
   change of a new month arrives (totals of no deal are not copied).
 - ``intervals_totals_days``: each total's net change per day (UTC) it changed.
+- ``intervals_totals_moves``: each total's change by each event (its instant ``at`` and
+  ``position``), for the part of a day before an instant.
 - ``intervals_owner_totals``: per owner, the keys of the totals they have (the copy's list),
   and ``intervals_marks``: the first and last month copied and every owner.
 
 A total at instant ``t`` is its copy at the start of t's month, plus its changes of the days
-of that month before t's day, plus the moves of the deals that changed on t's day up to ``t``
-(from their intervals: ``projections.deal_intervals.as_of``). A change recorded late (a clock
-behind another's) is added to the copies of the months after it too.
+of that month before t's day, plus the changes of t's day up to ``t``: a few thousand rows at
+most, added up by the database (``projections.deal_intervals.as_of``). A change recorded late
+(a clock behind another's) is added to the copies of the months after it too.
 """
 
 from collections.abc import Iterator, Mapping
@@ -44,6 +46,9 @@ MONTHS = Table("intervals_totals_months", (Column("mark", "date"), *_KEY_COLUMNS
                                            *_MEASURE_COLUMNS), key=("kind", "mark", *KEY[1:]))
 DAYS = Table("intervals_totals_days", (Column("day", "date"), *_KEY_COLUMNS, *_MEASURE_COLUMNS),
              key=("kind", "day", *KEY[1:]))
+MOVES = Table("intervals_totals_moves", (Column("at", "timestamp"), Column("position", "bigint"),
+                                         *_KEY_COLUMNS, *_MEASURE_COLUMNS),
+              key=("position", *KEY), indexes=(("kind", "at"),), append_only=True)
 OWNER_TOTALS = Table("intervals_owner_totals", (Column("owner_id"), Column("keys", "json")),
                      key=("owner_id",))
 MARKS = Table("intervals_marks", (Column("name"), Column("first", "date"), Column("last", "date"),
@@ -97,9 +102,10 @@ def months_after(first: date, last: date) -> list[date]:
 
 
 def move_shares(rows: Rows, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
-                products: list[str], at: datetime) -> None:
+                products: list[str], at: datetime, position: int) -> None:
     """A deal's facts changed at ``at`` from ``before`` to ``after`` (None: it did not
-    exist): its shares move between the totals."""
+    exist) by the event at ``position`` (one call per event): its shares move between the
+    totals."""
     moved: dict[tuple[str, ...], Change] = {}
     for sign, deal in ((-1, before), (1, after)):
         for share in (shares_of(deal, products) if deal is not None else ()):
@@ -115,6 +121,8 @@ def move_shares(rows: Rows, before: Mapping[str, Any] | None, after: Mapping[str
     for key, change in moved.items():
         _add(rows, TOTALS, key, change, {})
         _add(rows, DAYS, key, change, {"day": day})
+        rows.put(MOVES.name, {**dict(zip(KEY, key, strict=True)), "at": at, "position": position,
+                              **dict(zip(MEASURES, change, strict=True))})
         for mark in months_after(day, marks["last"]):  # recorded late
             _add(rows, MONTHS, key, change, {"mark": mark})
 

@@ -150,15 +150,23 @@ def test_as_of_each_instant_equals_what_the_models_answered_then(sales, models):
             assert _answers_as_of(read, instant, team) == then, (instant, team)
 
 
-def _by_hand(read, instant: datetime, kind: str) -> dict:
-    """Every deal's facts at the instant, from its intervals, added up into the totals."""
+EVERY_DEAL = Seen()
+
+
+def _by_hand(read, instant: datetime, kind: str, seen: Seen = EVERY_DEAL) -> dict:
+    """Every deal's facts at the instant, from its intervals, added up into the totals (of
+    the deals ``seen`` keeps: owner then among its owners, owner now among the visible)."""
     intervals = DealIntervalQueries(read)
     found: dict = {}
     for head in read.rows("SELECT opportunity_id, products FROM intervals_deal_heads"):
         products = read.value("json", head["products"]) or []
-        for row in intervals.intervals(head["opportunity_id"]):
+        rows = intervals.intervals(head["opportunity_id"])
+        owner_now = max(rows, key=lambda r: r["seq"])["owner_id"]
+        if seen.visible_now is not None and owner_now not in seen.visible_now:
+            continue
+        for row in rows:
             if row["valid_from"] <= instant and (row["valid_to"] is None
-                                                 or instant < row["valid_to"]):
+                                                 or instant < row["valid_to"]) and seen.keeps(row):
                 for share in shares_of(row, products):
                     if share.key[0] == kind:
                         total = found.setdefault(share.key, [0, D(0), D(0)])
@@ -187,3 +195,30 @@ def test_changes_recorded_out_of_order_are_answered_at_their_own_instants(sales,
         for kind in KINDS:
             assert AsOf(read, instant).totals(kind, Seen()) == _by_hand(read, instant, kind), (
                 instant, kind)
+
+
+def test_a_callers_view_as_of_keeps_the_deals_of_owners_then_whom_they_may_see_now(sales, models):
+    """As of an instant, a manager's team totals hold the deals whose owner then was in the
+    team then and whose owner now they may see: deals handed since out of their sight are
+    taken out, deals handed since from a rep who has left the team to one still in it are
+    kept (checked against every deal's intervals, at instants before and after Cy moves
+    from north to south, for each team and a few views now)."""
+    w = World(sales, seed=22)
+    for day in range(2, 60, 4):
+        for n in range(10):
+            w.step(on(day, 1 + n))
+        if day == 30:
+            sales.reps.move(on(day, 20), w.cy, team="south", region="south")
+    read = _read(models)
+    views = ({w.ann}, {w.bob, w.cy}, {w.ann, w.bob})
+    signs: list[int] = []
+    for instant in (on(day, 12).now for day in (3, 15, 29, 31, 45, 59)):
+        at = AsOf(read, instant)
+        for team in ("north", "south"):
+            for visible in views:
+                seen = Seen(owners=at.team(team), visible_now=frozenset(visible))
+                for kind in KINDS:
+                    expected = _by_hand(read, instant, kind, seen)
+                    assert at.totals(kind, seen) == expected, (instant, team, visible, kind)
+                signs += [sign for *_, sign in at._crossed(seen)]
+    assert signs.count(1) > 5 and signs.count(-1) > 5  # deals handed across the views both ways
