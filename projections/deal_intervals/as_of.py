@@ -211,14 +211,19 @@ class AsOf:
         visible = seen.visible_now
         assert visible is not None
         stamp = self.read.stored("timestamp", self.at)
-        owners: dict[str, list[str]] = {}  # deal -> [owner then, owner now]
-        for row in self.read.rows(f"SELECT opportunity_id, from_owner, to_owner FROM "
-                                  f"{OWNER_MOVES.name} WHERE at > ? ORDER BY opportunity_id, "
-                                  "seq", (stamp,)):
-            owners.setdefault(row["opportunity_id"], [row["from_owner"], ""])[1] = row["to_owner"]
-        crossed = sorted(deal for deal, (then, now) in owners.items()
+        first: dict[str, tuple[int, str]] = {}  # deal -> (seq, owner before): the owner then
+        last: dict[str, tuple[int, str]] = {}  # deal -> (seq, owner after): the owner now
+        for row in self.read.rows(f"SELECT opportunity_id, seq, from_owner, to_owner FROM "
+                                  f"{OWNER_MOVES.name} WHERE at > ? AND opened_at <= ?",
+                                  (stamp, stamp)):
+            deal, seq = row["opportunity_id"], row["seq"]
+            if deal not in first or seq < first[deal][0]:
+                first[deal] = (seq, row["from_owner"])
+            if deal not in last or seq > last[deal][0]:
+                last[deal] = (seq, row["to_owner"])
+        crossed = sorted(deal for deal, (_, then) in first.items()
                          if (seen.owners is None or then in seen.owners)
-                         and (then in visible) != (now in visible))
+                         and (then in visible) != (last[deal][1] in visible))
         if not crossed:
             return
         named, params = self.read.one_of("opportunity_id", crossed)

@@ -13,8 +13,8 @@ Tables
   An event that changes none of the facts (a quote, a hand-over step, an interaction)
   opens no interval.
 - ``intervals_owner_moves``: each owner change of a deal (its interval ``seq``, ``at``, the
-  owners before and after), in a table of its own so that the changes after an instant are
-  read together.
+  owners before and after, when the deal opened), in a table of its own so that the changes
+  after an instant of the deals open by then are read together.
 - ``intervals_deal_heads``: each deal's current ``seq`` (the row with ``valid_to`` null),
   its ``name`` and ``products`` (a deal keeps those it opened with) and its current ``stay``.
 - ``intervals_stays``: one row per stay of a deal in a stage — the ``seq`` of the interval
@@ -84,7 +84,7 @@ DEALS = Table("intervals_deals", (
 MOVED_FROM = "moved_from"  # of an interval an owner change began: the owner before
 OWNER_MOVES = Table("intervals_owner_moves", (
     Column("opportunity_id"), Column("seq", "int"), Column("at", "timestamp"),
-    Column("from_owner"), Column("to_owner"),
+    Column("from_owner"), Column("to_owner"), Column("opened_at", "timestamp"),
 ), key=("opportunity_id", "seq"), indexes=(("at",),), append_only=True)
 DEAL_HEADS = Table("intervals_deal_heads", (
     Column("opportunity_id"), Column("seq", "int"), Column("name"), Column("stay", "int"),
@@ -259,9 +259,12 @@ def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, An
                                "valid_to": None, "position": e.position, "change": e.type,
                                "actor": e.meta.get("actor"), **facts, **moved})
     if moved_from is not None:
+        first = rows.get(DEALS.name, (e.stream_id, 1))
+        assert first is not None
         rows.put(OWNER_MOVES.name, {"opportunity_id": e.stream_id, "seq": seq,
                                     "at": e.occurred_at, "from_owner": moved_from,
-                                    "to_owner": facts["owner_id"]})
+                                    "to_owner": facts["owner_id"],
+                                    "opened_at": first["valid_from"]})
     head = rows.get(kind.heads.name, (e.stream_id,)) or {}
     rows.put(kind.heads.name, {**head, **head_facts, kind.id: e.stream_id, "seq": seq,
                                "name": name})

@@ -20,7 +20,7 @@ tie, and is the default while there is no month to backtest (a series of 3 month
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import duckdb
@@ -42,6 +42,9 @@ SELECT count(*), avg(abs(y - method)), avg(abs(y - naive)),
 FROM f WHERE n >= {MIN_MONTHS}"""
 
 
+_BOTH = f"SELECT * FROM ({_FIT}) AS fit, ({_BACKTEST}) AS tested"
+
+
 @cache
 def _engine() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per process: opening one costs ~20 ms, a cursor of it ~1 ms."""
@@ -57,9 +60,17 @@ def _run(statement: str, revenue: Sequence[Decimal]) -> tuple[Any, ...]:
         return con.execute(statement).fetchone()  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=1024)
+def _fitted_and_tested(revenue: tuple[Decimal, ...]) -> tuple[Any, ...]:
+    """The trend's fit (intercept, slope, months) and the backtest's figures, in one run of
+    DuckDB (most of its cost is the run, not the dozen months); kept for the series, as a
+    forecast asks both of the same series, and every answer as of a month's instants too."""
+    return _run(_BOTH, revenue)
+
+
 def trend_projection(revenue: Sequence[Decimal], horizon: int) -> list[Decimal] | None:
     """The ``horizon`` months after the series, by the linear trend; None if too short."""
-    a, b, n = _run(_FIT, revenue)
+    a, b, n = _fitted_and_tested(tuple(revenue))[:3]
     if n < MIN_MONTHS:
         return None
     last = len(revenue) - 1
@@ -77,7 +88,8 @@ def naive_projection(revenue: Sequence[Decimal], horizon: int) -> list[Decimal] 
 
 def backtest(revenue: Sequence[Decimal]) -> dict[str, Any]:
     """One-step-ahead errors of the method and of the naive baseline, side by side."""
-    months, method_mae, naive_mae, method_mape, naive_mape = _run(_BACKTEST, revenue)
+    months, method_mae, naive_mae, method_mape, naive_mape = _fitted_and_tested(
+        tuple(revenue))[3:]
     return {"months": months, "baseline": BASELINE,
             "method_mae": _cents(method_mae), "naive_mae": _cents(naive_mae),
             "method_mape": _ratio(method_mape), "naive_mape": _ratio(naive_mape)}
