@@ -13,11 +13,11 @@ owner changes since t are read (``intervals_owner_moves``), and the facts at t o
 that crossed that line, never every deal of an owner who left the team.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from projections.base import Reader, Row
 from projections.deal_intervals.projection import DEALS, OWNER_MOVES, QUOTAS, REPS
@@ -63,19 +63,11 @@ class Seen:
         return Seen(owners, self.region)
 
 
-@dataclass
-class _Deal:
-    """One deal's intervals as read: its facts at the instant, and its owner now."""
+class _Facts(NamedTuple):
+    """A deal's facts at the instant (a row of ``intervals_deals``) and its products."""
 
+    facts: dict[str, Any]
     products: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def at(self, t: datetime) -> dict[str, Any] | None:
-        """The facts that held at ``t``."""
-        for row in self.rows:
-            if row["valid_from"] <= t and (row["valid_to"] is None or t < row["valid_to"]):
-                return row
-        return None
 
 
 class AsOf:
@@ -85,7 +77,7 @@ class AsOf:
         self.read, self.at = read, at.astimezone(UTC)
         self.day: date = self.at.date()
         self.midnight = datetime.combine(self.day, time(), UTC)
-        self._crossing: dict[Seen, list[tuple[_Deal, dict[str, Any], int]]] = {}
+        self._crossing: dict[Seen, list[tuple[_Facts, int]]] = {}
         self._totals: dict[tuple[Any, ...], dict[Key, list[Any]]] = {}
 
     def team(self, team: str) -> frozenset[str]:
@@ -130,8 +122,8 @@ class AsOf:
         found = self._marked(kind, seen.visible_then(), product, by)
         if seen.visible_now is not None:
             positions = [KEY.index(column) for column in by]
-            for deal, facts, sign in self._crossed(seen):
-                self._move(found, kind, product, deal, facts, sign, positions)
+            for deal, sign in self._crossed(seen):
+                self._move(found, kind, product, deal, sign, positions)
         return {key: values for key, values in found.items() if values[0]}
 
     def _marked(self, kind: str, seen: Seen, product: str | None,
@@ -184,9 +176,9 @@ class AsOf:
         return " AND ".join(clauses), params
 
     @staticmethod
-    def _move(found: dict[Key, list[Any]], kind: str, product: str | None, deal: _Deal,
-              facts: Mapping[str, Any], sign: int, positions: list[int]) -> None:
-        for share in shares_of(facts, deal.products):
+    def _move(found: dict[Key, list[Any]], kind: str, product: str | None, deal: _Facts,
+              sign: int, positions: list[int]) -> None:
+        for share in shares_of(deal.facts, deal.products):
             if share.key[0] != kind or product not in (None, share.key[5]):
                 continue
             key = tuple(share.key[i] for i in positions)
@@ -195,7 +187,7 @@ class AsOf:
             total[1] += sign * share.amount
             total[2] += sign * share.weighted
 
-    def _crossed(self, seen: Seen) -> list[tuple[_Deal, dict[str, Any], int]]:
+    def _crossed(self, seen: Seen) -> list[tuple[_Facts, int]]:
         """The deals ``seen`` keeps at the instant that crossed the line of what the caller
         may see now, each with its facts then and the sign it moves the totals by: -1 for
         an owner then the caller may see but not the owner now, +1 the other way round
@@ -204,7 +196,7 @@ class AsOf:
             self._crossing[seen] = list(self._find_crossed(seen))
         return self._crossing[seen]
 
-    def _find_crossed(self, seen: Seen) -> Iterable[tuple[_Deal, dict[str, Any], int]]:
+    def _find_crossed(self, seen: Seen) -> Iterable[tuple[_Facts, int]]:
         """A deal whose owners then and now differ in what the caller may see changed owner
         after the instant: its first change since was from the owner then, its last to the
         owner now."""
@@ -226,28 +218,18 @@ class AsOf:
                          and (then in visible) != (last[deal][1] in visible))
         if not crossed:
             return
-        named, params = self.read.one_of("opportunity_id", crossed)
-        for deal in self._by_id(
-                f"SELECT opportunity_id FROM intervals_deal_heads WHERE {named}", params,
-                "i.valid_from <= ? AND (i.valid_to IS NULL OR i.valid_to > ?)",
-                [stamp, stamp]).values():
-            facts = deal.at(self.at)
-            if facts is not None and seen.keeps(facts):
-                yield deal, facts, (-1 if facts["owner_id"] in visible else 1)
+        for deal in self._facts_at(crossed):
+            if seen.keeps(deal.facts):
+                yield deal, (-1 if deal.facts["owner_id"] in visible else 1)
 
-    def _by_id(self, subquery: str, params: Sequence[Any], which: str,
-               which_params: Sequence[Any]) -> dict[str, _Deal]:
-        """The intervals (``which`` of them) of the deals ``subquery`` names, oldest first,
-        with their products."""
+    def _facts_at(self, ids: list[str]) -> Iterable[_Facts]:
+        """The facts at the instant of the deals ``ids`` that existed then."""
+        stamp = self.read.stored("timestamp", self.at)
+        named, params = self.read.one_of("i.opportunity_id", ids)
         columns = ", ".join(f"i.{c.name}" for c in FACTS)
-        found: dict[str, _Deal] = {}
         for row in self.read.rows(
                 f"SELECT {columns}, h.products FROM {DEALS.name} i JOIN intervals_deal_heads h "
-                f"ON h.opportunity_id = i.opportunity_id WHERE i.opportunity_id IN ({subquery}) "
-                f"AND {which} ORDER BY i.opportunity_id, i.seq", [*params, *which_params]):
-            deal = found.get(row["opportunity_id"])
-            if deal is None:
-                deal = found[row["opportunity_id"]] = _Deal(
-                    list(self.read.value("json", row["products"]) or []))
-            deal.rows.append({c.name: self.read.value(c.type, row[c.name]) for c in FACTS})
-        return found
+                f"ON h.opportunity_id = i.opportunity_id WHERE {named} AND i.valid_from <= ? "
+                "AND (i.valid_to IS NULL OR i.valid_to > ?)", [*params, stamp, stamp]):
+            yield _Facts({c.name: self.read.value(c.type, row[c.name]) for c in FACTS},
+                         list(self.read.value("json", row["products"]) or []))
