@@ -17,7 +17,8 @@ Tables
   change of a new month arrives (totals of no deal are not copied).
 - ``intervals_totals_days``: each total's net change per day (UTC) it changed.
 - ``intervals_totals_moves``: each total's change by each event (its instant ``at`` and
-  ``position``), for the part of a day before an instant.
+  ``position``; ``part`` numbers the totals one event changes), for the part of a day
+  before an instant.
 - ``intervals_owner_totals``: per owner, the keys of the totals they have (the copy's list),
   and ``intervals_marks``: the first and last month copied and every owner.
 
@@ -47,8 +48,8 @@ MONTHS = Table("intervals_totals_months", (Column("mark", "date"), *_KEY_COLUMNS
 DAYS = Table("intervals_totals_days", (Column("day", "date"), *_KEY_COLUMNS, *_MEASURE_COLUMNS),
              key=("kind", "day", *KEY[1:]))
 MOVES = Table("intervals_totals_moves", (Column("at", "timestamp"), Column("position", "bigint"),
-                                         *_KEY_COLUMNS, *_MEASURE_COLUMNS),
-              key=("position", *KEY), indexes=(("kind", "at"),), append_only=True)
+                                         Column("part", "int"), *_KEY_COLUMNS, *_MEASURE_COLUMNS),
+              key=("position", "part"), indexes=(("kind", "at"),), append_only=True)
 OWNER_TOTALS = Table("intervals_owner_totals", (Column("owner_id"), Column("keys", "json")),
                      key=("owner_id",))
 MARKS = Table("intervals_marks", (Column("name"), Column("first", "date"), Column("last", "date"),
@@ -118,11 +119,11 @@ def move_shares(rows: Rows, before: Mapping[str, Any] | None, after: Mapping[str
         return
     day = at.astimezone(UTC).date()
     marks = _copy_months_up_to(rows, month_of(day))
-    for key, change in moved.items():
+    for part, (key, change) in enumerate(moved.items()):  # in the order shares_of gives
         _add(rows, TOTALS, key, change, {})
         _add(rows, DAYS, key, change, {"day": day})
         rows.put(MOVES.name, {**dict(zip(KEY, key, strict=True)), "at": at, "position": position,
-                              **dict(zip(MEASURES, change, strict=True))})
+                              "part": part, **dict(zip(MEASURES, change, strict=True))})
         for mark in months_after(day, marks["last"]):  # recorded late
             _add(rows, MONTHS, key, change, {"mark": mark})
 
