@@ -31,7 +31,7 @@ from projections.base import Column, EventRecord, Projection, Rows, Table, on
 
 STOCK_MOVES = Table("timeline_stock_moves", (
     Column("event_position", "bigint"), Column("order_id"),
-), key=("event_position",), indexes=(("order_id",),))
+), key=("event_position",), indexes=(("order_id",),), append_only=True)
 LINKS = Table("timeline_links", (
     Column("link_id"), Column("account_id"), Column("kind"), Column("linked_at", "bigint"),
 ), key=("link_id",), indexes=(("account_id",),))

@@ -97,7 +97,7 @@ STAYS = Table("intervals_stays", (
 HANDOVERS = Table("intervals_handovers", (
     Column("opportunity_id"), Column("position", "bigint"), Column("at", "timestamp"),
     Column("tier"), Column("from_rep_id"), Column("to_rep_id"),
-), key=("opportunity_id", "position"), indexes=(("at",),))
+), key=("opportunity_id", "position"), indexes=(("at",),), append_only=True)
 REPS = Table("intervals_reps", (
     Column("rep_id"), *INTERVAL, Column("team"), Column("region"), Column("manager_id"),
     Column("active", "bool"),
@@ -107,16 +107,16 @@ REP_HEADS = Table("intervals_rep_heads", (Column("rep_id"), Column("seq", "int")
 QUOTAS = Table("intervals_quotas", (
     Column("rep_id"), Column("period"), Column("position", "bigint"),
     Column("set_at", "timestamp"), Column("amount", "numeric"),
-), key=("rep_id", "period", "position"))
+), key=("rep_id", "period", "position"), append_only=True)
 PLANS = Table("intervals_plans", (
     Column("rep_id"), Column("position", "bigint"), Column("set_at", "timestamp"),
     Column("effective_from", "date"), Column("rate", "numeric"),
     Column("accelerated_rate", "numeric"),
-), key=("rep_id", "position"))
+), key=("rep_id", "position"), append_only=True)
 CREDIT_POLICIES = Table("intervals_credit_policies", (
     Column("position", "bigint"), Column("set_at", "timestamp"), Column("effective_from", "date"),
     Column("upper", "numeric"), Column("middle", "numeric"), Column("lower", "numeric"),
-), key=("position",))
+), key=("position",), append_only=True)
 ACCOUNTS = Table("intervals_accounts", (Column("account_id"), Column("region")),
                  key=("account_id",))
 

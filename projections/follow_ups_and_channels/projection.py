@@ -74,7 +74,7 @@ INTERACTIONS = Table("activities_interactions", (
     Column("event_position", "bigint"), Column("record_kind"), Column("record_id"),
     Column("interaction_id"), Column("kind"), Column("outcome"), Column("contact_id"),
     Column("actor"), Column("owner_id"), Column("logged_at", "timestamp"),
-), key=("event_position",), indexes=(("record_id",), ("actor",)))
+), key=("event_position",), indexes=(("record_id",), ("actor",)), append_only=True)
 
 CHANNELS = Table("activities_channels", (
     Column("channel"), Column("leads", "int"), Column("duplicates", "int"),

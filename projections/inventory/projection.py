@@ -49,7 +49,7 @@ MOVEMENTS = Table("inventory_movements", (
     Column("on_hand_after", "int"), Column("reserved_after", "int"), Column("reason"),
     Column("base_price", "numeric"), Column("previous_price", "numeric"),
     Column("occurred_at", "timestamp"), Column("actor"),
-), key=("event_position",), indexes=(("sku", "event_position"),))
+), key=("event_position",), indexes=(("sku", "event_position"),), append_only=True)
 
 STREAMS = Table("inventory_streams", (Column("stream_id"), Column("sku")), key=("stream_id",))
 
