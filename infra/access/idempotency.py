@@ -57,18 +57,8 @@ class IdempotencyStore:
     def _migrate(self, conn: Connection, real: str) -> None:
         """Adds the lease columns to a table made before they existed (pending claims of
         that time have no lease: they count as expired)."""
-        missing = {name: kind.format(real=real) for name, kind in ADDED_COLUMNS.items()
-                   if name not in self._columns(conn)}
-        if not missing:
-            return
-        with self.db.transaction(conn) as cursor:  # SQLite: the write lock, so one migrates
-            present = self._columns(conn)  # again, inside the transaction
-            for name, kind in missing.items():
-                if name not in present:  # (PostgreSQL: ADD COLUMN IF NOT EXISTS too)
-                    cursor.execute(self.db.dialect.add_column(TABLE, name, kind))
-
-    def _columns(self, conn: Connection) -> set[str]:
-        return self.db.dialect.columns_of(conn, TABLE)
+        self.db.add_columns_once(conn, TABLE, {name: kind.format(real=real)
+                                               for name, kind in ADDED_COLUMNS.items()})
 
     def claim(self, scope_key: str, request_hash: str) -> Claim:
         """Claims the key for this request, or says why not (see ``Claim``)."""

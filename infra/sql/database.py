@@ -7,7 +7,7 @@ dialect's (``infra.sql.dialects``), chosen once per ``Database`` from the URL.
 """
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +81,18 @@ class Database:
         except Exception:
             if not self.table_exists(conn, name):
                 raise
+
+    def add_columns_once(self, conn: Connection, name: str, columns: Mapping[str, str]) -> None:
+        """Adds the ``columns`` (name -> type) a table made by an older version lacks. Two
+        processes starting at once may both find them missing: the check is made again under
+        the write transaction (SQLite's write lock; PostgreSQL's ADD COLUMN IF NOT EXISTS)."""
+        if set(columns) <= self.dialect.columns_of(conn, name):
+            return  # the usual case: no write transaction just to look
+        with self.transaction(conn) as cursor:
+            present = self.dialect.columns_of(conn, name)
+            for column, kind in columns.items():
+                if column not in present:
+                    cursor.execute(self.dialect.add_column(name, column, kind))
 
     def table_exists(self, conn: Connection, name: str) -> bool:
         return self.dialect.table_exists(conn, name)

@@ -53,11 +53,7 @@ class RelayPositions:
     def ensure_table(self, conn: Connection) -> None:
         """Creates the table, or adds ``heartbeat_at`` to one made by an older version."""
         self.db.create_table_once(conn, TABLE, CREATE_TABLE)
-        if "heartbeat_at" in self.db.dialect.columns_of(conn, TABLE):
-            return
-        with self.db.transaction(conn) as cursor:  # SQLite: the write lock, so one migrates
-            if "heartbeat_at" not in self.db.dialect.columns_of(conn, TABLE):
-                cursor.execute(self.db.dialect.add_column(TABLE, "heartbeat_at", "TEXT"))
+        self.db.add_columns_once(conn, TABLE, {"heartbeat_at": "TEXT"})
 
     def beat(self, conn: Connection, topic: str) -> None:
         """The relay is alive (see ``HEARTBEAT_SECONDS``)."""

@@ -9,7 +9,6 @@ Tables
   and ``change`` are that event's place in the global order and its type; ``actor`` who
   recorded it. A deal holds the facts of the row with ``valid_from <= t < valid_to`` (or
   ``valid_to`` null) at instant ``t``; before its first ``valid_from`` it did not exist.
-  ``moved_from``: the owner before, on an interval an owner change began.
   An event that changes none of the facts (a quote, a hand-over step, an interaction)
   opens no interval.
 - ``intervals_owner_moves``: each owner change of a deal (its interval ``seq``, ``at``, the
@@ -78,10 +77,8 @@ DEALS = Table("intervals_deals", (
     Column("amount", "numeric"), Column("currency"), Column("owner_id"), Column("account_id"),
     Column("expected_close", "date"), Column("open", "bool"), Column("region"),
     Column("won_amount", "numeric"), Column("won_currency"), Column("won_at", "timestamp"),
-    Column("moved_from"),
 ), key=("opportunity_id", "seq"),
     indexes=(("valid_from",), ("owner_id", "valid_from"), ("won_at",)))
-MOVED_FROM = "moved_from"  # of an interval an owner change began: the owner before
 OWNER_MOVES = Table("intervals_owner_moves", (
     Column("opportunity_id"), Column("seq", "int"), Column("at", "timestamp"),
     Column("from_owner"), Column("to_owner"), Column("opened_at", "timestamp"),
@@ -131,7 +128,7 @@ class Kind:
 
     @cached_property
     def facts(self) -> tuple[str, ...]:
-        skip = {self.id, MOVED_FROM, *(c.name for c in INTERVAL)}
+        skip = {self.id, *(c.name for c in INTERVAL)}
         return tuple(c.name for c in self.table.columns if c.name not in skip)
 
 
@@ -254,11 +251,10 @@ class DealIntervalsProjection(Projection):
 
 def _begin(rows: Rows, kind: Kind, e: EventRecord, seq: int, facts: dict[str, Any],
            name: str | None, moved_from: str | None = None, **head_facts: Any) -> None:
-    moved = {MOVED_FROM: moved_from} if kind is DEAL else {}
     rows.put(kind.table.name, {kind.id: e.stream_id, "seq": seq, "valid_from": e.occurred_at,
                                "valid_to": None, "position": e.position, "change": e.type,
-                               "actor": e.meta.get("actor"), **facts, **moved})
-    if moved_from is not None:
+                               "actor": e.meta.get("actor"), **facts})
+    if moved_from is not None:  # an owner change of a deal
         first = rows.get(DEALS.name, (e.stream_id, 1))
         assert first is not None
         rows.put(OWNER_MOVES.name, {"opportunity_id": e.stream_id, "seq": seq,

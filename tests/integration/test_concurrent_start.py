@@ -17,7 +17,7 @@ PROCESSES = 4
 TRIALS = 2  # each on a new database; a single trial lost the race 1 time in 2 before the fix
 
 
-def _start_at_once(url: str, signals) -> list[subprocess.CompletedProcess[str] | subprocess.Popen[str]]:
+def _start_at_once(url: str, signals) -> list[subprocess.Popen[str]]:
     starters = [subprocess.Popen([sys.executable, "-m", "tests.integration.starter", url,
                                   str(signals), str(n)], cwd=ROOT, env=dict(os.environ),
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
