@@ -146,18 +146,19 @@ def _relays(models: ReadModels) -> list[RelayTopic]:
     return [RelayTopic(topic=r.state.topic, status=r.status, up=r.up, position=r.state.position,
                        lag_events=r.lag_events, heartbeat_age_seconds=r.heartbeat_age_seconds,
                        last_error=(r.state.last_error or "")[:RELAY_ERROR_LENGTH] or None)
-            for r in statuses(models.db, models.conn)]
+            for r in statuses(models.log, models.log_conn)]
 
 
 def _audit(models: ReadModels) -> AuditHead:
-    ensure_tables(models.db, models.conn)
-    position, digest = chain_head(models.db, models.conn)
-    reader = EventReader(models.db)
-    sealed = reader.by_positions(models.conn, [position]) if position else []
-    head = reader.head(models.conn)
+    log, conn = models.log, models.log_conn  # the chain is the event store's
+    ensure_tables(log, conn)
+    position, digest = chain_head(log, conn)
+    reader = EventReader(log)
+    sealed = reader.by_positions(conn, [position]) if position else []
+    head = reader.head(conn)
     return AuditHead(position=position, hash=digest.hex(),
                      sealed_event_at=sealed[0].occurred_at if sealed else None,
-                     unsealed_events=reader.count_after(models.conn, position) if position < head
+                     unsealed_events=reader.count_after(conn, position) if position < head
                      else 0)
 
 

@@ -1,13 +1,15 @@
 """The composition root: everything a process needs is built here, once, and handed out.
 
 The API (``api.app``), the workers (projector, relay, audit) and the CLI each make one
-``Root`` and take their objects from it, nowhere else. A ``Root`` holds one ``Database`` (one
-pool of connections per process) and builds on first use, once, what the process asks for:
-the command side (``Sales``: settings -> store -> command services and flows), tokens, the
-idempotency store, the registry's view for queries (``serving``) and a monitor for health
-and metrics. Read models for a follower are made new each time (each holds a connection of
-its own for its thread). ``bootstrap`` and ``read_models`` are the same wiring for a caller
-that needs only that piece (tests, benchmarks).
+``Root`` and take their objects from it, nowhere else. A ``Root`` holds one ``Database``
+(one pool of connections per process) for the event store, and one for the read models when
+``SFA_READ_DATABASE_URL`` names another database (``read_db``, else the same), and builds on
+first use, once, what the process asks for: the command side (``Sales``: settings -> store
+-> command services and flows), tokens, the idempotency store, the registry's view for
+queries (``serving``) and a monitor for health and metrics. Read models for a follower are
+made new each time (each holds a connection of its own for its thread). ``bootstrap`` and
+``read_models`` are the same wiring for a caller that needs only that piece (tests,
+benchmarks).
 """
 
 import threading
@@ -104,12 +106,22 @@ def event_store(settings: Settings) -> EventStore:
 
 
 def read_models(settings: Settings, projections: Sequence[Projection] = ALL,
-                batch_size: int | None = None, db: Database | None = None) -> ReadModels:
-    """The read models of ``settings``' database, with the audit sealer following the log in
-    the same loop (the read side itself knows nothing of audit)."""
-    models = ReadModels(db or Database(settings), projections, batch_size)
-    models.companions = (Sealer(models.db),)
+                batch_size: int | None = None, db: Database | None = None,
+                read_db: Database | None = None) -> ReadModels:
+    """The read models of ``settings`` (in the read database, ``read_db``, which is the
+    store's, ``db``, unless ``SFA_READ_DATABASE_URL`` names another), with the audit sealer
+    following the log in the same loop (the read side itself knows nothing of audit)."""
+    log = db or Database(settings)
+    models = ReadModels(read_db or read_database(settings, log), projections, batch_size,
+                        log=log)
+    models.companions = (Sealer(log),)
     return models
+
+
+def read_database(settings: Settings, store: Database) -> Database:
+    """The database of the read models: the store's own unless ``SFA_READ_DATABASE_URL``
+    names another."""
+    return Database(settings.read_side()) if settings.separate_read_side else store
 
 
 class Root:
@@ -118,7 +130,8 @@ class Root:
     def __init__(self, settings: Settings | None = None, rules: PriceRules | None = None) -> None:
         self.settings = settings or Settings()
         self.rules = rules
-        self.db = Database(self.settings)  # connects on first use
+        self.db = Database(self.settings)  # the event store's; connects on first use
+        self.read_db = read_database(self.settings, self.db)  # the read models'
         self._built: dict[str, object] = {}
         self._lock = threading.RLock()  # a piece may be built of others
 
@@ -149,7 +162,7 @@ class Root:
     @property
     def serving(self) -> Serving:
         """Which read models serve and how far they are: asked before every query."""
-        return self._once("serving", lambda: Serving(self.db))
+        return self._once("serving", lambda: Serving(self.read_db))
 
     @property
     def monitor(self) -> Monitor:
@@ -160,7 +173,7 @@ class Root:
                     batch_size: int | None = None) -> ReadModels:
         """New read models (a connection of their own: one thread's) with the audit sealer
         as companion; the caller closes them."""
-        return read_models(self.settings, projections, batch_size, self.db)
+        return read_models(self.settings, projections, batch_size, self.db, self.read_db)
 
     def relay(self, config: RelayConfig) -> Relay:
         """A relay to Kafka (a connection of its own); the caller closes it."""
@@ -179,6 +192,8 @@ class Root:
             cast(Monitor, built["monitor"]).close()
         if "sales" in built:
             cast(Sales, built["sales"]).close()
+        if self.read_db is not self.db:
+            self.read_db.close()
         self.db.close()
 
     async def aclose(self) -> None:

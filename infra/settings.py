@@ -12,6 +12,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SFA_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # where the read models, their registry and the projectors' positions live; none: the
+    # store's own database (the embedded default). See ``read_side``.
+    read_database_url: str | None = None
+    # this projector's name among the nodes sharing the read models (infra.readside.leases);
+    # unset: host:pid. ``sfa project --node`` sets it.
+    projector_node: str | None = Field(default=None, min_length=1, max_length=100,
+                                       pattern=r"^[A-Za-z0-9_.:@-]+$")
     kafka_bootstrap: str | None = None
     kafka_topic: str = "sfa.events"
     pool_size: int = 5
@@ -44,16 +51,26 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, url: str) -> str:
-        scheme = urlsplit(url).scheme
         if url == "memory://":  # an event store in memory, for service-layer tests only
             return url
-        if scheme not in ("sqlite", "postgresql", "postgres"):
-            raise ValueError(
-                f"SFA_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
-            )
-        if scheme == "sqlite" and not url.startswith("sqlite:///"):
-            raise ValueError("SFA_DATABASE_URL for SQLite must look like sqlite:///PATH")
-        return url
+        return _checked_url(url, "SFA_DATABASE_URL")
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _known_read_scheme(cls, url: str | None) -> str | None:
+        return _checked_url(url, "SFA_READ_DATABASE_URL") if url else None
+
+    def read_side(self) -> "Settings":
+        """The settings of the read models' database: these, with ``read_database_url`` as
+        the database (the same settings when there is none, or it names the store's)."""
+        if not self.read_database_url or self.read_database_url == self.database_url:
+            return self
+        return self.model_copy(update={"database_url": self.read_database_url,
+                                       "read_database_url": None})
+
+    @property
+    def separate_read_side(self) -> bool:
+        return self.read_side() is not self
 
     @property
     def backend(self) -> str:
@@ -69,3 +86,12 @@ class Settings(BaseSettings):
         return (f"-c statement_timeout={int(self.db_statement_timeout * 1000)} "
                 f"-c lock_timeout={self.db_lock_timeout * 1000}")
 
+
+
+def _checked_url(url: str, name: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(f"{name} must start with sqlite:/// or postgresql://, got {url!r}")
+    if scheme == "sqlite" and not url.startswith("sqlite:///"):
+        raise ValueError(f"{name} for SQLite must look like sqlite:///PATH")
+    return url

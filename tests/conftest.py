@@ -97,6 +97,12 @@ def postgres_url(postgres_server_url: str, dropper: Dropper) -> Iterator[str]:
     yield from _new_database(postgres_server_url, dropper)
 
 
+@pytest.fixture
+def read_postgres_url(postgres_server_url: str, dropper: Dropper) -> Iterator[str]:
+    """A second new, empty database: for read models kept apart from the store's."""
+    yield from _new_database(postgres_server_url, dropper)
+
+
 @pytest.fixture(scope="session")
 def started_template(postgres_server_url: str, dropper: Dropper) -> Iterator[str]:
     """A database an app has started on once (every table, function and read model made),
@@ -221,7 +227,7 @@ def models_built(client: TestClient, seconds: float = 30) -> None:
     from infra.readside.readstore import REGISTRY, ReadStore
     from projections.catalog import BY_NAME
 
-    db, deadline = client.app.state.services.db, time.monotonic() + seconds  # type: ignore[attr-defined]
+    db, deadline = client.app.state.services.read_db, time.monotonic() + seconds  # type: ignore[attr-defined]
     while time.monotonic() < deadline:
         try:
             with db.reader() as conn:

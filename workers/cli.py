@@ -23,6 +23,7 @@ from domain.token import TokenRole
 from infra.bootstrap import Root, Sales
 from infra.demo import SCALES, load_demo
 from infra.eventstore.store import aggregate_counts
+from infra.readside.leases import Lease
 from infra.readside.projector import one_line
 from infra.settings import Settings
 from projections.catalog import BY_NAME
@@ -228,8 +229,14 @@ def _resume_flows() -> None:
 @app.command()
 def project(
     once: Annotated[bool, typer.Option(help="Catch up once, then exit.")] = False,
+    node: Annotated[str | None, typer.Option(
+        help="This node's name among the projector nodes sharing the read models "
+             "(SFA_PROJECTOR_NODE; default host:pid). Unique per running node.")] = None,
 ) -> None:
-    """Run the projectors alone (no API): follow the log until interrupted."""
+    """Run the projectors alone (no API): follow the log until interrupted, sharing the read
+    models with the other projector nodes of the store (leases in the read database)."""
+    if node is not None:
+        os.environ["SFA_PROJECTOR_NODE"] = node  # validated with the other settings
     settings = settings_or_fail()
     _resume_flows()
     if once:
@@ -259,7 +266,7 @@ def projections_status(
         with Root(settings) as root:
             models = root.read_models()
             try:
-                rows, liveness = models.status(), models.liveness()
+                rows, liveness, leases = models.status(), models.liveness(), models.leases()
             finally:
                 models.close()
     except Exception as error:  # noqa: BLE001 — an unreachable store is one line
@@ -267,21 +274,39 @@ def projections_status(
     if as_json:
         for row in rows:
             print(json.dumps(asdict(row)))
+        for lease in leases:
+            print(json.dumps({"lease": asdict(lease)}))
         print(json.dumps({"projector": asdict(liveness)}))
         return
     table = Table(title="read models")
     for column in ("name", "gen", "status", "position", "lag (events)", "lag (s)", "events/s",
-                   "last error"):
+                   "node", "last error"):
         table.add_column(column)
     for r in rows:
         rate = f"{r.events_per_second:,.0f}" if r.events_per_second else "-"
         table.add_row(r.name, str(r.generation), r.status, f"{r.position}/{r.head}",
-                      str(r.lag_events), f"{r.lag_seconds:.1f}", rate, r.last_error or "")
+                      str(r.lag_events), f"{r.lag_seconds:.1f}", rate,
+                      f"{r.node} (epoch {r.lease_epoch})" if r.node else "-", r.last_error or "")
     out.print(table)
+    _print_nodes(leases)
     age = "never" if liveness.age_seconds is None else f"{liveness.age_seconds:.0f} s ago"
     out.print(f"projector: {'alive' if liveness.alive else 'NOT RUNNING'} ({liveness.state}, "
               f"last heartbeat {age}{', ' + liveness.node if liveness.node else ''})"
               + (f": {liveness.last_error}" if liveness.last_error else ""))
+
+
+def _print_nodes(leases: list[Lease]) -> None:
+    """Per projector node: the read models it holds, and when its leases run out."""
+    nodes: dict[str, list[Lease]] = {}
+    for lease in leases:
+        if lease.live and lease.holder:
+            nodes.setdefault(lease.holder, []).append(lease)
+    for node, held in sorted(nodes.items()):
+        out.print(f"node {node}: {', '.join(lease.share for lease in held)} (leases run out "
+                  f"in {min(lease.expires_in for lease in held):.0f} s unless renewed)")
+    free = [lease.share for lease in leases if not lease.live]
+    if free:
+        out.print(f"held by no live node: {', '.join(free)}")
 
 
 @projections_app.command("rebuild")

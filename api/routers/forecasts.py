@@ -49,8 +49,8 @@ def forecast(caller: PrincipalDep, services: ServicesDep, _: ReadsForecasts,
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     if as_of is not None:
         wait_until_readable(services, ("intervals",), min_position)
-    with services.db.reader() as conn:
-        read = SqlReader(services.db, conn)
+    with services.read_db.reader() as conn:
+        read = SqlReader(services.read_db, conn)
         frames, instant = None, None
         if as_of is not None:
             at = AsOf(read, utc(as_of))
@@ -76,8 +76,8 @@ def accuracy(caller: PrincipalDep, services: ServicesDep, _: ReadsIntervals, per
     def seen_at(at: AsOf) -> Seen:
         return seen_as_of(caller, services.sales.directory, at, scope)
 
-    with services.db.reader() as conn:
-        found = accuracy_of(SqlReader(services.db, conn), period, utc(None), seen_at,
+    with services.read_db.reader() as conn:
+        found = accuracy_of(SqlReader(services.read_db, conn), period, utc(None), seen_at,
                             scope.rep_id, scope.team)
     return Accuracy(**found)
 
@@ -90,8 +90,8 @@ def performance(caller: PrincipalDep, services: ServicesDep, _: ReadsPerformance
     its parts' (a year's quarters, a quarter's months; `quota_periods` names them). A rep sees
     only themselves; a manager their team."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
-    with services.db.reader() as conn:
-        found = RepPerformanceQueries(SqlReader(services.db, conn)).performance(period, scope.team)
+    with services.read_db.reader() as conn:
+        found = RepPerformanceQueries(SqlReader(services.read_db, conn)).performance(period, scope.team)
     if scope.rep_id is not None:
         found = [r for r in found if r["rep_id"] == scope.rep_id]
     return Performance(period=period, items=[RepPerformance(**r) for r in paged(found, page)],

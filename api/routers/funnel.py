@@ -59,14 +59,14 @@ def funnel(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, rep_id: 
     filters = _filters(caller, services, rep_id, team, region)
     if as_of is not None:
         wait_until_readable(services, ("intervals",), min_position)
-        with services.db.reader() as conn:
-            at = AsOf(SqlReader(services.db, conn), utc(as_of))
+        with services.read_db.reader() as conn:
+            at = AsOf(SqlReader(services.read_db, conn), utc(as_of))
             scope = Scope(filters.rep_id, filters.team)
             stages = summary_as_of(at, seen_as_of(caller, services.sales.directory, at, scope,
                                                   region))
         return Funnel(stages=[StageSummary(**s) for s in stages], as_of=at.at)
-    with services.db.reader() as conn:
-        stages = FunnelQueries(SqlReader(services.db, conn)).summary(filters)
+    with services.read_db.reader() as conn:
+        stages = FunnelQueries(SqlReader(services.read_db, conn)).summary(filters)
     return Funnel(stages=[StageSummary(**s) for s in stages])
 
 
@@ -80,8 +80,8 @@ def conversion(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel,
     company-wide, so they are null for a narrowed answer."""
     filters = _filters(caller, services, rep_id, team, region)
     whole = not is_scoped(caller) and filters == Filters()
-    with services.db.reader() as conn:
-        queries = FunnelQueries(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        queries = FunnelQueries(SqlReader(services.read_db, conn))
         rates = queries.conversion_rates() if whole else None
         closed = queries.win_rate_and_cycle(filters)
     return Conversion(rates=None if rates is None else [StageConversion(**r) for r in rates],
@@ -97,8 +97,8 @@ def stuck(caller: PrincipalDep, services: ServicesDep, _: ReadsFunnel, page: Pag
     open deals nobody contacted for N days or more instead (since their last interaction,
     or since they opened). Scope as for the funnel."""
     filters, now = _filters(caller, services, rep_id, team, region), utc(as_of)
-    with services.db.reader() as conn:
-        found = FunnelQueries(SqlReader(services.db, conn)).stuck(
+    with services.read_db.reader() as conn:
+        found = FunnelQueries(SqlReader(services.read_db, conn)).stuck(
             now, filters, no_contact_days=no_contact_days)
     return StuckDeals(as_of=now, items=[StuckDeal(**d) for d in paged(found, page)],
                       total=len(found), **page)

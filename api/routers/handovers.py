@@ -55,8 +55,8 @@ def outcomes(caller: PrincipalDep, services: ServicesDep, _: Annotated[None, rea
     # a manager whose team is unknown sees no one's (scope_for would leave the team open)
     team = scope.team if caller.role != "manager" or scope.team is not None else ""
     starts, ends = days_of(period)
-    with services.db.reader() as conn:
-        found = HandOverOutcomeQueries(SqlReader(services.db, conn)).outcomes(
+    with services.read_db.reader() as conn:
+        found = HandOverOutcomeQueries(SqlReader(services.read_db, conn)).outcomes(
             midnight(starts), midnight(ends), team)
     return HandOverOutcomes(period=period, starts=starts, ends=ends, team=team or None, **found)
 
@@ -80,8 +80,8 @@ def handovers(rep_id: RepId, caller: PrincipalDep, services: ServicesDep, _: Rea
     count every item the caller may see."""
     rep_id = canonical_id(rep_id, "rep_id")
     today = utc(None).date()
-    with services.db.reader() as conn:
-        queries = HandOverQueries(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        queries = HandOverQueries(SqlReader(services.read_db, conn))
         departure = queries.departure(rep_id)
         _check_visible(caller, services, rep_id, departure)
         # a successor or manager named at departure only: the items they take over or act on

@@ -59,8 +59,8 @@ def deal_stages(opportunity_id: OpportunityId, caller: PrincipalDep, services: S
     read-everything roles); 404 else."""
     owner = services.sales.opportunities.find(opportunity_id).state.owner_id
     check_visible(caller, services.sales.directory, owner, f"opportunity {opportunity_id}")
-    with services.db.reader() as conn:
-        found = DealIntervalQueries(SqlReader(services.db, conn)).stages(
+    with services.read_db.reader() as conn:
+        found = DealIntervalQueries(SqlReader(services.read_db, conn)).stages(
             str(opportunity_id), utc(None))
     return DealStages(opportunity_id=str(opportunity_id),
                       items=[StageInterval(**stage) for stage in found])
@@ -115,8 +115,8 @@ def _in_period(caller: Principal, services: Services, period: str, rep_id: str |
     them for the owners the caller may see (a rep themselves, a manager their team)."""
     scope = scope_for(caller, services.sales.directory, rep_id, team)
     starts, ends = days_of(period)
-    with services.db.reader() as conn:
-        found = question(SqlReader(services.db, conn))(midnight(starts), midnight(ends),
+    with services.read_db.reader() as conn:
+        found = question(SqlReader(services.read_db, conn))(midnight(starts), midnight(ends),
                                                       scope.rep_id, scope.team)
     return starts, ends, found
 
@@ -139,8 +139,8 @@ def commission_statement(rep_id: Annotated[RecordId, Path(description="The rep")
         raise not_found(f"rep {rep_id}")
     period = period or current_period("quarter", utc(None).date())
     starts, ends = days_of(period)
-    with services.db.reader() as conn:
-        found = CommissionQueries(SqlReader(services.db, conn)).statement(
+    with services.read_db.reader() as conn:
+        found = CommissionQueries(SqlReader(services.read_db, conn)).statement(
             rep_id, period, midnight(starts), midnight(ends), utc(as_of))
     return CommissionStatement(**found)
 
@@ -150,8 +150,8 @@ def handover_credit(caller: PrincipalDep, services: ServicesDep,
                     _: ReadsIntervals) -> CreditPolicies:
     """Every hand-over credit policy set (the departing rep's share of a deal won after a
     hand-over, per tier) and the one in force today."""
-    with services.db.reader() as conn:
-        found = credit_policies(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        found = credit_policies(SqlReader(services.read_db, conn))
     today = utc(None).date()
     in_force = [p for p in found if p["effective_from"] <= today]
     return CreditPolicies(in_force=CreditPolicy(**in_force[-1]) if in_force else None,
@@ -171,8 +171,8 @@ def access_history(
     then whose role, ownership or team let it read the record — its owner, the managers of
     the owner's team then, managers for a lead nobody owned, the read-everything roles —
     from the store's ownership, team and token events (auditors and admins)."""
-    with services.db.reader() as conn:
-        queries = AccessHistoryQueries(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        queries = AccessHistoryQueries(SqlReader(services.read_db, conn))
         record = queries.record(canonical_id(record_id, "record_id"))
         if record is None:
             raise not_found(f"record {record_id}")

@@ -43,8 +43,8 @@ def follow_ups(caller: PrincipalDep, services: ServicesDep, _: ReadsActivities, 
     (and those on leads nobody owns yet)."""
     day = today or utc(None).date()
     scope = scope_for(caller, services.sales.directory, rep_id, None)
-    with services.db.reader() as conn:
-        found = FollowUpsAndChannelsQueries(SqlReader(services.db, conn)).follow_ups(day, scope.rep_id)
+    with services.read_db.reader() as conn:
+        found = FollowUpsAndChannelsQueries(SqlReader(services.read_db, conn)).follow_ups(day, scope.rep_id)
     found = [f for f in visible(caller, services.sales.directory, found)
              if f["overdue"] or not overdue]
     return FollowUps(today=day, items=[FollowUpDue(**f) for f in paged(found, page)],
@@ -58,8 +58,8 @@ def channels(caller: PrincipalDep, services: ServicesDep,
     its cost (the sum of its campaigns' costs, per currency) per lead and per won deal
     (auditors, integrators, admins)."""
     require_role(caller, *READ_ALL)
-    with services.db.reader() as conn:
-        reader = SqlReader(services.db, conn)
+    with services.read_db.reader() as conn:
+        reader = SqlReader(services.read_db, conn)
         costs = CampaignQueries(reader).channel_costs()
         found = FollowUpsAndChannelsQueries(reader).channel_effectiveness(costs)
     return Channels(items=[ChannelFigures(**c) for c in found])
@@ -72,8 +72,8 @@ def campaigns(caller: PrincipalDep, services: ServicesDep,
     deal (in its currency), and totals per currency of the costs (auditors, integrators,
     admins)."""
     require_role(caller, *READ_ALL)
-    with services.db.reader() as conn:
-        found = CampaignQueries(SqlReader(services.db, conn)).campaigns()
+    with services.read_db.reader() as conn:
+        found = CampaignQueries(SqlReader(services.read_db, conn)).campaigns()
     return Campaigns(items=[CampaignFigures(**c) for c in found],
                      totals=[CampaignTotals(**t) for t in totals_by_currency(found)])
 
@@ -87,8 +87,8 @@ def sales_report(caller: PrincipalDep, services: ServicesDep, _: ReadsReports, p
     the rows of the reps they may see."""
     if by != "rep":
         require_role(caller, *READ_ALL)
-    with services.db.reader() as conn:
-        found = SalesAndChurnQueries(SqlReader(services.db, conn)).sales(period, by)
+    with services.read_db.reader() as conn:
+        found = SalesAndChurnQueries(SqlReader(services.read_db, conn)).sales(period, by)
     if by == "rep":
         found = visible(caller, services.sales.directory, found, owner_key="key")
     return SalesReport(period=period, by=by, items=[SalesRow(**r) for r in paged(found, page)],
@@ -103,8 +103,8 @@ def churn(caller: PrincipalDep, services: ServicesDep, _: ReadsReports, page: Pa
     """Accounts that bought by `as_of` but placed no order in the `months` before it.
     A rep gets their own accounts; a manager their team's."""
     day = as_of or utc(None).date()
-    with services.db.reader() as conn:
-        found = SalesAndChurnQueries(SqlReader(services.db, conn)).churned(day, months)
+    with services.read_db.reader() as conn:
+        found = SalesAndChurnQueries(SqlReader(services.read_db, conn)).churned(day, months)
     found = visible(caller, services.sales.directory, found)
     return Churn(as_of=day, months=months, items=[ChurnedAccount(**r) for r in paged(found, page)],
                  total=len(found), **page)

@@ -41,8 +41,8 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: ReadsInventory, 
                     description="Only the SKUs whose available stock is below reorder level")
                 ] = False) -> StockLevels:
     """Every SKU's stock level (or only those to reorder), by SKU."""
-    with services.db.reader() as conn:
-        queries = InventoryQueries(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        queries = InventoryQueries(SqlReader(services.read_db, conn))
         found = queries.below_reorder() if below_reorder else queries.levels()
     return StockLevels(items=[_level(r) for r in paged(found, page)], total=len(found), **page)
 
@@ -50,8 +50,8 @@ def list_levels(caller: PrincipalDep, services: ServicesDep, _: ReadsInventory, 
 @router.get("/{sku}")
 def level(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: ReadsInventory) -> StockLevel:
     """On hand, reserved (held by orders) and available stock of one SKU."""
-    with services.db.reader() as conn:
-        found = InventoryQueries(SqlReader(services.db, conn)).level(sku)
+    with services.read_db.reader() as conn:
+        found = InventoryQueries(SqlReader(services.read_db, conn)).level(sku)
     if found is None:
         raise not_found(f"stock item {sku}")
     return _level(found)
@@ -63,8 +63,8 @@ def movements(sku: SkuPath, caller: PrincipalDep, services: ServicesDep, _: Read
     """The SKU's stock events (receipts, reservations, releases, shipments, adjustments,
     price changes), newest first. Reps and managers get `order_id`, `shipment_id` and
     `actor` only where they may see the order and the actor (else null)."""
-    with services.db.reader() as conn:
-        queries = InventoryQueries(SqlReader(services.db, conn))
+    with services.read_db.reader() as conn:
+        queries = InventoryQueries(SqlReader(services.read_db, conn))
         if queries.level(sku) is None:
             raise not_found(f"stock item {sku}")
         found = queries.movements(sku, limit=page["limit"] + page["offset"])

@@ -67,8 +67,8 @@ def leads(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Lim
           ) -> LeadList:
     """Leads, newest first by default."""
     filters = LeadFilters(status, owner_id, channel, region, min_score, unassigned)
-    with services.db.reader() as conn:
-        found = WorkListQueries(SqlReader(services.db, conn)).leads(
+    with services.read_db.reader() as conn:
+        found = WorkListQueries(SqlReader(services.read_db, conn)).leads(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             filters)
     return LeadList(items=[LeadItem(**r) for r in _items(found, "lead_id")],
@@ -82,8 +82,8 @@ def accounts(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: 
              owner_id: Owner = None, region: RegionFilter = None,
              grade: Literal["key", "A", "B", "C"] | None = None) -> AccountList:
     """Accounts, by name by default."""
-    with services.db.reader() as conn:
-        found = WorkListQueries(SqlReader(services.db, conn)).accounts(
+    with services.read_db.reader() as conn:
+        found = WorkListQueries(SqlReader(services.read_db, conn)).accounts(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             owner_id, region, grade)
     return AccountList(items=[AccountItem(**r) for r in _items(found, "account_id")],
@@ -117,8 +117,8 @@ def opportunities(caller: PrincipalDep, services: ServicesDep, _: ReadsLists,
     its account's names."""
     filters = OpportunityFilters(stage, owner_id, team, region, closing_after, closing_before,
                                  no_contact_days, stuck, open)
-    with services.db.reader() as conn:
-        found = WorkListQueries(SqlReader(services.db, conn)).opportunities(
+    with services.read_db.reader() as conn:
+        found = WorkListQueries(SqlReader(services.read_db, conn)).opportunities(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             datetime.now(UTC), filters)
     return OpportunityList(items=[OpportunityItem(**r) for r in _items(found, "opportunity_id")],
@@ -134,8 +134,8 @@ def orders(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Li
                            "partially_shipped", "shipped", "invoiced", "paid",
                            "cancelled"] | None = None) -> OrderList:
     """Orders, newest first by default; seen through their account's owner."""
-    with services.db.reader() as conn:
-        found = WorkListQueries(SqlReader(services.db, conn)).orders(
+    with services.read_db.reader() as conn:
+        found = WorkListQueries(SqlReader(services.read_db, conn)).orders(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort),
             account_id, status)
     return OrderList(items=[OrderItem(**r) for r in _items(found, "order_id")],
@@ -151,8 +151,8 @@ def reps(caller: PrincipalDep, services: ServicesDep, _: ReadsLists, limit: Limi
          active: Annotated[bool | None, Query(description="false: only departed reps")] = None,
          ) -> RepList:
     """Reps, by name: a rep sees themself, a manager their team."""
-    with services.db.reader() as conn:
-        found = WorkListQueries(SqlReader(services.db, conn)).reps(
+    with services.read_db.reader() as conn:
+        found = WorkListQueries(SqlReader(services.read_db, conn)).reps(
             list_scope(caller, services.sales.directory), PageRequest(limit, cursor, sort, q),
             team, region, active)
     return RepList(items=[RepItem(**r) for r in _items(found, "rep_id")],
@@ -169,8 +169,8 @@ def stock_items(caller: PrincipalDep, services: ServicesDep, _: ReadsInventory,
                 ] = False) -> StockItemList:
     """Stock items and their levels (every role), by SKU by default; `q` matches SKU and
     name."""
-    with services.db.reader() as conn:
-        found = InventoryQueries(SqlReader(services.db, conn)).stock_items(
+    with services.read_db.reader() as conn:
+        found = InventoryQueries(SqlReader(services.read_db, conn)).stock_items(
             PageRequest(limit, cursor, sort, q), below_reorder)
     return StockItemList(items=[StockItemListed(**r) for r in found.items],
                          next_cursor=found.next_cursor)

@@ -60,7 +60,7 @@ def _relays(models: ReadModels) -> list[dict[str, Any]]:
     """Each relay's liveness (``sfa relay status``): shown, not judged — the API serves
     whether or not integrators' stream is being published."""
     try:
-        found = statuses(models.db, models.conn)
+        found = statuses(models.log, models.log_conn)
     except Exception as error:  # noqa: BLE001 — the relay's table is the relay's business
         return [{"topic": None, "status": f"unreadable: {_named(error)}", "up": False}]
     return [{"topic": r.state.topic, "status": r.status, "up": r.up, "lag_events": r.lag_events,

@@ -22,6 +22,8 @@ CHAIN_COLUMNS = (("position", "bigint"), ("previous", "bigint"), ("hash", "blob"
 
 
 class Sealer:
+    share = "audit_seal"  # one projector node at a time seals (``infra.readside.leases``)
+
     def __init__(self, db: Database, page: int = 5_000, checkpoint_every: int = 10_000) -> None:
         self.db, self.page, self.checkpoint_every = db, page, checkpoint_every
 

@@ -9,6 +9,11 @@ with back-off until it succeeds, and then the rebuilds requested in the registry
 console's Rebuild button: ``ReadModels.request_rebuild``). Every round beats a heartbeat
 (``ReadStore.beat``), so a projector that died or hangs is told by its age in ``/healthz``,
 ``/metrics`` and status.
+
+A follower is a *node*: it follows and builds only the models it holds a lease on, shared
+with the other nodes following the same store (``infra.readside.leases``), and renews and
+rebalances its leases every ``CLAIM_EVERY`` seconds. Its name is ``SFA_PROJECTOR_NODE``
+(``sfa project --node``), else host:pid.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 from typing import TYPE_CHECKING
 
+from infra.readside.leases import CLAIM_EVERY, Fence, LeaseLostError, Leases
 from infra.readside.projector import ProjectorGroup, one_line
 from infra.readside.readstore import Heartbeat, ReadStore
 from infra.sql.dialects import Waiter
@@ -36,6 +43,7 @@ HEARTBEAT_STALE_AFTER = 15.0  # seconds: a projector silent this long counts as 
 BUILD_BACKOFF = (0.5, 30.0)  # seconds: first and longest wait before a failed build is retried
 ROUND_BACKOFF = (0.1, 10.0)  # seconds: the same for a failed round of the live loop
 REQUEST_POLL = 0.5  # seconds between two looks for requested rebuilds (the console's)
+_FOLLOWERS = count(1)  # in this process: a second one (tests) gets a name of its own
 
 
 @dataclass(frozen=True)
@@ -78,10 +86,13 @@ class Follower:
     def __init__(self, models: ReadModels, stop: threading.Event, idle_timeout: float) -> None:
         self.models, self.stop, self.idle_timeout = models, stop, idle_timeout
         self.group: ProjectorGroup | None = None
-        self.seen: list[tuple[str, int]] = []
+        self.seen: list[tuple[str, int, Fence | None]] = []
         self.waiter: Waiter | None = None
         self.busy = False
-        self.node, self.started = f"{socket.gethostname()}:{os.getpid()}", time.time()
+        self.node, self.started = node_name(models.db.settings.projector_node), time.time()
+        self.leases = Leases(models.db, self.node, [*models.projections,
+                                                    *(c.share for c in models.companions)])
+        self.last_claim = 0.0
         self.last_beat = 0.0
         self.round_error: str | None = None
         self.build_error: str | None = None
@@ -107,19 +118,29 @@ class Follower:
             if self.waiter is not None:
                 self.waiter.close()
             builder.join()
+            self._release()
 
     def _round(self) -> None:
         """One batch for every active model (and a page of audit sealing); see
         ``ReadModels.follow`` for the pacing."""
         models = self.models
         started, cpu = time.monotonic(), time.process_time()
-        current = models.active_generations()
-        if self.group is None or [(g.name, g.generation) for g in current] != self.seen:
+        self._claim_when_due()
+        current = [g for g in models.active_generations() if models.mine([g.name])]
+        seen = [(g.name, g.generation, models.fence(g.name)) for g in current]
+        if self.group is None or seen != self.seen:
             self._drop_group()
             self.group = models.live_group(current)
-            self.seen = [(g.name, g.generation) for g in current]
-        applied = self.group.step()
-        found = applied + sum(c.step(models.conn) for c in models.companions)
+            self.seen = seen
+        try:
+            applied = self.group.step()
+        except LeaseLostError as lost:  # nothing of the batch was stored
+            log.info("node %s: %s; following the rest", self.node, lost)
+            self._drop_group()
+            self.last_claim = 0.0  # look at the leases again at once
+            return
+        found = applied + sum(c.step(models.log_conn) for c in models.companions
+                              if models.mine([c.share]))
         if found == 0:
             self._wait_for_events()
         elif self.busy and applied < models.batch_size:
@@ -127,9 +148,33 @@ class Follower:
                                               time.process_time() - cpu))
         self.busy = found > 0
 
+    def _claim_when_due(self) -> None:
+        """Renews, takes and gives back leases (``Leases.claim``) every ``CLAIM_EVERY``."""
+        now = time.monotonic()
+        if now - self.last_claim < CLAIM_EVERY:
+            return
+        before = set(self.models.fences or ())
+        self.models.fences = self.leases.claim(self.models.conn)
+        self.last_claim = now
+        held = set(self.models.fences)
+        if held != before:
+            log.info("node %s holds %s", self.node, ", ".join(sorted(held)) or "no read model")
+        if before - held - self.leases.given_back:
+            log.warning("node %s lost %s: taken over by another node (its lease ran out)",
+                        self.node, ", ".join(sorted(before - held - self.leases.given_back)))
+
+    def _release(self) -> None:
+        """A clean stop gives the leases back: other nodes take over at once."""
+        try:
+            self.leases.release(self.models.conn)
+        except Exception as error:  # noqa: BLE001 — they expire anyway
+            log.info("leases of node %s not given back: %s", self.node, one_line(str(error)))
+        finally:
+            self.models.fences = None  # the handle no longer shares
+
     def _wait_for_events(self) -> None:
         if self.waiter is None:
-            self.waiter = self.models.db.dialect.waiter()
+            self.waiter = self.models.log.dialect.waiter()  # new events
         self.waiter.wait(self.idle_timeout)
 
     def _after_failed_round(self, error: Exception) -> None:
@@ -179,7 +224,7 @@ class Follower:
                 # transactions. It builds only: no companion.
                 builder = builder or ReadModels(self.models.db,
                                                 list(self.models.projections.values()),
-                                                self.models.batch_size)
+                                                self.models.batch_size, log=self.models.log)
                 if not self._build_once(builder):
                     self.stop.wait(REQUEST_POLL)
                 backoff.reset()
@@ -194,7 +239,10 @@ class Follower:
 
     def _build_once(self, builder: ReadModels) -> bool:
         """One try; False when nothing was left to build."""
-        missing = builder.buildable()
+        if self.models.fences is None:
+            return False  # no lease claimed yet: nothing is ours to build
+        builder.fences = self.models.fences
+        missing = builder.mine(builder.buildable())
         if missing:
             try:
                 builder.rebuild(missing)
@@ -232,6 +280,16 @@ def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.
             stop.wait(backoff.next())
         finally:
             models.close()
+
+
+def node_name(configured: str | None) -> str:
+    """``configured`` (``SFA_PROJECTOR_NODE``), else host:pid (host:pid.N for the Nth
+    follower of a process)."""
+    number = next(_FOLLOWERS)
+    if configured:
+        return configured if number == 1 else f"{configured}.{number}"
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    return name if number == 1 else f"{name}.{number}"
 
 
 def connection_alive(conn: Connection) -> bool:

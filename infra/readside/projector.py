@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from infra.eventstore.event_reader import EventReader
+from infra.readside.leases import IDLE_TRANSACTION_SECONDS, Fence, LeaseLostError, check_fences
 from infra.readside.readstore import Generation, ReadStore
 from infra.readside.row_cache import Changes, RowCache
 from infra.sql.database import Connection, Database
@@ -41,16 +42,19 @@ class Advance:
     generation: int
     expected: int
     position: int
+    fence: Fence | None = None  # the lease the batch was applied under (``infra.readside.leases``)
 
 
 class BatchWriter:
     """Commits batches on a connection and thread of its own, one at a time and in order,
     so the database works on batch N while the projector applies batch N+1. Each batch is
-    one transaction: every member's rows and new position, or nothing."""
+    one transaction: every member's rows and new position, or nothing — and nothing if a
+    member's lease changed holder meanwhile (``LeaseLostError``)."""
 
     def __init__(self, db: Database, store: ReadStore) -> None:
         self.db, self.store = db, store
         self.conn = db.connect()
+        db.dialect.end_idle_transactions(self.conn, IDLE_TRANSACTION_SECONDS)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="read-model-writer")
         self.pending: Future[None] | None = None
 
@@ -73,6 +77,7 @@ class BatchWriter:
                 if not self.store.advance(cursor, a.name, a.generation, a.expected, a.position,
                                           rate):
                     raise PositionMovedError(a.name)
+            check_fences(self.db, cursor, [a.fence for a in advances if a.fence is not None])
 
     def close(self) -> None:
         """Stops; a batch still in flight is awaited, and if it failed, nothing of it is stored."""
@@ -91,6 +96,7 @@ class Member:
     generation: int
     position: int
     cache: RowCache
+    fence: Fence | None = None  # held by this node's lease, if it takes part in sharing
     error: str | None = None
     rate: float | None = None
     topics: frozenset[str] = field(default_factory=frozenset)
@@ -112,9 +118,14 @@ def one_line(text: str, limit: int = 500) -> str:
 
 
 class ProjectorGroup:
-    def __init__(self, db: Database, store: ReadStore, conn: Connection, batch_size: int = 1000) -> None:
+    def __init__(self, db: Database, store: ReadStore, conn: Connection, batch_size: int = 1000,
+                 log: Database | None = None, log_conn: Connection | None = None) -> None:
+        """Rows and positions go to ``db`` (on ``conn``, and the writer's connection); the
+        events come from ``log``, the event store's database (by default the same), on
+        ``log_conn``. The caller owns both connections."""
         self.db, self.store, self.conn, self.batch_size = db, store, conn, batch_size
-        self.reader = EventReader(db)
+        self.reader = EventReader(log or db)
+        self.log_conn = log_conn or conn
         self.members: list[Member] = []
         self.writer = BatchWriter(db, store)
         self._by_topic: dict[str, list[Member]] | None = None
@@ -124,11 +135,13 @@ class ProjectorGroup:
     def close(self) -> None:
         self.writer.close()
 
-    def add(self, projection: Projection, generation: Generation) -> Member:
-        """A generation stopped by an event earlier (error after its position) stays stopped."""
+    def add(self, projection: Projection, generation: Generation,
+            fence: Fence | None = None) -> Member:
+        """A generation stopped by an event earlier (error after its position) stays stopped.
+        With a ``fence``, its batches are stored only while that lease holds."""
         complete = generation.position == 0 and generation.status == "building"
         cache = RowCache(self.store, self.conn, projection.tables, generation.generation, complete)
-        member = Member(projection, generation.generation, generation.position, cache)
+        member = Member(projection, generation.generation, generation.position, cache, fence)
         if generation.error_position is not None and generation.error_position > generation.position:
             member.error = generation.last_error or f"stopped at {generation.error_position}"
         self.members.append(member)
@@ -151,8 +164,8 @@ class ProjectorGroup:
             return 0
         started = time.perf_counter()
         start = min(m.position for m in members)
-        head = self.reader.head(self.conn)  # read first: every event up to it is visible below
-        events = self.reader.read(self.conn, start, self.batch_size, self.topics())
+        head = self.head()  # read first: every event up to it is visible below
+        events = self.reader.read(self.log_conn, start, self.batch_size, self.topics())
         # A short page holds every event of our types up to ``head``: skip the others too.
         # (It may also hold events committed after we read ``head``: never end before them.)
         last = events[-1].position if events else start
@@ -166,6 +179,10 @@ class ProjectorGroup:
         self._commit([m for m in members if m.error is None and m.position < end], end,
                      len(events), time.perf_counter() - started)
         return max(len(events), 1)
+
+    def head(self) -> int:
+        """The position of the newest event in the log."""
+        return self.reader.head(self.log_conn)
 
     def _members_by_topic(self) -> dict[str, list[Member]]:
         if self._by_topic is None:
@@ -200,9 +217,12 @@ class ProjectorGroup:
     def _commit(self, members: list[Member], end: int, count: int, seconds: float) -> None:
         rate = count / seconds if count and seconds > 0 else None
         changes = [c for m in members for c in m.cache.take_changes()]
-        advances = [Advance(m.projection.name, m.generation, m.position, end) for m in members]
+        advances = [Advance(m.projection.name, m.generation, m.position, end, m.fence)
+                    for m in members]
         try:
             self.writer.submit(changes, advances, rate)
+        except LeaseLostError:
+            raise  # the node's share changed: its follower starts afresh (never stored)
         except PositionMovedError:
             self.reload()  # the previous batch was refused: redo from the stored positions
             return
@@ -217,6 +237,8 @@ class ProjectorGroup:
         then reloaded and goes on from the stored positions)."""
         try:
             self.writer.wait()
+        except LeaseLostError:
+            raise
         except PositionMovedError:
             self.reload()
             return False
@@ -253,7 +275,7 @@ class ProjectorGroup:
         try:
             self._store_now(member, end)
             return
-        except PositionMovedError:
+        except (PositionMovedError, LeaseLostError):
             raise
         except Exception as error:  # noqa: BLE001
             log.warning("read model %s: batch refused (%s); event by event",
@@ -275,7 +297,7 @@ class ProjectorGroup:
             try:
                 self._store_now(member, event.position)
                 return True
-            except PositionMovedError:
+            except (PositionMovedError, LeaseLostError):
                 raise
             except Exception as error:  # judged below
                 if not self._reset(member):
@@ -286,7 +308,8 @@ class ProjectorGroup:
         return False
 
     def _store_now(self, member: Member, end: int) -> None:
-        advance = Advance(member.projection.name, member.generation, member.position, end)
+        advance = Advance(member.projection.name, member.generation, member.position, end,
+                          member.fence)
         self.writer.submit(member.cache.take_changes(), [advance], None)
         self.writer.wait()
         member.position = end

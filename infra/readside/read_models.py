@@ -14,15 +14,16 @@ import multiprocessing
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from infra.eventstore.event_reader import EventReader
 from infra.readside.follower import Follower, Liveness, connection_alive, projector_liveness
+from infra.readside.leases import Fence, Lease, leases
 from infra.readside.projector import ProjectorGroup
 from infra.readside.readstore import Generation, ReadStore
 from infra.settings import Settings
@@ -55,11 +56,15 @@ class ProjectionStatus:
     events_per_second: float | None
     last_error: str | None
     serving: bool = False  # the generation queries read (registry status active)
+    node: str | None = None  # the projector node whose live lease holds the model
+    lease_epoch: int | None = None  # raised at every change of holder (a fence)
 
 
 class Companion(Protocol):
     """Another follower of the log that runs in the read models' loop (the audit sealer):
     the read side calls it without knowing what it does."""
+
+    share: str  # the lease under which one projector node at a time runs it
 
     def catch_up(self, conn: Connection) -> int:
         """Does everything that is new; returns how many events it took."""
@@ -71,20 +76,32 @@ class Companion(Protocol):
 class ReadModels:
     def __init__(self, db: Database, projections: Sequence[Projection] = ALL,
                  batch_size: int | None = None,
-                 companions: Sequence[Companion] = ()) -> None:
-        """Opens a connection of its own (``conn``): one ``ReadModels`` serves one thread at
-        a time. Made by ``infra.bootstrap`` (with the audit sealer as companion)."""
-        self.db = db
+                 companions: Sequence[Companion] = (), log: Database | None = None) -> None:
+        """The read models live in ``db``; the events are read from ``log``, the event
+        store's database (``SFA_DATABASE_URL``; by default the same as ``db``). Opens a
+        connection of its own to each (``conn``, ``log_conn``): one ``ReadModels`` serves
+        one thread at a time. Made by ``infra.bootstrap`` (with the audit sealer, a follower
+        of the log, as companion)."""
+        self.db, self.log = db, log or db
         self.store = ReadStore(self.db)
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size or db.settings.projection_batch
         self.interval = db.settings.projection_interval
         self.conn = self.db.connect()
+        self.log_conn = self.conn if self.log is self.db else self.log.connect()
         self.store.ensure_registry(self.conn)
         self.companions = tuple(companions)  # made by infra.bootstrap.read_models
+        # A node sharing the models with others (``infra.readside.leases``): the leases it
+        # holds. It follows and builds those models only, each batch fenced by its lease.
+        # None: this handle does not share (``catch_up``, ``sfa projections rebuild``).
+        self.fences: dict[str, Fence] | None = None
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        finally:
+            if self.log_conn is not self.conn:
+                self.log_conn.close()
 
     # --- building -------------------------------------------------------------------------
     def _building(self, conn: Connection, projection: Projection, fresh: bool) -> Generation:
@@ -152,7 +169,7 @@ class ReadModels:
         """Claims and builds the requested rebuilds of this version (the projector's builder
         thread); returns the models swapped in. A model an event stops is reported in status."""
         claimed = {g.name: replace(g, status="building") for g in self.store.generations(self.conn)
-                   if g.status == "requested" and g.name in self.projections
+                   if g.status == "requested" and g.name in self.mine(self.projections)
                    and g.version == self.projections[g.name].version
                    and self.store.claim(self.conn, g.name, g.generation)}
         if not claimed:
@@ -190,42 +207,46 @@ class ReadModels:
                     progress: Progress | None) -> dict[str, str]:
         """Catches the given generations up to the head; returns errors by model."""
         conn = self.db.connect()
-        group = ProjectorGroup(self.db, self.store, conn, self.batch_size)
+        log_conn = conn if self.log is self.db else self.log.connect()
+        group = ProjectorGroup(self.db, self.store, conn, self.batch_size, self.log, log_conn)
         with relaxed_gc():
-            return self._run_build(group, conn, generations, progress)
+            try:
+                return self._run_build(group, generations, progress)
+            finally:
+                conn.close()
+                if log_conn is not conn:
+                    log_conn.close()
 
-    def _run_build(self, group: ProjectorGroup, conn: Connection, generations: dict[str, Generation],
+    def _run_build(self, group: ProjectorGroup, generations: dict[str, Generation],
                    progress: Progress | None) -> dict[str, str]:
         try:
             for name, generation in generations.items():
-                group.add(self.projections[name], generation)
-            reader = EventReader(self.db)
+                group.add(self.projections[name], generation, self.fence(name))
             while group.running and group.step():
                 if progress and group.running:  # (the last running one may just have stopped)
-                    progress(min(m.position for m in group.running), reader.head(conn))
+                    progress(min(m.position for m in group.running), group.head())
             group.flush()
             return {m.projection.name: m.error for m in group.members if m.error}
         finally:
             group.close()
-            conn.close()
 
     def _build_in_processes(self, parts: list[list[str]], generations: dict[str, Generation],
                             progress: Progress | None) -> dict[str, str]:
         # fork: the worker starts at once, so a parent killed at any moment takes it along
         # (die_with_parent). Forked workers leave by os._exit and never touch our connection.
         context = multiprocessing.get_context("fork")
-        settings = self.db.settings.model_dump()
+        databases = (self.db.settings.model_dump(), self.log.settings.model_dump())
         with ProcessPoolExecutor(len(parts), mp_context=context,
                                  initializer=die_with_parent) as pool:
-            futures = [pool.submit(build_part, settings, self.batch_size,
+            futures = [pool.submit(build_part, databases, self.batch_size,
                                    {n: generations[n].generation for n in part})
                        for part in parts]
-            reader = EventReader(self.db)
+            reader = EventReader(self.log)
             while not all(f.done() for f in futures):
                 if progress:
                     building = [g.position for g in self.store.generations(self.conn)
                                 if g.status == "building" and g.name in generations]
-                    progress(min(building, default=0), reader.head(self.conn))
+                    progress(min(building, default=0), reader.head(self.log_conn))
                 time.sleep(0.2)
             errors: dict[str, str] = {}
             for future in futures:
@@ -256,6 +277,13 @@ class ReadModels:
                    } if self.projections else set()
         return [n for n in self.needs_build() if n not in stopped]
 
+    def fence(self, name: str) -> Fence | None:
+        return self.fences.get(name) if self.fences is not None else None
+
+    def mine(self, names: Iterable[str]) -> list[str]:
+        """Those of ``names`` this handle keeps: all, or those its node holds."""
+        return [n for n in names if self.fences is None or n in self.fences]
+
     # --- following ------------------------------------------------------------------------
     def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> Follower:
         """Keeps active models at the head until ``stop`` is set; builds what is missing;
@@ -272,11 +300,13 @@ class ReadModels:
 
     def reconnect_if_broken(self) -> None:
         """After a failed round: a connection the server dropped is replaced."""
+        shared = self.log_conn is self.conn
         if not connection_alive(self.conn):
-            try:
-                self.conn.close()
-            finally:
-                self.conn = self.db.connect()
+            self.conn = _reconnected(self.db, self.conn)
+        if shared:
+            self.log_conn = self.conn
+        elif not connection_alive(self.log_conn):
+            self.log_conn = _reconnected(self.log, self.log_conn)
 
     def pause_after(self, round_seconds: float, round_cpu_seconds: float) -> float:
         """How long a busy follower waits after a round that took ``round_seconds`` (of
@@ -305,7 +335,7 @@ class ReadModels:
                 errors.update({s.name: s.last_error or "" for s in self.status()
                                if s.name in missing and s.status == "failed"})
         for companion in self.companions:
-            companion.catch_up(self.conn)
+            companion.catch_up(self.log_conn)
         group = self.live_group(self.active_generations())
         try:
             group.run_until_caught_up()
@@ -320,28 +350,36 @@ class ReadModels:
         return [active[name] for name in self.projections if name in active]
 
     def live_group(self, active: Sequence[Generation]) -> ProjectorGroup:
-        group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size)
+        group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size, self.log,
+                               self.log_conn)
         for generation in active:
-            group.add(self.projections[generation.name], generation)
+            group.add(self.projections[generation.name], generation,
+                      self.fence(generation.name))
         return group
 
     # --- reporting ------------------------------------------------------------------------
     def status(self) -> list[ProjectionStatus]:
-        reader = EventReader(self.db)
-        head = reader.head(self.conn)
+        reader = EventReader(self.log)
+        head = reader.head(self.log_conn)
+        held = {lease.share: lease for lease in self.leases() if lease.live}
         found = []
         for name, projection in self.projections.items():
             generations = self.store.generations(self.conn, name)
-            for g in generations:
-                found.append(self._status_of(g, head, reader))
             if not generations:
-                never = Generation(name, 0, projection.version, "not built", 0)
-                found.append(self._status_of(never, head, reader))
+                generations = [Generation(name, 0, projection.version, "not built", 0)]
+            lease = held.get(name)
+            found += [replace(self._status_of(g, head, reader),
+                              node=lease.holder if lease else None,
+                              lease_epoch=lease.epoch if lease else None) for g in generations]
         return found
 
+    def leases(self) -> list[Lease]:
+        """Which node holds which model (``infra.readside.leases``)."""
+        return leases(self.db, self.conn)
+
     def _status_of(self, g: Generation, head: int, reader: EventReader) -> ProjectionStatus:
-        lag_events = reader.count_after(self.conn, g.position) if g.position < head else 0
-        oldest = reader.first_after(self.conn, g.position) if lag_events else None
+        lag_events = reader.count_after(self.log_conn, g.position) if g.position < head else 0
+        oldest = reader.first_after(self.log_conn, g.position) if lag_events else None
         lag_seconds = (datetime.now(UTC) - oldest.occurred_at).total_seconds() if oldest else 0.0
         failing = g.error_position is not None and g.error_position > g.position
         return ProjectionStatus(g.name, g.generation, g.version,
@@ -358,6 +396,12 @@ class ReadModels:
         return active.position if active else 0
 
 
+def _reconnected(db: Database, broken: Connection) -> Connection:
+    with suppress(Exception):  # a broken connection may not close cleanly
+        broken.close()
+    return db.connect()
+
+
 def partition(names: Sequence[str], projections: dict[str, Projection],
               workers: int) -> list[list[str]]:
     """Shares models out over ``workers`` parts, heaviest first onto the lightest part."""
@@ -370,11 +414,14 @@ def partition(names: Sequence[str], projections: dict[str, Projection],
     return parts
 
 
-def build_part(settings: dict[str, Any], batch_size: int,
+def build_part(databases: tuple[dict[str, Any], dict[str, Any]], batch_size: int,
                generations: dict[str, int]) -> dict[str, str]:
-    """In a worker process: catch the given generations up; returns errors by model."""
-    models = ReadModels(Database(Settings(**settings)), [BY_NAME[n] for n in generations],
-                        batch_size)  # a process of its own: a database handle of its own
+    """In a worker process: catch the given generations up; returns errors by model.
+    ``databases``: the settings of the read models' database and of the event store's."""
+    read, log = (Settings(**settings) for settings in databases)
+    db = Database(read)  # a process of its own: database handles of its own
+    models = ReadModels(db, [BY_NAME[n] for n in generations], batch_size,
+                        log=db if log.database_url == read.database_url else Database(log))
     try:
         found = {g.name: g for g in models.store.generations(models.conn)
                  if g.generation == generations.get(g.name)}

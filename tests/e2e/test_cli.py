@@ -75,6 +75,16 @@ def test_bad_input_exits_non_zero_with_one_line(args, url, status, reason, tmp_p
     assert len(lines) == 1 and lines[0].startswith("sfa: ") and reason in lines[0]
 
 
+def test_a_bad_read_database_url_is_refused_naming_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SFA_READ_DATABASE_URL", "mysql://nowhere/read")
+    result = sfa("projections", "status", url=f"sqlite:///{tmp_path}/store.db")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sfa: invalid configuration")
+    assert "SFA_READ_DATABASE_URL must start with sqlite:/// or postgresql://" in lines[0]
+
+
 def _number(text: str) -> int:
     return int(text.replace(",", ""))
 

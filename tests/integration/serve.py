@@ -38,9 +38,12 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
-def cli(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workers.cli", *args], env=_env(url),
-                          capture_output=True, text=True, timeout=timeout)
+def cli(url: str, *args: str, timeout: float = 300,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``sfa ARGS`` on the store of ``url`` (and any further settings in ``env``)."""
+    return subprocess.run([sys.executable, "-m", "workers.cli", *args],
+                          env={**_env(url), **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _env(url: str) -> dict[str, str]:
@@ -85,18 +88,31 @@ class Server:
 
 
 @contextmanager
-def serving(url: str, tmp_path: Path, workers: int = 2) -> Iterator[Server]:
-    port, log = free_port(), tmp_path / "serve.log"
+def serving(url: str, tmp_path: Path, workers: int = 2,
+            env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``sfa serve`` on a free port (further settings in ``env``), stopped afterwards."""
+    port = free_port()
+    with running(url, tmp_path / f"serve-{port}.log", env, "serve", "--workers", str(workers),
+                 "--port", str(port)) as (process, log):
+        server = Server(url, port, process, log)
+        try:
+            yield server
+        finally:
+            server.http.close()
+
+
+@contextmanager
+def running(url: str, log: Path, env: dict[str, str] | None,
+            *args: str) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """``sfa ARGS`` as a process group of its own, its output in ``log``; ended with SIGTERM
+    (SIGKILL if it does not end within 30 s)."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "serve", "--workers", str(workers),
-             "--port", str(port)], env=_env(url), stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
-    server = Server(url, port, process, log)
+            [sys.executable, "-m", "workers.cli", *args], env={**_env(url), **(env or {})},
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield server
+        yield process, log
     finally:
-        server.http.close()
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(30)

@@ -13,7 +13,7 @@ from infra.readside.readstore import SqlReader
 from infra.settings import Settings
 from projections.funnel.queries import FunnelQueries
 from tests.conftest import ctx
-from tests.integration.test_projector_crash import _snapshot
+from tests.integration.rebuilds import snapshot
 
 
 def _keep_writing(sales, stop: threading.Event, opened: list[str]) -> None:
@@ -77,10 +77,10 @@ def test_rebuild_while_commands_arrive_and_queries_run(database_url, sales):
     assert len(seen) > 20 and min(seen) >= deals_before  # never an empty or half-built model
     assert seen == sorted(seen)  # deals only get added: a query never went backwards
     live.catch_up()
-    after = _snapshot(live)
+    after = snapshot(live)
     total = sum(r["count"] for r in FunnelQueries(SqlReader(live.db, live.conn)).summary())
     assert total == deals_before + len(opened)
     rebuilder.rebuild(["funnel"], fresh=True)
-    assert _snapshot(live) == after
+    assert snapshot(live) == after
     live.close()
     rebuilder.close()

@@ -79,7 +79,7 @@ def _world(sales):
 
 def _queries(models):
     models.catch_up()
-    return TimelineQueries(models.db, models.conn)
+    return TimelineQueries(models.db, models.conn, models.log, models.log_conn)
 
 
 def test_the_leads_earlier_events_then_account_deal_order_and_stock_in_global_order(sales, models):

@@ -64,8 +64,12 @@ def _utc(value: datetime) -> datetime:
 
 
 class TimelineQueries:
-    def __init__(self, db: Database, conn: Connection) -> None:
+    def __init__(self, db: Database, conn: Connection, log: Database | None = None,
+                 log_conn: Connection | None = None) -> None:
+        """The links are read in the read models' ``db``, the events in ``log`` (the event
+        store's database; by default the same)."""
         self.db, self.conn = db, conn
+        self.log, self.log_conn = log or db, log_conn or conn
 
     def timeline(self, account_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
         """Every event that touched the account, in global order (up to ``as_of``), read from
@@ -74,9 +78,9 @@ class TimelineQueries:
                                   [str(parse_id(account_id, "account_id"))]).fetchall()
         streams = [link_id for link_id, _ in links]
         orders = [link_id for link_id, kind in links if kind == "order"]
-        reader = EventReader(self.db)
-        records = reader.by_streams(self.conn, streams) + reader.by_positions(
-            self.conn, self._stock_moves(orders))
+        reader = EventReader(self.log)
+        records = reader.by_streams(self.log_conn, streams) + reader.by_positions(
+            self.log_conn, self._stock_moves(orders))
         events = [self._event(r) for r in sorted(records, key=lambda r: r.position)]
         if as_of is None:
             return [self._public(e) for e in events]

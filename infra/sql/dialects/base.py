@@ -41,6 +41,7 @@ class Dialect(ABC):
     arrays: ClassVar[bool]
     copy_threshold: ClassVar[float]  # rows per batch from which ``copy_rows`` pays off
     for_update: ClassVar[str]  # a SELECT's row lock inside a transaction ("" if it locks all)
+    clock: ClassVar[str]  # the database's clock, Unix seconds (one clock for every machine)
     persistent: ClassVar[bool] = True  # False: events live in the process (``memory://``)
 
     def __init__(self, settings: Settings) -> None:
@@ -69,6 +70,11 @@ class Dialect(ABC):
 
     def lock_schema(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite's write lock is enough
         """Inside a transaction: waits for other creators of tables (see ``create_once``)."""
+
+    def end_idle_transactions(self, conn: Connection, seconds: float) -> None:  # noqa: B027
+        """The server ends this connection's session when a transaction of it stays idle
+        longer than ``seconds``: the locks of a process that stopped mid-transaction (SIGSTOP,
+        a frozen machine) are released. SQLite: no server to do it."""
 
     def allow_long_statements(self, cursor: Cursor) -> None:  # noqa: B027 — SQLite has no timeout
         """Inside a transaction: lifts the statement timeout until it ends — for work whose

@@ -42,6 +42,7 @@ class PostgresDialect(Dialect):
     arrays = True
     copy_threshold = 20  # rows per table and batch from which COPY beats executemany
     for_update = " FOR UPDATE"
+    clock = "extract(epoch from clock_timestamp())::double precision"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -92,6 +93,9 @@ class PostgresDialect(Dialect):
         """``CREATE ... IF NOT EXISTS`` is not safe against a concurrent one (it can fail on
         the type's name): creators take this lock until their transaction ends."""
         cursor.execute(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+
+    def end_idle_transactions(self, conn: Connection, seconds: float) -> None:
+        conn.execute(f"SET idle_in_transaction_session_timeout = {int(seconds * 1000)}")
 
     def allow_long_statements(self, cursor: Cursor) -> None:
         cursor.execute("SET LOCAL statement_timeout = 0")

@@ -56,6 +56,7 @@ class SQLiteDialect(Dialect):
     arrays = False
     copy_threshold = float("inf")
     for_update = ""  # the transaction holds the write lock from its start
+    clock = "((julianday('now') - 2440587.5) * 86400.0)"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
