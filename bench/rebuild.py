@@ -41,7 +41,7 @@ import psycopg  # noqa: E402
 
 from bench.append import postgres_server, throwaway_database  # noqa: E402
 from bench.dataset import load  # noqa: E402
-from infra.bootstrap import bootstrap, event_store, read_models  # noqa: E402
+from infra.bootstrap import Sales, bootstrap, event_store, read_models  # noqa: E402
 from infra.service.commands import CommandContext  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.sql.database import Database  # noqa: E402
@@ -100,18 +100,23 @@ class Observer(threading.Thread):
         return next((t for t, p in self.seen if p >= position), None)
 
 
-def live_lag(url: str, rate: int, seconds: float) -> tuple[list[float], int]:
-    settings = Settings(database_url=url, pool_size=4)
-    sales = bootstrap(settings)
+def bench_deals(sales: Sales, count: int = 200) -> list[str]:
+    """A rep, an account and ``count`` open deals whose stages the writers then change."""
     ctx = CommandContext(actor="bench")
     rep_id = str(sales.reps.hire(ctx, name="Bench Rep", email="bench@rep.example", role="rep",
                                  team="bench", region="bench").stream_id)
     account = str(sales.accounts.open(ctx, name="Bench Ltd", region="bench",
                                       owner_id=rep_id).stream_id)
-    deals = [str(sales.opportunities.open(ctx, account_id=account, owner_id=rep_id,
-                                          name=f"bench {i}", amount=Decimal(1000),
-                                          expected_close=date(2027, 3, 31)).stream_id)
-             for i in range(200)]
+    return [str(sales.opportunities.open(ctx, account_id=account, owner_id=rep_id,
+                                         name=f"bench {i}", amount=Decimal(1000),
+                                         expected_close=date(2027, 3, 31)).stream_id)
+            for i in range(count)]
+
+
+def live_lag(url: str, rate: int, seconds: float) -> tuple[list[float], int]:
+    settings = Settings(database_url=url, pool_size=4)
+    sales = bootstrap(settings)
+    deals = bench_deals(sales)
     env = {**os.environ, "SFA_DATABASE_URL": url}
     follower = subprocess.Popen([sys.executable, "-m", "workers.cli", "project"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     kafka_topic: str = "sfa.events"
     pool_size: int = 5
     projection_batch: int = 1000  # events per read-model transaction
+    # rows each read model's projector keeps between batches (infra.readside.row_cache)
+    projection_cache_rows: int = Field(default=20_000, ge=100)
     # under sustained writes, the live projectors take a batch at most this often (seconds):
     # bigger batches, far less work per event, at the cost of this much more lag
     projection_interval: float = Field(default=0.02, ge=0, le=5)

@@ -8,7 +8,9 @@ whether it is alive meanwhile.
 
 import logging
 import multiprocessing
+import os
 import signal
+import socket
 import threading
 import time
 from types import FrameType
@@ -59,7 +61,10 @@ class ProjectorSupervisor:
     """Keeps one projector child running beside the API workers until ``stop``."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        # one node name for every child it starts: a child started again takes the read
+        # models of the one that died back at once (infra.readside.leases)
+        self.settings = settings if settings.projector_node else settings.model_copy(
+            update={"projector_node": f"{socket.gethostname()}:serve-{os.getpid()}"})
         self.stopping = threading.Event()
         self.context = multiprocessing.get_context("spawn")
         self.child: multiprocessing.process.BaseProcess | None = None

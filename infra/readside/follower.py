@@ -55,6 +55,7 @@ class Liveness:
     age_seconds: float | None = None
     node: str | None = None
     last_error: str | None = None
+    pid: int | None = None  # of the process that beat
 
 
 def projector_liveness(store: ReadStore, conn: Connection, now: float | None = None) -> Liveness:
@@ -65,7 +66,7 @@ def projector_liveness(store: ReadStore, conn: Connection, now: float | None = N
     age = max((now or time.time()) - newest.beat_at, 0.0)
     alive = age <= HEARTBEAT_STALE_AFTER
     return Liveness(alive, newest.state if alive else "stale", round(age, 1), newest.node,
-                    newest.last_error)
+                    newest.last_error, newest.pid)
 
 
 class Backoff:
@@ -90,8 +91,9 @@ class Follower:
         self.waiter: Waiter | None = None
         self.busy = False
         self.node, self.started = node_name(models.db.settings.projector_node), time.time()
-        self.leases = Leases(models.db, self.node, [*models.projections,
-                                                    *(c.share for c in models.companions)])
+        costs = {name: projection.cost for name, projection in models.projections.items()}
+        self.leases = Leases(models.db, self.node,
+                             costs | {companion.share: 1 for companion in models.companions})
         self.last_claim = 0.0
         self.last_beat = 0.0
         self.round_error: str | None = None

@@ -11,8 +11,9 @@ and the database's row locks decide every race.
 
 A node's round (``Leases.claim``), in one transaction: renew what it holds; take every share
 whose lease expired (its holder died or stopped: taken over within ``LEASE_SECONDS`` +
-``CLAIM_EVERY``); take free shares while it holds fewer than its fair part (shares divided by
-live nodes, rounded up); give back what it holds beyond that (a node joined). A node started
+``CLAIM_EVERY``); take free shares, heaviest first, while what it holds costs less than its
+fair part (the shares' cost, ``Projection.cost``, divided by the live nodes); give back the
+cheapest it holds as long as it keeps its fair part (a node joined). A node started
 again under the same ``--node`` name takes back what that name held at once (two live nodes
 must not share a name).
 
@@ -28,8 +29,7 @@ node stopped in the middle of a transaction loses its session (and its locks) af
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from infra.sql.database import Connection, Cursor, Database
@@ -102,10 +102,13 @@ def leases(db: Database, conn: Connection) -> list[Lease]:
 
 
 class Leases:
-    """One node's leases on ``shares`` (the names of the read models it can build)."""
+    """One node's leases on ``shares``: the read models it can build (and the companions of
+    its loop), each with its relative cost (``Projection.cost``)."""
 
-    def __init__(self, db: Database, node: str, shares: Iterable[str]) -> None:
-        self.db, self.node, self.shares = db, node, sorted(shares)
+    def __init__(self, db: Database, node: str, shares: Mapping[str, float]) -> None:
+        self.db, self.node, self.costs = db, node, dict(shares)
+        # heaviest first: free shares are taken in this order, so the heavy ones spread out
+        self.shares = sorted(shares, key=lambda share: (-self.costs[share], share))
         self.held: dict[str, Fence] = {}
         self.given_back: set[str] = set()  # by the last round, to balance the nodes
         self.started = True  # the first round takes back what this node's name held
@@ -117,10 +120,10 @@ class Leases:
             now = self._now(cursor)
             self._announce(cursor, now)
             found = self._leases(cursor, now)
-            fair = math.ceil(len(self.shares) / max(self._live_nodes(cursor, now), 1))
+            fair = sum(self.costs.values()) / max(self._live_nodes(cursor, now), 1)
             held = self._renew(cursor, found, now)
             held |= self._take(cursor, found, held, now, fair)
-            given_back = self._give_back(cursor, held, len(held) - fair)
+            given_back = self._give_back(cursor, held, fair)
         self.held = {share: fence for share, fence in held.items() if share not in given_back}
         self.given_back, self.started = given_back, False
         return dict(self.held)
@@ -172,16 +175,16 @@ class Leases:
         return held
 
     def _take(self, cursor: Cursor, found: dict[str, Lease], held: dict[str, Fence],
-              now: float, fair: int) -> dict[str, Fence]:
+              now: float, fair: float) -> dict[str, Fence]:
         """Expired shares always (and this name's own after a restart); free ones while
-        this node holds fewer than ``fair``."""
+        what this node holds costs less than ``fair``."""
         taken: dict[str, Fence] = {}
         for lease in found.values():
             if lease.share in held:
                 continue
             restarted = self.started and lease.holder == self.node
             expired = lease.holder is not None and lease.expires_in <= 0 and not restarted
-            free = lease.holder is None and len(held) + len(taken) < fair
+            free = lease.holder is None and self._cost(held, taken) < fair
             if not (restarted or expired or free):
                 continue
             seen = Fence(lease.share, lease.holder or "", lease.epoch)
@@ -193,12 +196,18 @@ class Leases:
                 taken[lease.share] = mine
         return taken
 
-    def _give_back(self, cursor: Cursor, held: dict[str, Fence], extra: int) -> set[str]:
-        """Frees ``extra`` of the shares held (any: the last by name)."""
-        given = set(sorted(held)[len(held) - extra:]) if extra > 0 else set()
-        for share in given:
-            self._free(cursor, held[share])
+    def _give_back(self, cursor: Cursor, held: dict[str, Fence], fair: float) -> set[str]:
+        """Frees the cheapest shares held as long as what is left still costs ``fair`` or
+        more (a node that joined takes them)."""
+        given: set[str] = set()
+        for share in reversed(self.shares):  # the cheapest first
+            if share in held and self._cost(held) - self._cost(given) - self.costs[share] >= fair:
+                self._free(cursor, held[share])
+                given.add(share)
         return given
+
+    def _cost(self, *holdings: Iterable[str]) -> float:
+        return sum(self.costs[share] for held in holdings for share in held)
 
     def _free(self, cursor: Cursor, fence: Fence) -> None:
         self._update(cursor, fence, "holder = NULL, epoch = ?, expires_at = 0",

@@ -140,7 +140,7 @@ class ProjectorGroup:
         """A generation stopped by an event earlier (error after its position) stays stopped.
         With a ``fence``, its batches are stored only while that lease holds."""
         complete = generation.position == 0 and generation.status == "building"
-        cache = RowCache(self.store, self.conn, projection.tables, generation.generation, complete)
+        cache = self._cache(projection, generation.generation, complete)
         member = Member(projection, generation.generation, generation.position, cache, fence)
         if generation.error_position is not None and generation.error_position > generation.position:
             member.error = generation.last_error or f"stopped at {generation.error_position}"
@@ -321,9 +321,12 @@ class ProjectorGroup:
         if found is None or found.status == "retired":
             return False
         member.position = found.position
-        member.cache = RowCache(self.store, self.conn, member.projection.tables,
-                                member.generation, False)
+        member.cache = self._cache(member.projection, member.generation, False)
         return True
+
+    def _cache(self, projection: Projection, generation: int, complete: bool) -> RowCache:
+        return RowCache(self.store, self.conn, projection.tables, generation, complete,
+                        self.db.settings.projection_cache_rows)
 
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).
@@ -340,7 +343,7 @@ class ProjectorGroup:
             if generation is None or generation.status == "retired":
                 continue
             m.position = generation.position
-            m.cache = RowCache(self.store, self.conn, m.projection.tables, m.generation, False)
+            m.cache = self._cache(m.projection, m.generation, False)
             kept.append(m)
         self.members = kept
 

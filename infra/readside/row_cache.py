@@ -2,59 +2,89 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from infra.readside.key_filter import KeyFilter
 from infra.readside.readstore import ReadStore
 from infra.sql.types import Connection
 from projections.base import Key, Row, Table
 
 MISSING = object()
-KEY_SET_LIMIT = 500_000  # keys per table a live cache holds to know which rows are absent
+KEY_SET_LIMIT = 500_000  # keys per table a live cache reads to know which rows are absent
+TRIM_TO = 0.8  # a cache past its bound forgets down to this part of it (not every batch)
 
 
 class RowCache:
-    """The rows a member has read or written; the source of truth between batches.
+    """The rows a member has read or written, the source of truth between batches, within a
+    bound: at most ``capacity`` rows (of all its tables; ``SFA_PROJECTION_CACHE_ROWS``) are
+    kept after a batch is taken, the least recently used forgotten first. A changed row is
+    kept until its batch is taken.
 
-    ``complete`` means the tables were empty when this runner started them and nobody else
-    writes them, so a row not in the cache does not exist (no database read needed).
+    Whether a row not kept exists is known without a query where possible:
 
-    Otherwise (a live model that was built before), the first miss in a table reads the
-    keys stored in it, once: a later miss on a key not among them is a row that does not
-    exist (most misses are for new records), and costs no query. Like the cached rows
-    themselves, that holds while this runner is the model's only writer — if another one
-    moves the position, the group reloads and starts a fresh cache.
+    - ``complete``: the tables were empty when this runner started them and nobody else
+      writes them, so a row exists only if this cache stored it. The keys of stored rows it
+      forgot are kept in a ``KeyFilter`` (fixed size): a key not in it has no row.
+    - Otherwise (a live model built before), the first miss in a table reads the keys stored
+      in it, once, into the filter (up to ``KEY_SET_LIMIT``; beyond, every miss is a query),
+      and the keys this cache stores and forgets are added to it.
+
+    A key the filter may hold is read from the database (the filter's mistakes cost a read,
+    never a wrong answer). Like the kept rows, that holds while this runner is the model's
+    only writer — if another one moves the position, the group reloads with a fresh cache.
     """
 
     def __init__(self, store: ReadStore, conn: Connection, tables: Iterable[Table], generation: int,
-                 complete: bool) -> None:
+                 complete: bool, capacity: int) -> None:
         self.store, self.conn, self.generation, self.complete = store, conn, generation, complete
+        self.capacity = capacity
         self.tables = {t.name: t for t in tables}
-        self.rows: dict[str, dict[Key, Any]] = {name: {} for name in self.tables}
+        self.rows: dict[str, OrderedDict[Key, Any]] = {name: OrderedDict() for name in self.tables}
         self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
-        # With a complete cache we know which keys are stored: new ones need no delete first.
+        # kept keys whose row is stored: a new row needs no delete first, and a forgotten one
+        # goes into the filter
         self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
-        # Non-complete: the keys stored when first needed; None where the table is too big.
-        self.keys_at_start: dict[str, frozenset[Key] | None] = {}
+        # kept keys known to have no stored row (a read found none): no filter to ask
+        self.absent: dict[str, set[Key]] = {name: set() for name in self.tables}
+        # stored keys not kept; None where a live table has too many keys to read
+        self.forgotten: dict[str, KeyFilter | None] = {}
         self.appended: dict[str, list[Row]] = {name: [] for name in self.tables}
 
     def get(self, table: str, key: Key) -> Row | None:
         assert not self.tables[table].append_only, f"{table} is written, never read back"
-        cached = self.rows[table].get(key, MISSING)
+        rows = self.rows[table]
+        cached = rows.get(key, MISSING)
         if cached is MISSING:
-            cached = None if self.complete else self._load(table, key)
-            self.rows[table][key] = cached
+            cached = self._load(table, key)
+            rows[key] = cached
+            (self.stored if cached is not None else self.absent)[table].add(key)
+        else:
+            rows.move_to_end(key)
         return dict(cached) if cached is not None else None
 
     def _load(self, name: str, key: Key) -> Row | None:
-        if name not in self.keys_at_start:
-            self.keys_at_start[name] = self.store.load_keys(
-                self.conn, self.tables[name], self.generation, KEY_SET_LIMIT)
-        known = self.keys_at_start[name]
+        known = self._known(name)
         if known is not None and key not in known:
             return None
         return self.store.load_row(self.conn, self.tables[name], self.generation, key)
+
+    def _known(self, name: str) -> KeyFilter | None:
+        """The stored keys not kept (read on first use); None: too many, every miss reads."""
+        if name not in self.forgotten:
+            self.forgotten[name] = KeyFilter() if self.complete else self._stored_keys(name)
+        return self.forgotten[name]
+
+    def _stored_keys(self, name: str) -> KeyFilter | None:
+        keys = self.store.load_keys(self.conn, self.tables[name], self.generation, KEY_SET_LIMIT)
+        if keys is None:
+            return None
+        found = KeyFilter()
+        for key in keys:
+            found.add(key)
+        return found
 
     def put(self, table: str, row: Row) -> None:
         if self.tables[table].append_only:
@@ -62,16 +92,19 @@ class RowCache:
             return
         key = self.tables[table].key_of(row)
         self.rows[table][key] = row
+        self.rows[table].move_to_end(key)
         self.dirty[table].add(key)
 
     def delete(self, table: str, key: Key) -> None:
         assert not self.tables[table].append_only, f"{table} rows are never deleted"
         self.rows[table][key] = None
+        self.rows[table].move_to_end(key)
         self.dirty[table].add(key)
 
     def take_changes(self) -> list[Changes]:
         """The batch's changed rows (rows are never mutated after ``put``, so they can be
-        written by another thread while the next batch is applied)."""
+        written by another thread while the next batch is applied); then forgets what is
+        past the bound."""
         changes = []
         for name, appended in self.appended.items():
             if appended:  # new rows; upserted where the cache is not complete (a replay)
@@ -80,22 +113,50 @@ class RowCache:
                                        [], appended if self.complete else []))
                 self.appended[name] = []
         for name, keys in self.dirty.items():
-            if not keys:
-                continue
-            rows, stored = self.rows[name], self.stored[name]
-            deletes = [k for k in keys if rows[k] is None]
-            if self.complete:
-                deletes = [k for k in deletes if k in stored]
-                new = [rows[k] for k in keys if rows[k] is not None and k not in stored]
-                upserts = [rows[k] for k in keys if rows[k] is not None and k in stored]
-                stored.update(k for k in keys if rows[k] is not None)
-                stored.difference_update(k for k in keys if rows[k] is None)
-            else:
-                new, upserts = [], [rows[k] for k in keys if rows[k] is not None]
-            changes.append(Changes(self.tables[name], self.generation, upserts, deletes, new))
-            keys.clear()
+            if keys:
+                changes.append(self._changes_of(name, keys))
+                keys.clear()
+        self._forget_past_bound()
         return changes
 
+    def _changes_of(self, name: str, keys: set[Key]) -> Changes:
+        rows, stored, absent = self.rows[name], self.stored[name], self.absent[name]
+        deletes = [k for k in keys if rows[k] is None]
+        if self.complete:
+            known = self.forgotten.get(name)
+            present = {k for k in keys if k in stored or (
+                k not in absent and known is not None and k in known)}
+            deletes = [k for k in deletes if k in present]
+            new = [rows[k] for k in keys if rows[k] is not None and k not in present]
+            upserts = [rows[k] for k in keys if rows[k] is not None and k in present]
+        else:
+            new, upserts = [], [rows[k] for k in keys if rows[k] is not None]
+        written = [k for k in keys if rows[k] is not None]
+        gone = [k for k in keys if rows[k] is None]
+        stored.update(written)
+        absent.difference_update(written)
+        stored.difference_update(gone)
+        absent.update(gone)
+        return Changes(self.tables[name], self.generation, upserts, deletes, new)
+
+    def _forget_past_bound(self) -> None:
+        """Forgets the least recently used rows, table by table in proportion to their share
+        of the cache, down to ``TRIM_TO`` of the bound; a stored one's key goes to the filter."""
+        total = sum(len(rows) for rows in self.rows.values())
+        if total <= self.capacity:
+            return
+        for name, rows in self.rows.items():
+            keep = int(len(rows) * self.capacity * TRIM_TO / total)
+            if len(rows) <= keep:
+                continue
+            stored, absent, known = self.stored[name], self.absent[name], self._known(name)
+            while len(rows) > keep:
+                key, _ = rows.popitem(last=False)
+                absent.discard(key)
+                if key in stored:
+                    stored.discard(key)
+                    if known is not None:  # (None: every miss of this table reads anyway)
+                        known.add(key)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class Server:
 
     def projector_pid(self) -> int:
         body = self.until(lambda status, b: bool(b.get("projector", {}).get("alive")), 60)
-        return int(body["projector"]["node"].rsplit(":", 1)[1])
+        return int(body["projector"]["pid"])
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
