@@ -231,6 +231,7 @@ class ProjectorGroup:
         self.submitted_end = max(self.submitted_end, end)
         for m in members:
             m.position, m.rate = end, rate
+            m.cache.forget_past_bound()  # the batch before this one is committed
 
     def flush(self) -> bool:
         """Waits until every applied batch is stored; False if it was refused (the group
@@ -313,6 +314,7 @@ class ProjectorGroup:
         self.writer.submit(member.cache.take_changes(), [advance], None)
         self.writer.wait()
         member.position = end
+        member.cache.forget_past_bound()
 
     def _reset(self, member: Member) -> bool:
         """Position from the registry and a fresh cache; False if the generation is gone."""

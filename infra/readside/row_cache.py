@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from infra.readside.key_filter import KeyFilter
@@ -19,9 +20,9 @@ TRIM_TO = 0.8  # a cache past its bound forgets down to this part of it (not eve
 
 class RowCache:
     """The rows a member has read or written, the source of truth between batches, within a
-    bound: at most ``capacity`` rows (of all its tables; ``SFA_PROJECTION_CACHE_ROWS``) are
-    kept after a batch is taken, the least recently used forgotten first. A changed row is
-    kept until its batch is taken.
+    bound: at most ``capacity`` rows (of all its tables; ``SFA_PROJECTION_CACHE_ROWS``), plus
+    the rows of the last batch until it is committed, the least recently used forgotten first
+    (a read of the database would not see a row whose batch is still being written).
 
     Whether a row not kept exists is known without a query where possible:
 
@@ -52,6 +53,9 @@ class RowCache:
         # stored keys not kept; None where a live table has too many keys to read
         self.forgotten: dict[str, KeyFilter | None] = {}
         self.appended: dict[str, list[Row]] = {name: [] for name in self.tables}
+        # the keys of the batch taken last, which may not be committed yet: never forgotten
+        # before they are (a read of the database would not see them)
+        self.in_flight: dict[str, set[Key]] = {}
 
     def get(self, table: str, key: Key) -> Row | None:
         assert not self.tables[table].append_only, f"{table} is written, never read back"
@@ -103,8 +107,8 @@ class RowCache:
 
     def take_changes(self) -> list[Changes]:
         """The batch's changed rows (rows are never mutated after ``put``, so they can be
-        written by another thread while the next batch is applied); then forgets what is
-        past the bound."""
+        written by another thread while the next batch is applied). Call ``forget_past_bound``
+        once the batch before it is committed."""
         changes = []
         for name, appended in self.appended.items():
             if appended:  # new rows; upserted where the cache is not complete (a replay)
@@ -112,11 +116,12 @@ class RowCache:
                 changes.append(Changes(table, self.generation, [] if self.complete else appended,
                                        [], appended if self.complete else []))
                 self.appended[name] = []
+        self.in_flight = {}
         for name, keys in self.dirty.items():
             if keys:
                 changes.append(self._changes_of(name, keys))
+                self.in_flight[name] = set(keys)
                 keys.clear()
-        self._forget_past_bound()
         return changes
 
     def _changes_of(self, name: str, keys: set[Key]) -> Changes:
@@ -139,19 +144,26 @@ class RowCache:
         absent.update(gone)
         return Changes(self.tables[name], self.generation, upserts, deletes, new)
 
-    def _forget_past_bound(self) -> None:
+    def forget_past_bound(self) -> None:
         """Forgets the least recently used rows, table by table in proportion to their share
-        of the cache, down to ``TRIM_TO`` of the bound; a stored one's key goes to the filter."""
+        of the cache, down to ``TRIM_TO`` of the bound; a stored one's key goes to the filter.
+        Call it when every batch but the one taken last is committed (its rows are kept)."""
         total = sum(len(rows) for rows in self.rows.values())
         if total <= self.capacity:
             return
         for name, rows in self.rows.items():
-            keep = int(len(rows) * self.capacity * TRIM_TO / total)
-            if len(rows) <= keep:
+            excess = len(rows) - int(len(rows) * self.capacity * TRIM_TO / total)
+            if excess <= 0:
                 continue
             stored, absent, known = self.stored[name], self.absent[name], self._known(name)
-            while len(rows) > keep:
-                key, _ = rows.popitem(last=False)
+            flying = self.in_flight.get(name, set())
+            for key in list(islice(rows, excess + len(flying))):  # the oldest first
+                if excess <= 0:
+                    break
+                if key in flying:
+                    continue
+                del rows[key]
+                excess -= 1
                 absent.discard(key)
                 if key in stored:
                     stored.discard(key)

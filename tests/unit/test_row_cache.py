@@ -45,6 +45,7 @@ class Stored:
             for row in change.new_rows:
                 assert TABLE.key_of(row) not in self.rows, "a stored key sent as a new row"
                 self.rows[TABLE.key_of(row)] = row
+        cache.forget_past_bound()  # committed
 
 
 def _run(ops: list[tuple[str, Any, Any]], stored: Stored, cache: RowCache) -> None:
@@ -60,7 +61,8 @@ def _run(ops: list[tuple[str, Any, Any]], stored: Stored, cache: RowCache) -> No
             cache.delete("t", (key,))
         else:
             stored.write(cache)
-            assert sum(len(rows) for rows in cache.rows.values()) <= cache.capacity
+            flying = sum(len(keys) for keys in cache.in_flight.values())
+            assert sum(len(rows) for rows in cache.rows.values()) <= cache.capacity + flying
     stored.write(cache)
     assert stored.rows == truth
 
@@ -86,7 +88,10 @@ def test_a_forgotten_row_costs_a_read_and_an_absent_one_none():
     cache = RowCache(stored, None, [TABLE], 1, complete=True, capacity=2)  # type: ignore[arg-type]
     for i in range(5):
         cache.put("t", {"k": f"k{i}", "v": i})
-    stored.write(cache)  # keeps 1 of 5 (80 % of 2, rounded down)
+    stored.write(cache)  # the batch may not be committed yet: all 5 kept
+    assert len(cache.rows["t"]) == 5
+    stored.write(cache)  # the next batch: the first is committed, 1 of 5 kept (80 % of 2)
+    assert len(cache.rows["t"]) == 1
 
     assert cache.get("t", ("k0",)) == {"k": "k0", "v": 0}
     assert stored.reads == 1
@@ -110,3 +115,16 @@ def test_the_key_filter_stops_growing_at_its_bound_and_still_finds_every_key(mon
         found.add(i)
     assert found.size * 8 <= 1 << 20 and len(found.layers) == 3
     assert all(i in found for i in range(0, 200_000, 7))
+
+
+def test_rows_of_a_batch_still_being_written_are_never_forgotten():
+    stored = Stored({})  # the batch below is not written yet: a read would find nothing
+    cache = RowCache(stored, None, [TABLE], 1, complete=True, capacity=1)  # type: ignore[arg-type]
+    for i in range(5):
+        cache.put("t", {"k": f"k{i}", "v": i})
+    in_flight = cache.take_changes()
+    cache.forget_past_bound()  # as the projector does once the batch before is committed
+
+    assert [cache.get("t", (f"k{i}",)) for i in range(5)] == [
+        {"k": f"k{i}", "v": i} for i in range(5)]
+    assert stored.reads == 0 and sum(len(c.new_rows) for c in in_flight) == 5
