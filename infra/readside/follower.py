@@ -132,7 +132,7 @@ class Follower:
         seen = [(g.name, g.generation, models.fence(g.name)) for g in current]
         if self.group is None or seen != self.seen:
             self._drop_group()
-            self.group = models.live_group(current)
+            self.group = models.live_group(current, keys_later=True)
             self.seen = seen
         try:
             applied = self.group.step()

@@ -126,6 +126,7 @@ class ProjectorGroup:
         self.db, self.store, self.conn, self.batch_size = db, store, conn, batch_size
         self.reader = EventReader(log or db)
         self.log_conn = log_conn or conn
+        self.keys_later = False  # the live loop's: see ``RowCache``
         self.members: list[Member] = []
         self.writer = BatchWriter(db, store)
         self._by_topic: dict[str, list[Member]] | None = None
@@ -328,7 +329,7 @@ class ProjectorGroup:
 
     def _cache(self, projection: Projection, generation: int, complete: bool) -> RowCache:
         return RowCache(self.store, self.conn, projection.tables, generation, complete,
-                        self.db.settings.projection_cache_rows)
+                        self.db.settings.projection_cache_rows, self.keys_later)
 
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).

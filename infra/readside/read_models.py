@@ -349,9 +349,12 @@ class ReadModels:
         active = {g.name: g for g in self.store.generations(self.conn) if g.status == "active"}
         return [active[name] for name in self.projections if name in active]
 
-    def live_group(self, active: Sequence[Generation]) -> ProjectorGroup:
+    def live_group(self, active: Sequence[Generation], keys_later: bool = False) -> ProjectorGroup:
+        """A group keeping ``active`` at the head; ``keys_later``: the live loop's (its caches
+        read a live table's keys on a thread of their own, see ``RowCache``)."""
         group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size, self.log,
                                self.log_conn)
+        group.keys_later = keys_later
         for generation in active:
             group.add(self.projections[generation.name], generation,
                       self.fence(generation.name))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -13,7 +16,10 @@ from infra.readside.readstore import ReadStore
 from infra.sql.types import Connection
 from projections.base import Key, Row, Table
 
+log = logging.getLogger(__name__)
 MISSING = object()
+# reads live tables' keys for the caches that read them later (one table at a time)
+_KEY_READER = ThreadPoolExecutor(1, thread_name_prefix="read-model-keys")
 KEY_SET_LIMIT = 500_000  # keys per table a live cache reads to know which rows are absent
 TRIM_TO = 0.8  # a cache past its bound forgets down to this part of it (not every batch)
 
@@ -31,7 +37,10 @@ class RowCache:
       forgot are kept in a ``KeyFilter`` (fixed size): a key not in it has no row.
     - Otherwise (a live model built before), the first miss in a table reads the keys stored
       in it, once, into the filter (up to ``KEY_SET_LIMIT``; beyond, every miss is a query),
-      and the keys this cache stores and forgets are added to it.
+      and the keys this cache stores and forgets are added to it. With ``keys_later`` (the
+      live loop, where a read of a few hundred thousand keys would hold every model of the
+      node back for a second) the keys are read on a thread of their own, and until they are
+      in, every miss of that table reads the database.
 
     A key the filter may hold is read from the database (the filter's mistakes cost a read,
     never a wrong answer). Like the kept rows, that holds while this runner is the model's
@@ -39,9 +48,11 @@ class RowCache:
     """
 
     def __init__(self, store: ReadStore, conn: Connection, tables: Iterable[Table], generation: int,
-                 complete: bool, capacity: int) -> None:
+                 complete: bool, capacity: int, keys_later: bool = False) -> None:
         self.store, self.conn, self.generation, self.complete = store, conn, generation, complete
-        self.capacity = capacity
+        self.capacity, self.keys_later = capacity, keys_later and not complete
+        self.reading: dict[str, list[Key]] = {}  # keys read later: those forgotten meanwhile
+        self.lock = threading.Lock()
         self.tables = {t.name: t for t in tables}
         self.rows: dict[str, OrderedDict[Key, Any]] = {name: OrderedDict() for name in self.tables}
         self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
@@ -76,19 +87,44 @@ class RowCache:
         return self.store.load_row(self.conn, self.tables[name], self.generation, key)
 
     def _known(self, name: str) -> KeyFilter | None:
-        """The stored keys not kept (read on first use); None: too many, every miss reads."""
+        """The stored keys not kept (read on first use); None: too many (or not read yet),
+        every miss reads."""
         if name not in self.forgotten:
-            self.forgotten[name] = KeyFilter() if self.complete else self._stored_keys(name)
+            if self.complete:
+                self.forgotten[name] = KeyFilter()
+            elif self.keys_later:
+                self.forgotten[name], self.reading[name] = None, []
+                _KEY_READER.submit(self._read_keys, name)
+            else:
+                self.forgotten[name] = self._stored_keys(self.conn, name)
         return self.forgotten[name]
 
-    def _stored_keys(self, name: str) -> KeyFilter | None:
-        keys = self.store.load_keys(self.conn, self.tables[name], self.generation, KEY_SET_LIMIT)
+    def _stored_keys(self, conn: Connection, name: str) -> KeyFilter | None:
+        keys = self.store.load_keys(conn, self.tables[name], self.generation, KEY_SET_LIMIT)
         if keys is None:
             return None
         found = KeyFilter()
         for key in keys:
             found.add(key)
         return found
+
+    def _read_keys(self, name: str) -> None:
+        """On the key reader's thread, with a connection of its own."""
+        found = None
+        try:
+            conn = self.store.db.connect()
+            try:
+                found = self._stored_keys(conn, name)
+            finally:
+                conn.close()
+        except Exception as error:  # noqa: BLE001 — every miss reads the database then
+            log.info("keys of %s not read: %s", name, error)
+        with self.lock:
+            forgotten_meanwhile = self.reading.pop(name)
+            if found is not None:
+                for key in forgotten_meanwhile:
+                    found.add(key)
+                self.forgotten[name] = found
 
     def put(self, table: str, row: Row) -> None:
         if self.tables[table].append_only:
@@ -155,20 +191,28 @@ class RowCache:
             excess = len(rows) - int(len(rows) * self.capacity * TRIM_TO / total)
             if excess <= 0:
                 continue
-            stored, absent, known = self.stored[name], self.absent[name], self._known(name)
-            flying = self.in_flight.get(name, set())
-            for key in list(islice(rows, excess + len(flying))):  # the oldest first
-                if excess <= 0:
-                    break
-                if key in flying:
-                    continue
-                del rows[key]
-                excess -= 1
-                absent.discard(key)
-                if key in stored:
-                    stored.discard(key)
-                    if known is not None:  # (None: every miss of this table reads anyway)
-                        known.add(key)
+            with self.lock:  # (the keys being read later take those forgotten meanwhile)
+                self._forget(name, rows, excess)
+
+    def _forget(self, name: str, rows: OrderedDict[Key, Any], excess: int) -> None:
+        stored, absent, known = self.stored[name], self.absent[name], self._known(name)
+        reading = self.reading.get(name)
+        flying = self.in_flight.get(name, set())
+        for key in list(islice(rows, excess + len(flying))):  # the oldest first
+            if excess <= 0:
+                break
+            if key in flying:
+                continue
+            del rows[key]
+            excess -= 1
+            absent.discard(key)
+            if key in stored:
+                stored.discard(key)
+                if known is not None:
+                    known.add(key)
+                elif reading is not None:
+                    reading.append(key)
+                # else: too many keys to read, every miss of this table reads anyway
 
 
 @dataclass(frozen=True)
