@@ -161,9 +161,10 @@ class Follower:
         held = set(self.models.fences)
         if held != before:
             log.info("node %s holds %s", self.node, ", ".join(sorted(held)) or "no read model")
-        if before - held - self.leases.given_back:
+        lost = before - held - self.leases.given_back
+        if lost:
             log.warning("node %s lost %s: taken over by another node (its lease ran out)",
-                        self.node, ", ".join(sorted(before - held - self.leases.given_back)))
+                        self.node, ", ".join(sorted(lost)))
 
     def _release(self) -> None:
         """A clean stop gives the leases back: other nodes take over at once."""
@@ -288,9 +289,7 @@ def node_name(configured: str | None) -> str:
     """``configured`` (``SFA_PROJECTOR_NODE``), else host:pid (host:pid.N for the Nth
     follower of a process)."""
     number = next(_FOLLOWERS)
-    if configured:
-        return configured if number == 1 else f"{configured}.{number}"
-    name = f"{socket.gethostname()}:{os.getpid()}"
+    name = configured or f"{socket.gethostname()}:{os.getpid()}"
     return name if number == 1 else f"{name}.{number}"
 
 

@@ -162,18 +162,17 @@ class RowCache:
 
     def _changes_of(self, name: str, keys: set[Key]) -> Changes:
         rows, stored, absent = self.rows[name], self.stored[name], self.absent[name]
-        deletes = [k for k in keys if rows[k] is None]
+        written = [k for k in keys if rows[k] is not None]
+        gone = [k for k in keys if rows[k] is None]
         if self.complete:
             known = self.forgotten.get(name)
             present = {k for k in keys if k in stored or (
                 k not in absent and known is not None and k in known)}
-            deletes = [k for k in deletes if k in present]
-            new = [rows[k] for k in keys if rows[k] is not None and k not in present]
-            upserts = [rows[k] for k in keys if rows[k] is not None and k in present]
+            deletes = [k for k in gone if k in present]
+            new = [rows[k] for k in written if k not in present]
+            upserts = [rows[k] for k in written if k in present]
         else:
-            new, upserts = [], [rows[k] for k in keys if rows[k] is not None]
-        written = [k for k in keys if rows[k] is not None]
-        gone = [k for k in keys if rows[k] is None]
+            deletes, new, upserts = gone, [], [rows[k] for k in written]
         stored.update(written)
         absent.difference_update(written)
         stored.difference_update(gone)
