@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from itertools import count
 from typing import TYPE_CHECKING
 
-from infra.readside.leases import CLAIM_EVERY, Fence, LeaseLostError, Leases
+from infra.readside.leases import CLAIM_EVERY, LeaseLostError, Leases
 from infra.readside.projector import ProjectorGroup, one_line
-from infra.readside.readstore import Heartbeat, ReadStore
+from infra.readside.readstore import Generation, Heartbeat, ReadStore
+from infra.readside.warm_caches import CacheWarmer, WarmCaches
 from infra.sql.dialects import Waiter
 from infra.sql.types import Connection
 
@@ -87,7 +88,7 @@ class Follower:
     def __init__(self, models: ReadModels, stop: threading.Event, idle_timeout: float) -> None:
         self.models, self.stop, self.idle_timeout = models, stop, idle_timeout
         self.group: ProjectorGroup | None = None
-        self.seen: list[tuple[str, int, Fence | None]] = []
+        self.warm = WarmCaches()  # caches built or warmed away from this loop, see there
         self.waiter: Waiter | None = None
         self.busy = False
         self.node, self.started = node_name(models.db.settings.projector_node), time.time()
@@ -104,6 +105,10 @@ class Follower:
         builder = threading.Thread(target=self._build_missing, name="read-model-builder",
                                    daemon=True)
         builder.start()
+        warmer = CacheWarmer(self.models.db, self.models.projections, self.warm,
+                             lambda: self.models.fences, self.stop)
+        warming = threading.Thread(target=warmer.run, name="read-model-warmer", daemon=True)
+        warming.start()
         backoff = Backoff(*ROUND_BACKOFF)
         try:
             while not self.stop.is_set():
@@ -120,6 +125,7 @@ class Follower:
             if self.waiter is not None:
                 self.waiter.close()
             builder.join()
+            warming.join()
             self._release()
 
     def _round(self) -> None:
@@ -128,14 +134,9 @@ class Follower:
         models = self.models
         started, cpu = time.monotonic(), time.process_time()
         self._claim_when_due()
-        current = [g for g in models.active_generations() if models.mine([g.name])]
-        seen = [(g.name, g.generation, models.fence(g.name)) for g in current]
-        if self.group is None or seen != self.seen:
-            self._drop_group()
-            self.group = models.live_group(current, keys_later=True)
-            self.seen = seen
         try:
-            applied = self.group.step()
+            self._follow(models.active_generations())
+            applied = self.group.step() if self.group is not None else 0
         except LeaseLostError as lost:  # nothing of the batch was stored
             log.info("node %s: %s; following the rest", self.node, lost)
             self._drop_group()
@@ -149,6 +150,30 @@ class Follower:
             self.stop.wait(models.pause_after(time.monotonic() - started,
                                               time.process_time() - cpu))
         self.busy = found > 0
+
+    def _follow(self, active: list[Generation]) -> None:
+        """Brings the group in line with the active generations this node holds: a member
+        whose generation or lease changed leaves it (its cache with it); one that is new
+        joins it with a cache that knows its keys, once there is one (``warm_caches``) —
+        until then it waits, and the other members go on."""
+        models = self.models
+        wanted = {g.name: (g, models.fence(g.name)) for g in active if models.mine([g.name])}
+        if self.group is None:
+            self.group = models.live_group([])
+        group = self.group
+        following = {m.projection.name: (m.generation, m.fence) for m in group.members}
+        gone = {name for name, was in following.items()
+                if name not in wanted or was != (wanted[name][0].generation, wanted[name][1])}
+        if gone:
+            group.remove(gone)
+        for name, (generation, fence) in wanted.items():
+            if name in following and name not in gone:
+                continue
+            cache = self.warm.take(name, generation.generation, generation.position, fence)
+            if cache is None:
+                self.warm.ask(name)
+            else:
+                group.add(models.projections[name], generation, fence, cache)
 
     def _claim_when_due(self) -> None:
         """Renews, takes and gives back leases (``Leases.claim``) every ``CLAIM_EVERY``."""
@@ -192,7 +217,7 @@ class Follower:
         self.models.reconnect_if_broken()
 
     def _drop_group(self) -> None:
-        group, self.group, self.seen = self.group, None, []
+        group, self.group = self.group, None
         if group is not None:
             try:
                 group.close()
@@ -228,6 +253,7 @@ class Follower:
                 builder = builder or ReadModels(self.models.db,
                                                 list(self.models.projections.values()),
                                                 self.models.batch_size, log=self.models.log)
+                builder.warm = self.warm
                 if not self._build_once(builder):
                     self.stop.wait(REQUEST_POLL)
                 backoff.reset()

@@ -126,7 +126,6 @@ class ProjectorGroup:
         self.db, self.store, self.conn, self.batch_size = db, store, conn, batch_size
         self.reader = EventReader(log or db)
         self.log_conn = log_conn or conn
-        self.keys_later = False  # the live loop's: see ``RowCache``
         self.members: list[Member] = []
         self.writer = BatchWriter(db, store)
         self._by_topic: dict[str, list[Member]] | None = None
@@ -136,18 +135,28 @@ class ProjectorGroup:
     def close(self) -> None:
         self.writer.close()
 
-    def add(self, projection: Projection, generation: Generation,
-            fence: Fence | None = None) -> Member:
+    def add(self, projection: Projection, generation: Generation, fence: Fence | None = None,
+            cache: RowCache | None = None) -> Member:
         """A generation stopped by an event earlier (error after its position) stays stopped.
-        With a ``fence``, its batches are stored only while that lease holds."""
-        complete = generation.position == 0 and generation.status == "building"
-        cache = self._cache(projection, generation.generation, complete)
+        With a ``fence``, its batches are stored only while that lease holds. ``cache``: one
+        made for this generation at its position (``infra.readside.warm_caches``), else a
+        new one."""
+        if cache is None:
+            complete = generation.position == 0 and generation.status == "building"
+            cache = self._cache(projection, generation.generation, complete)
+        cache.conn = self.conn
         member = Member(projection, generation.generation, generation.position, cache, fence)
         if generation.error_position is not None and generation.error_position > generation.position:
             member.error = generation.last_error or f"stopped at {generation.error_position}"
         self.members.append(member)
         self._by_topic = None
         return member
+
+    def remove(self, names: set[str]) -> None:
+        """Lets the members of ``names`` go, once everything applied is stored."""
+        self.flush()
+        self.members = [m for m in self.members if m.projection.name not in names]
+        self._by_topic = None
 
     @property
     def running(self) -> list[Member]:
@@ -329,7 +338,7 @@ class ProjectorGroup:
 
     def _cache(self, projection: Projection, generation: int, complete: bool) -> RowCache:
         return RowCache(self.store, self.conn, projection.tables, generation, complete,
-                        self.db.settings.projection_cache_rows, self.keys_later)
+                        self.db.settings.projection_cache_rows)
 
     def reload(self) -> None:
         """Forget the caches and take positions from the registry (another runner moved).

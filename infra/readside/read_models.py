@@ -26,6 +26,7 @@ from infra.readside.follower import Follower, Liveness, connection_alive, projec
 from infra.readside.leases import Fence, Lease, leases
 from infra.readside.projector import ProjectorGroup
 from infra.readside.readstore import Generation, ReadStore
+from infra.readside.warm_caches import WarmCaches
 from infra.settings import Settings
 from infra.sql.database import Connection, Database
 from projections.base import Projection
@@ -95,6 +96,9 @@ class ReadModels:
         # holds. It follows and builds those models only, each batch fenced by its lease.
         # None: this handle does not share (``catch_up``, ``sfa projections rebuild``).
         self.fences: dict[str, Fence] | None = None
+        # A node's builder: a built model's cache is handed to the node's live loop (and a
+        # swap's catch-up goes on with it) instead of being thrown away (``warm_caches``).
+        self.warm: WarmCaches | None = None
 
     def close(self) -> None:
         try:
@@ -221,11 +225,18 @@ class ReadModels:
                    progress: Progress | None) -> dict[str, str]:
         try:
             for name, generation in generations.items():
-                group.add(self.projections[name], generation, self.fence(name))
+                fence = self.fence(name)
+                cache = self.warm.take(name, generation.generation, generation.position,
+                                       fence) if self.warm else None
+                group.add(self.projections[name], generation, fence, cache)
             while group.running and group.step():
                 if progress and group.running:  # (the last running one may just have stopped)
                     progress(min(m.position for m in group.running), group.head())
             group.flush()
+            if self.warm is not None:
+                for m in group.running:
+                    self.warm.offer(m.projection.name, m.generation, m.position, m.fence,
+                                    m.cache)
             return {m.projection.name: m.error for m in group.members if m.error}
         finally:
             group.close()
@@ -349,12 +360,10 @@ class ReadModels:
         active = {g.name: g for g in self.store.generations(self.conn) if g.status == "active"}
         return [active[name] for name in self.projections if name in active]
 
-    def live_group(self, active: Sequence[Generation], keys_later: bool = False) -> ProjectorGroup:
-        """A group keeping ``active`` at the head; ``keys_later``: the live loop's (its caches
-        read a live table's keys on a thread of their own, see ``RowCache``)."""
+    def live_group(self, active: Sequence[Generation]) -> ProjectorGroup:
+        """A group keeping ``active`` at the head."""
         group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size, self.log,
                                self.log_conn)
-        group.keys_later = keys_later
         for generation in active:
             group.add(self.projections[generation.name], generation,
                       self.fence(generation.name))

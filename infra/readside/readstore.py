@@ -15,7 +15,7 @@ or the new complete model, never a half-built one.
 round: ``/healthz``, ``/metrics`` and ``sfa projections status`` tell a dead one by its age.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ HEARTBEATS = "sfa_projector_heartbeats"
 CREATE_HEARTBEATS = f"""CREATE TABLE IF NOT EXISTS {HEARTBEATS} (
     node TEXT PRIMARY KEY, pid INTEGER NOT NULL, started_at DOUBLE PRECISION NOT NULL,
     beat_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, last_error TEXT)"""  # Unix seconds
+KEY_PAGE = 50_000  # keys read per statement by ``stored_keys``
 HEARTBEATS_KEPT_FOR = 24 * 3600.0  # seconds: rows of projectors gone longer are deleted
 
 
@@ -211,17 +212,24 @@ class ReadStore:
             return None
         return {c.name: self.db.from_db(c.type, v) for c, v in zip(table.columns, found, strict=True)}
 
-    def load_keys(self, conn: Connection, table: Table, generation: int,
-                  limit: int) -> frozenset[Key] | None:
-        """The keys of every stored row, or None if there are more than ``limit``."""
-        columns = ", ".join(table.key)
-        found = conn.execute(f"SELECT {columns} FROM {physical(table, generation)} "
-                             f"LIMIT {int(limit) + 1}").fetchall()
-        if len(found) > limit:
-            return None
+    def stored_keys(self, conn: Connection, table: Table, generation: int,
+                    page: int = KEY_PAGE) -> Iterator[Key]:
+        """The key of every stored row, read a page at a time in key order (by the primary
+        key's index), so a table of millions of rows is never held whole."""
+        name, columns = physical(table, generation), ", ".join(table.key)
+        marks = ", ".join("?" for _ in table.key)
+        first = f"SELECT {columns} FROM {name} ORDER BY {columns} LIMIT {int(page)}"
+        later = self.db.sql(f"SELECT {columns} FROM {name} WHERE ({columns}) > ({marks}) "
+                            f"ORDER BY {columns} LIMIT {int(page)}")
         kinds = [self._kind(table, c) for c in table.key]
-        return frozenset(tuple(self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True))
-                         for row in found)
+        after: Sequence[Any] | None = None
+        while True:
+            rows = (conn.execute(first) if after is None else conn.execute(later, after)).fetchall()
+            for row in rows:
+                yield tuple(self.db.from_db(k, v) for k, v in zip(kinds, row, strict=True))
+            if len(rows) < page:
+                return
+            after = rows[-1]
 
     def write_rows(self, cursor: Cursor, table: Table, generation: int, upserts: list[Row],
                    deletes: list[Key], new_rows: list[Row] | None = None) -> None:

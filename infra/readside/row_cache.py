@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -16,11 +13,10 @@ from infra.readside.readstore import ReadStore
 from infra.sql.types import Connection
 from projections.base import Key, Row, Table
 
-log = logging.getLogger(__name__)
 MISSING = object()
-# reads live tables' keys for the caches that read them later (one table at a time)
-_KEY_READER = ThreadPoolExecutor(1, thread_name_prefix="read-model-keys")
-KEY_SET_LIMIT = 500_000  # keys per table a live cache reads to know which rows are absent
+# keys per table whose presence a live cache learns by reading them (the filter's reach:
+# ``KeyFilter``); past it, every miss of that table reads the database
+KEY_SET_LIMIT = 5_000_000
 TRIM_TO = 0.8  # a cache past its bound forgets down to this part of it (not every batch)
 
 
@@ -34,13 +30,12 @@ class RowCache:
 
     - ``complete``: the tables were empty when this runner started them and nobody else
       writes them, so a row exists only if this cache stored it. The keys of stored rows it
-      forgot are kept in a ``KeyFilter`` (fixed size): a key not in it has no row.
-    - Otherwise (a live model built before), the first miss in a table reads the keys stored
-      in it, once, into the filter (up to ``KEY_SET_LIMIT``; beyond, every miss is a query),
-      and the keys this cache stores and forgets are added to it. With ``keys_later`` (the
-      live loop, where a read of a few hundred thousand keys would hold every model of the
-      node back for a second) the keys are read on a thread of their own, and until they are
-      in, every miss of that table reads the database.
+      forgot are kept in a ``KeyFilter`` (bounded): a key not in it has no row.
+    - Otherwise (a model built before) the keys stored in a table are read into the filter
+      (up to ``KEY_SET_LIMIT``; beyond, every miss is a query): all tables at once by
+      ``warm`` (the live loop's caches are warmed on a thread of their own, see
+      ``infra.readside.warm_caches``), else a table's on its first miss. The keys this
+      cache stores and forgets are added to the filter.
 
     A key the filter may hold is read from the database (the filter's mistakes cost a read,
     never a wrong answer). Like the kept rows, that holds while this runner is the model's
@@ -48,11 +43,9 @@ class RowCache:
     """
 
     def __init__(self, store: ReadStore, conn: Connection, tables: Iterable[Table], generation: int,
-                 complete: bool, capacity: int, keys_later: bool = False) -> None:
+                 complete: bool, capacity: int) -> None:
         self.store, self.conn, self.generation, self.complete = store, conn, generation, complete
-        self.capacity, self.keys_later = capacity, keys_later and not complete
-        self.reading: dict[str, list[Key]] = {}  # keys read later: those forgotten meanwhile
-        self.lock = threading.Lock()
+        self.capacity = capacity
         self.tables = {t.name: t for t in tables}
         self.rows: dict[str, OrderedDict[Key, Any]] = {name: OrderedDict() for name in self.tables}
         self.dirty: dict[str, set[Key]] = {name: set() for name in self.tables}
@@ -61,12 +54,19 @@ class RowCache:
         self.stored: dict[str, set[Key]] = {name: set() for name in self.tables}
         # kept keys known to have no stored row (a read found none): no filter to ask
         self.absent: dict[str, set[Key]] = {name: set() for name in self.tables}
-        # stored keys not kept; None where a live table has too many keys to read
+        # stored keys not kept; None where a table has too many keys to read
         self.forgotten: dict[str, KeyFilter | None] = {}
         self.appended: dict[str, list[Row]] = {name: [] for name in self.tables}
         # the keys of the batch taken last, which may not be committed yet: never forgotten
         # before they are (a read of the database would not see them)
         self.in_flight: dict[str, set[Key]] = {}
+
+    def warm(self, conn: Connection) -> None:
+        """Reads the stored keys of every table (on ``conn``) before the first miss, so no
+        miss ever waits for them. Call it before the cache is used, while nobody writes."""
+        for name, table in self.tables.items():
+            if not table.append_only and name not in self.forgotten:
+                self.forgotten[name] = self._stored_keys(conn, name)
 
     def get(self, table: str, key: Key) -> Row | None:
         assert not self.tables[table].append_only, f"{table} is written, never read back"
@@ -87,44 +87,20 @@ class RowCache:
         return self.store.load_row(self.conn, self.tables[name], self.generation, key)
 
     def _known(self, name: str) -> KeyFilter | None:
-        """The stored keys not kept (read on first use); None: too many (or not read yet),
-        every miss reads."""
+        """The stored keys not kept (read on first use unless warmed); None: too many, every
+        miss reads."""
         if name not in self.forgotten:
-            if self.complete:
-                self.forgotten[name] = KeyFilter()
-            elif self.keys_later:
-                self.forgotten[name], self.reading[name] = None, []
-                _KEY_READER.submit(self._read_keys, name)
-            else:
-                self.forgotten[name] = self._stored_keys(self.conn, name)
+            self.forgotten[name] = KeyFilter() if self.complete else self._stored_keys(
+                self.conn, name)
         return self.forgotten[name]
 
     def _stored_keys(self, conn: Connection, name: str) -> KeyFilter | None:
-        keys = self.store.load_keys(conn, self.tables[name], self.generation, KEY_SET_LIMIT)
-        if keys is None:
-            return None
         found = KeyFilter()
-        for key in keys:
+        for key in self.store.stored_keys(conn, self.tables[name], self.generation):
+            if found.added >= KEY_SET_LIMIT:
+                return None
             found.add(key)
         return found
-
-    def _read_keys(self, name: str) -> None:
-        """On the key reader's thread, with a connection of its own."""
-        found = None
-        try:
-            conn = self.store.db.connect()
-            try:
-                found = self._stored_keys(conn, name)
-            finally:
-                conn.close()
-        except Exception as error:  # noqa: BLE001 — every miss reads the database then
-            log.info("keys of %s not read: %s", name, error)
-        with self.lock:
-            forgotten_meanwhile = self.reading.pop(name)
-            if found is not None:
-                for key in forgotten_meanwhile:
-                    found.add(key)
-                self.forgotten[name] = found
 
     def put(self, table: str, row: Row) -> None:
         if self.tables[table].append_only:
@@ -188,14 +164,11 @@ class RowCache:
             return
         for name, rows in self.rows.items():
             excess = len(rows) - int(len(rows) * self.capacity * TRIM_TO / total)
-            if excess <= 0:
-                continue
-            with self.lock:  # (the keys being read later take those forgotten meanwhile)
+            if excess > 0:
                 self._forget(name, rows, excess)
 
     def _forget(self, name: str, rows: OrderedDict[Key, Any], excess: int) -> None:
         stored, absent, known = self.stored[name], self.absent[name], self._known(name)
-        reading = self.reading.get(name)
         flying = self.in_flight.get(name, set())
         for key in list(islice(rows, excess + len(flying))):  # the oldest first
             if excess <= 0:
@@ -207,11 +180,8 @@ class RowCache:
             absent.discard(key)
             if key in stored:
                 stored.discard(key)
-                if known is not None:
+                if known is not None:  # (else: too many keys, every miss reads anyway)
                     known.add(key)
-                elif reading is not None:
-                    reading.append(key)
-                # else: too many keys to read, every miss of this table reads anyway
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,19 @@ rows stored plus its own changes say (hypothesis, against a plain dict), in both
 model built from empty tables (``complete``) and a live one built before — and it never sends
 a new row for a key that is stored, nor keeps more than its bound after a batch."""
 
-import threading
-import time
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.readside import key_filter
+from infra.readside import key_filter, row_cache
 from infra.readside.key_filter import FIRST_BITS, KeyFilter
 from infra.readside.row_cache import RowCache
 from projections.base import Column, Key, Row, Table
 
 TABLE = Table("t", (Column("k"), Column("v", "int")), ("k",))
+APPENDED = Table("a", (Column("k"),), ("k",), append_only=True)
 KEYS = st.sampled_from([f"k{i}" for i in range(12)])
 OPS = st.lists(st.one_of(
     st.tuples(st.just("get"), KEYS, st.none()),
@@ -25,38 +25,22 @@ OPS = st.lists(st.one_of(
 
 
 class Stored:
-    """The database's side, as ``ReadStore`` answers a cache (one table); the key reader's
-    thread may ask while the test writes."""
+    """The database's side, as ``ReadStore`` answers a cache (one table), counting reads."""
 
     def __init__(self, rows: dict[Key, Row]) -> None:
-        self.rows, self.reads = dict(rows), 0
-        self.lock = threading.Lock()
-        self.db = self  # ``connect`` for the key reader
-        self.gate: threading.Event | None = None  # holds the key reader after it read
-        self.keys_read = threading.Event()
-
-    def connect(self) -> "Stored":
-        return self
-
-    def close(self) -> None:
-        pass
+        self.rows, self.reads, self.key_reads = dict(rows), 0, 0
 
     def load_row(self, conn: Any, table: Table, generation: int, key: Key) -> Row | None:
         self.reads += 1
         found = self.rows.get(key)
         return dict(found) if found is not None else None
 
-    def load_keys(self, conn: Any, table: Table, generation: int, limit: int) -> frozenset[Key] | None:
-        with self.lock:
-            keys = frozenset(self.rows) if len(self.rows) <= limit else None
-        self.keys_read.set()
-        if self.gate is not None:
-            self.gate.wait(5)
-        return keys
+    def stored_keys(self, conn: Any, table: Table, generation: int) -> Iterator[Key]:
+        self.key_reads += 1
+        return iter(list(self.rows))
 
     def write(self, cache: RowCache) -> None:
-        with self.lock:
-            self._write(cache)
+        self._write(cache)
         cache.forget_past_bound()  # committed
 
     def _write(self, cache: RowCache) -> None:
@@ -99,27 +83,45 @@ def test_a_cache_built_from_empty_tables_answers_as_stored_whatever_it_forgot(op
 
 @settings(max_examples=300, deadline=None)
 @given(ops=OPS, capacity=st.integers(1, 6), before=st.sets(KEYS, max_size=8),
-       later=st.booleans())
-def test_a_live_cache_answers_as_stored_whatever_it_forgot(ops, capacity, before, later):
+       warmed=st.booleans())
+def test_a_live_cache_answers_as_stored_whatever_it_forgot(ops, capacity, before, warmed):
     stored = Stored({(k,): {"k": k, "v": 1} for k in before})
-    _run(ops, stored, RowCache(stored, None, [TABLE], 1, complete=False,  # type: ignore[arg-type]
-                               capacity=capacity, keys_later=later))
+    cache = RowCache(stored, None, [TABLE], 1, complete=False,  # type: ignore[arg-type]
+                     capacity=capacity)
+    if warmed:
+        cache.warm(None)  # type: ignore[arg-type]
+    _run(ops, stored, cache)
 
 
-def test_a_live_cache_reads_its_keys_later_and_then_needs_no_read_for_a_new_key():
+def test_a_warmed_cache_reads_no_key_on_a_miss_and_a_row_only_when_it_is_stored():
+    stored = Stored({("old",): {"k": "old", "v": 1}})
+    cache = RowCache(stored, None, [TABLE, APPENDED], 1, complete=False,  # type: ignore[arg-type]
+                     capacity=10)
+    cache.warm(None)  # type: ignore[arg-type]
+    assert stored.key_reads == 1  # the table read back; the append-only one never
+
+    assert cache.get("t", ("new-1",)) is None
+    assert cache.get("t", ("old",)) == {"k": "old", "v": 1}
+    assert (stored.reads, stored.key_reads) == (1, 1)
+
+
+def test_a_cold_live_cache_reads_a_tables_keys_once_on_its_first_miss():
     stored = Stored({("old",): {"k": "old", "v": 1}})
     cache = RowCache(stored, None, [TABLE], 1, complete=False,  # type: ignore[arg-type]
-                     capacity=10, keys_later=True)
-    with stored.lock:  # the key reader waits: the first misses read the database meanwhile
-        assert cache.get("t", ("new-1",)) is None
-        assert cache.get("t", ("old",)) == {"k": "old", "v": 1}
-        assert stored.reads == 2
-    deadline = time.monotonic() + 5
-    while cache.forgotten["t"] is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+                     capacity=10)
+    assert [cache.get("t", (k,)) for k in ("new-1", "new-2")] == [None, None]
+    assert (stored.reads, stored.key_reads) == (0, 1)
 
-    assert cache.get("t", ("new-2",)) is None
-    assert stored.reads == 2  # known absent from the keys read
+
+def test_past_its_key_limit_a_live_table_reads_every_miss(monkeypatch):
+    monkeypatch.setattr(row_cache, "KEY_SET_LIMIT", 2)
+    stored = Stored({(f"old-{i}",): {"k": f"old-{i}", "v": i} for i in range(3)})
+    cache = RowCache(stored, None, [TABLE], 1, complete=False,  # type: ignore[arg-type]
+                     capacity=10)
+    cache.warm(None)  # type: ignore[arg-type]
+    assert cache.forgotten["t"] is None
+    assert [cache.get("t", (k,)) for k in ("new-1", "old-2")] == [None, {"k": "old-2", "v": 2}]
+    assert stored.reads == 2
 
 
 def test_a_forgotten_row_costs_a_read_and_an_absent_one_none():
@@ -167,24 +169,3 @@ def test_rows_of_a_batch_still_being_written_are_never_forgotten():
     assert [cache.get("t", (f"k{i}",)) for i in range(5)] == [
         {"k": f"k{i}", "v": i} for i in range(5)]
     assert stored.reads == 0 and sum(len(c.new_rows) for c in in_flight) == 5
-
-
-def test_a_row_stored_and_forgotten_while_the_keys_are_read_is_still_found():
-    stored = Stored({})
-    stored.gate = threading.Event()
-    cache = RowCache(stored, None, [TABLE], 1, complete=False,  # type: ignore[arg-type]
-                     capacity=1, keys_later=True)
-    assert cache.get("t", ("a",)) is None  # the key reader reads (no keys yet) and waits
-    assert stored.keys_read.wait(5)
-    cache.put("t", {"k": "x", "v": 1})
-    stored.write(cache)
-    for i in range(3):  # later batches: "x" is forgotten while the keys are still being read
-        cache.put("t", {"k": f"y{i}", "v": i})
-        stored.write(cache)
-    assert ("x",) not in cache.rows["t"]
-    stored.gate.set()
-    deadline = time.monotonic() + 5
-    while cache.forgotten["t"] is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-    assert cache.get("t", ("x",)) == {"k": "x", "v": 1}

@@ -1,0 +1,147 @@
+"""Row caches that know a model's stored keys, made away from the live loop and handed to it.
+
+A live model's row cache answers a miss without a query only if it knows which rows exist
+(most misses are rows that do not exist yet: a new lead, a new deal). Learning that means
+reading every key of the model's tables — 0.1–0.7 s per table of a 1,000,000-event store —
+which, on the live loop's thread, would hold every model of the node back meanwhile. So the
+live loop (``infra.readside.follower``) never reads keys:
+
+- a model the node has just built joins it with the build's own cache, which knows every key
+  it stored (``ReadModels`` offers it after the build's last batch, before the swap);
+- a model it takes over from another node, or finds built when it starts, is warmed by a
+  ``CacheWarmer`` on a thread and a connection of its own: the model's position, then every
+  key of its tables, read while this node holds its lease (no one else writes it then). The
+  model joins the live loop at that position; meanwhile it waits, the others go on.
+
+A cache is taken only at the generation, position and lease epoch it was made at; any other
+is dropped and the model warmed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from infra.readside.leases import Fence
+from infra.readside.readstore import ReadStore
+from infra.readside.row_cache import RowCache
+from infra.sql.database import Database
+from infra.sql.types import Connection
+from projections.base import Projection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handover:
+    generation: int
+    position: int
+    epoch: int | None
+    cache: RowCache
+
+
+def _epoch(fence: Fence | None) -> int | None:
+    return fence.epoch if fence is not None else None
+
+
+class WarmCaches:
+    """Caches offered by one thread (a build, the warmer) and taken by another (the live
+    loop); the names asked to be warmed, each once until offered."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ready: dict[str, Handover] = {}
+        self._asked: set[str] = set()
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def offer(self, name: str, generation: int, position: int, fence: Fence | None,
+              cache: RowCache) -> None:
+        with self._lock:
+            self._ready[name] = Handover(generation, position, _epoch(fence), cache)
+            self._asked.discard(name)
+
+    def take(self, name: str, generation: int, position: int,
+             fence: Fence | None) -> RowCache | None:
+        """The cache offered for ``name`` if it was made at exactly this generation,
+        position and lease epoch (once); None otherwise (a stale one is dropped)."""
+        with self._lock:
+            handed = self._ready.pop(name, None)
+        if handed is None or (handed.generation, handed.position, handed.epoch) != (
+                generation, position, _epoch(fence)):
+            return None
+        return handed.cache
+
+    def ask(self, name: str) -> None:
+        """Asks the warmer for ``name`` unless it is asked already or ready."""
+        with self._lock:
+            if name in self._asked or name in self._ready:
+                return
+            self._asked.add(name)
+        self._queue.put(name)
+
+    def next_asked(self, timeout: float) -> str | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def not_warmed(self, name: str) -> None:
+        """The warmer gave up on ``name``: it may be asked again."""
+        with self._lock:
+            self._asked.discard(name)
+
+
+class CacheWarmer:
+    """Warms the caches asked for (``WarmCaches.ask``), one model at a time, until ``stop``.
+    ``fences`` gives the node's leases now (None: not sharing)."""
+
+    def __init__(self, db: Database, projections: Mapping[str, Projection], caches: WarmCaches,
+                 fences: Callable[[], Mapping[str, Fence] | None], stop: threading.Event) -> None:
+        self.db, self.projections, self.caches, self.fences = db, projections, caches, fences
+        self.stop = stop
+        self.store = ReadStore(db)
+        self.warmed = 0  # for tests and logs
+
+    def run(self) -> None:
+        conn: Connection | None = None
+        while not self.stop.is_set():
+            name = self.caches.next_asked(timeout=0.2)
+            if name is None:
+                continue
+            try:
+                conn = conn or self.db.connect()
+                self._warm(conn, name)
+            except Exception as error:  # noqa: BLE001 — asked again by the next round
+                log.warning("cache of read model %s not warmed: %s", name, error)
+                self.caches.not_warmed(name)
+                _closed(conn)
+                conn = None
+        _closed(conn)
+
+    def _warm(self, conn: Connection, name: str) -> None:
+        fences = self.fences()
+        fence = fences.get(name) if fences is not None else None
+        if fences is not None and fence is None:
+            self.caches.not_warmed(name)  # no longer ours
+            return
+        active = self.store.active(conn, name)
+        if active is None:
+            self.caches.not_warmed(name)
+            return
+        projection = self.projections[name]
+        cache = RowCache(self.store, conn, projection.tables, active.generation,
+                         False, self.db.settings.projection_cache_rows)
+        cache.warm(conn)
+        self.caches.offer(name, active.generation, active.position, fence, cache)
+        self.warmed += 1
+
+
+def _closed(conn: Connection | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001, S110 — it may be gone already
+            pass
