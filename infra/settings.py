@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     projection_batch: int = 1000  # events per read-model transaction
     # rows each read model's projector keeps between batches (infra.readside.row_cache)
     projection_cache_rows: int = Field(default=20_000, ge=100)
+    # segments a splittable read model is split into (``Projection.splittable``), each a
+    # share of its own among projector nodes; every node of a store must use the same
+    projection_segments: int = Field(default=1, ge=1, le=64)
     # under sustained writes, the live projectors take a batch at most this often (seconds):
     # bigger batches, far less work per event, at the cost of this much more lag
     projection_interval: float = Field(default=0.02, ge=0, le=5)

@@ -201,11 +201,17 @@ class Projection:
     ``topics``, the event types it reads, are the ones it has handlers for. Bump
     ``version`` whenever the tables or the logic change: the projector then builds the new
     version from the first event beside the old one, and swaps it in when it caught up.
+
+    ``splittable``: an event's handler reads and writes only rows that belong to the event's
+    own stream (no row shared by two streams, no total across them), so the model can be
+    split into segments by a hash of the stream, each applied by its own runner with its
+    own position, and the segments' rows together are the model's rows.
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
     cost: ClassVar[int] = 1  # relative rebuild work, to share models out over processes
+    splittable: ClassVar[bool] = False
     tables: ClassVar[tuple[Table, ...]]
     topics: ClassVar[tuple[str, ...]] = ()
     handlers: ClassVar[dict[str, Callable[..., None]]] = {}

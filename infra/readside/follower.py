@@ -92,7 +92,7 @@ class Follower:
         self.waiter: Waiter | None = None
         self.busy = False
         self.node, self.started = node_name(models.db.settings.projector_node), time.time()
-        costs = {name: projection.cost for name, projection in models.projections.items()}
+        costs = models.shares()
         self.leases = Leases(models.db, self.node,
                              costs | {companion.share: 1 for companion in models.companions})
         self.last_claim = 0.0
@@ -105,8 +105,7 @@ class Follower:
         builder = threading.Thread(target=self._build_missing, name="read-model-builder",
                                    daemon=True)
         builder.start()
-        warmer = CacheWarmer(self.models.db, self.models.projections, self.warm,
-                             lambda: self.models.fences, self.stop)
+        warmer = CacheWarmer(self.models.db, self.models.projections, self.warm, self.stop)
         warming = threading.Thread(target=warmer.run, name="read-model-warmer", daemon=True)
         warming.start()
         backoff = Backoff(*ROUND_BACKOFF)
@@ -152,28 +151,33 @@ class Follower:
         self.busy = found > 0
 
     def _follow(self, active: list[Generation]) -> None:
-        """Brings the group in line with the active generations this node holds: a member
-        whose generation or lease changed leaves it (its cache with it); one that is new
-        joins it with a cache that knows its keys, once there is one (``warm_caches``) —
-        until then it waits, and the other members go on."""
+        """Brings the group in line with the active generations (or their segments) this
+        node holds: a member whose generation or lease changed leaves it (its cache with
+        it); a new one joins it with a cache that knows its keys, once there is one
+        (``warm_caches``) — until then it waits, and the other members go on."""
         models = self.models
-        wanted = {g.name: (g, models.fence(g.name)) for g in active if models.mine([g.name])}
+        positions = models.store.segment_positions(models.conn)
+        wanted = {piece.part: (generation, piece) for generation in active
+                  for piece in models.pieces(generation, positions) if models.holds(piece.share)}
         if self.group is None:
             self.group = models.live_group([])
         group = self.group
-        following = {m.projection.name: (m.generation, m.fence) for m in group.members}
-        gone = {name for name, was in following.items()
-                if name not in wanted or was != (wanted[name][0].generation, wanted[name][1])}
+        following = {m.part: (m.generation, m.fence) for m in group.members}
+        gone = {part for part, was in following.items() if part not in wanted or was != (
+            wanted[part][0].generation, models.fence(wanted[part][1].share))}
         if gone:
             group.remove(gone)
-        for name, (generation, fence) in wanted.items():
-            if name in following and name not in gone:
+        for part, (generation, piece) in wanted.items():
+            if part in following and part not in gone:
                 continue
-            cache = self.warm.take(name, generation.generation, generation.position, fence)
+            fence = models.fence(piece.share)
+            position = generation.position if piece.segment is None else piece.segment[2]
+            cache = self.warm.take(part, generation.generation, position, fence)
             if cache is None:
-                self.warm.ask(name)
+                self.warm.ask(part, fence)
             else:
-                group.add(models.projections[name], generation, fence, cache)
+                group.add(models.projections[generation.name], generation, fence, cache,
+                          piece.segment)
 
     def _claim_when_due(self) -> None:
         """Renews, takes and gives back leases (``Leases.claim``) every ``CLAIM_EVERY``."""
@@ -253,7 +257,7 @@ class Follower:
                 builder = builder or ReadModels(self.models.db,
                                                 list(self.models.projections.values()),
                                                 self.models.batch_size, log=self.models.log)
-                builder.warm = self.warm
+                builder.warm, builder.stopping = self.warm, self.stop
                 if not self._build_once(builder):
                     self.stop.wait(REQUEST_POLL)
                 backoff.reset()
@@ -267,19 +271,22 @@ class Follower:
         _closed(builder)
 
     def _build_once(self, builder: ReadModels) -> bool:
-        """One try; False when nothing was left to build."""
+        """One try; False when nothing was built (nothing left, or a model in segments waits
+        for the other nodes' segments)."""
         if self.models.fences is None:
             return False  # no lease claimed yet: nothing is ours to build
         builder.fences = self.models.fences
         missing = builder.mine(builder.buildable())
+        built = False
         if missing:
             try:
-                builder.rebuild(missing)
+                built = bool(builder.rebuild(missing))
             except RuntimeError as error:  # a model stopped by an event: reported in status
                 log.error("building read models: %s", one_line(str(error)))
+                built = True
         rebuilt = builder.build_requested()
         self.build_error = None
-        return bool(missing or rebuilt)
+        return bool(built or rebuilt)
 
 
 def _closed(models: ReadModels | None) -> None:

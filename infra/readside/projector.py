@@ -22,6 +22,7 @@ from infra.eventstore.event_reader import EventReader
 from infra.readside.leases import IDLE_TRANSACTION_SECONDS, Fence, LeaseLostError, check_fences
 from infra.readside.readstore import Generation, ReadStore
 from infra.readside.row_cache import Changes, RowCache
+from infra.readside.segments import segment_of
 from infra.sql.database import Connection, Database
 from projections.base import EventRecord, Projection
 
@@ -36,6 +37,11 @@ class PositionMovedError(Exception):
     """Another runner advanced this generation: reload state and go on from there."""
 
 
+class BatchAbandonedError(Exception):
+    """While a batch was applied, the one before it turned out not stored: the group reloaded
+    its positions and caches, and what was applied of this batch is dropped."""
+
+
 @dataclass(frozen=True)
 class Advance:
     name: str
@@ -43,6 +49,7 @@ class Advance:
     expected: int
     position: int
     fence: Fence | None = None  # the lease the batch was applied under (``infra.readside.leases``)
+    segment: int | None = None  # of a generation built in segments (``infra.readside.segments``)
 
 
 class BatchWriter:
@@ -75,7 +82,7 @@ class BatchWriter:
                                       c.new_rows)
             for a in advances:
                 if not self.store.advance(cursor, a.name, a.generation, a.expected, a.position,
-                                          rate):
+                                          rate, a.segment):
                     raise PositionMovedError(a.name)
             check_fences(self.db, cursor, [a.fence for a in advances if a.fence is not None])
 
@@ -97,12 +104,27 @@ class Member:
     position: int
     cache: RowCache
     fence: Fence | None = None  # held by this node's lease, if it takes part in sharing
+    # (index, count): applies only the events of its segment's streams, from its own position
+    segment: tuple[int, int] | None = None
     error: str | None = None
     rate: float | None = None
     topics: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         self.topics = frozenset(self.projection.topics)
+
+    @property
+    def part(self) -> str:
+        """What it applies, unique in its group: the model, or ``model/i``, a segment."""
+        name = self.projection.name
+        return name if self.segment is None else f"{name}/{self.segment[0]}"
+
+    @property
+    def index(self) -> int | None:
+        return self.segment[0] if self.segment is not None else None
+
+    def takes(self, event: EventRecord) -> bool:
+        return self.segment is None or segment_of(event.stream_id, self.segment[1]) == self.segment[0]
 
 
 def describe_failure(event: EventRecord, error: Exception) -> str:
@@ -136,26 +158,30 @@ class ProjectorGroup:
         self.writer.close()
 
     def add(self, projection: Projection, generation: Generation, fence: Fence | None = None,
-            cache: RowCache | None = None) -> Member:
+            cache: RowCache | None = None, segment: tuple[int, int, int] | None = None) -> Member:
         """A generation stopped by an event earlier (error after its position) stays stopped.
         With a ``fence``, its batches are stored only while that lease holds. ``cache``: one
         made for this generation at its position (``infra.readside.warm_caches``), else a
-        new one."""
+        new one. ``segment``: (index, count, position) of a generation built in segments,
+        which this member applies alone."""
+        position = generation.position if segment is None else segment[2]
         if cache is None:
-            complete = generation.position == 0 and generation.status == "building"
+            complete = position == 0 and generation.status == "building"
             cache = self._cache(projection, generation.generation, complete)
         cache.conn = self.conn
-        member = Member(projection, generation.generation, generation.position, cache, fence)
+        member = Member(projection, generation.generation, position, cache, fence,
+                        segment[:2] if segment is not None else None)
         if generation.error_position is not None and generation.error_position > generation.position:
             member.error = generation.last_error or f"stopped at {generation.error_position}"
         self.members.append(member)
         self._by_topic = None
         return member
 
-    def remove(self, names: set[str]) -> None:
-        """Lets the members of ``names`` go, once everything applied is stored."""
+    def remove(self, parts: set[str]) -> None:
+        """Lets the members of ``parts`` (``Member.part``) go, once everything applied is
+        stored."""
         self.flush()
-        self.members = [m for m in self.members if m.projection.name not in names]
+        self.members = [m for m in self.members if m.part not in parts]
         self._by_topic = None
 
     @property
@@ -182,10 +208,13 @@ class ProjectorGroup:
         end = last if len(events) == self.batch_size else max(head, start, last)
         if end == start:
             return 0 if self.flush() else 1
-        if start < self.isolate_until:
-            self._step_alone(members, events, end)
-            return max(len(events), 1)
-        self._apply(events)
+        try:
+            if start < self.isolate_until:
+                self._step_alone(members, events, end)
+                return max(len(events), 1)
+            self._apply(events)
+        except BatchAbandonedError:
+            return max(len(events), 1)  # the next step starts again from the stored positions
         self._commit([m for m in members if m.error is None and m.position < end], end,
                      len(events), time.perf_counter() - started)
         return max(len(events), 1)
@@ -206,7 +235,8 @@ class ProjectorGroup:
         by_topic = self._members_by_topic()
         for event in events:
             for member in by_topic.get(event.type, ()):
-                if member.error is None and event.position > member.position:
+                if member.error is None and event.position > member.position \
+                        and member.takes(event):
                     self._apply_one(member, event)
 
     def _apply_one(self, member: Member, event: EventRecord) -> None:
@@ -214,8 +244,9 @@ class ProjectorGroup:
             if event.problem is not None:
                 raise UnreadableEventError(event.problem)
             member.projection.apply(event, member.cache)
-        except Exception as error:  # noqa: BLE001 — any failure stops only this member
-            self.flush()
+        except Exception as error:  # any failure stops only this member (re-raised if abandoned)
+            if not self.flush():  # the batch before was refused: the group reloaded
+                raise BatchAbandonedError(member.projection.name) from error
             self._stop(member, event, error)
 
     def _stop(self, member: Member, event: EventRecord, error: Exception) -> None:
@@ -227,8 +258,8 @@ class ProjectorGroup:
     def _commit(self, members: list[Member], end: int, count: int, seconds: float) -> None:
         rate = count / seconds if count and seconds > 0 else None
         changes = [c for m in members for c in m.cache.take_changes()]
-        advances = [Advance(m.projection.name, m.generation, m.position, end, m.fence)
-                    for m in members]
+        advances = [Advance(m.projection.name, m.generation, m.position, end, m.fence,
+                            m.index) for m in members]
         try:
             self.writer.submit(changes, advances, rate)
         except LeaseLostError:
@@ -269,7 +300,8 @@ class ProjectorGroup:
 
     def _step_alone(self, members: list[Member], events: list[EventRecord], end: int) -> None:
         for member in members:
-            mine = [e for e in events if e.type in member.topics and e.position > member.position]
+            mine = [e for e in events if e.type in member.topics and e.position > member.position
+                    and member.takes(e)]
             try:
                 self._store_alone(member, mine, max(end, member.position))
             except PositionMovedError:
@@ -320,7 +352,7 @@ class ProjectorGroup:
 
     def _store_now(self, member: Member, end: int) -> None:
         advance = Advance(member.projection.name, member.generation, member.position, end,
-                          member.fence)
+                          member.fence, member.index)
         self.writer.submit(member.cache.take_changes(), [advance], None)
         self.writer.wait()
         member.position = end
@@ -332,9 +364,15 @@ class ProjectorGroup:
                       if g.generation == member.generation), None)
         if found is None or found.status == "retired":
             return False
-        member.position = found.position
+        member.position = self._stored_position(member, found)
         member.cache = self._cache(member.projection, member.generation, False)
         return True
+
+    def _stored_position(self, member: Member, generation: Generation) -> int:
+        if member.segment is None:
+            return generation.position
+        positions = self.store.segment_positions(self.conn)
+        return positions[(member.projection.name, member.generation)][member.segment[0]]
 
     def _cache(self, projection: Projection, generation: int, complete: bool) -> RowCache:
         return RowCache(self.store, self.conn, projection.tables, generation, complete,
@@ -354,7 +392,7 @@ class ProjectorGroup:
             generation = registry.get((m.projection.name, m.generation))
             if generation is None or generation.status == "retired":
                 continue
-            m.position = generation.position
+            m.position = self._stored_position(m, generation)
             m.cache = self._cache(m.projection, m.generation, False)
             kept.append(m)
         self.members = kept

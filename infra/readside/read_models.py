@@ -26,6 +26,8 @@ from infra.readside.follower import Follower, Liveness, connection_alive, projec
 from infra.readside.leases import Fence, Lease, leases
 from infra.readside.projector import ProjectorGroup
 from infra.readside.readstore import Generation, ReadStore
+from infra.readside.row_cache import RowCache
+from infra.readside.segments import share_of, shares
 from infra.readside.warm_caches import WarmCaches
 from infra.settings import Settings
 from infra.sql.database import Connection, Database
@@ -41,7 +43,21 @@ log = logging.getLogger(__name__)
 # (16 / 27 ms without). Factor 4 gave 1,610-1,628 commands/s and an unchanged live lag.
 BUSY_PAUSE_PER_ROUND = 8.0
 BUSY_PAUSE_MAX = 0.1  # seconds: what a write may wait for the read models under any load
+# seconds: how long a node keeps its caught-up segments of a generation at the head, looking
+# every SEGMENT_POLL whether all are there to swap it in, before its builder looks elsewhere
+SEGMENT_WAIT, SEGMENT_POLL = 30.0, 0.05
 Progress = Callable[[int, int], None]  # (position, head)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What a projector group member applies: ``part`` (the model, or ``model/i``: one
+    segment of a generation built in segments) under the lease ``share``; ``segment``:
+    (index, count, position) of that segment."""
+
+    part: str
+    share: str
+    segment: tuple[int, int, int] | None
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,8 @@ class ReadModels:
         # A node's builder: a built model's cache is handed to the node's live loop (and a
         # swap's catch-up goes on with it) instead of being thrown away (``warm_caches``).
         self.warm: WarmCaches | None = None
+        self.segments = db.settings.projection_segments  # of a splittable model
+        self.stopping: threading.Event | None = None  # a node's: ends a wait for segments
 
     def close(self) -> None:
         try:
@@ -108,14 +126,22 @@ class ReadModels:
                 self.log_conn.close()
 
     # --- building -------------------------------------------------------------------------
-    def _building(self, conn: Connection, projection: Projection, fresh: bool) -> Generation:
-        """The generation to build: an unfinished one of this version, else a new one."""
+    def _building(self, conn: Connection, projection: Projection,
+                  fresh: bool) -> Generation | None:
+        """The generation to build: an unfinished one of this version (and segment count),
+        else a new one — made, for a model in segments shared among nodes, only by the
+        holder of its first segment (None meanwhile: nothing to build yet)."""
+        count = self.segment_count(projection.name)
         if not fresh:
+            counts = self.store.segment_positions(conn)
             for g in reversed(self.store.generations(conn, projection.name)):
-                if g.status == "building" and g.version == projection.version:
+                if g.status == "building" and g.version == projection.version and len(
+                        counts.get((g.name, g.generation), [0])) == count:
                     return g
+        if count > 1 and not self.holds(share_of(projection.name, 0, count)):
+            return None
         self.store.drop_retired(conn, projection, ("failed",))  # the new try replaces them
-        return self.store.create_generation(conn, projection)
+        return self.store.create_generation(conn, projection, segments=count)
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None,
                 fresh: bool = False, workers: int = 1) -> dict[str, int]:
@@ -126,7 +152,8 @@ class ReadModels:
         over that many processes (each reads the log for its own models), so a rebuild of
         all models uses every core; the swaps happen here once every part has caught up.
         """
-        generations = {n: self._building(self.conn, self.projections[n], fresh) for n in names}
+        generations = {n: g for n in names
+                       if (g := self._building(self.conn, self.projections[n], fresh))}
         return self._build_and_swap(generations, progress, workers)
 
     def _build_and_swap(self, generations: dict[str, Generation], progress: Progress | None,
@@ -139,11 +166,20 @@ class ReadModels:
             errors = self._build_here(generations, progress)
         done = {}
         for name, generation in generations.items():
-            if name not in errors:
-                if self._swap_in(name, generation.generation):
+            if name in errors:
+                continue
+            if self._in_segments(generation):  # (this handle holds every segment)
+                self.store.caught_up(self.conn, name, generation.generation,
+                                     list(range(self.segment_count(name))))
+            shared = self._segments_shared(generation)
+            if shared:  # some segments are other nodes': they swap it in together
+                if self._await_segments(generation, shared):
                     done[name] = self._position(name, generation.generation)
-                else:
-                    errors[name] = "could not catch up with the model serving now"
+                continue
+            if self._swap_in(name, generation.generation):
+                done[name] = self._position(name, generation.generation)
+            else:
+                errors[name] = "could not catch up with the model serving now"
         if errors:
             raise RuntimeError("; ".join(f"{n}: {e}" for n, e in errors.items()))
         return done
@@ -167,7 +203,8 @@ class ReadModels:
         for g in self.store.generations(self.conn, name):
             if g.status == "requested" and g.version == projection.version:
                 return g
-        return self.store.create_generation(self.conn, projection, status="requested")
+        return self.store.create_generation(self.conn, projection, status="requested",
+                                            segments=self.segment_count(name))
 
     def build_requested(self) -> list[str]:
         """Claims and builds the requested rebuilds of this version (the projector's builder
@@ -199,6 +236,65 @@ class ReadModels:
                 return False
         return False
 
+    def _in_segments(self, generation: Generation) -> bool:
+        return (generation.name, generation.generation) in self.store.segment_positions(self.conn)
+
+    def _segments_shared(self, generation: Generation) -> list[Piece]:
+        """A generation in segments some of which other nodes hold: this node's segments
+        (none otherwise)."""
+        pieces = self.pieces(generation, self.store.segment_positions(self.conn))
+        mine = [piece for piece in pieces if self.holds(piece.share)]
+        return mine if len(mine) < len(pieces) else []
+
+    def _await_segments(self, generation: Generation, mine: list[Piece]) -> bool:
+        """This node's segments of ``generation`` have caught up with the head: marks them
+        so and keeps them at the head until every segment has (their holders do the same)
+        and the generation is swapped in — by this node if it finds the swap's condition
+        true first (``ReadStore.activate``). Gives up after ``SEGMENT_WAIT`` seconds (the
+        builder comes back to it); True once it is swapped in."""
+        name, number = generation.name, generation.generation
+        projection = self.projections[name]
+        self.store.caught_up(self.conn, name, number,
+                             [piece.segment[0] for piece in mine if piece.segment is not None])
+        conn = self.db.connect()
+        log_conn = conn if self.log is self.db else self.log.connect()
+        group = ProjectorGroup(self.db, self.store, conn, self.batch_size, self.log, log_conn)
+        try:
+            positions = self.store.segment_positions(self.conn)
+            for piece in self.pieces(generation, positions):
+                if self.holds(piece.share):
+                    self._add_piece(group, generation, piece)
+            deadline = time.monotonic() + SEGMENT_WAIT
+            while group.running and time.monotonic() < deadline and not (
+                    self.stopping is not None and self.stopping.is_set()):
+                current = self._generation(name, number)  # swapped in by another holder?
+                if current is None or current.status != "building":
+                    return current is not None and current.status == "active"
+                while group.step():
+                    pass
+                if self.store.activate(self.conn, projection, number):
+                    self._drop_retired(self.conn, projection)
+                    return True
+                time.sleep(SEGMENT_POLL)
+            return False
+        finally:
+            self._hand_over(group)
+            conn.close()
+            if log_conn is not conn:
+                log_conn.close()
+
+    def _hand_over(self, group: ProjectorGroup) -> None:
+        """Closes a building group, its members' caches offered to the node's live loop."""
+        try:
+            group.flush()
+            if self.warm is not None:
+                for m in group.running:
+                    self.warm.offer(m.part, m.generation, m.position, m.fence, m.cache)
+        except Exception as error:  # noqa: BLE001 — not stored: the caches are not offered
+            log.info("building group closed with %s", error)
+        finally:
+            group.close()
+
     def _generation(self, name: str, number: int) -> Generation | None:
         return next((g for g in self.store.generations(self.conn, name)
                      if g.generation == number), None)
@@ -224,22 +320,18 @@ class ReadModels:
     def _run_build(self, group: ProjectorGroup, generations: dict[str, Generation],
                    progress: Progress | None) -> dict[str, str]:
         try:
-            for name, generation in generations.items():
-                fence = self.fence(name)
-                cache = self.warm.take(name, generation.generation, generation.position,
-                                       fence) if self.warm else None
-                group.add(self.projections[name], generation, fence, cache)
+            positions = self.store.segment_positions(self.conn)
+            for generation in generations.values():
+                for piece in self.pieces(generation, positions):
+                    if self.holds(piece.share):
+                        self._add_piece(group, generation, piece)
             while group.running and group.step():
                 if progress and group.running:  # (the last running one may just have stopped)
                     progress(min(m.position for m in group.running), group.head())
             group.flush()
-            if self.warm is not None:
-                for m in group.running:
-                    self.warm.offer(m.projection.name, m.generation, m.position, m.fence,
-                                    m.cache)
             return {m.projection.name: m.error for m in group.members if m.error}
         finally:
-            group.close()
+            self._hand_over(group)
 
     def _build_in_processes(self, parts: list[list[str]], generations: dict[str, Generation],
                             progress: Progress | None) -> dict[str, str]:
@@ -274,26 +366,74 @@ class ReadModels:
     def needs_build(self) -> list[str]:
         """Read models with no active generation, or whose code is a newer version."""
         needed = []
+        counts = self.store.segment_positions(self.conn)
         for name, projection in self.projections.items():
             active = self.store.active(self.conn, name)
-            if active is None or active.version < projection.version:
+            if active is None or active.version < projection.version or len(
+                    counts.get((name, active.generation), [0])) != self.segment_count(name):
                 needed.append(name)
         return needed
 
     def buildable(self) -> list[str]:
         """``needs_build`` less the models whose build of this version an event stopped:
         trying again would stop at the same event (a new version of the code may not)."""
-        stopped = {g.name for g in self.store.generations(self.conn)
-                   if g.status == "failed" and g.version == self.projections[g.name].version
-                   } if self.projections else set()
-        return [n for n in self.needs_build() if n not in stopped]
+        generations = self.store.generations(self.conn) if self.projections else []
+        stopped = {g.name for g in generations
+                   if g.status == "failed" and g.version == self.projections[g.name].version}
+        in_segments = self.store.segment_positions(self.conn)
+        joined = [g.name for g in generations if g.status == "building"
+                  and (g.name, g.generation) in in_segments and g.name in self.projections
+                  and g.version == self.projections[g.name].version]
+        needed = self.needs_build()
+        return [n for n in needed + [j for j in joined if j not in needed] if n not in stopped]
 
-    def fence(self, name: str) -> Fence | None:
-        return self.fences.get(name) if self.fences is not None else None
+    def fence(self, share: str) -> Fence | None:
+        return self.fences.get(share) if self.fences is not None else None
+
+    def holds(self, share: str) -> bool:
+        """Whether this handle keeps ``share``: all, or those its node holds."""
+        return self.fences is None or share in self.fences
 
     def mine(self, names: Iterable[str]) -> list[str]:
-        """Those of ``names`` this handle keeps: all, or those its node holds."""
-        return [n for n in names if self.fences is None or n in self.fences]
+        """Those of ``names`` (models, or other shares) of which this handle keeps a share."""
+        return [n for n in names if any(self.holds(share) for share in self.shares_of(n))]
+
+    # --- segments (``infra.readside.segments``) -------------------------------------------
+    def segment_count(self, name: str) -> int:
+        """The segments a new generation of model ``name`` is built in."""
+        projection = self.projections.get(name)
+        return self.segments if projection is not None and projection.splittable else 1
+
+    def shares_of(self, name: str) -> list[str]:
+        """The leases among nodes of a model (its segments), or of another share."""
+        return shares(name, name in self.projections and self.projections[name].splittable,
+                      self.segments)
+
+    def shares(self) -> dict[str, float]:
+        """Every read model's shares, each with its part of the model's cost."""
+        found = {}
+        for name, projection in self.projections.items():
+            names = self.shares_of(name)
+            found.update({share: projection.cost / len(names) for share in names})
+        return found
+
+    def pieces(self, generation: Generation,
+               positions: dict[tuple[str, int], list[int]]) -> list[Piece]:
+        """What applies a generation: itself, or each of its segments (with its position)."""
+        count, name = self.segment_count(generation.name), generation.name
+        found = positions.get((name, generation.generation))
+        if not found:
+            return [Piece(name, share_of(name, None, count), None)]
+        return [Piece(f"{name}/{i}", share_of(name, i, count), (i, len(found), position))
+                for i, position in enumerate(found)]
+
+    def _add_piece(self, group: ProjectorGroup, generation: Generation, piece: Piece,
+                   cache: RowCache | None = None) -> None:
+        fence = self.fence(piece.share)
+        position = generation.position if piece.segment is None else piece.segment[2]
+        if cache is None and self.warm is not None:
+            cache = self.warm.take(piece.part, generation.generation, position, fence)
+        group.add(self.projections[generation.name], generation, fence, cache, piece.segment)
 
     # --- following ------------------------------------------------------------------------
     def follow(self, stop: threading.Event, idle_timeout: float = 0.1) -> Follower:
@@ -364,9 +504,12 @@ class ReadModels:
         """A group keeping ``active`` at the head."""
         group = ProjectorGroup(self.db, self.store, self.conn, self.batch_size, self.log,
                                self.log_conn)
+        positions = self.store.segment_positions(self.conn) if active else {}
         for generation in active:
-            group.add(self.projections[generation.name], generation,
-                      self.fence(generation.name))
+            for piece in self.pieces(generation, positions):
+                if self.holds(piece.share):
+                    group.add(self.projections[generation.name], generation,
+                              self.fence(piece.share), None, piece.segment)
         return group
 
     # --- reporting ------------------------------------------------------------------------
@@ -379,10 +522,12 @@ class ReadModels:
             generations = self.store.generations(self.conn, name)
             if not generations:
                 generations = [Generation(name, 0, projection.version, "not built", 0)]
-            lease = held.get(name)
+            leased = [held[share] for share in self.shares_of(name) if share in held]
+            nodes = sorted({lease.holder for lease in leased if lease.holder})
             found += [replace(self._status_of(g, head, reader),
-                              node=lease.holder if lease else None,
-                              lease_epoch=lease.epoch if lease else None) for g in generations]
+                              node=", ".join(nodes) or None,
+                              lease_epoch=max((lease.epoch for lease in leased), default=None))
+                      for g in generations]
         return found
 
     def leases(self) -> list[Lease]:

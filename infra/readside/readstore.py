@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infra.readside.segments import CREATE_SEGMENTS, SEGMENTS
 from infra.sql.database import Connection, Cursor, Database, now_text, rows_as_dicts
 from projections.base import Key, Projection, Row, Table
 
@@ -73,6 +74,7 @@ class ReadStore:
     def ensure_registry(self, conn: Connection) -> None:
         self.db.create_table_once(conn, REGISTRY, CREATE_REGISTRY)
         self.db.create_table_once(conn, HEARTBEATS, CREATE_HEARTBEATS)
+        self.db.create_table_once(conn, SEGMENTS, CREATE_SEGMENTS)
 
     def beat(self, conn: Connection, beat: Heartbeat) -> None:
         """Records that ``beat.node`` went round (and forgets projectors gone for a day)."""
@@ -119,8 +121,9 @@ class ReadStore:
         return {name: int(generation) for name, generation in rows.fetchall()}
 
     def create_generation(self, conn: Connection, projection: Projection,
-                          status: str = "building") -> Generation:
-        """A new, empty generation with its own tables, in ``status`` (building or requested)."""
+                          status: str = "building", segments: int = 1) -> Generation:
+        """A new, empty generation with its own tables, in ``status`` (building or requested),
+        in ``segments`` (``infra.readside.segments``; 1: in one piece)."""
         with self.db.transaction(conn) as cursor:
             cursor.execute(self.db.sql(f"SELECT MAX(generation) FROM {REGISTRY} WHERE name = ?"),
                            (projection.name,))
@@ -131,7 +134,29 @@ class ReadStore:
                 f"INSERT INTO {REGISTRY} (name, generation, version, status, position, updated_at)"
                 " VALUES (?, ?, ?, ?, 0, ?)"),
                 (projection.name, number, projection.version, status, now_text()))
+            if segments > 1:
+                cursor.executemany(self.db.sql(
+                    f"INSERT INTO {SEGMENTS} (name, generation, segment, position) "
+                    "VALUES (?, ?, ?, 0)"), [(projection.name, number, i) for i in range(segments)])
         return Generation(projection.name, number, projection.version, status, 0)
+
+    def segment_positions(self, conn: Connection) -> dict[tuple[str, int], list[int]]:
+        """The position of each segment, by (model, generation) — of the generations built in
+        segments only."""
+        rows = conn.execute(f"SELECT name, generation, segment, position FROM {SEGMENTS} "
+                            "ORDER BY name, generation, segment").fetchall()
+        found: dict[tuple[str, int], list[int]] = {}
+        for name, generation, _, position in rows:
+            found.setdefault((name, int(generation)), []).append(int(position))
+        return found
+
+    def caught_up(self, conn: Connection, name: str, generation: int,
+                  segments: list[int]) -> None:
+        """Marks ``segments`` of a generation as having caught up with the head once."""
+        with self.db.transaction(conn) as cursor:
+            cursor.executemany(self.db.sql(
+                f"UPDATE {SEGMENTS} SET caught_up = TRUE WHERE name = ? AND generation = ? "
+                "AND segment = ?"), [(name, generation, segment) for segment in segments])
 
     def claim(self, conn: Connection, name: str, generation: int) -> bool:
         """Turns a requested generation into one being built, for one claimant only."""
@@ -162,7 +187,8 @@ class ReadStore:
     def activate(self, conn: Connection, projection: Projection, generation: int) -> bool:
         """Points the views at ``generation`` and retires the previous one, atomically — but
         only if the new generation is not behind the one serving now (a query must never
-        see the model step back). Returns False (and changes nothing) if it is behind."""
+        see the model step back), and, if it is built in segments, every segment caught up
+        with the head once. Returns False (and changes nothing) otherwise."""
         with self.db.transaction(conn) as cursor:
             self.db.dialect.allow_long_statements(cursor)  # indexing millions of rows
             for table in projection.tables:
@@ -177,6 +203,11 @@ class ReadStore:
                 return False  # replaced (or stopped) meanwhile: never serve it
             serving = [p for status, p in rows.values() if status == "active"]
             if serving and rows[generation][1] < max(serving):
+                return False
+            cursor.execute(self.db.sql(f"SELECT COUNT(*) FROM {SEGMENTS} WHERE name = ? AND "
+                                       "generation = ? AND NOT caught_up"),
+                           (projection.name, generation))
+            if cursor.fetchone()[0]:
                 return False
             for table in projection.tables:
                 cursor.execute(f"DROP VIEW IF EXISTS {table.name}")
@@ -199,8 +230,10 @@ class ReadStore:
             with self.db.transaction(conn) as cursor:
                 for table in projection.tables:
                     cursor.execute(f"DROP TABLE IF EXISTS {physical(table, generation.generation)}")
-                cursor.execute(self.db.sql(f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?"),
-                               (projection.name, generation.generation))
+                for registry in (REGISTRY, SEGMENTS):
+                    cursor.execute(self.db.sql(
+                        f"DELETE FROM {registry} WHERE name = ? AND generation = ?"),
+                        (projection.name, generation.generation))
 
     def load_row(self, conn: Connection, table: Table, generation: int, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)
@@ -273,14 +306,36 @@ class ReadStore:
         return next(c.type for c in table.columns if c.name == column)
 
     def advance(self, cursor: Cursor, name: str, generation: int, expected: int, position: int,
-                rate: float | None) -> bool:
-        """Moves the position, only if nobody else moved it: exactly once with two runners."""
+                rate: float | None, segment: int | None = None) -> bool:
+        """Moves the position, only if nobody else moved it: exactly once with two runners.
+        A segment's moves its own, then the generation's to the lowest of its segments'
+        (the generation's row is locked first, so two segments' batches committing at once
+        take turns and the second sees the first's position)."""
+        if segment is not None:
+            return self._advance_segment(cursor, name, generation, expected, position, rate,
+                                         segment)
         cursor.execute(self.db.sql(
             f"UPDATE {REGISTRY} SET position = ?, "
             "events_per_second = COALESCE(?, events_per_second), updated_at = ? "
             "WHERE name = ? AND generation = ? AND position = ?"),
             (position, rate, now_text(), name, generation, expected))
         return bool(cursor.rowcount == 1)
+
+    def _advance_segment(self, cursor: Cursor, name: str, generation: int, expected: int,
+                         position: int, rate: float | None, segment: int) -> bool:
+        where = "WHERE name = ? AND generation = ?"
+        cursor.execute(self.db.sql(f"UPDATE {REGISTRY} SET updated_at = ? {where}"),
+                       (now_text(), name, generation))
+        cursor.execute(self.db.sql(f"UPDATE {SEGMENTS} SET position = ? {where} "
+                                   "AND segment = ? AND position = ?"),
+                       (position, name, generation, segment, expected))
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(self.db.sql(
+            f"UPDATE {REGISTRY} SET position = (SELECT MIN(position) FROM {SEGMENTS} {where}), "
+            f"events_per_second = COALESCE(?, events_per_second) {where}"),
+            (name, generation, rate, name, generation))
+        return True
 
     def record_failure(self, conn: Connection, name: str, generation: int, position: int,
                        error: str) -> None:

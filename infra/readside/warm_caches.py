@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from infra.readside.leases import Fence
@@ -55,7 +55,7 @@ class WarmCaches:
         self._lock = threading.Lock()
         self._ready: dict[str, Handover] = {}
         self._asked: set[str] = set()
-        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, Fence | None]] = queue.SimpleQueue()
 
     def offer(self, name: str, generation: int, position: int, fence: Fence | None,
               cache: RowCache) -> None:
@@ -74,15 +74,16 @@ class WarmCaches:
             return None
         return handed.cache
 
-    def ask(self, name: str) -> None:
-        """Asks the warmer for ``name`` unless it is asked already or ready."""
+    def ask(self, name: str, fence: Fence | None) -> None:
+        """Asks the warmer for ``name`` (held under ``fence``) unless it is asked already
+        or ready."""
         with self._lock:
             if name in self._asked or name in self._ready:
                 return
             self._asked.add(name)
-        self._queue.put(name)
+        self._queue.put((name, fence))
 
-    def next_asked(self, timeout: float) -> str | None:
+    def next_asked(self, timeout: float) -> tuple[str, Fence | None] | None:
         try:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
@@ -95,25 +96,26 @@ class WarmCaches:
 
 
 class CacheWarmer:
-    """Warms the caches asked for (``WarmCaches.ask``), one model at a time, until ``stop``.
-    ``fences`` gives the node's leases now (None: not sharing)."""
+    """Warms the caches asked for (``WarmCaches.ask``), one at a time, until ``stop``. A
+    cache is asked for by the name of what it serves: a model, or ``model/i``, one segment
+    of a generation built in segments (``infra.readside.segments``)."""
 
     def __init__(self, db: Database, projections: Mapping[str, Projection], caches: WarmCaches,
-                 fences: Callable[[], Mapping[str, Fence] | None], stop: threading.Event) -> None:
-        self.db, self.projections, self.caches, self.fences = db, projections, caches, fences
-        self.stop = stop
+                 stop: threading.Event) -> None:
+        self.db, self.projections, self.caches, self.stop = db, projections, caches, stop
         self.store = ReadStore(db)
         self.warmed = 0  # for tests and logs
 
     def run(self) -> None:
         conn: Connection | None = None
         while not self.stop.is_set():
-            name = self.caches.next_asked(timeout=0.2)
-            if name is None:
+            asked = self.caches.next_asked(timeout=0.2)
+            if asked is None:
                 continue
+            name, fence = asked
             try:
                 conn = conn or self.db.connect()
-                self._warm(conn, name)
+                self._warm(conn, name, fence)
             except Exception as error:  # noqa: BLE001 — asked again by the next round
                 log.warning("cache of read model %s not warmed: %s", name, error)
                 self.caches.not_warmed(name)
@@ -121,21 +123,21 @@ class CacheWarmer:
                 conn = None
         _closed(conn)
 
-    def _warm(self, conn: Connection, name: str) -> None:
-        fences = self.fences()
-        fence = fences.get(name) if fences is not None else None
-        if fences is not None and fence is None:
-            self.caches.not_warmed(name)  # no longer ours
+    def _warm(self, conn: Connection, name: str, fence: Fence | None) -> None:
+        """Reads the position, then the keys: no one else writes the model meanwhile (this
+        node holds its lease, and does not follow it yet)."""
+        model, _, segment = name.partition("/")
+        active = self.store.active(conn, model)
+        segments = self.store.segment_positions(conn).get((model, active.generation)) \
+            if active is not None else None
+        if active is None or bool(segment) != bool(segments):
+            self.caches.not_warmed(name)  # swapped meanwhile: the next round asks again
             return
-        active = self.store.active(conn, name)
-        if active is None:
-            self.caches.not_warmed(name)
-            return
-        projection = self.projections[name]
-        cache = RowCache(self.store, conn, projection.tables, active.generation,
+        position = segments[int(segment)] if segments else active.position
+        cache = RowCache(self.store, conn, self.projections[model].tables, active.generation,
                          False, self.db.settings.projection_cache_rows)
         cache.warm(conn)
-        self.caches.offer(name, active.generation, active.position, fence, cache)
+        self.caches.offer(name, active.generation, position, fence, cache)
         self.warmed += 1
 
 

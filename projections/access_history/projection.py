@@ -53,6 +53,7 @@ class AccessHistoryProjection(Projection):
     name = "access_history"
     version = 1
     tables = (RECORDS, FACTS, HISTORY, TOKENS)
+    splittable = True  # every row is one stream's: a record's, a rep's or a token's
 
     # --- records and their owners -----------------------------------------------------------
     @on(RepHired)

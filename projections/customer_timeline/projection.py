@@ -48,6 +48,7 @@ class CustomerTimelineProjection(Projection):
     name = "timeline"
     version = 2
     tables = (LINKS, STOCK_MOVES)
+    splittable = True  # a row per stream (its link) or per event (a stock move)
 
     @on(StockReserved, StockReservationReleased, StockShipped)
     def _stock_moved(self, e: EventRecord,

@@ -58,6 +58,7 @@ class InventoryProjection(Projection):
     name = "inventory"
     version = 2  # 2: the words of SKU and name, for the stock items list's search
     tables = (LEVELS, RESERVATIONS, MOVEMENTS, STREAMS)
+    splittable = True  # every row is one stock item's (its SKU's), written by its events
 
     @on(StockItemRegistered)
     def _registered(self, e: EventRecord, item: StockItemRegistered, rows: Rows) -> None:

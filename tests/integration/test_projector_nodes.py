@@ -2,7 +2,9 @@
 through leases in a read database of their own, while commands keep arriving: a node killed
 (SIGKILL) at random points has its models taken over within 15 s, a node stopped (SIGSTOP) for
 20 s loses its models and, woken, writes nothing stale (its leases' fences hold), status shows
-the hand-overs, and afterwards every read model equals a single-node build, row for row."""
+the hand-overs, and afterwards every read model equals a single-node build, row for row. The
+splittable models are built and followed in three segments (``SFA_PROJECTION_SEGMENTS``), each
+a share of its own, and equal the same models built whole."""
 
 import json
 import os
@@ -23,7 +25,7 @@ from infra.bootstrap import Sales, bootstrap
 from infra.bootstrap import read_models as open_read_models
 from infra.readside.read_models import ReadModels
 from infra.settings import Settings
-from projections.catalog import BY_NAME
+from projections.catalog import ALL, BY_NAME
 from tests.conftest import ctx
 from tests.integration.rebuilds import snapshot
 from tests.integration.serve import ROOT, cli
@@ -32,7 +34,10 @@ NAMES = ("n1", "n2", "n3")
 KILLS = 5
 TAKEOVER_BOUND = 15.0  # seconds: a dead node's models are held by others within this
 STOPPED_FOR = 20.0
-SHARES = {*BY_NAME, "audit_seal"}  # every read model, and the audit sealer
+SEGMENTS = 3
+# every read model (a splittable one's segments), and the audit sealer
+SHARES = {*(f"{p.name}/{i}" for p in ALL if p.splittable for i in range(SEGMENTS)),
+          *(p.name for p in ALL if not p.splittable), "audit_seal"}
 
 
 class Node:
@@ -127,9 +132,9 @@ def test_three_nodes_share_take_over_fence_and_end_equal_to_one(
         store: Sales, postgres_url: str, read_postgres_url: str, tmp_path: Path):
     rep, account = _customer(store)
     env = {**os.environ, "SFA_DATABASE_URL": postgres_url, "PYTHONPATH": str(ROOT),
-           "SFA_READ_DATABASE_URL": read_postgres_url}
+           "SFA_READ_DATABASE_URL": read_postgres_url, "SFA_PROJECTION_SEGMENTS": str(SEGMENTS)}
     nodes = {name: Node(name, env, tmp_path) for name in NAMES}
-    models = open_read_models(Settings(database_url=postgres_url,
+    models = open_read_models(Settings(database_url=postgres_url, projection_segments=SEGMENTS,
                                        read_database_url=read_postgres_url))
     stop, written = threading.Event(), []
     writer = threading.Thread(target=_keep_writing, args=(store, rep, account, stop, written))
@@ -170,7 +175,8 @@ def test_three_nodes_share_take_over_fence_and_end_equal_to_one(
                f"{sleeper.name} notices it lost its models")
         _until(lambda: _shared_by(models, set(NAMES)), 60, f"{sleeper.name} rejoins")
         status = cli(postgres_url, "projections", "status", "--json",
-                     env={"SFA_READ_DATABASE_URL": read_postgres_url})
+                     env={"SFA_READ_DATABASE_URL": read_postgres_url,
+                          "SFA_PROJECTION_SEGMENTS": str(SEGMENTS)})
 
         stop.set()
         writer.join(30)
@@ -188,9 +194,14 @@ def test_three_nodes_share_take_over_fence_and_end_equal_to_one(
             if lease["share"] in mine:
                 assert lease["epoch"] > before[lease["share"]][1]
         assert sum(written) > 100
-        single = open_read_models(Settings(database_url=postgres_url))  # beside the store
+        single = open_read_models(Settings(database_url=postgres_url))  # beside the store, whole
         try:
             single.catch_up()
+            segmented = models.store.segment_positions(models.conn)
+            for split in (p for p in ALL if p.splittable):  # served in segments, at the head
+                active = models.store.active(models.conn, split.name)
+                assert active is not None
+                assert segmented[(split.name, active.generation)] == [active.position] * SEGMENTS
             assert snapshot(models) == snapshot(single)
         finally:
             single.close()
