@@ -19,6 +19,7 @@ Usage (repository root, venv active)::
 
     python bench/scale.py                     # 1,000,000 and 20,000 events, 500 commands/s
     python bench/scale.py --events 200000 --seconds 10
+    python bench/scale.py --segments 3       # splittable models in 3 segments (shares)
 """
 
 from __future__ import annotations
@@ -171,14 +172,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--pg-url", default=None, help="server to use (default: pgserver)")
     parser.add_argument("--only-lag", action="store_true", help="skip the rebuilds (3.)")
+    parser.add_argument("--segments", type=int, default=1,
+                        help="SFA_PROJECTION_SEGMENTS of the nodes (splittable models)")
     args = parser.parse_args()
+    os.environ["SFA_PROJECTION_SEGMENTS"] = str(args.segments)  # the nodes' environment
     with postgres_server(args) as (server_url, origin), ExitStack() as databases:
         large, small = (databases.enter_context(throwaway_database(server_url)) for _ in "ab")
         started = time.perf_counter()
         total = loaded(large, args.events)
         loaded(small, args.small)
         print(f"PostgreSQL: {origin}; loaded and sealed {total:,} + {args.small:,} events in "
-              f"{time.perf_counter() - started:.1f} s", flush=True)
+              f"{time.perf_counter() - started:.1f} s; splittable models in {args.segments} "
+              "segment(s)", flush=True)
         count, base_s = baseline(Database(Settings(database_url=large)))
         base = count / base_s
         print(f"\n{'what':44} {'seconds':>8} {'events/s':>10} {'per node':>10} {'x baseline':>10}")

@@ -168,14 +168,14 @@ class ReadModels:
         for name, generation in generations.items():
             if name in errors:
                 continue
-            if self._in_segments(generation):  # (this handle holds every segment)
-                self.store.caught_up(self.conn, name, generation.generation,
-                                     list(range(self.segment_count(name))))
             shared = self._segments_shared(generation)
             if shared:  # some segments are other nodes': they swap it in together
                 if self._await_segments(generation, shared):
                     done[name] = self._position(name, generation.generation)
                 continue
+            if self._in_segments(generation):  # every segment is this handle's: caught up
+                self.store.caught_up(self.conn, name, generation.generation,
+                                     list(range(self.segment_count(name))))
             if self._swap_in(name, generation.generation):
                 done[name] = self._position(name, generation.generation)
             else:

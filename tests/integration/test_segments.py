@@ -129,3 +129,42 @@ def test_a_node_holds_the_shares_of_a_model_as_configured(postgres_url, configur
                 pytest.approx(split.cost)
     finally:
         models.close()
+
+
+def test_nodes_holding_different_segments_swap_the_model_in_only_once_all_caught_up(
+        postgres_url, monkeypatch):
+    """Node a holds two of three segments, node b the third: a builds and keeps its two at the
+    head, but the model is not swapped in until b has built its own; then it serves the rows
+    the model has built whole."""
+    from infra.readside import read_models as read_models_module
+    from infra.readside.leases import Leases
+
+    monkeypatch.setattr(read_models_module, "SEGMENT_WAIT", 0.5)
+    settings = Settings(database_url=postgres_url, pool_size=4)
+    event_store(settings).close()
+    load(Database(settings), 3000, seed=11)
+    name = "access_history"
+    node_a, node_b, whole = (ReadModels(Database(Settings(
+        database_url=postgres_url, projection_segments=segments)), [BY_NAME[name]])
+        for segments in (3, 3, 1))
+    try:
+        node_a.fences = Leases(node_a.db, "a", {f"{name}/0": 1, f"{name}/1": 1}).claim(node_a.conn)
+        assert set(node_a.fences) == {f"{name}/0", f"{name}/1"}
+        assert node_a.rebuild([name]) == {}  # built its part, waited, not swapped in
+        assert node_a.store.active(node_a.conn, name) is None
+        building = node_a.store.generations(node_a.conn, name)[-1]
+        positions = node_a.store.segment_positions(node_a.conn)[(name, building.generation)]
+        assert positions[2] == 0 < positions[0] == positions[1]
+
+        node_b.fences = Leases(node_b.db, "b", {f"{name}/2": 1}).claim(node_b.conn)
+        assert set(node_b.fences) == {f"{name}/2"}
+        swapped = node_b.rebuild([name])  # joins the same generation, swaps it in
+        active = node_b.store.active(node_b.conn, name)
+        assert active is not None and active.generation == building.generation
+        assert swapped == {name: active.position}
+        served = snapshot(node_b)
+        whole.rebuild([name], fresh=True)
+        assert snapshot(whole) == served
+    finally:
+        for models in (node_a, node_b, whole):
+            models.close()
