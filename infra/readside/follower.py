@@ -32,6 +32,7 @@ from infra.readside.leases import CLAIM_EVERY, LeaseLostError, Leases
 from infra.readside.projector import ProjectorGroup, one_line
 from infra.readside.readstore import Generation, Heartbeat, ReadStore
 from infra.readside.warm_caches import CacheWarmer, WarmCaches
+from infra.sql.database import close_quietly
 from infra.sql.dialects import Waiter
 from infra.sql.types import Connection
 
@@ -158,7 +159,7 @@ class Follower:
         models = self.models
         positions = models.store.segment_positions(models.conn)
         wanted = {piece.part: (generation, piece) for generation in active
-                  for piece in models.pieces(generation, positions) if models.holds(piece.share)}
+                  for piece in models.held_pieces(generation, positions)}
         if self.group is None:
             self.group = models.live_group([])
         group = self.group
@@ -171,13 +172,11 @@ class Follower:
             if part in following and part not in gone:
                 continue
             fence = models.fence(piece.share)
-            position = generation.position if piece.segment is None else piece.segment[2]
-            cache = self.warm.take(part, generation.generation, position, fence)
+            cache = self.warm.take(part, generation.generation, piece.start(generation), fence)
             if cache is None:
                 self.warm.ask(part, fence)
             else:
-                group.add(models.projections[generation.name], generation, fence, cache,
-                          piece.segment)
+                models.add_piece(group, generation, piece, cache)
 
     def _claim_when_due(self) -> None:
         """Renews, takes and gives back leases (``Leases.claim``) every ``CLAIM_EVERY``."""
@@ -265,10 +264,10 @@ class Follower:
                 self.build_error = one_line(f"building read models: {type(error).__name__}: "
                                             f"{error}")
                 log.warning("%s (retrying)", self.build_error)
-                _closed(builder)
+                close_quietly(builder)
                 builder = None
                 self.stop.wait(backoff.next())
-        _closed(builder)
+        close_quietly(builder)
 
     def _build_once(self, builder: ReadModels) -> bool:
         """One try; False when nothing was built (nothing left, or a model in segments waits
@@ -287,14 +286,6 @@ class Follower:
         rebuilt = builder.build_requested()
         self.build_error = None
         return bool(built or rebuilt)
-
-
-def _closed(models: ReadModels | None) -> None:
-    if models is not None:
-        try:
-            models.close()
-        except Exception:  # noqa: BLE001, S110 — its connection may be gone already
-            pass
 
 
 def follow_until_stopped(open_models: Callable[[], ReadModels], stop: threading.Event,

@@ -59,6 +59,10 @@ class Piece:
     share: str
     segment: tuple[int, int, int] | None
 
+    def start(self, generation: Generation) -> int:
+        """The position it applies from: its segment's, else the generation's."""
+        return generation.position if self.segment is None else self.segment[2]
+
 
 @dataclass(frozen=True)
 class ProjectionStatus:
@@ -168,14 +172,15 @@ class ReadModels:
         for name, generation in generations.items():
             if name in errors:
                 continue
-            shared = self._segments_shared(generation)
-            if shared:  # some segments are other nodes': they swap it in together
-                if self._await_segments(generation, shared):
+            pieces = self.pieces(generation, self.store.segment_positions(self.conn))
+            mine = [piece for piece in pieces if self.holds(piece.share)]
+            if len(mine) < len(pieces):  # other nodes' segments too: swapped in together
+                if self._await_segments(generation, mine):
                     done[name] = self._position(name, generation.generation)
                 continue
-            if self._in_segments(generation):  # every segment is this handle's: caught up
+            if pieces[0].segment is not None:  # every segment is this handle's: caught up
                 self.store.caught_up(self.conn, name, generation.generation,
-                                     list(range(self.segment_count(name))))
+                                     list(range(len(pieces))))
             if self._swap_in(name, generation.generation):
                 done[name] = self._position(name, generation.generation)
             else:
@@ -236,18 +241,8 @@ class ReadModels:
                 return False
         return False
 
-    def _in_segments(self, generation: Generation) -> bool:
-        return (generation.name, generation.generation) in self.store.segment_positions(self.conn)
-
-    def _segments_shared(self, generation: Generation) -> list[Piece]:
-        """A generation in segments some of which other nodes hold: this node's segments
-        (none otherwise)."""
-        pieces = self.pieces(generation, self.store.segment_positions(self.conn))
-        mine = [piece for piece in pieces if self.holds(piece.share)]
-        return mine if len(mine) < len(pieces) else []
-
     def _await_segments(self, generation: Generation, mine: list[Piece]) -> bool:
-        """This node's segments of ``generation`` have caught up with the head: marks them
+        """This node's segments (``mine``) of ``generation`` have caught up with the head: marks them
         so and keeps them at the head until every segment has (their holders do the same)
         and the generation is swapped in — by this node if it finds the swap's condition
         true first (``ReadStore.activate``). Gives up after ``SEGMENT_WAIT`` seconds (the
@@ -260,10 +255,8 @@ class ReadModels:
         log_conn = conn if self.log is self.db else self.log.connect()
         group = ProjectorGroup(self.db, self.store, conn, self.batch_size, self.log, log_conn)
         try:
-            positions = self.store.segment_positions(self.conn)
-            for piece in self.pieces(generation, positions):
-                if self.holds(piece.share):
-                    self._add_piece(group, generation, piece)
+            for piece in mine:
+                self.add_piece(group, generation, piece)
             deadline = time.monotonic() + SEGMENT_WAIT
             while group.running and time.monotonic() < deadline and not (
                     self.stopping is not None and self.stopping.is_set()):
@@ -322,9 +315,8 @@ class ReadModels:
         try:
             positions = self.store.segment_positions(self.conn)
             for generation in generations.values():
-                for piece in self.pieces(generation, positions):
-                    if self.holds(piece.share):
-                        self._add_piece(group, generation, piece)
+                for piece in self.held_pieces(generation, positions):
+                    self.add_piece(group, generation, piece)
             while group.running and group.step():
                 if progress and group.running:  # (the last running one may just have stopped)
                     progress(min(m.position for m in group.running), group.head())
@@ -427,12 +419,19 @@ class ReadModels:
         return [Piece(f"{name}/{i}", share_of(name, i, count), (i, len(found), position))
                 for i, position in enumerate(found)]
 
-    def _add_piece(self, group: ProjectorGroup, generation: Generation, piece: Piece,
+    def held_pieces(self, generation: Generation,
+                    positions: dict[tuple[str, int], list[int]]) -> list[Piece]:
+        """The ``pieces`` of a generation this handle keeps."""
+        return [piece for piece in self.pieces(generation, positions) if self.holds(piece.share)]
+
+    def add_piece(self, group: ProjectorGroup, generation: Generation, piece: Piece,
                    cache: RowCache | None = None) -> None:
+        """Adds ``piece`` under its lease, with ``cache``, else the one handed over for it
+        (a node's builder: ``warm``), else a new one."""
         fence = self.fence(piece.share)
-        position = generation.position if piece.segment is None else piece.segment[2]
         if cache is None and self.warm is not None:
-            cache = self.warm.take(piece.part, generation.generation, position, fence)
+            cache = self.warm.take(piece.part, generation.generation, piece.start(generation),
+                                   fence)
         group.add(self.projections[generation.name], generation, fence, cache, piece.segment)
 
     # --- following ------------------------------------------------------------------------
@@ -506,10 +505,8 @@ class ReadModels:
                                self.log_conn)
         positions = self.store.segment_positions(self.conn) if active else {}
         for generation in active:
-            for piece in self.pieces(generation, positions):
-                if self.holds(piece.share):
-                    group.add(self.projections[generation.name], generation,
-                              self.fence(piece.share), None, piece.segment)
+            for piece in self.held_pieces(generation, positions):
+                self.add_piece(group, generation, piece)
         return group
 
     # --- reporting ------------------------------------------------------------------------

@@ -45,7 +45,3 @@ def shares(name: str, splittable: bool, configured: int) -> list[str]:
     """The shares of a model among nodes."""
     count = configured if splittable else 1
     return [name] if count <= 1 else [f"{name}/{i}" for i in range(count)]
-
-
-def model_of(share: str) -> str:
-    return share.split("/", 1)[0]

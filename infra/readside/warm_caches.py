@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from infra.readside.leases import Fence
 from infra.readside.readstore import ReadStore
 from infra.readside.row_cache import RowCache
-from infra.sql.database import Database
+from infra.sql.database import Database, close_quietly
 from infra.sql.types import Connection
 from projections.base import Projection
 
@@ -104,7 +104,6 @@ class CacheWarmer:
                  stop: threading.Event) -> None:
         self.db, self.projections, self.caches, self.stop = db, projections, caches, stop
         self.store = ReadStore(db)
-        self.warmed = 0  # for tests and logs
 
     def run(self) -> None:
         conn: Connection | None = None
@@ -119,9 +118,9 @@ class CacheWarmer:
             except Exception as error:  # noqa: BLE001 — asked again by the next round
                 log.warning("cache of read model %s not warmed: %s", name, error)
                 self.caches.not_warmed(name)
-                _closed(conn)
+                close_quietly(conn)
                 conn = None
-        _closed(conn)
+        close_quietly(conn)
 
     def _warm(self, conn: Connection, name: str, fence: Fence | None) -> None:
         """Reads the position, then the keys: no one else writes the model meanwhile (this
@@ -138,12 +137,3 @@ class CacheWarmer:
                          False, self.db.settings.projection_cache_rows)
         cache.warm(conn)
         self.caches.offer(name, active.generation, position, fence, cache)
-        self.warmed += 1
-
-
-def _closed(conn: Connection | None) -> None:
-    if conn is not None:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001, S110 — it may be gone already
-            pass

@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresFactory
 from infra.settings import Settings
 from infra.sql.dialects import SCHEMA_LOCK, Dialect, dialect_for
 from infra.sql.failures import translating
-from infra.sql.types import Connection, Cursor
+from infra.sql.types import Closable, Connection, Cursor
 
 __all__ = ["SCHEMA_LOCK", "Connection", "Cursor", "Database", "create_once", "now_text",
            "rows_as_dicts"]
@@ -110,6 +110,16 @@ class BoundedPostgresFactory(PostgresFactory):
             kwargs = self.datastore.pool.kwargs
             assert isinstance(kwargs, dict)
             kwargs["options"] = options
+
+
+def close_quietly(resource: Closable | None) -> None:
+    """Closes a connection (or a handle holding some) that may be broken already: closing
+    one whose server went away can fail, and there is nothing more to do about it."""
+    if resource is not None:
+        try:
+            resource.close()
+        except Exception:  # noqa: BLE001, S110 — a broken connection may fail to close
+            pass
 
 
 def rows_as_dicts(cursor: Cursor, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

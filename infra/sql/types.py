@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
 class Cursor(Protocol):
     """A DB-API cursor: statements, their rows and how many rows they changed."""
 

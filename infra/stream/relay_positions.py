@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from infra.eventstore.event_reader import EventReader
-from infra.sql.database import Connection, Database, now_text, rows_as_dicts
+from infra.sql.database import Connection, Database, close_quietly, now_text, rows_as_dicts
 
 log = logging.getLogger(__name__)
 TABLE = "sfa_relay_positions"
@@ -194,17 +194,9 @@ class Heartbeat:
                         positions.beat(conn, self.topic)
                     except Exception as error:  # noqa: BLE001 — the store may come back
                         log.warning("relay heartbeat not written: %s", error)
-                        _closed(conn)
+                        close_quietly(conn)
                         conn = None
                 if self._stop.wait(self.interval):
                     return
         finally:
-            _closed(conn)
-
-
-def _closed(conn: Connection | None) -> None:
-    if conn is not None:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001, S110 — a broken connection may fail to close
-            pass
+            close_quietly(conn)
